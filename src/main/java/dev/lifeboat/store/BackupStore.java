@@ -1,0 +1,47 @@
+package dev.lifeboat.store;
+
+import java.io.InputStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * One place backups are kept: a filesystem directory or an S3-compatible bucket.
+ *
+ * <p>Keys are relative and use '/' ({@code app/20261125T020000Z/dump}); the store applies its own
+ * root (directory or bucket prefix). Nothing written through {@link #upload(String)} is visible
+ * under its key before {@link ObjectUpload#commit()}.
+ */
+public interface BackupStore extends AutoCloseable {
+
+  /** The store's name from the configuration. */
+  String name();
+
+  /** What this driver really can do; callers check instead of guessing. */
+  Set<StoreFeature> features();
+
+  /** Starts a streamed write of an object of unknown length. */
+  ObjectUpload upload(String key);
+
+  /** Writes a small object whole and atomically (used for manifests). */
+  void put(String key, byte[] content);
+
+  /** Opens an object for reading; {@link StoreException.Kind#NOT_FOUND} when it does not exist. */
+  InputStream open(String key);
+
+  /** Every object whose key starts with {@code prefix}, in no particular order. */
+  List<StoredObject> list(String prefix);
+
+  /** Deletes the objects; missing ones are ignored. */
+  void delete(Collection<String> keys);
+
+  /** Free space where the store can tell (filesystem stores), else empty. */
+  OptionalLong freeBytes();
+
+  /** A short description for messages, without secrets (e.g. {@code s3://bucket/prefix at http://host:9000}). */
+  String describe();
+
+  @Override
+  void close();
+}
