@@ -1,11 +1,13 @@
 package dev.lifeboat;
 
-import org.springframework.boot.SpringApplication;
+import dev.lifeboat.cli.Launcher;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
+/** Lifeboat: unattended PostgreSQL backups, restore drills and safe migrations. */
 @SpringBootApplication
 public class LifeboatApplication {
+
   public static void main(String[] args) {
-    System.exit(SpringApplication.exit(SpringApplication.run(LifeboatApplication.class, args)));
+    System.exit(Launcher.run(args));
   }
 }

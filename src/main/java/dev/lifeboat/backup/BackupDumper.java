@@ -1,0 +1,131 @@
+package dev.lifeboat.backup;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.lifeboat.LifeboatVersion;
+import dev.lifeboat.backup.Manifest.RlsState;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgDump;
+import dev.lifeboat.pg.PgDumpRun;
+import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.progress.Progress;
+import dev.lifeboat.store.BackupStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.springframework.stereotype.Component;
+
+/**
+ * The first half of a backup: one pg_dump, compressed with zstd, hashed, and streamed to every
+ * store of the target at once. Leaves each store with a complete dump object or nothing; the
+ * manifests are written afterwards by {@link BackupPublisher}.
+ */
+@Component
+final class BackupDumper {
+
+  private static final int CHUNK = 1 << 20;
+
+  private final LifeboatConfig config;
+  private final Progress progress;
+  private final Clock clock;
+  private final PgDump pgDumpRunner = new PgDump();
+
+  BackupDumper(LifeboatConfig config, Progress progress, Clock clock) {
+    this.config = config;
+    this.progress = progress;
+    this.clock = clock;
+  }
+
+  /** What the dump produced: the manifest to publish and how each store fared. */
+  record Dumped(Manifest manifest, List<StoreResult> stores) {}
+
+  Dumped dump(Target target, String id, String label, Instant startedAt) {
+    List<BackupStore> stores = config.stores(target);
+    try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
+      if (!session.tryLock()) {
+        String holder = session.lockHolder().map(h -> " (held by " + h + ")").orElse("");
+        throw new BackupException("another backup of target '" + target.name() + "' is running" + holder
+            + "; this one stops rather than dump the same database twice at once; try again when it has finished");
+      }
+      int serverVersionNum = session.serverVersionNum();
+      String serverVersion = session.serverVersion();
+      String database = session.database();
+      PgTool pgDump = config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
+      String snapshot = session.exportSnapshot();
+      CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));
+      PgDumpRun run = pgDumpRunner.start(pgDump, target.connection(), snapshot, List.of());
+      LifeboatProperties.Backup settings = config.properties().backup();
+      FanOut fanOut = new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
+      try {
+        DigestingOutputStream digest = new DigestingOutputStream(fanOut);
+        long raw = 0;
+        try (Progress.Task task = progress.start("backup " + target.name() + " " + id, -1);
+            ZstdOutputStream zstd = new ZstdOutputStream(digest, settings.compressionLevel())) {
+          if (settings.compressionWorkers() > 0) {
+            zstd.setWorkers(settings.compressionWorkers());
+          }
+          InputStream in = run.output();
+          byte[] buffer = new byte[256 * 1024];
+          for (int n; (n = in.read(buffer)) > 0; ) {
+            zstd.write(buffer, 0, n);
+            raw += n;
+            task.update(raw, digest.count());
+          }
+          run.finish();
+        }
+        Catalog tables = join(catalog);
+        Map<String, FanOut.Outcome> outcomes = fanOut.finish();
+        List<StoreResult> results = new ArrayList<>();
+        outcomes.forEach((store, o) -> results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
+        Manifest manifest = new Manifest(id, target.name(), label, startedAt, clock.instant(), Manifest.FORMAT,
+            digest.count(), digest.sha256Hex(), raw, database, serverVersion, pgDump.version(),
+            LifeboatVersion.get(), tables.counts(), tables.rls(), false);
+        return new Dumped(manifest, results);
+      } catch (IOException | RuntimeException e) {
+        fanOut.abort();
+        run.cancel();
+        catalog.cancel(true);
+        throw e instanceof BackupException be ? be : new BackupException("backup of target '" + target.name()
+            + "' failed: " + FanOut.message(e), e);
+      } finally {
+        run.close();
+      }
+    } catch (SQLException e) {
+      throw new BackupException("backup of target '" + target.name() + "' failed: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  private record Catalog(Map<String, Long> counts, Map<String, RlsState> rls) {}
+
+  private static Catalog catalog(TargetSnapshot session) {
+    try {
+      return new Catalog(session.rowCounts(), session.rlsState());
+    } catch (SQLException e) {
+      throw new BackupException("counting rows failed: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  private static Catalog join(CompletableFuture<Catalog> catalog) throws IOException {
+    try {
+      return catalog.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+}

@@ -1,0 +1,77 @@
+package dev.lifeboat.backup;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import java.time.Instant;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The backup job: step {@code dump} streams pg_dump to every store; step {@code publish} writes the
+ * manifests. Both record their results in the job's execution context, so a job interrupted after
+ * the dump restarts at publishing.
+ */
+@Configuration(proxyBeanMethods = false)
+class BackupJobConfiguration {
+
+  static final String DUMPED = "dumped";
+  static final String RESULT = "result";
+
+  @Bean
+  Job backupJob(JobRepository jobRepository, Step backupDumpStep, Step backupPublishStep) {
+    return new JobBuilder(BackupJob.NAME, jobRepository).start(backupDumpStep).next(backupPublishStep).build();
+  }
+
+  @Bean
+  Step backupDumpStep(
+      JobRepository jobRepository, PlatformTransactionManager transactionManager,
+      BackupDumper dumper, LifeboatConfig config) {
+    return new StepBuilder("dump", jobRepository)
+        .tasklet((contribution, chunk) -> {
+          JobParameters p = contribution.getStepExecution().getJobParameters();
+          Target target = config.target(p.getString(BackupJob.TARGET));
+          BackupDumper.Dumped dumped = dumper.dump(target, p.getString(BackupJob.ID),
+              p.getString(BackupJob.LABEL), Instant.parse(p.getString(BackupJob.STARTED_AT)));
+          jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
+          return RepeatStatus.FINISHED;
+        }, transactionManager)
+        .build();
+  }
+
+  @Bean
+  Step backupPublishStep(
+      JobRepository jobRepository, PlatformTransactionManager transactionManager,
+      BackupPublisher publisher, LifeboatConfig config) {
+    return new StepBuilder("publish", jobRepository)
+        .tasklet((contribution, chunk) -> {
+          JobParameters p = contribution.getStepExecution().getJobParameters();
+          Target target = config.target(p.getString(BackupJob.TARGET));
+          ExecutionContext job = jobContext(contribution.getStepExecution());
+          BackupResult result = publisher.publish(target, Json.read(job.getString(DUMPED), BackupDumper.Dumped.class));
+          job.putString(RESULT, Json.write(result));
+          if (BackupResult.FAILED.equals(result.status())) {
+            throw new BackupException("backup " + result.id() + " of target '" + target.name()
+                + "' reached no store: " + result.error());
+          }
+          contribution.setExitStatus(BackupResult.PARTIAL.equals(result.status())
+              ? new ExitStatus("PARTIAL", result.error()) : ExitStatus.COMPLETED);
+          return RepeatStatus.FINISHED;
+        }, transactionManager)
+        .build();
+  }
+
+  private static ExecutionContext jobContext(org.springframework.batch.core.step.StepExecution step) {
+    return step.getJobExecution().getExecutionContext();
+  }
+}

@@ -1,0 +1,46 @@
+package dev.lifeboat.backup;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.store.BackupStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/**
+ * The second half of a backup: writes the manifest into each store whose dump object is complete.
+ * The manifest goes last, so a store only ever lists a backup it holds whole.
+ */
+@Component
+final class BackupPublisher {
+
+  private final LifeboatConfig config;
+
+  BackupPublisher(LifeboatConfig config) {
+    this.config = config;
+  }
+
+  BackupResult publish(Target target, BackupDumper.Dumped dumped) {
+    Manifest manifest = dumped.manifest();
+    byte[] json = Manifests.write(manifest);
+    List<StoreResult> results = new ArrayList<>();
+    for (StoreResult dump : dumped.stores()) {
+      if (!dump.isOk()) {
+        results.add(dump);
+        continue;
+      }
+      BackupStore store = config.store(dump.store());
+      try {
+        store.put(Manifest.manifestKey(target.name(), manifest.id()), json);
+        results.add(StoreResult.ok(dump.store()));
+      } catch (RuntimeException e) {
+        results.add(StoreResult.failed(dump.store(), "writing the manifest failed: " + FanOut.message(e)));
+      }
+    }
+    long ok = results.stream().filter(StoreResult::isOk).count();
+    String status = ok == results.size() ? BackupResult.COMPLETE : ok > 0 ? BackupResult.PARTIAL : BackupResult.FAILED;
+    String error = ok == results.size() ? null : "not stored in: " + String.join(", ",
+        results.stream().filter(r -> !r.isOk()).map(StoreResult::store).toList());
+    return new BackupResult(manifest.id(), target.name(), manifest.label(), status, manifest, results, error);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.lifeboat.backup;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The record of one complete backup, stored as {@code <target>/<id>/manifest.json} after the dump
+ * object (CONTRACT §4). Its presence in a store means "this store holds the backup complete".
+ *
+ * @param sizeBytes size of the stored (compressed) dump object
+ * @param sha256 hex SHA-256 of the stored dump object
+ * @param rawBytes size of the uncompressed pg_dump archive
+ * @param tables exact row count of every table, taken in the dump's own snapshot
+ * @param rls row-level security state of every table, for restore drills
+ */
+public record Manifest(
+    String id,
+    String target,
+    String label,
+    Instant startedAt,
+    Instant completedAt,
+    String format,
+    long sizeBytes,
+    String sha256,
+    long rawBytes,
+    String database,
+    String serverVersion,
+    String pgDumpVersion,
+    String lifeboatVersion,
+    Map<String, Long> tables,
+    Map<String, RlsState> rls,
+    boolean pinned) {
+
+  public static final String FORMAT = "pg_dump-custom+zstd";
+
+  /** Row-level security of one table: enabled, forced, and how many policies it has. */
+  public record RlsState(boolean enabled, boolean forced, int policies) {}
+
+  /** Key of the dump object of backup {@code id} of {@code target}. */
+  public static String dumpKey(String target, String id) {
+    return target + "/" + id + "/dump";
+  }
+
+  /** Key of the manifest of backup {@code id} of {@code target}. */
+  public static String manifestKey(String target, String id) {
+    return target + "/" + id + "/manifest.json";
+  }
+}

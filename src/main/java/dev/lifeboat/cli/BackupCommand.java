@@ -1,0 +1,67 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.backup.BackupJob;
+import dev.lifeboat.backup.BackupResult;
+import dev.lifeboat.backup.StoreResult;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.progress.TerminalProgress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "backup", description = "Dump the target and upload it to every one of its stores; prints the backup id.")
+final class BackupCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Option(names = "--label", paramLabel = "TEXT", description = "A label stored in the manifest (e.g. nightly).")
+  String label;
+
+  private final LifeboatConfig config;
+  private final BackupJob backupJob;
+  private final Console console;
+
+  BackupCommand(LifeboatConfig config, BackupJob backupJob, Console console) {
+    this.config = config;
+    this.backupJob = backupJob;
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    config.validate();
+    Target target = config.target(root.target);
+    config.checkConnection(target);
+    BackupResult result = backupJob.run(target, label);
+    if (console.json()) {
+      console.printJson(result);
+    }
+    report(result);
+    return result.exitCode();
+  }
+
+  private void report(BackupResult r) {
+    if (r.manifest() != null) {
+      var m = r.manifest();
+      console.note("backup " + r.id() + " of target '" + r.target() + "': " + r.status() + ", "
+          + TerminalProgress.bytes(m.sizeBytes()) + " stored (" + TerminalProgress.bytes(m.rawBytes())
+          + " dumped) in " + seconds(Duration.between(m.startedAt(), m.completedAt())) + ", sha256 " + m.sha256());
+    }
+    for (StoreResult s : r.stores()) {
+      console.note("  " + s.store() + ": " + s.status() + (s.error() == null ? "" : " - " + s.error()));
+    }
+    if (r.exitCode() != 0) {
+      console.error("lifeboat: backup " + r.status() + (r.error() == null ? "" : ": " + r.error()));
+    }
+    if (!console.json() && r.exitCode() != 1) {
+      System.out.println(r.id());
+    }
+  }
+
+  static String seconds(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.progress.TerminalProgress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "backups", description = "List complete backups, newest first, read from the stores themselves.")
+final class BackupsCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  private final LifeboatConfig config;
+  private final BackupCatalog catalog;
+  private final Console console;
+
+  BackupsCommand(LifeboatConfig config, BackupCatalog catalog, Console console) {
+    this.config = config;
+    this.catalog = catalog;
+    this.console = console;
+  }
+
+  /** One line of {@code backups --json} (CONTRACT §4). */
+  record Row(String id, String target, String label, Instant startedAt, Instant completedAt, long sizeBytes,
+      long rawBytes, String sha256, String serverVersion, boolean pinned, List<String> stores) {}
+
+  @Override
+  public Integer call() {
+    config.validate();
+    Target target = config.target(root.target);
+    BackupCatalog.Listing listing = catalog.list(target);
+    List<Row> rows = new ArrayList<>();
+    for (BackupCatalog.Entry e : listing.backups()) {
+      Manifest m = e.manifest();
+      rows.add(new Row(m.id(), m.target(), m.label(), m.startedAt(), m.completedAt(), m.sizeBytes(), m.rawBytes(),
+          m.sha256(), m.serverVersion(), m.pinned(), e.stores()));
+    }
+    listing.unreadableStores().forEach((store, why) -> console.note("warning: store '" + store + "' could not be read: " + why));
+    if (console.json()) {
+      console.printJson(rows);
+      return 0;
+    }
+    if (rows.isEmpty()) {
+      console.say("no complete backups of target '" + target.name() + "' in stores " + target.stores());
+      return 0;
+    }
+    console.say(String.format(Locale.ROOT, "%-20s %-12s %-20s %10s  %s", "ID", "LABEL", "COMPLETED", "SIZE", "STORES"));
+    for (Row r : rows) {
+      console.say(String.format(Locale.ROOT, "%-20s %-12s %-20s %10s  %s", r.id(), r.label() == null ? "" : r.label(),
+          r.completedAt() == null ? "" : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
+          TerminalProgress.bytes(r.sizeBytes()), String.join(",", r.stores())));
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.LifeboatVersion;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The top command; its options are inherited, so they work before or after the command name. */
+@Command(
+    name = "lifeboat",
+    mixinStandardHelpOptions = true,
+    versionProvider = LifeboatCommand.Version.class,
+    description = "Unattended PostgreSQL backups, restore drills and safe migrations.",
+    subcommands = {BackupCommand.class, BackupsCommand.class, VerifyCommand.class, DemoCommand.class})
+final class LifeboatCommand {
+
+  @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Configuration file added on top of the defaults (read before start-up).")
+  List<Path> config;
+
+  @Option(names = "--target", paramLabel = "NAME", scope = ScopeType.INHERIT,
+      description = "Target database by name (default: the only one).")
+  String target;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT,
+      description = "Machine-readable output on stdout; human text goes to stderr.")
+  boolean json;
+
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"lifeboat " + LifeboatVersion.get()};
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "verify", description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
+final class VerifyCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
+  String id;
+
+  @Option(names = "--store", paramLabel = "NAME", description = "Check only this store.")
+  String store;
+
+  private final LifeboatConfig config;
+  private final BackupVerifier verifier;
+  private final Console console;
+
+  VerifyCommand(LifeboatConfig config, BackupVerifier verifier, Console console) {
+    this.config = config;
+    this.verifier = verifier;
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    config.validate();
+    Target target = config.target(root.target);
+    BackupVerifier.VerifyResult result = verifier.verify(target, id, store);
+    if (console.json()) {
+      console.printJson(result);
+    }
+    console.say("backup " + result.id() + " of target '" + result.target() + "' (sha256 " + result.sha256() + "):");
+    for (BackupVerifier.StoreCheck c : result.stores()) {
+      console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
+    }
+    if (!result.ok()) {
+      console.error("lifeboat: verify failed in: " + String.join(", ",
+          result.stores().stream().filter(c -> !c.ok()).map(BackupVerifier.StoreCheck::store).toList()));
+      return 1;
+    }
+    return 0;
+  }
+}

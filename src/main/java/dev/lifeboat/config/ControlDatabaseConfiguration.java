@@ -1,0 +1,46 @@
+package dev.lifeboat.config;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jdbc.DataSourceBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The control database holds Spring Batch's job repository (and later Quartz): an embedded H2 file
+ * under {@code lifeboat.home} by default, or the PostgreSQL database at {@code lifeboat.control.url}.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(LifeboatProperties.class)
+class ControlDatabaseConfiguration {
+
+  @Bean
+  DataSource controlDataSource(LifeboatProperties properties) {
+    LifeboatProperties.Control control = properties.control();
+    if (control.url() != null && !control.url().isBlank()) {
+      return DataSourceBuilder.create()
+          .url(control.url())
+          .username(control.username())
+          .password(control.password())
+          .build();
+    }
+    return DataSourceBuilder.create()
+        .url(h2Url(properties.home()))
+        .username("sa")
+        .password("")
+        .build();
+  }
+
+  /** AUTO_SERVER lets a running {@code serve} and a typed command share the file (FIELD-NOTES). */
+  static String h2Url(Path home) {
+    Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");
+    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE";
+  }
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+}

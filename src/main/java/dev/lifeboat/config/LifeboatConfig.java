@@ -1,0 +1,252 @@
+package dev.lifeboat.config;
+
+import dev.lifeboat.config.LifeboatProperties.StoreProperties;
+import dev.lifeboat.config.LifeboatProperties.TargetProperties;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.ChecksumMode;
+import dev.lifeboat.store.FilesystemStore;
+import dev.lifeboat.store.S3Store;
+import dev.lifeboat.store.S3StoreSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The configuration, validated: turns {@link LifeboatProperties} into targets and open stores, and
+ * reports every mistake as a {@link ConfigException} naming the key.
+ */
+@Component
+public final class LifeboatConfig implements DisposableBean {
+
+  private static final long MIN_PART = DataSize.ofMegabytes(5).toBytes();
+
+  private final LifeboatProperties properties;
+  private final Map<String, BackupStore> openStores = new LinkedHashMap<>();
+
+  public LifeboatConfig(LifeboatProperties properties) {
+    this.properties = properties;
+  }
+
+  public LifeboatProperties properties() {
+    return properties;
+  }
+
+  public Path home() {
+    return properties.home();
+  }
+
+  public PgBinaries pgBinaries() {
+    return new PgBinaries(properties.pg().binDirs());
+  }
+
+  /** Checks every target and store definition without touching the network. */
+  public void validate() {
+    properties.stores().keySet().forEach(this::storeDefinition);
+    properties.targets().keySet().forEach(this::target);
+  }
+
+  /** The named target, or the only one when {@code name} is null. */
+  public Target target(String name) {
+    Map<String, TargetProperties> targets = properties.targets();
+    if (name == null) {
+      if (targets.isEmpty()) {
+        throw new ConfigException(
+            "lifeboat.targets", "no target is configured; add one (see config/lifeboat.yml)");
+      }
+      if (targets.size() > 1) {
+        throw new ConfigException(
+            "--target",
+            "several targets are configured " + new TreeSet<>(targets.keySet())
+                + "; choose one with --target NAME");
+      }
+      name = targets.keySet().iterator().next();
+    }
+    TargetProperties t = targets.get(name);
+    if (t == null) {
+      throw new ConfigException(
+          "--target",
+          "no target named '" + name + "' (configured: " + new TreeSet<>(targets.keySet()) + ")");
+    }
+    String key = "lifeboat.targets." + name;
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new ConfigException(key, "a target name may only use letters, digits, '_', '.', '-'");
+    }
+    if (blank(t.url())) {
+      throw new ConfigException(key + ".url", "missing; set the JDBC URL of the database");
+    }
+    if (blank(t.username())) {
+      throw new ConfigException(key + ".username", "missing; set the database user to back up as");
+    }
+    PgConnection connection;
+    try {
+      connection = PgConnection.fromJdbcUrl(t.url(), t.username(), t.password());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ".url", e.getMessage());
+    }
+    List<String> stores = t.stores() == null || t.stores().isEmpty()
+        ? List.copyOf(properties.stores().keySet())
+        : List.copyOf(t.stores());
+    if (stores.isEmpty()) {
+      throw new ConfigException(
+          "lifeboat.stores", "no store is configured; add at least one (see config/lifeboat.yml)");
+    }
+    for (String store : stores) {
+      if (!properties.stores().containsKey(store)) {
+        throw new ConfigException(
+            key + ".stores",
+            "unknown store '" + store + "' (configured: "
+                + new TreeSet<>(properties.stores().keySet()) + ")");
+      }
+    }
+    return new Target(name, connection, stores, t.drillUrl());
+  }
+
+  /**
+   * Connects to the target once so a wrong password, a wrong URL or a server that is down is a
+   * configuration error (exit 2) before any job starts.
+   */
+  public void checkConnection(Target target) {
+    String key = "lifeboat.targets." + target.name();
+    PgConnection c = target.connection();
+    try (java.sql.Connection ignored = c.open()) {
+      // reachable and the credentials work
+    } catch (java.sql.SQLException e) {
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      String where = c.user() + "@" + c.host() + ":" + c.port() + "/" + c.database();
+      String reason = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw switch (state) {
+        case "28P01" -> new ConfigException(key + ".password",
+            "password authentication failed for " + where + "; check the password in the environment variable it comes from");
+        case "28000" -> new ConfigException(key + ".username", "the server refused " + where + ": " + reason);
+        case "3D000" -> new ConfigException(key + ".url", "database '" + c.database() + "' does not exist on "
+            + c.host() + ":" + c.port());
+        default -> new ConfigException(key + ".url", "cannot connect to " + where + ": " + reason
+            + "; check the URL and that the server is up");
+      };
+    }
+  }
+
+  /** The stores of a target, opened once and shared. */
+  public List<BackupStore> stores(Target target) {
+    List<BackupStore> result = new ArrayList<>();
+    for (String name : target.stores()) {
+      result.add(store(name));
+    }
+    return result;
+  }
+
+  /** One store by name, opened once and shared. */
+  public synchronized BackupStore store(String name) {
+    BackupStore store = openStores.get(name);
+    if (store == null) {
+      if (!properties.stores().containsKey(name)) {
+        throw new ConfigException(
+            "--store",
+            "no store named '" + name + "' (configured: "
+                + new TreeSet<>(properties.stores().keySet()) + ")");
+      }
+      store = open(name, storeDefinition(name));
+      openStores.put(name, store);
+    }
+    return store;
+  }
+
+  private BackupStore open(String name, Object definition) {
+    if (definition instanceof Path path) {
+      return new FilesystemStore(name, path);
+    }
+    return new S3Store((S3StoreSettings) definition);
+  }
+
+  /** Validates a store definition: a {@link Path} for filesystem stores, else S3 settings. */
+  private Object storeDefinition(String name) {
+    StoreProperties s = properties.stores().get(name);
+    String key = "lifeboat.stores." + name;
+    if (s == null) {
+      throw new ConfigException(key, "no such store");
+    }
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new ConfigException(key, "a store name may only use letters, digits, '_', '.', '-'");
+    }
+    String type = s.type() == null ? "" : s.type().trim().toLowerCase();
+    switch (type) {
+      case "filesystem" -> {
+        if (s.path() == null) {
+          throw new ConfigException(key + ".path", "missing; set the directory backups go to");
+        }
+        return s.path();
+      }
+      case "s3" -> {
+        return s3Settings(name, key, s);
+      }
+      default -> throw new ConfigException(
+          key + ".type", "must be 's3' or 'filesystem' (was '" + (s.type() == null ? "" : s.type()) + "')");
+    }
+  }
+
+  private S3StoreSettings s3Settings(String name, String key, StoreProperties s) {
+    if (blank(s.bucket())) {
+      throw new ConfigException(key + ".bucket", "missing; set the bucket name");
+    }
+    if (blank(s.accessKey())) {
+      throw new ConfigException(
+          key + ".access-key", "missing; set it from the environment, e.g. access-key: ${S3_KEY}");
+    }
+    if (blank(s.secretKey())) {
+      throw new ConfigException(
+          key + ".secret-key", "missing; set it from the environment, e.g. secret-key: ${S3_SECRET}");
+    }
+    URI endpoint = null;
+    if (!blank(s.endpoint())) {
+      try {
+        endpoint = URI.create(s.endpoint().trim());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + ".endpoint", "not a valid URL: " + s.endpoint());
+      }
+      if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
+          || endpoint.getHost() == null) {
+        throw new ConfigException(
+            key + ".endpoint", "must be an http:// or https:// URL with a host (was " + s.endpoint() + ")");
+      }
+    }
+    ChecksumMode checksum = switch (s.checksum().trim().toLowerCase().replace('_', '-')) {
+      case "when-required" -> ChecksumMode.WHEN_REQUIRED;
+      case "when-supported" -> ChecksumMode.WHEN_SUPPORTED;
+      default -> throw new ConfigException(
+          key + ".checksum", "must be 'when-required' or 'when-supported' (was '" + s.checksum() + "')");
+    };
+    long part = s.partSize().toBytes();
+    if (part < MIN_PART || part > DataSize.ofGigabytes(5).toBytes()) {
+      throw new ConfigException(key + ".part-size", "must be between 5MB and 5GB (was " + s.partSize() + ")");
+    }
+    String prefix = s.prefix() == null ? "" : s.prefix().trim();
+    while (prefix.startsWith("/")) {
+      prefix = prefix.substring(1);
+    }
+    if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+      prefix = prefix + "/";
+    }
+    return new S3StoreSettings(
+        name, endpoint, s.region(), s.bucket().trim(), prefix, s.pathStyle(),
+        s.accessKey(), s.secretKey(), checksum, (int) part);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  @Override
+  public synchronized void destroy() {
+    openStores.values().forEach(BackupStore::close);
+    openStores.clear();
+  }
+}

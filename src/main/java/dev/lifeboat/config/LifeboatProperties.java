@@ -1,0 +1,95 @@
+package dev.lifeboat.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Everything under {@code lifeboat.*} (CONTRACT §2). Unknown keys are an error, so a typo in a
+ * store or target is reported instead of silently ignored.
+ */
+@ConfigurationProperties(prefix = "lifeboat", ignoreUnknownFields = false)
+public record LifeboatProperties(
+    @DefaultValue("./.lifeboat") Path home,
+    @DefaultValue Control control,
+    Map<String, TargetProperties> targets,
+    Map<String, StoreProperties> stores,
+    @DefaultValue Retention retention,
+    @DefaultValue Pg pg,
+    @DefaultValue Backup backup,
+    @DefaultValue Http http,
+    @DefaultValue Dir migrations,
+    @DefaultValue Dir dataMigrations,
+    @DefaultValue Dir drills,
+    Map<String, Schedule> schedules) {
+
+  public LifeboatProperties {
+    targets = targets == null ? Map.of() : targets;
+    stores = stores == null ? Map.of() : stores;
+    schedules = schedules == null ? Map.of() : schedules;
+  }
+
+  /** Where Spring Batch (and later Quartz) keep their state. */
+  public record Control(String url, String username, String password) {}
+
+  /** A database to protect. */
+  public record TargetProperties(
+      String url, String username, String password, List<String> stores, String drillUrl) {
+
+    @Override
+    public String toString() {
+      return "TargetProperties[url=" + url + ", username=" + username + ", stores=" + stores + "]";
+    }
+  }
+
+  /** A place backups go: {@code type: s3} or {@code type: filesystem}. */
+  public record StoreProperties(
+      String type,
+      Path path,
+      String endpoint,
+      @DefaultValue("us-east-1") String region,
+      String bucket,
+      @DefaultValue("") String prefix,
+      @DefaultValue("false") boolean pathStyle,
+      String accessKey,
+      String secretKey,
+      @DefaultValue("when-required") String checksum,
+      @DefaultValue("16MB") DataSize partSize) {
+
+    @Override
+    public String toString() {
+      return "StoreProperties[type=" + type + ", path=" + path + ", endpoint=" + endpoint
+          + ", bucket=" + bucket + ", prefix=" + prefix + "]";
+    }
+  }
+
+  public record Retention(
+      @DefaultValue("7") int keepLast,
+      @DefaultValue("7") int keepDaily,
+      @DefaultValue("4") int keepWeekly,
+      @DefaultValue("12") int keepMonthly,
+      @DefaultValue("24h") Duration minAge) {}
+
+  /** Extra directories searched first for pg_dump, pg_restore, psql, initdb. */
+  public record Pg(List<Path> binDirs) {
+    public Pg {
+      binDirs = binDirs == null ? List.of() : binDirs;
+    }
+  }
+
+  /** How dumps are compressed and sent. */
+  public record Backup(
+      @DefaultValue("3") int compressionLevel,
+      @DefaultValue("0") int compressionWorkers,
+      @DefaultValue("4") int queueChunks) {}
+
+  public record Http(@DefaultValue("8080") int port, @DefaultValue("127.0.0.1") String address) {}
+
+  public record Dir(Path dir) {}
+
+  public record Schedule(String cron, @DefaultValue("UTC") String zone) {}
+}

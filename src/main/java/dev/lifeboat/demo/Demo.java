@@ -1,0 +1,168 @@
+package dev.lifeboat.demo;
+
+import dev.lifeboat.pg.ExampleDatabase;
+import dev.lifeboat.pg.LocalCluster;
+import dev.lifeboat.pg.PgBinaries;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * {@code lifeboat demo}: starts a throwaway PostgreSQL cluster, loads the sample multi-tenant
+ * database from {@code jobs/example/}, writes a configuration with two local stores, then runs the
+ * real commands against it (backup, backups, verify). The cluster is stopped at the end, also on
+ * failure or Ctrl-C; the stores and the configuration stay for the user to explore.
+ */
+public final class Demo {
+
+  /** Runs commands in Spring with the demo configuration added; returns the first failing exit code. */
+  public interface Runner {
+    int run(Path configFile, String[]... commands);
+  }
+
+  private Demo() {}
+
+  public static int run(List<String> args, List<String> springProperties, Runner runner) {
+    PrintStream out = System.out;
+    int scale = intOption(args, "--scale", 1);
+    Path home = home(springProperties);
+    Path demo = home.resolve("demo").toAbsolutePath().normalize();
+    Path jobs;
+    try {
+      jobs = exampleDir();
+    } catch (IllegalStateException e) {
+      System.err.println("lifeboat: " + e.getMessage());
+      return 2;
+    }
+    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    long started = System.nanoTime();
+    Path clusterDir;
+    try {
+      Files.createDirectories(demo);
+      clusterDir = Files.createTempDirectory("lifeboat-demo-");
+    } catch (IOException e) {
+      System.err.println("lifeboat: cannot create " + demo + ": " + e.getMessage());
+      return 1;
+    }
+    out.println("lifeboat demo: starting a throwaway PostgreSQL cluster in " + clusterDir);
+    try (LocalCluster cluster = LocalCluster.start(clusterDir, new PgBinaries(List.of()), password)) {
+      cluster.createDatabase("app");
+      out.println("lifeboat demo: loading the sample multi-tenant database (jobs/example, scale " + scale + ")");
+      ExampleDatabase.load(cluster.connection("app"), jobs, scale);
+      Path config = writeConfig(demo, cluster.port());
+      // the throwaway cluster's password reaches the config through a placeholder, never a file
+      System.setProperty("LIFEBOAT_DEMO_PASSWORD", password);
+      out.println("lifeboat demo: configuration " + config + " (target 'app', stores 'local-a' and 'local-b')");
+      out.println();
+      out.println("$ lifeboat backup --label demo");
+      int code = runner.run(config,
+          new String[] {"backup", "--label", "demo"});
+      if (code == 0) {
+        out.println();
+        out.println("$ lifeboat backups");
+        code = runner.run(config, new String[] {"backups"}, new String[] {"verify", "latest"});
+      }
+      out.println();
+      if (code == 0) {
+        out.printf("lifeboat demo: done in %.1fs. Everything worked.%n", (System.nanoTime() - started) / 1e9);
+      } else {
+        out.println("lifeboat demo: a step failed (exit " + code + "); see the message above.");
+      }
+      out.println("  backups:        " + demo.resolve("stores/local-a") + " and " + demo.resolve("stores/local-b"));
+      out.println("  configuration:  " + config);
+      out.println("  control state:  " + home.toAbsolutePath().normalize().resolve("control"));
+      out.println("The demo database is gone now; its backups stay. Try next:");
+      out.println("  bin/lifeboat --config " + config + " backups");
+      out.println("  bin/lifeboat --config " + config + " verify latest --json");
+      out.println("  docs/backup-restore.md to point Lifeboat at your own database and S3 stores");
+      return code;
+    } catch (RuntimeException e) {
+      System.err.println("lifeboat: demo failed: " + e.getMessage());
+      return 1;
+    } finally {
+      deleteQuietly(clusterDir);
+    }
+  }
+
+  private static Path writeConfig(Path demo, int port) {
+    Path config = demo.resolve("lifeboat.yml");
+    String yaml = """
+        # Written by `lifeboat demo`. The demo cluster is stopped when the demo ends, so only the
+        # commands that read the stores (backups, verify) work with this file afterwards.
+        lifeboat:
+          targets:
+            app:
+              url: jdbc:postgresql://127.0.0.1:%d/app
+              username: postgres
+              password: ${LIFEBOAT_DEMO_PASSWORD:}
+              stores: [local-a, local-b]
+          stores:
+            local-a: { type: filesystem, path: %s }
+            local-b: { type: filesystem, path: %s }
+        """.formatted(port, demo.resolve("stores/local-a"), demo.resolve("stores/local-b"));
+    try {
+      Files.writeString(config, yaml);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + config + ": " + e.getMessage(), e);
+    }
+    return config;
+  }
+
+  /** {@code jobs/example} from the working directory, LIFEBOAT_ROOT, or next to the jar's folder. */
+  static Path exampleDir() {
+    List<Path> candidates = new java.util.ArrayList<>();
+    candidates.add(Path.of("jobs/example"));
+    String root = System.getenv("LIFEBOAT_ROOT");
+    if (root != null && !root.isBlank()) {
+      candidates.add(Path.of(root, "jobs/example"));
+    }
+    try {
+      Path jar = Path.of(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      candidates.add(jar.getParent().resolveSibling("jobs/example"));
+      candidates.add(jar.getParent().getParent().resolveSibling("jobs/example"));
+    } catch (Exception e) {
+      // not started from a file; the other candidates stand
+    }
+    for (Path c : candidates) {
+      if (Files.isRegularFile(c.resolve("schema.sql"))) {
+        return c;
+      }
+    }
+    throw new IllegalStateException("cannot find jobs/example/schema.sql (looked in " + candidates
+        + "); run the demo from the Lifeboat directory or set LIFEBOAT_ROOT");
+  }
+
+  private static Path home(List<String> springProperties) {
+    for (String p : springProperties) {
+      if (p.startsWith("--lifeboat.home=")) {
+        return Path.of(p.substring("--lifeboat.home=".length()));
+      }
+    }
+    String env = System.getenv("LIFEBOAT_HOME");
+    return Path.of(env == null || env.isBlank() ? "./.lifeboat" : env);
+  }
+
+  private static int intOption(List<String> args, String name, int fallback) {
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals(name) && i + 1 < args.size()) {
+        return Integer.parseInt(args.get(i + 1));
+      }
+      if (args.get(i).startsWith(name + "=")) {
+        return Integer.parseInt(args.get(i).substring(name.length() + 1));
+      }
+    }
+    return fallback;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a leftover temp directory is harmless
+    }
+  }
+}

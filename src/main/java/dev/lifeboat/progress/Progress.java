@@ -1,0 +1,25 @@
+package dev.lifeboat.progress;
+
+/** Reports how far a long piece of work is; silent unless a person is watching a terminal. */
+public interface Progress {
+
+  /** Starts a task; {@code totalBytes} is -1 when unknown. */
+  Task start(String what, long totalBytes);
+
+  /** One running task. */
+  interface Task extends AutoCloseable {
+    /** Bytes done so far, and (when it differs) bytes written to the stores. */
+    void update(long bytes, long storedBytes);
+
+    @Override
+    void close();
+  }
+
+  Progress SILENT = (what, total) -> new Task() {
+    @Override
+    public void update(long bytes, long storedBytes) {}
+
+    @Override
+    public void close() {}
+  };
+}
