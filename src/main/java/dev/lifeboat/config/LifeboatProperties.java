@@ -34,7 +34,12 @@ public record LifeboatProperties(
   }
 
   /** Where Spring Batch (and later Quartz) keep their state. */
-  public record Control(String url, String username, String password) {}
+  public record Control(String url, String username, String password) {
+    @Override
+    public String toString() {
+      return "Control[url=" + url + ", username=" + username + "]";
+    }
+  }
 
   /** A database to protect. */
   public record TargetProperties(

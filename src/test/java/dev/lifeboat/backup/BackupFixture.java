@@ -1,0 +1,81 @@
+package dev.lifeboat.backup;
+
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.S3ProxyServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes configuration files for CLI tests: targets and stores, secrets through placeholders. */
+final class BackupFixture {
+
+  final Path dir;
+  final Path home;
+  final Map<String, String> stores = new LinkedHashMap<>();
+  final Map<String, String> env = new LinkedHashMap<>();
+  final List<String> extra = new ArrayList<>();
+
+  BackupFixture(Path dir) throws IOException {
+    this.dir = dir;
+    this.home = Files.createDirectories(dir.resolve("home"));
+  }
+
+  BackupFixture s3(String name, S3ProxyServer server, String bucket) {
+    String var = name.toUpperCase().replace('-', '_');
+    env.put(var + "_KEY", server.accessKey());
+    env.put(var + "_SECRET", server.secretKey());
+    stores.put(name, "{ type: s3, endpoint: \"" + server.endpoint() + "\", region: us-east-1, bucket: " + bucket
+        + ", prefix: lifeboat/, path-style: true, part-size: 5MB, access-key: \"${" + var + "_KEY}\", secret-key: \"${"
+        + var + "_SECRET}\" }");
+    return this;
+  }
+
+  BackupFixture s3At(String name, String endpoint, String bucket) {
+    String var = name.toUpperCase().replace('-', '_');
+    env.put(var + "_KEY", "nobody");
+    env.put(var + "_SECRET", "nothing");
+    stores.put(name, "{ type: s3, endpoint: \"" + endpoint + "\", bucket: " + bucket
+        + ", path-style: true, access-key: \"${" + var + "_KEY}\", secret-key: \"${" + var + "_SECRET}\" }");
+    return this;
+  }
+
+  BackupFixture filesystem(String name, Path path) {
+    stores.put(name, "{ type: filesystem, path: \"" + path + "\" }");
+    return this;
+  }
+
+  /** Adds raw YAML lines under {@code lifeboat:} (two-space indented already). */
+  BackupFixture yaml(String lines) {
+    extra.add(lines);
+    return this;
+  }
+
+  /** Writes a config with one target per name, all pointing at {@code db}; returns its path. */
+  Path write(PgConnection db, String... targets) throws IOException {
+    env.put("APP_DB_PASSWORD", db.password());
+    StringBuilder y = new StringBuilder("lifeboat:\n  home: \"" + home + "\"\n  targets:\n");
+    for (String t : targets) {
+      y.append("    ").append(t).append(":\n")
+          .append("      url: \"").append(db.jdbcUrl()).append("\"\n")
+          .append("      username: ").append(db.user()).append("\n")
+          .append("      password: \"${APP_DB_PASSWORD}\"\n");
+    }
+    y.append("  stores:\n");
+    stores.forEach((n, s) -> y.append("    ").append(n).append(": ").append(s).append("\n"));
+    extra.forEach(e -> y.append(e).append("\n"));
+    Path file = dir.resolve("lifeboat-" + System.nanoTime() + ".yml");
+    Files.writeString(file, y.toString());
+    return file;
+  }
+
+  LifeboatCli cli() {
+    LifeboatCli cli = new LifeboatCli(dir);
+    env.forEach(cli::env);
+    return cli;
+  }
+}

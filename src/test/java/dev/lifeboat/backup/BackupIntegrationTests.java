@@ -1,0 +1,312 @@
+package dev.lifeboat.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The backup story end to end through the real jar: real PostgreSQL, real pg_dump, two s3proxy
+ * servers in their own processes and a filesystem store.
+ */
+class BackupIntegrationTests {
+
+  static PgConnection db;
+  static S3ProxyServer s3a;
+  static S3ProxyServer s3b;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startServers() {
+    db = PostgresServer.shared().createExampleDatabase("backup_it", 1);
+    s3a = S3ProxyServer.shared("a");
+    s3b = S3ProxyServer.shared("b");
+  }
+
+  private BackupFixture threeStores(String bucket) throws IOException {
+    s3a.createBucket(bucket);
+    s3b.createBucket(bucket);
+    return new BackupFixture(dir)
+        .s3("s3-a", s3a, bucket)
+        .s3("s3-b", s3b, bucket)
+        .filesystem("local", dir.resolve("local-store"));
+  }
+
+  @Test
+  void aBackupLandsByteForByteInTwoS3StoresAndAFilesystemStore() throws Exception {
+    BackupFixture fx = threeStores("roundtrip");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+
+    Result backup = cli.run("--config", config.toString(), "backup", "--label", "nightly", "--json");
+
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    JsonNode result = Json.mapper().readTree(backup.stdout());
+    assertThat(result.get("status").asString()).isEqualTo("complete");
+    String id = result.get("id").asString();
+    assertThat(id).matches("\\d{8}T\\d{6}Z(-\\d+)?");
+    Manifest manifest = Json.mapper().treeToValue(result.get("manifest"), Manifest.class);
+    assertThat(manifest.label()).isEqualTo("nightly");
+    assertThat(manifest.format()).isEqualTo("pg_dump-custom+zstd");
+
+    byte[] fromA = s3Object(s3a, "roundtrip", "lifeboat/app/" + id + "/dump");
+    byte[] fromB = s3Object(s3b, "roundtrip", "lifeboat/app/" + id + "/dump");
+    byte[] fromDisk = Files.readAllBytes(dir.resolve("local-store/app/" + id + "/dump"));
+    assertThat(fromA).isEqualTo(fromDisk);
+    assertThat(fromB).isEqualTo(fromDisk);
+    assertThat(fromDisk.length).isEqualTo(manifest.sizeBytes());
+    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(fromDisk)))
+        .isEqualTo(manifest.sha256());
+    byte[] archive = new ZstdInputStream(new ByteArrayInputStream(fromDisk)).readAllBytes();
+    assertThat(new String(archive, 0, 5)).isEqualTo("PGDMP");
+    assertThat((long) archive.length).isEqualTo(manifest.rawBytes());
+
+    // the manifest's counts are the database's counts, table by table
+    assertThat(manifest.tables()).isEqualTo(rowCounts(db));
+    assertThat(manifest.tables()).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(manifest.rls().values()).anySatisfy(r -> {
+      assertThat(r.enabled()).isTrue();
+      assertThat(r.forced()).isTrue();
+    });
+
+    Result list = cli.run("--config", config.toString(), "backups", "--json");
+    assertThat(list.exitCode()).as(list.toString()).isZero();
+    JsonNode rows = Json.mapper().readTree(list.stdout());
+    assertThat(rows.get(0).get("id").asString()).isEqualTo(id);
+    assertThat(rows.get(0).get("stores").toString()).contains("s3-a", "s3-b", "local");
+    assertThat(rows.get(0).get("sha256").asString()).isEqualTo(manifest.sha256());
+
+    Result verify = cli.run("--config", config.toString(), "verify", "latest");
+    assertThat(verify.exitCode()).as(verify.toString()).isZero();
+    assertThat(verify.stdout()).contains("s3-a: ok", "s3-b: ok", "local: ok");
+
+    // secrets never show: not in output, not in the manifest
+    for (String secret : List.of(db.password(), s3a.secretKey(), s3b.secretKey())) {
+      assertThat(backup.all() + list.all() + verify.all()).doesNotContain(secret);
+      assertThat(new String(Manifests.write(manifest))).doesNotContain(secret);
+    }
+  }
+
+  @Test
+  void verifyNamesTheStoreWhoseCopyHasAFlippedByte() throws Exception {
+    BackupFixture fx = threeStores("flipped");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+    Result backup = cli.run("--config", config.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    String id = backup.stdout().trim();
+
+    Path dump = dir.resolve("local-store/app/" + id + "/dump");
+    byte[] bytes = Files.readAllBytes(dump);
+    bytes[bytes.length / 2] ^= 0x01;
+    Files.write(dump, bytes);
+
+    Result verify = cli.run("--config", config.toString(), "verify", id);
+    assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(1);
+    assertThat(verify.stdout()).contains("local: corrupt", "s3-a: ok", "s3-b: ok");
+    assertThat(verify.stderr()).contains("verify failed in: local");
+
+    Result onlyA = cli.run("--config", config.toString(), "verify", id, "--store", "s3-a");
+    assertThat(onlyA.exitCode()).as(onlyA.toString()).isZero();
+  }
+
+  @Test
+  void aStoreThatIsDownMakesTheBackupPartialWhileTheOthersComplete() throws Exception {
+    S3ProxyServer down = S3ProxyServer.start();
+    try {
+      down.createBucket("partial");
+      s3a.createBucket("partial");
+      BackupFixture fx = new BackupFixture(dir)
+          .s3("s3-a", s3a, "partial")
+          .s3("s3-down", down, "partial")
+          .filesystem("local", dir.resolve("local-store"));
+      Path config = fx.write(db, "app");
+      down.stop();
+
+      Result backup = fx.cli().run("--config", config.toString(), "backup");
+
+      assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(3);
+      assertThat(backup.stderr()).contains("s3-down: failed").contains("partial");
+      String id = backup.stdout().trim();
+      Result list = fx.cli().run("--config", config.toString(), "backups", "--json");
+      JsonNode row = Json.mapper().readTree(list.stdout()).get(0);
+      assertThat(row.get("id").asString()).isEqualTo(id);
+      assertThat(row.get("stores").toString()).contains("s3-a", "local").doesNotContain("s3-down");
+      assertThat(list.stderr()).contains("s3-down");
+
+      Result verify = fx.cli().run("--config", config.toString(), "verify", "latest");
+      assertThat(verify.exitCode()).isEqualTo(1);
+      assertThat(verify.stdout()).contains("s3-down: ").contains("s3-a: ok", "local: ok");
+      assertThat(backup.all() + list.all() + verify.all()).doesNotContain(down.secretKey());
+    } finally {
+      down.close();
+    }
+  }
+
+  @Test
+  void whenEveryStoreIsDownTheBackupFailsAndNothingIsListed() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
+    BackupFixture fx = new BackupFixture(dir)
+        .s3At("s3-nowhere", "http://127.0.0.1:" + PostgresServer.freePort(), "nothing")
+        .filesystem("blocked", notADirectory.resolve("store"));
+    Path config = fx.write(db, "app");
+
+    Result backup = fx.cli().run("--config", config.toString(), "backup");
+
+    assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(1);
+    assertThat(backup.stderr()).contains("s3-nowhere").contains("blocked");
+    Result list = fx.cli().run("--config", config.toString(), "backups", "--json");
+    assertThat(Json.mapper().readTree(list.stdout()).size()).isZero();
+  }
+
+  @Test
+  void aBackupKilledMidUploadLeavesNothingListedAndTheNextOneSucceeds() throws Exception {
+    PgConnection big = PostgresServer.shared().createDatabase("kill_it");
+    try (Connection c = big.open(); Statement st = c.createStatement()) {
+      // random text so zstd cannot shrink it to nothing and the dump takes a few seconds
+      st.execute("CREATE TABLE blob AS SELECT g AS id, md5(random()::text) || md5(random()::text) AS a,"
+          + " md5(random()::text) AS b FROM generate_series(1, 2500000) g");
+    }
+    Path store = dir.resolve("local-store");
+    BackupFixture fx = new BackupFixture(dir).filesystem("local", store);
+    Path config = fx.write(big, "big");
+
+    LifeboatCli.Running running = fx.cli().start("--config", config.toString(), "backup");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!hasBytesInFlight(store) && System.nanoTime() < deadline && running.process().isAlive()) {
+      Thread.sleep(20);
+    }
+    assertThat(running.process().isAlive()).as("the backup was still uploading: " + running.stderrSoFar()).isTrue();
+    running.kill();
+
+    Result list = fx.cli().run("--config", config.toString(), "backups", "--json");
+    assertThat(list.exitCode()).isZero();
+    assertThat(Json.mapper().readTree(list.stdout()).size()).as(list.stdout()).isZero();
+    try (Stream<Path> files = Files.walk(store)) {
+      assertThat(files.filter(p -> p.getFileName().toString().equals("manifest.json")
+          || p.getFileName().toString().equals("dump"))).isEmpty();
+    }
+
+    Result again = fx.cli().run("--config", config.toString(), "backup");
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    Result listed = fx.cli().run("--config", config.toString(), "backups", "--json");
+    assertThat(Json.mapper().readTree(listed.stdout()).size()).isEqualTo(1);
+  }
+
+  @Test
+  void aWrongPasswordIsAClearErrorAndThePasswordAppearsNowhere() throws Exception {
+    BackupFixture fx = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Path config = fx.write(db, "app");
+    String wrong = "not-the-password-" + System.nanoTime();
+    LifeboatCli cli = fx.cli().env("APP_DB_PASSWORD", wrong);
+
+    Result backup = cli.run("--config", config.toString(), "backup", "--json");
+
+    assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(2);
+    assertThat(backup.stderr()).contains("lifeboat.targets.app.password").contains("password authentication failed");
+    assertThat(backup.all()).doesNotContain(wrong).doesNotContain(db.password());
+    assertThat(Json.mapper().readTree(backup.stdout()).get("exitCode").asInt()).isEqualTo(2);
+    try (Stream<Path> files = Files.walk(fx.dir)) {
+      assertThat(files.filter(p -> p.toString().contains("local-store/app"))).isEmpty();
+    }
+  }
+
+  @Test
+  void aSecondBackupOfTheSameTargetRefusesWhileOneIsRunning() throws Exception {
+    BackupFixture fx = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Path config = fx.write(db, "app");
+    try (Connection holder = db.open(); Statement st = holder.createStatement()) {
+      st.execute("SET application_name = 'lifeboat backup (the first one)'");
+      st.execute("SELECT pg_advisory_lock(" + TargetSnapshot.LOCK_CLASS + ", " + TargetSnapshot.LOCK_BACKUP + ")");
+
+      Result second = fx.cli().run("--config", config.toString(), "backup");
+
+      assertThat(second.exitCode()).as(second.toString()).isEqualTo(1);
+      assertThat(second.stderr()).contains("another backup of target 'app' is running")
+          .contains("lifeboat backup (the first one)");
+    }
+    Result afterwards = fx.cli().run("--config", config.toString(), "backup");
+    assertThat(afterwards.exitCode()).as(afterwards.toString()).isZero();
+  }
+
+  @Test
+  void theJobRepositoryLivesInTheEmbeddedH2FileOrInPostgreSql() throws Exception {
+    BackupFixture h2 = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Result onH2 = h2.cli().run("--config", h2.write(db, "app").toString(), "backup");
+    assertThat(onH2.exitCode()).as(onH2.toString()).isZero();
+    assertThat(h2.home.resolve("control/lifeboat.mv.db")).exists();
+
+    PgConnection control = PostgresServer.shared().createDatabase("control_it");
+    BackupFixture pg = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"))
+        .yaml("  control:\n    url: \"" + control.jdbcUrl() + "\"\n    username: " + control.user()
+            + "\n    password: \"${CONTROL_PASSWORD}\"");
+    Path config = pg.write(db, "app2");
+    Result onPg = pg.cli().env("CONTROL_PASSWORD", control.password()).run("--config", config.toString(), "backup");
+    assertThat(onPg.exitCode()).as(onPg.toString()).isZero();
+    try (Connection c = control.open(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT status, exit_code FROM batch_job_execution e"
+            + " JOIN batch_job_instance i USING (job_instance_id) WHERE i.job_name = 'backup'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("COMPLETED");
+    }
+  }
+
+  static byte[] s3Object(S3ProxyServer server, String bucket, String key) {
+    return server.client().getObject(GetObjectRequest.builder().bucket(bucket).key(key).build(),
+        ResponseTransformer.toBytes()).asByteArray();
+  }
+
+  static Map<String, Long> rowCounts(PgConnection db) throws Exception {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    try (Connection c = db.open(); Statement st = c.createStatement()) {
+      List<String> tables = new java.util.ArrayList<>();
+      try (ResultSet rs = st.executeQuery("SELECT schemaname || '.' || tablename FROM pg_tables"
+          + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+      for (String t : tables) {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t)) {
+          rs.next();
+          counts.put(t, rs.getLong(1));
+        }
+      }
+    }
+    return counts;
+  }
+
+  private static boolean hasBytesInFlight(Path store) throws IOException {
+    if (!Files.exists(store)) {
+      return false;
+    }
+    try (Stream<Path> files = Files.walk(store)) {
+      return files.anyMatch(p -> p.getFileName().toString().endsWith(".partial") && p.toFile().length() > 0);
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.lifeboat.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.FilesystemStore;
+import dev.lifeboat.store.ObjectUpload;
+import dev.lifeboat.store.StoreException;
+import dev.lifeboat.store.StoreFeature;
+import dev.lifeboat.store.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FanOutTests {
+
+  @TempDir Path dir;
+
+  private static byte[] random(int n) {
+    byte[] b = new byte[n];
+    new Random(42).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void everyStoreReceivesTheSameBytesFromOneWrite() throws Exception {
+    FilesystemStore a = new FilesystemStore("a", dir.resolve("a"));
+    FilesystemStore b = new FilesystemStore("b", dir.resolve("b"));
+    byte[] data = random(3 * 1024 + 17);
+    FanOut fan = new FanOut(List.of(a, b), "t/1/dump", 1024, 2);
+    fan.write(data, 0, data.length);
+    Map<String, FanOut.Outcome> outcomes = fan.finish();
+
+    assertThat(outcomes.values()).allMatch(FanOut.Outcome::ok);
+    assertThat(Files.readAllBytes(dir.resolve("a/t/1/dump"))).isEqualTo(data);
+    assertThat(Files.readAllBytes(dir.resolve("b/t/1/dump"))).isEqualTo(data);
+  }
+
+  @Test
+  void aFailingStoreIsDroppedAndTheOthersStillComplete() throws Exception {
+    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    BackupStore bad = new BrokenStore("bad", 2048);
+    byte[] data = random(10 * 1024);
+    FanOut fan = new FanOut(List.of(good, bad), "t/1/dump", 1024, 1);
+    fan.write(data, 0, data.length);
+    Map<String, FanOut.Outcome> outcomes = fan.finish();
+
+    assertThat(outcomes.get("good").ok()).isTrue();
+    assertThat(outcomes.get("bad").ok()).isFalse();
+    assertThat(outcomes.get("bad").error()).contains("disk on fire");
+    assertThat(Files.readAllBytes(dir.resolve("good/t/1/dump"))).isEqualTo(data);
+  }
+
+  @Test
+  void whenEveryStoreFailsTheWriterIsStopped() {
+    FanOut fan = new FanOut(List.of(new BrokenStore("x", 0), new BrokenStore("y", 0)), "t/1/dump", 1024, 1);
+    byte[] data = random(64 * 1024);
+    assertThatThrownBy(() -> {
+      for (int i = 0; i < 100; i++) {
+        fan.write(data, 0, data.length);
+      }
+    }).isInstanceOf(IOException.class).hasMessageContaining("every store failed").hasMessageContaining("x:")
+        .hasMessageContaining("y:");
+    fan.abort();
+  }
+
+  @Test
+  void aSlowStoreHoldsTheWriterBackInsteadOfBufferingEverything() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    SlowStore slow = new SlowStore(release);
+    FanOut fan = new FanOut(List.of(slow), "t/1/dump", 1024, 2);
+    Thread writer = new Thread(() -> {
+      try {
+        byte[] data = random(1024);
+        for (int i = 0; i < 50; i++) {
+          fan.write(data, 0, data.length);
+        }
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    writer.start();
+    writer.join(500);
+    assertThat(writer.isAlive()).as("the writer must block on the full queue").isTrue();
+    release.countDown();
+    writer.join(5000);
+    assertThat(writer.isAlive()).isFalse();
+    fan.finish();
+    assertThat(slow.received).isEqualTo(50 * 1024);
+  }
+
+  @Test
+  void abortLeavesNothingVisible() throws Exception {
+    FilesystemStore a = new FilesystemStore("a", dir.resolve("a"));
+    FanOut fan = new FanOut(List.of(a), "t/1/dump", 1024, 2);
+    byte[] data = random(5000);
+    fan.write(data, 0, data.length);
+    fan.abort();
+    assertThat(a.list("t/")).isEmpty();
+  }
+
+  /** Fails once it has received {@code failAfter} bytes. */
+  static class BrokenStore implements BackupStore {
+    final String name;
+    final long failAfter;
+
+    BrokenStore(String name, long failAfter) {
+      this.name = name;
+      this.failAfter = failAfter;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Set<StoreFeature> features() {
+      return Set.of();
+    }
+
+    @Override
+    public ObjectUpload upload(String key) {
+      return new ObjectUpload() {
+        long n;
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+          n += length;
+          if (n > failAfter) {
+            throw new StoreException(name, StoreException.Kind.NO_SPACE, "disk on fire");
+          }
+        }
+
+        @Override
+        public void commit() {}
+
+        @Override
+        public void abort() {}
+      };
+    }
+
+    @Override
+    public void put(String key, byte[] content) {}
+
+    @Override
+    public InputStream open(String key) {
+      throw new StoreException(name, StoreException.Kind.NOT_FOUND, "none");
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) {
+      return List.of();
+    }
+
+    @Override
+    public void delete(Collection<String> keys) {}
+
+    @Override
+    public OptionalLong freeBytes() {
+      return OptionalLong.empty();
+    }
+
+    @Override
+    public String describe() {
+      return name;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Accepts bytes only once released. */
+  static final class SlowStore extends BrokenStore {
+    final CountDownLatch release;
+    volatile long received;
+
+    SlowStore(CountDownLatch release) {
+      super("slow", Long.MAX_VALUE);
+      this.release = release;
+    }
+
+    @Override
+    public ObjectUpload upload(String key) {
+      return new ObjectUpload() {
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          received += length;
+        }
+
+        @Override
+        public void commit() {}
+
+        @Override
+        public void abort() {}
+      };
+    }
+  }
+}

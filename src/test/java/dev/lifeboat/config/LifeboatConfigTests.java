@@ -1,0 +1,85 @@
+package dev.lifeboat.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.store.S3Store;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+class LifeboatConfigTests {
+
+  private static LifeboatConfig config(Map<String, String> entries) {
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("lifeboat.targets.app.url", "jdbc:postgresql://db.internal:5433/app");
+    all.put("lifeboat.targets.app.username", "backup");
+    all.put("lifeboat.targets.app.password", "pw-secret");
+    all.put("lifeboat.stores.local.type", "filesystem");
+    all.put("lifeboat.stores.local.path", "/var/backups/lifeboat");
+    all.putAll(entries);
+    LifeboatProperties p = new Binder(new MapConfigurationPropertySource(all))
+        .bindOrCreate("lifeboat", LifeboatProperties.class);
+    return new LifeboatConfig(p);
+  }
+
+  @Test
+  void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
+    Target t = config(Map.of()).target(null);
+    assertThat(t.name()).isEqualTo("app");
+    assertThat(t.stores()).containsExactly("local");
+    assertThat(t.connection().host()).isEqualTo("db.internal");
+    assertThat(t.connection().port()).isEqualTo(5433);
+  }
+
+  @Test
+  void severalTargetsNeedAName() {
+    LifeboatConfig c = config(Map.of("lifeboat.targets.other.url", "jdbc:postgresql://h/o",
+        "lifeboat.targets.other.username", "u"));
+    assertThatThrownBy(() -> c.target(null)).isInstanceOf(ConfigException.class)
+        .hasMessage("--target: several targets are configured [app, other]; choose one with --target NAME");
+  }
+
+  @Test
+  void anS3StoreWithoutItsSecretNamesTheKey() {
+    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
+        "lifeboat.stores.s3.access-key", "k"));
+    assertThatThrownBy(c::validate).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.stores.s3.secret-key: missing");
+  }
+
+  @Test
+  void anS3EndpointMustBeAnHttpUrl() {
+    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
+        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s",
+        "lifeboat.stores.s3.endpoint", "ftp://x"));
+    assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.endpoint:");
+  }
+
+  @Test
+  void aPartSizeBelowTheS3MinimumIsRefused() {
+    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
+        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s",
+        "lifeboat.stores.s3.part-size", "1MB"));
+    assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.part-size: must be between 5MB");
+  }
+
+  @Test
+  void aValidS3StoreOpensWithoutTouchingTheNetwork() {
+    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
+        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s3-secret-value",
+        "lifeboat.stores.s3.endpoint", "http://127.0.0.1:9", "lifeboat.stores.s3.prefix", "/backups"));
+    c.validate();
+    assertThat(c.store("s3")).isInstanceOf(S3Store.class);
+    assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
+    c.destroy();
+  }
+
+  @Test
+  void propertiesNeverPrintSecrets() {
+    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.secret-key", "s3-secret-value"));
+    assertThat(c.properties().toString()).doesNotContain("s3-secret-value").doesNotContain("pw-secret");
+  }
+}
