@@ -2,7 +2,7 @@ package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.lifeboat.LifeboatVersion;
-import dev.lifeboat.backup.Manifest.RlsState;
+import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;

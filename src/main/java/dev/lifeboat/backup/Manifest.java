@@ -1,5 +1,6 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.pg.PgCatalog.RlsState;
 import java.time.Instant;
 import java.util.Map;
 
@@ -32,9 +33,6 @@ public record Manifest(
     boolean pinned) {
 
   public static final String FORMAT = "pg_dump-custom+zstd";
-
-  /** Row-level security of one table: enabled, forced, and how many policies it has. */
-  public record RlsState(boolean enabled, boolean forced, int policies) {}
 
   /** Key of the dump object of backup {@code id} of {@code target}. */
   public static String dumpKey(String target, String id) {

@@ -1,15 +1,13 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.backup.Manifest.RlsState;
+import dev.lifeboat.pg.PgCatalog;
+import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -97,52 +95,12 @@ final class TargetSnapshot implements AutoCloseable {
 
   /** Exact row counts of every user table, in the snapshot. */
   Map<String, Long> rowCounts() throws SQLException {
-    List<String[]> tables = new ArrayList<>();
-    String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
-        + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-        + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-        + " AND d.objid = c.oid AND d.deptype = 'e')"
-        + " ORDER BY 1, 2";
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        tables.add(new String[] {rs.getString(1), rs.getString(2)});
-      }
-    }
-    Map<String, Long> counts = new LinkedHashMap<>();
-    for (String[] t : tables) {
-      String name = t[0] + "." + t[1];
-      try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quote(t[0]) + "." + quote(t[1]))) {
-        rs.next();
-        counts.put(name, rs.getLong(1));
-      } catch (SQLException e) {
-        if ("42501".equals(e.getSQLState())) {
-          throw new SQLException("cannot read table " + name + ": " + firstLine(e.getMessage())
-              + "; back up as a superuser or a role with BYPASSRLS and SELECT on every table", e.getSQLState(), e);
-        }
-        throw e;
-      }
-    }
-    return counts;
+    return PgCatalog.rowCounts(connection);
   }
 
   /** RLS enabled/forced and the policy count of every table that has RLS or policies. */
   Map<String, RlsState> rlsState() throws SQLException {
-    String sql = "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity,"
-        + " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)"
-        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-        + " AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))"
-        + " ORDER BY 1, 2";
-    Map<String, RlsState> result = new LinkedHashMap<>();
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        result.put(rs.getString(1) + "." + rs.getString(2),
-            new RlsState(rs.getBoolean(3), rs.getBoolean(4), rs.getInt(5)));
-      }
-    }
-    return result;
+    return PgCatalog.rlsState(connection);
   }
 
   private String single(String sql) throws SQLException {
@@ -150,14 +108,6 @@ final class TargetSnapshot implements AutoCloseable {
       rs.next();
       return rs.getString(1);
     }
-  }
-
-  static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 
   @Override
