@@ -297,7 +297,8 @@ public final class FilesystemStore implements BackupStore {
               + "'",
           e);
     }
-    if (reason.contains("Not a directory") || e instanceof java.nio.file.FileAlreadyExistsException) {
+    if (reason.contains("Not a directory")
+        || e instanceof java.nio.file.FileAlreadyExistsException) {
       return new StoreException(
           name,
           StoreException.Kind.ACCESS_DENIED,
@@ -310,12 +311,16 @@ public final class FilesystemStore implements BackupStore {
           e);
     }
     return new StoreException(
-        name, StoreException.Kind.OTHER, where + " failed to " + action + " " + path + ": " + reason,
+        name,
+        StoreException.Kind.OTHER,
+        where + " failed to " + action + " " + path + ": " + reason,
         e);
   }
 
   private static String abbreviate(List<String> keys) {
-    return keys.size() <= 5 ? keys.toString() : keys.subList(0, 5) + " and " + (keys.size() - 5) + " more";
+    return keys.size() <= 5
+        ? keys.toString()
+        : keys.subList(0, 5) + " and " + (keys.size() - 5) + " more";
   }
 
   /** One streamed write into a hidden temporary file, renamed over the key on commit. */
@@ -333,8 +338,7 @@ public final class FilesystemStore implements BackupStore {
       Path dir = target.getParent();
       createDirectories(dir);
       try {
-        this.temp =
-            Files.createTempFile(dir, "." + target.getFileName() + ".", PARTIAL_SUFFIX);
+        this.temp = Files.createTempFile(dir, "." + target.getFileName() + ".", PARTIAL_SUFFIX);
       } catch (IOException e) {
         throw failure("create a temporary file in", dir, e);
       }

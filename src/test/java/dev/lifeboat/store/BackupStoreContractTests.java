@@ -67,7 +67,8 @@ abstract class BackupStoreContractTests {
     assertThat(store.list("")).isEmpty();
     assertThatThrownBy(() -> store.open("app/1/dump"))
         .isInstanceOfSatisfying(
-            StoreException.class, e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND));
+            StoreException.class,
+            e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND));
 
     upload.commit();
     assertThat(store.list("")).extracting(StoredObject::key).containsExactly("app/1/dump");

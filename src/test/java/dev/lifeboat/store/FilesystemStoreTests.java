@@ -37,7 +37,8 @@ class FilesystemStoreTests extends BackupStoreContractTests {
     store.put("app/20261125T020000Z/manifest.json", bytes(4));
 
     assertThat(root.resolve("app/20261125T020000Z/manifest.json")).hasBinaryContent(bytes(4));
-    assertThat(filesUnder(root)).containsExactly(root.resolve("app/20261125T020000Z/manifest.json"));
+    assertThat(filesUnder(root))
+        .containsExactly(root.resolve("app/20261125T020000Z/manifest.json"));
   }
 
   @Test
@@ -48,7 +49,10 @@ class FilesystemStoreTests extends BackupStoreContractTests {
     assertThat(filesUnder(root))
         .singleElement()
         .satisfies(
-            file -> assertThat(file.getFileName().toString()).startsWith(".dump.").endsWith(".partial"));
+            file ->
+                assertThat(file.getFileName().toString())
+                    .startsWith(".dump.")
+                    .endsWith(".partial"));
     assertThat(store.list("")).isEmpty();
 
     upload.commit();
