@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -298,7 +299,7 @@ public final class FilesystemStore implements BackupStore {
           e);
     }
     if (reason.contains("Not a directory")
-        || e instanceof java.nio.file.FileAlreadyExistsException) {
+        || e instanceof FileAlreadyExistsException) {
       return new StoreException(
           name,
           StoreException.Kind.ACCESS_DENIED,
