@@ -298,8 +298,7 @@ public final class FilesystemStore implements BackupStore {
               + "'",
           e);
     }
-    if (reason.contains("Not a directory")
-        || e instanceof FileAlreadyExistsException) {
+    if (reason.contains("Not a directory") || e instanceof FileAlreadyExistsException) {
       return new StoreException(
           name,
           StoreException.Kind.ACCESS_DENIED,
