@@ -1,6 +1,11 @@
 package dev.lifeboat.store;
 
-/** A streamed write of one object; either {@link #commit()} or {@link #abort()} ends it. */
+/**
+ * A streamed write of one object; either {@link #commit()} or {@link #abort()} ends it.
+ *
+ * <p>When {@link #write} or {@link #commit()} throws, the upload has already been aborted; later
+ * calls to them throw {@link IllegalStateException}.
+ */
 public interface ObjectUpload {
 
   /** Appends bytes; may block while earlier bytes are being sent (back-pressure). */

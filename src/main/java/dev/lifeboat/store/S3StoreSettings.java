@@ -1,0 +1,89 @@
+package dev.lifeboat.store;
+
+import java.net.URI;
+
+/**
+ * Everything needed to reach one S3-compatible bucket.
+ *
+ * <p>{@code endpoint} is null for AWS itself. {@code prefix} is "" or a folder; a missing trailing
+ * '/' is added. {@code checksumMode} null means {@link ChecksumMode#WHEN_REQUIRED}; {@code
+ * partSizeBytes} 0 means 16 MiB. {@link #toString()} never shows the secret key.
+ */
+public record S3StoreSettings(
+    String name,
+    URI endpoint,
+    String region,
+    String bucket,
+    String prefix,
+    boolean pathStyle,
+    String accessKey,
+    String secretKey,
+    ChecksumMode checksumMode,
+    int partSizeBytes) {
+
+  public static final int DEFAULT_PART_SIZE_BYTES = 16 * 1024 * 1024;
+
+  /** S3's own lower bound for every part but the last. */
+  public static final int MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
+
+  public S3StoreSettings {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("an S3 store needs a name");
+    }
+    String key = "lifeboat.stores." + name + ".";
+    if (bucket == null || bucket.isBlank()) {
+      throw new IllegalArgumentException("S3 store '" + name + "' needs " + key + "bucket");
+    }
+    if (region == null || region.isBlank()) {
+      region = "us-east-1";
+    }
+    prefix = prefix == null ? "" : prefix.replaceFirst("^/+", "");
+    if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+      prefix = prefix + "/";
+    }
+    if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
+      throw new IllegalArgumentException(
+          "S3 store '" + name + "' needs " + key + "access-key and " + key + "secret-key");
+    }
+    if (checksumMode == null) {
+      checksumMode = ChecksumMode.WHEN_REQUIRED;
+    }
+    if (partSizeBytes == 0) {
+      partSizeBytes = DEFAULT_PART_SIZE_BYTES;
+    }
+    if (partSizeBytes < MIN_PART_SIZE_BYTES) {
+      throw new IllegalArgumentException(
+          "S3 store '"
+              + name
+              + "' part size "
+              + partSizeBytes
+              + " is below S3's minimum of "
+              + MIN_PART_SIZE_BYTES
+              + " bytes (5 MiB)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "S3StoreSettings[name="
+        + name
+        + ", endpoint="
+        + endpoint
+        + ", region="
+        + region
+        + ", bucket="
+        + bucket
+        + ", prefix="
+        + prefix
+        + ", pathStyle="
+        + pathStyle
+        + ", accessKey="
+        + accessKey
+        + ", secretKey=****"
+        + ", checksumMode="
+        + checksumMode
+        + ", partSizeBytes="
+        + partSizeBytes
+        + "]";
+  }
+}
