@@ -148,7 +148,8 @@ public final class PgBinaries {
                 .map(t -> t.version() + " at " + t.path())
                 .collect(Collectors.joining(", "));
     boolean server = tool.equals("initdb") || tool.equals("pg_ctl") || tool.equals("postgres");
-    String pkg = (server ? "postgresql" : "postgresql-client") + (minMajor > 0 ? "-" + minMajor : "");
+    String pkg =
+        (server ? "postgresql" : "postgresql-client") + (minMajor > 0 ? "-" + minMajor : "");
     String wanted = minMajor > 0 ? " of major version >= " + minMajor : "";
     return new PgToolNotFoundException(
         "no "

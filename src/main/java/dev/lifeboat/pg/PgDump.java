@@ -1,5 +1,6 @@
 package dev.lifeboat.pg;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,9 +24,9 @@ public final class PgDump {
 
   /**
    * Starts {@code pg_dump --format=custom --compress=0} of {@code conn}'s database. With a {@code
-   * snapshotId} (from {@code pg_export_snapshot()} in a transaction the caller keeps open) the
-   * dump sees exactly that snapshot. The caller reads {@link PgDumpRun#output()} to its end, then
-   * calls {@link PgDumpRun#finish()}.
+   * snapshotId} (from {@code pg_export_snapshot()} in a transaction the caller keeps open) the dump
+   * sees exactly that snapshot. The caller reads {@link PgDumpRun#output()} to its end, then calls
+   * {@link PgDumpRun#finish()}.
    */
   public PgDumpRun start(
       PgTool pgDump, PgConnection conn, String snapshotId, List<String> extraArgs) {
@@ -39,19 +40,21 @@ public final class PgDump {
     command.addAll(extraArgs);
     command.addAll(PgClientCommand.connectionArgs(conn));
     PgPassFile passFile = conn.password() == null ? null : PgPassFile.create(conn);
+    ProcessRunner.RunningProcess process = null;
     try {
-      ProcessRunner.RunningProcess process =
-          runner.start(command, PgClientCommand.environment(passFile), null);
+      process = runner.start(command, PgClientCommand.environment(passFile), null);
       process.stdin().close();
       return new PgDumpRun(pgDump.name(), process, passFile, conn);
-    } catch (RuntimeException | java.io.IOException e) {
+    } catch (IOException | RuntimeException e) {
+      if (process != null) {
+        process.destroy();
+      }
       if (passFile != null) {
         passFile.close();
       }
-      if (e instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new PgToolException(pgDump.name(), PgToolException.NOT_STARTED, e.toString());
+      throw e instanceof RuntimeException re
+          ? re
+          : new PgToolException(pgDump.name(), PgToolException.NOT_STARTED, e.toString());
     }
   }
 

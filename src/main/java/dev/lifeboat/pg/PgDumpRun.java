@@ -43,8 +43,7 @@ public final class PgDumpRun implements AutoCloseable {
     try {
       int exit = process.waitFor();
       if (exit != 0) {
-        throw new PgToolException(
-            tool, exit, PgClientCommand.redact(process.stderrTail(), conn));
+        throw new PgToolException(tool, exit, PgClientCommand.redact(process.stderrTail(), conn));
       }
     } catch (InterruptedException e) {
       process.destroy();

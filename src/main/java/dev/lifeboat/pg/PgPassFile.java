@@ -49,8 +49,9 @@ public final class PgPassFile implements AutoCloseable {
     try {
       dir =
           Files.createTempDirectory(
-              parent, "lifeboat-pgpass-", PosixFilePermissions.asFileAttribute(
-                  PosixFilePermissions.fromString("rwx------")));
+              parent,
+              "lifeboat-pgpass-",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path file = dir.resolve("pgpass");
       Files.createFile(
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -72,8 +73,8 @@ public final class PgPassFile implements AutoCloseable {
   }
 
   /**
-   * What a PostgreSQL program's environment needs: {@code PGPASSFILE} set, and a {@code
-   * PGPASSWORD} inherited from our own environment removed (it would win over the file).
+   * What a PostgreSQL program's environment needs: {@code PGPASSFILE} set, and a {@code PGPASSWORD}
+   * inherited from our own environment removed (it would win over the file).
    */
   public Map<String, String> environment() {
     Map<String, String> env = new HashMap<>();

@@ -51,7 +51,8 @@ public interface ProcessRunner {
                 }
               });
       int exit = p.waitFor(timeout);
-      String stdout = new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8);
+      String stdout =
+          new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8);
       return new Result(exit, stdout, p.stderrTail());
     } catch (PgToolException e) {
       throw e;

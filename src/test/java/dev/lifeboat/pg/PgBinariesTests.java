@@ -63,7 +63,8 @@ class PgBinariesTests {
   @Test
   void keepsTheFirstFoundOfEqualVersionsSoConfiguredDirectoriesWin() {
     List<PgTool> found = List.of(tool("15.18", "/opt/pg"), tool("15.18", "/usr/bin"));
-    assertThat(PgBinaries.choose("pg_dump", 15, found).path()).isEqualTo(Path.of("/opt/pg/pg_dump"));
+    assertThat(PgBinaries.choose("pg_dump", 15, found).path())
+        .isEqualTo(Path.of("/opt/pg/pg_dump"));
   }
 
   @Test
@@ -108,8 +109,7 @@ class PgBinariesTests {
     Files.createSymbolicLink(b.resolve("pg_dump"), real); // same program again via PATH
     Files.createSymbolicLink(c.resolve("pg_dump"), executable(c.resolve("pg_wrapper")));
     Map<Path, String> versions = Map.of(a.resolve("pg_dump"), "pg_dump (PostgreSQL) 15.18");
-    PgBinaries bins =
-        new PgBinaries(List.of(a, b, c), p -> Optional.ofNullable(versions.get(p)));
+    PgBinaries bins = new PgBinaries(List.of(a, b, c), p -> Optional.ofNullable(versions.get(p)));
     assertThat(bins.candidates("pg_dump"))
         .containsExactly(new PgTool("pg_dump", a.resolve("pg_dump"), "15.18", 15));
     assertThat(bins.candidates("pg_restore")).isEmpty();

@@ -84,8 +84,7 @@ class PgConnectionTests {
   void toStringNeverShowsThePassword() {
     PgConnection c = new PgConnection("h", 5432, "db", "u", "hunter22");
     assertThat(c.toString()).doesNotContain("hunter22").contains("password=***");
-    assertThat(new PgConnection("h", 5432, "db", "u", null).toString())
-        .contains("password=none");
+    assertThat(new PgConnection("h", 5432, "db", "u", null).toString()).contains("password=none");
   }
 
   @Test

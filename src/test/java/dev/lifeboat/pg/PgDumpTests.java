@@ -96,7 +96,8 @@ class PgDumpTests {
   void startsACustomFormatUncompressedDumpAtTheSnapshotWithoutThePasswordInItsArguments()
       throws IOException {
     FakeRunner runner = new FakeRunner();
-    try (PgDumpRun run = new PgDump(runner).start(PG_DUMP, CONN, "00000003-0000001B-1", List.of())) {
+    try (PgDumpRun run =
+        new PgDump(runner).start(PG_DUMP, CONN, "00000003-0000001B-1", List.of())) {
       assertThat(run.output().readAllBytes()).startsWith("PGDMP".getBytes());
       run.finish();
     }
