@@ -2,10 +2,12 @@ package dev.lifeboat.pg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lifeboat.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -87,6 +89,26 @@ class LocalClusterIntegrationTests {
     assertThat(cluster.dataDirectory().resolve("postmaster.pid")).doesNotExist();
     cluster.close();
     assertThat(dir).doesNotExist();
+  }
+
+  @Test
+  void saysSoWhenThePostgresOsUserCannotReachTheDirectory() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "only root hands over to postgres");
+    Path hidden =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "lifeboat-private-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    try {
+      assertThatThrownBy(
+              () -> LocalCluster.start(hidden.resolve("pg"), server.binaries(), "pw-unreachable"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cannot reach " + hidden.resolve("pg"))
+          .hasMessageContaining("/tmp");
+    } finally {
+      Files.deleteIfExists(hidden.resolve("pg"));
+      Files.deleteIfExists(hidden);
+    }
   }
 
   @Test
