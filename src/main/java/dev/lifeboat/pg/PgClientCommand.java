@@ -1,0 +1,62 @@
+package dev.lifeboat.pg;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The connection arguments and environment every client program ({@code pg_dump}, {@code
+ * pg_restore}, {@code psql}) gets: never a password in either, never a prompt.
+ */
+final class PgClientCommand {
+
+  private PgClientCommand() {}
+
+  /** {@code --no-password --host … --port … --username … --dbname …}. */
+  static List<String> connectionArgs(PgConnection conn) {
+    List<String> args = new ArrayList<>();
+    args.add("--no-password");
+    args.add("--host=" + conn.host());
+    args.add("--port=" + conn.port());
+    args.add("--username=" + conn.user());
+    args.add("--dbname=" + dbnameArg(conn.database()));
+    return args;
+  }
+
+  // a --dbname with '=' or a URI prefix is read as a connection string; quote such names as one
+  static String dbnameArg(String database) {
+    if (database.contains("=")
+        || database.startsWith("postgresql://")
+        || database.startsWith("postgres://")) {
+      return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+    return database;
+  }
+
+  /** The environment: our pgpass file (if any), English messages, a connect timeout. */
+  static Map<String, String> environment(PgPassFile passFile) {
+    Map<String, String> env = new HashMap<>();
+    if (passFile != null) {
+      env.putAll(passFile.environment());
+    } else {
+      env.put("PGPASSWORD", null);
+    }
+    env.put("PGCONNECT_TIMEOUT", String.valueOf(PgConnection.CONNECT_TIMEOUT_SECONDS));
+    env.put("PGAPPNAME", "lifeboat");
+    // stderr is parsed for messages: keep it in English whatever the operator's locale
+    env.put("LC_MESSAGES", "C");
+    env.put("LC_ALL", null);
+    env.put("LANGUAGE", null);
+    return env;
+  }
+
+  /** Replaces the password wherever a program echoed it, before its stderr is shown anywhere. */
+  static String redact(String text, PgConnection conn) {
+    String pw = conn.password();
+    if (text == null || pw == null || pw.length() < 3) {
+      return text;
+    }
+    return text.replace(pw, "***");
+  }
+}

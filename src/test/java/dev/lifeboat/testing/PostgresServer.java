@@ -1,0 +1,95 @@
+package dev.lifeboat.testing;
+
+import dev.lifeboat.pg.LocalCluster;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real PostgreSQL for integration tests: one throwaway cluster under /tmp, started on first use,
+ * shared by every test class of the JVM, stopped and deleted at JVM exit. Tests take a fresh
+ * database each ({@link #createDatabase(String)}).
+ */
+public final class PostgresServer {
+
+  private static volatile PostgresServer shared;
+
+  private final PgBinaries binaries;
+  private final LocalCluster cluster;
+  private final String password;
+  private final AtomicInteger databases = new AtomicInteger();
+
+  private PostgresServer(PgBinaries binaries, LocalCluster cluster, String password) {
+    this.binaries = binaries;
+    this.cluster = cluster;
+    this.password = password;
+  }
+
+  /** The shared server, started on first call (about a second). */
+  public static PostgresServer shared() {
+    PostgresServer s = shared;
+    if (s == null) {
+      synchronized (PostgresServer.class) {
+        s = shared;
+        if (s == null) {
+          s = start();
+          shared = s;
+        }
+      }
+    }
+    return s;
+  }
+
+  private static PostgresServer start() {
+    PgBinaries bins = new PgBinaries(List.of());
+    String password = "pw-" + UUID.randomUUID();
+    Path dir;
+    try {
+      // /tmp rather than a 0700 JUnit dir: the postgres OS user must be able to reach it
+      dir = Files.createTempDirectory(Path.of("/tmp"), "lifeboat-test-pg-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    // LocalCluster stops itself in a shutdown hook; deleteOnClose makes the hook remove the files
+    LocalCluster cluster = LocalCluster.start(dir, bins, password).deleteOnClose(true);
+    return new PostgresServer(bins, cluster, password);
+  }
+
+  public LocalCluster cluster() {
+    return cluster;
+  }
+
+  public PgBinaries binaries() {
+    return binaries;
+  }
+
+  public String superuserPassword() {
+    return password;
+  }
+
+  /** The superuser's connection to {@code db}. */
+  public PgConnection connection(String db) {
+    return cluster.connection(db);
+  }
+
+  /** A new empty database named after {@code hint}; returns the superuser's connection to it. */
+  public PgConnection createDatabase(String hint) {
+    String name =
+        hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_")
+            + "_"
+            + databases.incrementAndGet();
+    cluster.dropDatabase(name);
+    return cluster.createDatabase(name);
+  }
+
+  public void dropDatabase(String name) {
+    cluster.dropDatabase(name);
+  }
+}
