@@ -118,7 +118,10 @@ final class BackupDumper {
     try {
       return catalog.get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IOException(e.getCause());
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

@@ -31,9 +31,9 @@ public final class BackupJob {
   private final BackupCatalog catalog;
   private final Clock clock;
 
-  BackupJob(JobOperator jobOperator, Job backupJob, BackupCatalog catalog, Clock clock) {
+  BackupJob(JobOperator jobOperator, Job backupBatchJob, BackupCatalog catalog, Clock clock) {
     this.jobOperator = jobOperator;
-    this.backupJob = backupJob;
+    this.backupJob = backupBatchJob;
     this.catalog = catalog;
     this.clock = clock;
   }

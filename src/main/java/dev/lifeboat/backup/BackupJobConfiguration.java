@@ -29,7 +29,7 @@ class BackupJobConfiguration {
   static final String RESULT = "result";
 
   @Bean
-  Job backupJob(JobRepository jobRepository, Step backupDumpStep, Step backupPublishStep) {
+  Job backupBatchJob(JobRepository jobRepository, Step backupDumpStep, Step backupPublishStep) {
     return new JobBuilder(BackupJob.NAME, jobRepository).start(backupDumpStep).next(backupPublishStep).build();
   }
 

@@ -100,6 +100,7 @@ public final class Launcher {
     // A command's own output is the story; the daemon is where logs belong.
     defaults.put("logging.level.root", "WARN");
     defaults.put("logging.level.org.springframework.batch", "OFF");
+    defaults.put("logging.level.org.springframework", "ERROR");
     defaults.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
     defaults.put("logging.level.org.springframework.boot.diagnostics", "OFF");
     if (!arguments.configFiles().isEmpty()) {
@@ -179,7 +180,7 @@ public final class Launcher {
       if (t instanceof BindException be) {
         String key = be.getName().toString();
         if (be.getProperty() != null) {
-          key = be.getProperty().getName();
+          key = be.getProperty().getName().toString();
         }
         Throwable cause = be.getCause();
         if (cause instanceof UnboundConfigurationPropertiesException unbound) {

@@ -1,6 +1,6 @@
 package dev.lifeboat.demo;
 
-import dev.lifeboat.pg.ExampleDatabase;
+import dev.lifeboat.example.ExampleDatabase;
 import dev.lifeboat.pg.LocalCluster;
 import dev.lifeboat.pg.PgBinaries;
 import java.io.IOException;
@@ -64,7 +64,12 @@ public final class Demo {
       if (code == 0) {
         out.println();
         out.println("$ lifeboat backups");
-        code = runner.run(config, new String[] {"backups"}, new String[] {"verify", "latest"});
+        code = runner.run(config, new String[] {"backups"});
+      }
+      if (code == 0) {
+        out.println();
+        out.println("$ lifeboat verify latest");
+        code = runner.run(config, new String[] {"verify", "latest"});
       }
       out.println();
       if (code == 0) {

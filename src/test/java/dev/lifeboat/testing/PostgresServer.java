@@ -92,4 +92,20 @@ public final class PostgresServer {
   public void dropDatabase(String name) {
     cluster.dropDatabase(name);
   }
+
+  /** A new database holding the sample multi-tenant data of jobs/example at {@code scale}. */
+  public PgConnection createExampleDatabase(String hint, int scale) {
+    PgConnection db = createDatabase(hint);
+    dev.lifeboat.example.ExampleDatabase.load(db, java.nio.file.Path.of("jobs/example"), scale);
+    return db;
+  }
+
+  /** A TCP port nothing listens on right now. */
+  public static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }
