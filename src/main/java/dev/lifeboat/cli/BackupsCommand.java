@@ -44,13 +44,16 @@ final class BackupsCommand implements Callable<Integer> {
           m.sha256(), m.serverVersion(), m.pinned(), e.stores()));
     }
     listing.unreadableStores().forEach((store, why) -> console.note("warning: store '" + store + "' could not be read: " + why));
+    // every store unreadable: nothing can be said (1); some: the list may be incomplete (3)
+    int exit = listing.unreadableStores().isEmpty() ? 0
+        : listing.unreadableStores().size() >= target.stores().size() ? 1 : 3;
     if (console.json()) {
       console.printJson(rows);
-      return 0;
+      return exit;
     }
     if (rows.isEmpty()) {
       console.say("no complete backups of target '" + target.name() + "' in stores " + target.stores());
-      return 0;
+      return exit;
     }
     console.say(String.format(Locale.ROOT, "%-20s %-12s %-20s %10s  %s", "ID", "LABEL", "COMPLETED", "SIZE", "STORES"));
     for (Row r : rows) {
@@ -58,6 +61,6 @@ final class BackupsCommand implements Callable<Integer> {
           r.completedAt() == null ? "" : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
           TerminalProgress.bytes(r.sizeBytes()), String.join(",", r.stores())));
     }
-    return 0;
+    return exit;
   }
 }

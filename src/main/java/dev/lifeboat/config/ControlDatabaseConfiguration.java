@@ -19,6 +19,9 @@ class ControlDatabaseConfiguration {
   @Bean
   DataSource controlDataSource(LifeboatProperties properties) {
     LifeboatProperties.Control control = properties.control();
+    LifeboatConfig.requireResolved("lifeboat.control.url", control.url());
+    LifeboatConfig.requireResolved("lifeboat.control.username", control.username());
+    LifeboatConfig.requireResolved("lifeboat.control.password", control.password());
     if (control.url() != null && !control.url().isBlank()) {
       return DataSourceBuilder.create()
           .url(control.url())

@@ -77,6 +77,10 @@ public final class LifeboatConfig implements DisposableBean {
           "no target named '" + name + "' (configured: " + new TreeSet<>(targets.keySet()) + ")");
     }
     String key = "lifeboat.targets." + name;
+    requireResolved(key + ".url", t.url());
+    requireResolved(key + ".username", t.username());
+    requireResolved(key + ".password", t.password());
+    requireResolved(key + ".drill-url", t.drillUrl());
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new ConfigException(key, "a target name may only use letters, digits, '_', '.', '-'");
     }
@@ -177,6 +181,14 @@ public final class LifeboatConfig implements DisposableBean {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new ConfigException(key, "a store name may only use letters, digits, '_', '.', '-'");
     }
+    requireResolved(key + ".type", s.type());
+    requireResolved(key + ".path", s.path());
+    requireResolved(key + ".endpoint", s.endpoint());
+    requireResolved(key + ".region", s.region());
+    requireResolved(key + ".bucket", s.bucket());
+    requireResolved(key + ".prefix", s.prefix());
+    requireResolved(key + ".access-key", s.accessKey());
+    requireResolved(key + ".secret-key", s.secretKey());
     String type = s.type() == null ? "" : s.type().trim().toLowerCase();
     switch (type) {
       case "filesystem" -> {
@@ -238,6 +250,21 @@ public final class LifeboatConfig implements DisposableBean {
     return new S3StoreSettings(
         name, endpoint, s.region(), s.bucket().trim(), prefix, s.pathStyle(),
         s.accessKey(), s.secretKey(), checksum, (int) part);
+  }
+
+  /**
+   * Spring leaves an unset {@code ${VAR}} in place rather than failing; a value that still holds
+   * one is a secret or setting that never arrived.
+   */
+  static void requireResolved(String key, Object value) {
+    if (value == null) {
+      return;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([^}:]+)").matcher(value.toString());
+    if (m.find()) {
+      throw new ConfigException(key, "${" + m.group(1) + "} is not set; export " + m.group(1)
+          + " in the environment (secrets never go on the command line)");
+    }
   }
 
   private static boolean blank(String s) {
