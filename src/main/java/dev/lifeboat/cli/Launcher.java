@@ -65,7 +65,8 @@ public final class Launcher {
           if (name == null && !a.startsWith("-")) {
             name = a;
           }
-          if ((a.equals("--target") || a.equals("--label") || a.equals("--store")) && i + 1 < args.length) {
+          if ((a.equals("--target") || a.equals("--label") || a.equals("--store") || a.equals("--into")
+              || a.equals("--backup")) && i + 1 < args.length) {
             command.add(a);
             a = args[++i];
           }
@@ -165,7 +166,8 @@ public final class Launcher {
 
   static String describe(Throwable e) {
     if (e instanceof ConfigException || e instanceof BackupException || e instanceof BackupNotFoundException
-        || e instanceof dev.lifeboat.store.StoreException) {
+        || e instanceof dev.lifeboat.store.StoreException || e instanceof dev.lifeboat.restore.RestoreException
+        || e instanceof dev.lifeboat.pg.PgToolException || e instanceof dev.lifeboat.pg.PgToolNotFoundException) {
       return e.getMessage();
     }
     return e.getClass().getSimpleName() + ": " + rootMessage(e);

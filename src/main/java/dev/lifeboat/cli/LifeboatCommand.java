@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = LifeboatCommand.Version.class,
     description = "Unattended PostgreSQL backups, restore drills and safe migrations.",
-    subcommands = {BackupCommand.class, BackupsCommand.class, VerifyCommand.class, DemoCommand.class})
+    subcommands = {BackupCommand.class, BackupsCommand.class, VerifyCommand.class, RestoreCommand.class,
+        DrillCommand.class, DemoCommand.class})
 final class LifeboatCommand {
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,

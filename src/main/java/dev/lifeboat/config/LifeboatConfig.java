@@ -71,6 +71,12 @@ public final class LifeboatConfig implements DisposableBean {
       name = targets.keySet().iterator().next();
     }
     TargetProperties t = targets.get(name);
+    int dot = name.lastIndexOf('.');
+    if (t == null && dot > 0 && targets.containsKey(name.substring(0, dot)) && dot < name.length() - 1) {
+      // "app.app_staging": another database on target app's server, with app's stores (safety backups)
+      Target base = target(name.substring(0, dot));
+      return new Target(name, base.connection().withDatabase(name.substring(dot + 1)), base.stores(), base.drillUrl());
+    }
     if (t == null) {
       throw new ConfigException(
           "--target",

@@ -15,17 +15,24 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties(prefix = "lifeboat", ignoreUnknownFields = false)
 public record LifeboatProperties(
     @DefaultValue("./.lifeboat") Path home,
+    Path spoolDir,
     @DefaultValue Control control,
     Map<String, TargetProperties> targets,
     Map<String, StoreProperties> stores,
     @DefaultValue Retention retention,
     @DefaultValue Pg pg,
     @DefaultValue Backup backup,
+    @DefaultValue Restore restore,
     @DefaultValue Http http,
     @DefaultValue Dir migrations,
     @DefaultValue Dir dataMigrations,
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules) {
+
+  /** Where restores decompress archives; {@code <home>/spool} unless set. */
+  public Path spool() {
+    return spoolDir != null ? spoolDir : home.resolve("spool");
+  }
 
   public LifeboatProperties {
     targets = targets == null ? Map.of() : targets;
@@ -91,6 +98,14 @@ public record LifeboatProperties(
       @DefaultValue("3") int compressionLevel,
       @DefaultValue("0") int compressionWorkers,
       @DefaultValue("4") int queueChunks) {}
+
+  /** How restores and drills run pg_restore. */
+  public record Restore(@DefaultValue("0") int jobs, @DefaultValue("6h") Duration timeout) {
+    /** Parallel pg_restore jobs: the configured number, else one per core. */
+    public int effectiveJobs() {
+      return jobs > 0 ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+  }
 
   public record Http(@DefaultValue("8080") int port, @DefaultValue("127.0.0.1") String address) {}
 

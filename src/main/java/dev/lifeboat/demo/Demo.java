@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * {@code lifeboat demo}: starts a throwaway PostgreSQL cluster, loads the sample multi-tenant
  * database from {@code jobs/example/}, writes a configuration with two local stores, then runs the
- * real commands against it (backup, backups, verify). The cluster is stopped at the end, also on
+ * real commands against it (backup, backups, verify, drill). The cluster is stopped at the end, also on
  * failure or Ctrl-C; the stores and the configuration stay for the user to explore.
  */
 public final class Demo {
@@ -53,7 +53,7 @@ public final class Demo {
       cluster.createDatabase("app");
       out.println("lifeboat demo: loading the sample multi-tenant database (jobs/example, scale " + scale + ")");
       ExampleDatabase.load(cluster.connection("app"), jobs, scale);
-      Path config = writeConfig(demo, cluster.port());
+      Path config = writeConfig(demo, cluster.port(), jobs.resolveSibling("drills"));
       // the throwaway cluster's password reaches the config through a placeholder, never a file
       System.setProperty("LIFEBOAT_DEMO_PASSWORD", password);
       out.println("lifeboat demo: configuration " + config + " (target 'app', stores 'local-a' and 'local-b')");
@@ -70,6 +70,11 @@ public final class Demo {
         out.println();
         out.println("$ lifeboat verify latest");
         code = runner.run(config, new String[] {"verify", "latest"});
+      }
+      if (code == 0) {
+        out.println();
+        out.println("$ lifeboat drill      # restore into a scratch database and prove it");
+        code = runner.run(config, new String[] {"drill"});
       }
       out.println();
       if (code == 0) {
@@ -93,7 +98,7 @@ public final class Demo {
     }
   }
 
-  private static Path writeConfig(Path demo, int port) {
+  private static Path writeConfig(Path demo, int port, Path drills) {
     Path config = demo.resolve("lifeboat.yml");
     String yaml = """
         # Written by `lifeboat demo`. The demo cluster is stopped when the demo ends, so only the
@@ -108,7 +113,10 @@ public final class Demo {
           stores:
             local-a: { type: filesystem, path: %s }
             local-b: { type: filesystem, path: %s }
-        """.formatted(port, demo.resolve("stores/local-a"), demo.resolve("stores/local-b"));
+          drills:
+            dir: %s
+        """.formatted(port, demo.resolve("stores/local-a"), demo.resolve("stores/local-b"),
+            drills.toAbsolutePath().normalize());
     try {
       Files.writeString(config, yaml);
     } catch (IOException e) {

@@ -1,0 +1,61 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.drill.Drill;
+import dev.lifeboat.drill.DrillCheck;
+import dev.lifeboat.drill.DrillReport;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "drill", description = "Restore a backup into a scratch database, validate it, drop it, report.")
+final class DrillCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Option(names = "--backup", paramLabel = "ID|latest", description = "The backup to drill (default: latest).")
+  String backup = "latest";
+
+  @Option(names = "--keep", description = "Keep the scratch database for a look afterwards.")
+  boolean keep;
+
+  private final LifeboatConfig config;
+  private final Drill drill;
+  private final Console console;
+
+  DrillCommand(LifeboatConfig config, Drill drill, Console console) {
+    this.config = config;
+    this.drill = drill;
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    config.validate();
+    Target target = config.target(root.target);
+    config.checkConnection(target);
+    DrillReport report = drill.run(target, backup, keep);
+    if (console.json()) {
+      console.printJson(report);
+    }
+    long failed = report.checks().stream().filter(c -> !c.ok()).count();
+    console.say(String.format(Locale.ROOT, "drill of backup %s of target '%s': %s%s", report.backup(), report.target(),
+        report.status().toUpperCase(Locale.ROOT), report.restoreSeconds() == null ? ""
+            : String.format(Locale.ROOT, ", restore took %.1fs (pg_restore %.1fs)", report.restoreSeconds(),
+                report.pgRestoreSeconds())));
+    for (DrillCheck c : report.checks()) {
+      console.say(String.format(Locale.ROOT, "  %-6s %-40s %s", c.ok() ? "ok" : "FAILED", c.name(), c.detail()));
+    }
+    if (report.kept()) {
+      console.say("scratch database kept: " + report.database());
+    }
+    if (!report.passed()) {
+      console.error("lifeboat: drill failed: " + failed + " check" + (failed == 1 ? "" : "s") + " failed");
+      return 1;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.restore.Restore;
+import dev.lifeboat.restore.RestorePlan;
+import dev.lifeboat.restore.RestoreResult;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "restore", description = "Verify a backup, then restore it into a database on the target's server.")
+final class RestoreCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
+  String id;
+
+  @Option(names = "--into", required = true, paramLabel = "DB", description = "Database to restore into (created when missing).")
+  String into;
+
+  @Option(names = "--yes", description = "Do not ask; required when stdin is not a terminal.")
+  boolean yes;
+
+  @Option(names = "--clean", description = "Replace a database that holds tables (a safety backup is taken first).")
+  boolean clean;
+
+  private final LifeboatConfig config;
+  private final Restore restore;
+  private final Console console;
+
+  RestoreCommand(LifeboatConfig config, Restore restore, Console console) {
+    this.config = config;
+    this.restore = restore;
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    config.validate();
+    Target target = config.target(root.target);
+    config.checkConnection(target);
+    RestorePlan plan = restore.plan(target, id, into, clean);
+    plan.describe().forEach(console::note);
+    if (!yes) {
+      if (!Console.isTerminal()) {
+        throw new ConfigException("--yes", "stdin is not a terminal, so nobody can confirm; add --yes to restore"
+            + " without asking; nothing was changed");
+      }
+      String typed = System.console().readLine("Type the database name (%s) to go ahead: ", into);
+      if (typed == null || !typed.trim().equals(into)) {
+        throw new ConfigException("--into", "not confirmed (typed '" + (typed == null ? "" : typed.trim())
+            + "'); nothing was changed");
+      }
+    }
+    RestoreResult result = restore.execute(plan);
+    if (console.json()) {
+      console.printJson(result);
+    }
+    if (result.safetyBackup() != null) {
+      console.note("safety backup of the replaced database: " + result.safetyBackup() + " (label pre-restore)");
+    }
+    long ok = result.tables().stream().filter(RestoreResult.TableCount::ok).count();
+    console.say(String.format(java.util.Locale.ROOT, "restored backup %s from store %s into database '%s' in %.1fs;"
+        + " row counts match the manifest for %d of %d tables", result.backup(), result.store(), result.database(),
+        result.restoreSeconds(), ok, result.tables().size()));
+    for (RestoreResult.TableCount t : result.tables()) {
+      console.say(String.format(java.util.Locale.ROOT, "  %-40s %12s %12s  %s", t.table(), t.expected(), t.actual(),
+          t.ok() ? "ok" : "MISMATCH"));
+    }
+    result.attempts().stream().filter(a -> !a.status().equals("ok"))
+        .forEach(a -> console.note("  store " + a.store() + " was skipped: " + a.status() + " - " + a.detail()));
+    return 0;
+  }
+}

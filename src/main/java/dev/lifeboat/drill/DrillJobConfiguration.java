@@ -1,0 +1,294 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.metrics.LifeboatMetrics;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.pg.PgRestore;
+import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.restore.ArchiveFetcher;
+import dev.lifeboat.restore.RestoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The drill job: {@code prepare} (clean up after crashed drills, fetch and verify the archive),
+ * {@code restore} (into a fresh scratch database, timed), {@code validate}, {@code cleanup}. The
+ * job holds a server-wide advisory lock on the drill server for its whole run, so leftovers can
+ * be told from a drill in progress: whatever is there while we hold the lock is a leftover.
+ */
+@Configuration(proxyBeanMethods = false)
+class DrillJobConfiguration {
+
+  static final String NAME = "drill";
+  static final String TARGET = "target";
+  static final String BACKUP = "backup";
+  static final String KEEP = "keep";
+  static final String STARTED_AT = "startedAt";
+  static final String REPORT = "report";
+
+  static final String SCRATCH_PREFIX = "lifeboat_drill_";
+  static final String KEPT_COMMENT = "lifeboat drill kept (--keep)";
+  /** Advisory lock: class "LIFE", object 2 = drill, on the drill server's maintenance database. */
+  static final int LOCK_CLASS = 0x4C494645;
+  static final int LOCK_DRILL = 2;
+
+  private static final String CHECKS = "checks";
+  private static final String ARCHIVE = "archive";
+  private static final String STORE = "store";
+  private static final String FETCH_SECONDS = "fetchSeconds";
+  private static final String PG_RESTORE_SECONDS = "pgRestoreSeconds";
+
+  private final Map<Long, PgDatabases> sessions = new ConcurrentHashMap<>();
+
+  static String scratchName(String backupId) {
+    return SCRATCH_PREFIX + backupId.toLowerCase().replace('-', '_');
+  }
+
+  /** The server drills restore on: {@code drill-url} when set, else the target's own server. */
+  static PgConnection drillServer(Target target) {
+    if (target.drillUrl() == null || target.drillUrl().isBlank()) {
+      return target.connection();
+    }
+    return PgConnection.fromJdbcUrl(target.drillUrl(), target.connection().user(), target.connection().password());
+  }
+
+  @Bean
+  Job drillBatchJob(JobRepository jobRepository, Step drillPrepareStep, Step drillRestoreStep,
+      Step drillValidateStep, Step drillCleanupStep, LifeboatConfig config, LifeboatMetrics metrics) {
+    return new JobBuilder(NAME, jobRepository)
+        .listener(new Listener(config, metrics))
+        .start(drillPrepareStep).next(drillRestoreStep).next(drillValidateStep).next(drillCleanupStep)
+        .build();
+  }
+
+  @Bean
+  Step drillPrepareStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config,
+      BackupCatalog catalog, ArchiveFetcher fetcher) {
+    return new StepBuilder("prepare", repo).tasklet((contribution, chunk) -> {
+      JobExecution job = contribution.getStepExecution().getJobExecution();
+      Target target = config.target(param(contribution, TARGET));
+      PgDatabases server = sessions.get(job.getId());
+      if (server == null) {
+        throw new DrillException("another drill is running on the drill server of target '" + target.name()
+            + "' (" + drillServer(target).host() + ":" + drillServer(target).port() + "); drills run one at a time"
+            + " per server; try again when it has finished");
+      }
+      String scratch = scratchName(param(contribution, BACKUP));
+      List<DrillCheck> checks = new ArrayList<>();
+      for (String[] db : server.withPrefix(SCRATCH_PREFIX)) {
+        boolean kept = db[1] != null && db[1].startsWith(KEPT_COMMENT);
+        if (!kept || db[0].equals(scratch)) {
+          server.drop(db[0]);
+          checks.add(DrillCheck.passed("cleanup " + db[0], kept ? "dropped the database kept by an earlier drill of"
+              + " this backup" : "dropped a scratch database left behind by a drill that did not finish"));
+        }
+      }
+      long started = System.nanoTime();
+      BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+      try {
+        ArchiveFetcher.Fetched fetched = fetcher.fetch(target, entry);
+        for (ArchiveFetcher.Attempt a : fetched.attempts()) {
+          checks.add(a.status().equals("ok")
+              ? DrillCheck.passed("checksum", "SHA-256 matches the manifest in store " + a.store())
+              : DrillCheck.failed("checksum " + a.store(), a.status() + ": " + a.detail()
+                  + " (the drill used another store)"));
+        }
+        context(contribution).putString(ARCHIVE, fetched.archive().toString());
+        context(contribution).putString(STORE, fetched.store());
+      } catch (RestoreException e) {
+        checks.add(DrillCheck.failed("checksum", e.getMessage()));
+        addChecks(contribution, checks);
+        throw e;
+      }
+      context(contribution).putDouble(FETCH_SECONDS, (System.nanoTime() - started) / 1e9);
+      addChecks(contribution, checks);
+      return RepeatStatus.FINISHED;
+    }, tm).build();
+  }
+
+  @Bean
+  Step drillRestoreStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config) {
+    PgRestore pgRestore = new PgRestore();
+    return new StepBuilder("restore", repo).tasklet((contribution, chunk) -> {
+      JobExecution job = contribution.getStepExecution().getJobExecution();
+      Target target = config.target(param(contribution, TARGET));
+      PgDatabases server = sessions.get(job.getId());
+      String scratch = scratchName(param(contribution, BACKUP));
+      PgConnection scratchDb = drillServer(target).withDatabase(scratch);
+      int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
+      PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
+      server.create(scratch);
+      long started = System.nanoTime();
+      try {
+        pgRestore.restore(tool, Path.of(context(contribution).getString(ARCHIVE)), scratchDb,
+            config.properties().restore().effectiveJobs(), false, config.properties().restore().timeout());
+      } catch (RuntimeException e) {
+        server.drop(scratch);
+        addChecks(contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
+        throw e;
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      context(contribution).putDouble(PG_RESTORE_SECONDS, seconds);
+      addChecks(contribution, List.of(DrillCheck.passed("pg_restore", String.format(java.util.Locale.ROOT,
+          "restored into %s with %d parallel jobs in %.1fs, no errors", scratch,
+          config.properties().restore().effectiveJobs(), seconds))));
+      return RepeatStatus.FINISHED;
+    }, tm).build();
+  }
+
+  @Bean
+  Step drillValidateStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config,
+      BackupCatalog catalog) {
+    return new StepBuilder("validate", repo).tasklet((contribution, chunk) -> {
+      Target target = config.target(param(contribution, TARGET));
+      BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+      PgConnection scratchDb = drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
+      addChecks(contribution, DrillValidator.validate(scratchDb, entry.manifest(), drillsDir(config)));
+      return RepeatStatus.FINISHED;
+    }, tm).build();
+  }
+
+  @Bean
+  Step drillCleanupStep(JobRepository repo, PlatformTransactionManager tm) {
+    return new StepBuilder("cleanup", repo).tasklet((contribution, chunk) -> {
+      PgDatabases server = sessions.get(contribution.getStepExecution().getJobExecution().getId());
+      String scratch = scratchName(param(contribution, BACKUP));
+      if (Boolean.parseBoolean(param(contribution, KEEP))) {
+        server.comment(scratch, KEPT_COMMENT + " at " + Instant.now());
+      } else {
+        server.drop(scratch);
+      }
+      return RepeatStatus.FINISHED;
+    }, tm).build();
+  }
+
+  /** Opens the drill server session and takes the lock before the steps; reports and cleans up after. */
+  private final class Listener implements JobExecutionListener {
+    private final LifeboatConfig config;
+    private final LifeboatMetrics metrics;
+
+    Listener(LifeboatConfig config, LifeboatMetrics metrics) {
+      this.config = config;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void beforeJob(JobExecution job) {
+      Target target = config.target(job.getJobParameters().getString(TARGET));
+      try {
+        PgDatabases server = PgDatabases.connect(drillServer(target));
+        if (server.tryLock(LOCK_CLASS, LOCK_DRILL)) {
+          sessions.put(job.getId(), server);
+        } else {
+          server.close();
+        }
+      } catch (SQLException e) {
+        job.getExecutionContext().putString("connectError", e.getMessage());
+      }
+    }
+
+    @Override
+    public void afterJob(JobExecution job) {
+      JobParameters p = job.getJobParameters();
+      ExecutionContext ctx = job.getExecutionContext();
+      String scratch = scratchName(p.getString(BACKUP));
+      boolean keep = Boolean.parseBoolean(p.getString(KEEP));
+      List<DrillCheck> checks = new ArrayList<>(readChecks(ctx));
+      if (ctx.containsKey("connectError")) {
+        checks.add(DrillCheck.failed("drill server", "cannot connect: " + ctx.getString("connectError")));
+      }
+      boolean completed = job.getStatus() == BatchStatus.COMPLETED;
+      boolean passed = completed && !checks.isEmpty() && checks.stream().allMatch(DrillCheck::ok);
+      PgDatabases server = sessions.remove(job.getId());
+      if (server != null) {
+        try {
+          if (!completed || !passed && !keep) {
+            server.drop(scratch); // a failed drill leaves no scratch database behind
+          }
+        } catch (SQLException e) {
+          checks.add(DrillCheck.failed("cleanup", "could not drop " + scratch + ": " + e.getMessage()));
+        } finally {
+          server.close();
+        }
+      }
+      if (ctx.containsKey(ARCHIVE)) {
+        try {
+          Files.deleteIfExists(Path.of(ctx.getString(ARCHIVE)));
+        } catch (java.io.IOException ignored) {
+          // the spool is reused; the next drill overwrites it
+        }
+      }
+      Double pgRestore = ctx.containsKey(PG_RESTORE_SECONDS) ? ctx.getDouble(PG_RESTORE_SECONDS) : null;
+      Double restore = pgRestore == null ? null : pgRestore + ctx.getDouble(FETCH_SECONDS);
+      boolean keptDb = completed && keep;
+      DrillReport report = new DrillReport(passed ? DrillReport.PASSED : DrillReport.FAILED, p.getString(TARGET),
+          p.getString(BACKUP), scratch, keptDb, ctx.containsKey(STORE) ? ctx.getString(STORE) : null, restore,
+          pgRestore, checks);
+      ctx.putString(REPORT, Json.write(report));
+      metrics.jobRun(NAME, p.getString(TARGET), passed ? "success" : "failed");
+      if (passed && restore != null) {
+        metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);
+      }
+    }
+  }
+
+  static Path drillsDir(LifeboatConfig config) {
+    Path dir = config.properties().drills().dir();
+    if (dir == null) {
+      dir = Path.of("jobs/drills");
+    }
+    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
+      String root = System.getenv("LIFEBOAT_ROOT");
+      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
+        return Path.of(root).resolve(dir);
+      }
+    }
+    return dir;
+  }
+
+  private static String param(StepContribution contribution, String name) {
+    return contribution.getStepExecution().getJobParameters().getString(name);
+  }
+
+  private static ExecutionContext context(StepContribution contribution) {
+    return contribution.getStepExecution().getJobExecution().getExecutionContext();
+  }
+
+  private static void addChecks(StepContribution contribution, List<DrillCheck> more) {
+    ExecutionContext ctx = context(contribution);
+    List<DrillCheck> all = new ArrayList<>(readChecks(ctx));
+    all.addAll(more);
+    ctx.putString(CHECKS, Json.write(all));
+  }
+
+  private static List<DrillCheck> readChecks(ExecutionContext ctx) {
+    return ctx.containsKey(CHECKS) ? Arrays.asList(Json.read(ctx.getString(CHECKS), DrillCheck[].class)) : List.of();
+  }
+}

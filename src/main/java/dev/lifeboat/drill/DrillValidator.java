@@ -1,0 +1,143 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.pg.PgCatalog;
+import dev.lifeboat.pg.PgCatalog.RlsState;
+import dev.lifeboat.pg.PgConnection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Checks a restored database against the manifest (every table, exact row counts; row-level
+ * security enabled, forced and policy counts as at backup time) and runs the operator's own
+ * assertions: every {@code *.sql} in the drills directory is one query returning one boolean.
+ */
+final class DrillValidator {
+
+  private DrillValidator() {}
+
+  static List<DrillCheck> validate(PgConnection scratch, Manifest manifest, Path drillsDir) {
+    List<DrillCheck> checks = new ArrayList<>();
+    try (Connection c = scratch.open()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET row_security = off");
+      }
+      checks.addAll(rowCounts(manifest.tables(), PgCatalog.rowCounts(c)));
+      checks.addAll(rls(manifest.rls() == null ? Map.of() : manifest.rls(), PgCatalog.rlsState(c)));
+      try (Statement st = c.createStatement()) {
+        st.execute("RESET row_security");
+        st.execute("SET statement_timeout = '10min'");
+      }
+      checks.addAll(assertions(c, drillsDir));
+    } catch (SQLException e) {
+      checks.add(DrillCheck.failed("validation", "cannot inspect the restored database: " + firstLine(e.getMessage())));
+    }
+    return checks;
+  }
+
+  static List<DrillCheck> rowCounts(Map<String, Long> expected, Map<String, Long> actual) {
+    List<DrillCheck> checks = new ArrayList<>();
+    TreeSet<String> names = new TreeSet<>(expected.keySet());
+    names.addAll(actual.keySet());
+    for (String t : names) {
+      Long e = expected.get(t);
+      Long a = actual.get(t);
+      String name = "rows " + t;
+      if (e == null) {
+        checks.add(DrillCheck.failed(name, "table is in the restore but not in the manifest (" + a + " rows)"));
+      } else if (a == null) {
+        checks.add(DrillCheck.failed(name, "table is in the manifest (" + e + " rows) but missing after the restore"));
+      } else if (!e.equals(a)) {
+        checks.add(DrillCheck.failed(name, "expected " + e + " rows as in the manifest, found " + a));
+      } else {
+        checks.add(DrillCheck.passed(name, a + " rows, as in the manifest"));
+      }
+    }
+    return checks;
+  }
+
+  static List<DrillCheck> rls(Map<String, RlsState> expected, Map<String, RlsState> actual) {
+    List<DrillCheck> checks = new ArrayList<>();
+    TreeSet<String> names = new TreeSet<>(expected.keySet());
+    names.addAll(actual.keySet());
+    for (String t : names) {
+      RlsState e = expected.get(t);
+      RlsState a = actual.get(t);
+      String name = "rls " + t;
+      if (e == null) {
+        checks.add(DrillCheck.failed(name, "has row-level security now (" + describe(a) + ") but had none at backup time"));
+      } else if (a == null) {
+        checks.add(DrillCheck.failed(name, "had " + describe(e) + " at backup time, has none after the restore"));
+      } else if (!e.equals(a)) {
+        checks.add(DrillCheck.failed(name, "had " + describe(e) + " at backup time, has " + describe(a)));
+      } else {
+        checks.add(DrillCheck.passed(name, describe(a) + ", as at backup time"));
+      }
+    }
+    return checks;
+  }
+
+  static List<DrillCheck> assertions(Connection c, Path dir) {
+    List<DrillCheck> checks = new ArrayList<>();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return checks;
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted().toList();
+    } catch (IOException e) {
+      checks.add(DrillCheck.failed("assertions", "cannot read " + dir + ": " + e.getMessage()));
+      return checks;
+    }
+    for (Path file : files) {
+      String name = "assert " + file.getFileName();
+      try {
+        String sql = Files.readString(file).strip();
+        while (sql.endsWith(";")) {
+          sql = sql.substring(0, sql.length() - 1).strip();
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+          if (!rs.next() || rs.getMetaData().getColumnCount() != 1
+              || rs.getMetaData().getColumnType(1) != Types.BIT && rs.getMetaData().getColumnType(1) != Types.BOOLEAN) {
+            checks.add(DrillCheck.failed(name, "must be one query returning one boolean"));
+            continue;
+          }
+          boolean value = rs.getBoolean(1);
+          boolean more = rs.next();
+          if (more) {
+            checks.add(DrillCheck.failed(name, "must return exactly one row"));
+          } else if (value) {
+            checks.add(DrillCheck.passed(name, "returned true"));
+          } else {
+            checks.add(DrillCheck.failed(name, "returned false"));
+          }
+        }
+      } catch (SQLException e) {
+        checks.add(DrillCheck.failed(name, "failed: " + firstLine(e.getMessage())));
+      } catch (IOException e) {
+        checks.add(DrillCheck.failed(name, "cannot read the file: " + e.getMessage()));
+      }
+    }
+    return checks;
+  }
+
+  private static String describe(RlsState s) {
+    return (s.enabled() ? "enabled" : "disabled") + (s.forced() ? ", forced" : ", not forced") + ", "
+        + s.policies() + (s.policies() == 1 ? " policy" : " policies");
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+}

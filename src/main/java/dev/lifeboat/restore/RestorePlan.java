@@ -1,0 +1,53 @@
+package dev.lifeboat.restore;
+
+import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgTool;
+import java.util.List;
+
+/**
+ * What a restore will do, decided before anything is touched (STYLE rule 6): printed for the
+ * operator, checked by tests, and the only input of {@link Restore#execute}.
+ *
+ * @param stores the stores to read from, in the order they will be tried
+ * @param intoExists whether the destination database exists already
+ * @param userTables user tables in the destination now (0 for a new or empty database)
+ * @param safetyBackupTarget where the pre-restore safety backup goes (null when none is needed)
+ * @param staging the database the archive is restored into before it takes the destination's name
+ */
+public record RestorePlan(
+    Target target,
+    BackupCatalog.Entry backup,
+    List<String> stores,
+    PgConnection into,
+    boolean intoExists,
+    int userTables,
+    boolean clean,
+    Target safetyBackupTarget,
+    String staging,
+    ArchiveFetcher.SpoolSpace spool,
+    PgTool pgRestore,
+    int jobs) {
+
+  /** The plan as the lines the operator reads before confirming. */
+  public List<String> describe() {
+    var m = backup.manifest();
+    String destination = "database '" + into.database() + "' on " + into.host() + ":" + into.port();
+    String what = !intoExists ? destination + " (new: it will be created)"
+        : userTables == 0 ? destination + " (exists, empty: it will be replaced)"
+        : destination + " (exists with " + userTables + " user tables: it will be REPLACED; a safety backup"
+            + " labelled pre-restore is taken first, under target '" + safetyBackupTarget.name() + "')";
+    return List.of(
+        "restore plan:",
+        "  backup      " + m.id() + " of target '" + m.target() + "'" + (m.label() == null || m.label().isEmpty() ? ""
+            : " (label " + m.label() + ")") + ", completed " + m.completedAt() + ", " + m.tables().size() + " tables",
+        "  read from   " + String.join(", then ", stores) + " (SHA-256 checked before pg_restore sees a byte)",
+        "  into        " + what,
+        "  staging     restored first into '" + staging + "', renamed into place only when complete and"
+            + " row counts match",
+        "  spool       " + spool.dir() + " (needs " + dev.lifeboat.progress.TerminalProgress.bytes(spool.neededBytes())
+            + ", " + dev.lifeboat.progress.TerminalProgress.bytes(spool.freeBytes()) + " free)",
+        "  pg_restore  " + pgRestore.version() + " at " + pgRestore.path() + ", " + jobs + " parallel jobs");
+  }
+}

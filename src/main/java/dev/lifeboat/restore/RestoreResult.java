@@ -1,0 +1,20 @@
+package dev.lifeboat.restore;
+
+import java.util.List;
+
+/** What {@code restore --json} prints: the backup, where it came from, and the row-count check. */
+public record RestoreResult(
+    String status,
+    String backup,
+    String target,
+    String database,
+    String store,
+    List<ArchiveFetcher.Attempt> attempts,
+    String safetyBackup,
+    double restoreSeconds,
+    List<TableCount> tables,
+    String error) {
+
+  /** One table: rows the manifest recorded and rows found after the restore. */
+  public record TableCount(String table, Long expected, Long actual, boolean ok) {}
+}
