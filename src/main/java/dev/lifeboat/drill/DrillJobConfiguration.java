@@ -225,6 +225,12 @@ class DrillJobConfiguration {
         checks.add(DrillCheck.failed("drill server", "cannot connect: " + ctx.getString("connectError")));
       }
       boolean completed = job.getStatus() == BatchStatus.COMPLETED;
+      if (!completed && checks.stream().allMatch(DrillCheck::ok)) {
+        // the step failed before it could record a check of its own: say why
+        String why = job.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
+            .orElse("the drill job ended " + job.getStatus());
+        checks.add(DrillCheck.failed("drill", why));
+      }
       boolean passed = completed && !checks.isEmpty() && checks.stream().allMatch(DrillCheck::ok);
       PgDatabases server = sessions.remove(job.getId());
       if (server != null) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.Json;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
@@ -48,10 +49,10 @@ class BackupIntegrationTests {
     s3b = S3ProxyServer.shared("b");
   }
 
-  private BackupFixture threeStores(String bucket) throws IOException {
+  private Fixture threeStores(String bucket) throws IOException {
     s3a.createBucket(bucket);
     s3b.createBucket(bucket);
-    return new BackupFixture(dir)
+    return new Fixture(dir)
         .s3("s3-a", s3a, bucket)
         .s3("s3-b", s3b, bucket)
         .filesystem("local", dir.resolve("local-store"));
@@ -59,7 +60,7 @@ class BackupIntegrationTests {
 
   @Test
   void aBackupLandsByteForByteInTwoS3StoresAndAFilesystemStore() throws Exception {
-    BackupFixture fx = threeStores("roundtrip");
+    Fixture fx = threeStores("roundtrip");
     Path config = fx.write(db, "app");
     LifeboatCli cli = fx.cli();
 
@@ -114,7 +115,7 @@ class BackupIntegrationTests {
 
   @Test
   void verifyNamesTheStoreWhoseCopyHasAFlippedByte() throws Exception {
-    BackupFixture fx = threeStores("flipped");
+    Fixture fx = threeStores("flipped");
     Path config = fx.write(db, "app");
     LifeboatCli cli = fx.cli();
     Result backup = cli.run("--config", config.toString(), "backup");
@@ -141,7 +142,7 @@ class BackupIntegrationTests {
     try {
       down.createBucket("partial");
       s3a.createBucket("partial");
-      BackupFixture fx = new BackupFixture(dir)
+      Fixture fx = new Fixture(dir)
           .s3("s3-a", s3a, "partial")
           .s3("s3-down", down, "partial")
           .filesystem("local", dir.resolve("local-store"));
@@ -172,7 +173,7 @@ class BackupIntegrationTests {
   @Test
   void whenEveryStoreIsDownTheBackupFailsAndNothingIsListed() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
-    BackupFixture fx = new BackupFixture(dir)
+    Fixture fx = new Fixture(dir)
         .s3At("s3-nowhere", "http://127.0.0.1:" + PostgresServer.freePort(), "nothing")
         .filesystem("blocked", notADirectory.resolve("store"));
     Path config = fx.write(db, "app");
@@ -194,7 +195,7 @@ class BackupIntegrationTests {
           + " md5(random()::text) AS b FROM generate_series(1, 2500000) g");
     }
     Path store = dir.resolve("local-store");
-    BackupFixture fx = new BackupFixture(dir).filesystem("local", store);
+    Fixture fx = new Fixture(dir).filesystem("local", store);
     Path config = fx.write(big, "big");
 
     LifeboatCli.Running running = fx.cli().start("--config", config.toString(), "backup");
@@ -221,7 +222,7 @@ class BackupIntegrationTests {
 
   @Test
   void aWrongPasswordIsAClearErrorAndThePasswordAppearsNowhere() throws Exception {
-    BackupFixture fx = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
     Path config = fx.write(db, "app");
     String wrong = "not-the-password-" + System.nanoTime();
     LifeboatCli cli = fx.cli().env("APP_DB_PASSWORD", wrong);
@@ -239,7 +240,7 @@ class BackupIntegrationTests {
 
   @Test
   void aSecondBackupOfTheSameTargetRefusesWhileOneIsRunning() throws Exception {
-    BackupFixture fx = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
     Path config = fx.write(db, "app");
     try (Connection holder = db.open(); Statement st = holder.createStatement()) {
       st.execute("SET application_name = 'lifeboat backup (the first one)'");
@@ -257,14 +258,14 @@ class BackupIntegrationTests {
 
   @Test
   void theJobRepositoryLivesInTheEmbeddedH2FileOrInPostgreSql() throws Exception {
-    BackupFixture h2 = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"));
+    Fixture h2 = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
     Path h2Config = h2.write(db, "app");
     Result onH2 = h2.cli().run("--config", h2Config.toString(), "backup");
     assertThat(onH2.exitCode()).as(onH2.toString()).isZero();
     assertThat(h2.home.resolve("control/lifeboat.mv.db")).exists();
 
     PgConnection control = PostgresServer.shared().createDatabase("control_it");
-    BackupFixture pg = new BackupFixture(dir).filesystem("local", dir.resolve("local-store"))
+    Fixture pg = new Fixture(dir).filesystem("local", dir.resolve("local-store"))
         .yaml("  control:\n    url: \"" + control.jdbcUrl() + "\"\n    username: " + control.user()
             + "\n    password: \"${CONTROL_PASSWORD}\"");
     Path config = pg.write(db, "app2");

@@ -1,8 +1,6 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.testing;
 
 import dev.lifeboat.pg.PgConnection;
-import dev.lifeboat.testing.LifeboatCli;
-import dev.lifeboat.testing.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,20 +10,20 @@ import java.util.List;
 import java.util.Map;
 
 /** Writes configuration files for CLI tests: targets and stores, secrets through placeholders. */
-final class BackupFixture {
+public final class Fixture {
 
-  final Path dir;
-  final Path home;
-  final Map<String, String> stores = new LinkedHashMap<>();
-  final Map<String, String> env = new LinkedHashMap<>();
-  final List<String> extra = new ArrayList<>();
+  public final Path dir;
+  public final Path home;
+  public final Map<String, String> stores = new LinkedHashMap<>();
+  public final Map<String, String> env = new LinkedHashMap<>();
+  public final List<String> extra = new ArrayList<>();
 
-  BackupFixture(Path dir) throws IOException {
+  public Fixture(Path dir) throws IOException {
     this.dir = dir;
     this.home = Files.createDirectories(dir.resolve("home"));
   }
 
-  BackupFixture s3(String name, S3ProxyServer server, String bucket) {
+  public Fixture s3(String name, S3ProxyServer server, String bucket) {
     String var = name.toUpperCase().replace('-', '_');
     env.put(var + "_KEY", server.accessKey());
     env.put(var + "_SECRET", server.secretKey());
@@ -35,7 +33,7 @@ final class BackupFixture {
     return this;
   }
 
-  BackupFixture s3At(String name, String endpoint, String bucket) {
+  public Fixture s3At(String name, String endpoint, String bucket) {
     String var = name.toUpperCase().replace('-', '_');
     env.put(var + "_KEY", "nobody");
     env.put(var + "_SECRET", "nothing");
@@ -44,19 +42,19 @@ final class BackupFixture {
     return this;
   }
 
-  BackupFixture filesystem(String name, Path path) {
+  public Fixture filesystem(String name, Path path) {
     stores.put(name, "{ type: filesystem, path: \"" + path + "\" }");
     return this;
   }
 
   /** Adds raw YAML lines under {@code lifeboat:} (two-space indented already). */
-  BackupFixture yaml(String lines) {
+  public Fixture yaml(String lines) {
     extra.add(lines);
     return this;
   }
 
   /** Writes a config with one target per name, all pointing at {@code db}; returns its path. */
-  Path write(PgConnection db, String... targets) throws IOException {
+  public Path write(PgConnection db, String... targets) throws IOException {
     env.put("APP_DB_PASSWORD", db.password());
     StringBuilder y = new StringBuilder("lifeboat:\n  home: \"" + home + "\"\n  targets:\n");
     for (String t : targets) {
@@ -73,7 +71,7 @@ final class BackupFixture {
     return file;
   }
 
-  LifeboatCli cli() {
+  public LifeboatCli cli() {
     LifeboatCli cli = new LifeboatCli(dir);
     env.forEach(cli::env);
     return cli;

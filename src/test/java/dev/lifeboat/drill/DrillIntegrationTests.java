@@ -1,0 +1,185 @@
+package dev.lifeboat.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.Fixture;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** Restore drills through the real jar, against the shared PostgreSQL cluster. */
+class DrillIntegrationTests {
+
+  static PgConnection source;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void database() {
+    source = PostgresServer.shared().createExampleDatabase("drill_src", 1);
+  }
+
+  private record Setup(Path config, LifeboatCli cli, String id) {
+    Result drill(String... args) {
+      List<String> all = new ArrayList<>(List.of("--config", config.toString(), "drill"));
+      all.addAll(List.of(args));
+      return cli.run(all.toArray(String[]::new));
+    }
+  }
+
+  private Setup backedUp(PgConnection db, Path drills) throws Exception {
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    if (drills != null) {
+      fx.yaml("  drills:\n    dir: \"" + drills + "\"");
+    }
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+    Result backup = cli.run("--config", config.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    return new Setup(config, cli, backup.stdout().trim());
+  }
+
+  @Test
+  void aGoodBackupPassesEveryCheckAndLeavesNoScratchDatabase() throws Exception {
+    Setup s = backedUp(source, Path.of("jobs/drills").toAbsolutePath());
+
+    Result r = s.drill("--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    JsonNode report = Json.mapper().readTree(r.stdout());
+    assertThat(report.get("status").asString()).isEqualTo("passed");
+    assertThat(report.get("backup").asString()).isEqualTo(s.id());
+    assertThat(report.get("restoreSeconds").asDouble()).isPositive();
+    List<String> names = new ArrayList<>();
+    report.get("checks").forEach(c -> {
+      names.add(c.get("name").asString());
+      assertThat(c.get("status").asString()).as(c.toString()).isEqualTo("passed");
+    });
+    assertThat(names).contains("checksum", "pg_restore", "rows public.accounts", "rls public.tasks",
+        "assert invoices-add-up.sql", "assert no-orphan-rows.sql");
+    assertThat(scratchDatabases()).isEmpty();
+    assertThat(r.all()).doesNotContain(source.password());
+  }
+
+  @Test
+  void keepLeavesTheScratchDatabaseAndTheNextDrillReplacesIt() throws Exception {
+    Setup s = backedUp(source, null);
+
+    Result kept = s.drill("--keep");
+    assertThat(kept.exitCode()).as(kept.toString()).isZero();
+    assertThat(kept.stdout()).contains("scratch database kept: lifeboat_drill_" + s.id().toLowerCase());
+    assertThat(scratchDatabases()).containsExactly("lifeboat_drill_" + s.id().toLowerCase());
+
+    Result again = s.drill();
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aScratchDatabaseLeftByACrashedDrillIsDroppedByTheNextDrill() throws Exception {
+    Setup s = backedUp(source, null);
+    PostgresServer.shared().cluster().createDatabase("lifeboat_drill_20200101t000000z");
+
+    Result r = s.drill();
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).contains("cleanup lifeboat_drill_20200101t000000z")
+        .contains("left behind by a drill that did not finish");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void anAssertionThatReturnsFalseFailsTheDrillByName() throws Exception {
+    Path drills = Files.createDirectories(dir.resolve("drills"));
+    Files.writeString(drills.resolve("accounts-exist.sql"), "SELECT count(*) > 0 FROM accounts");
+    Files.writeString(drills.resolve("no-free-lunch.sql"), "SELECT count(*) = 0 FROM invoices;");
+    Setup s = backedUp(source, drills);
+
+    Result r = s.drill("--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    JsonNode report = Json.mapper().readTree(r.stdout());
+    assertThat(report.get("status").asString()).isEqualTo("failed");
+    assertThat(r.stderr()).contains("drill failed: 1 check failed");
+    assertThat(r.stderr()).contains("FAILED assert no-free-lunch.sql").contains("returned false");
+    assertThat(r.stderr()).contains("ok     assert accounts-exist.sql");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aRestoreThatFailsPartWayFailsTheDrillAndLeavesNoScratchDatabase() throws Exception {
+    PgConnection db = PostgresServer.shared().createDatabase("drill_broken");
+    String role = "gone_" + System.nanoTime() % 100000;
+    try (Connection c = db.open(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE fine AS SELECT g FROM generate_series(1, 1000) g");
+      st.execute("CREATE ROLE " + role);
+      st.execute("CREATE TABLE orphaned (v int)");
+      st.execute("ALTER TABLE orphaned OWNER TO " + role);
+    }
+    Setup s = backedUp(db, null);
+    try (Connection c = db.open(); Statement st = c.createStatement()) {
+      // the archive now names an owner the drill server no longer has
+      st.execute("DROP TABLE orphaned");
+      st.execute("DROP ROLE " + role);
+    }
+
+    Result r = s.drill("--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    JsonNode report = Json.mapper().readTree(r.stdout());
+    assertThat(report.get("status").asString()).isEqualTo("failed");
+    assertThat(r.stderr()).contains("FAILED pg_restore").contains("role \"" + role + "\" does not exist");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aCorruptBackupFailsTheDrillAtTheChecksum() throws Exception {
+    Setup s = backedUp(source, null);
+    Path dump = dir.resolve("store/app/" + s.id() + "/dump");
+    byte[] bytes = Files.readAllBytes(dump);
+    bytes[bytes.length / 2] ^= 0x08;
+    Files.write(dump, bytes);
+
+    Result r = s.drill();
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.stdout()).contains("FAILED checksum").contains("no store holds a good copy");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aSecondDrillOnTheSameServerRefusesWhileOneRuns() throws Exception {
+    Setup s = backedUp(source, null);
+    try (Connection holder = source.withDatabase("postgres").open(); Statement st = holder.createStatement()) {
+      st.execute("SELECT pg_advisory_lock(" + DrillJobConfiguration.LOCK_CLASS + ", "
+          + DrillJobConfiguration.LOCK_DRILL + ")");
+      Result r = s.drill();
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.stdout()).contains("FAILED drill").contains("another drill is running");
+    }
+  }
+
+  static List<String> scratchDatabases() throws Exception {
+    List<String> names = new ArrayList<>();
+    try (Connection c = source.withDatabase("postgres").open(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+}
