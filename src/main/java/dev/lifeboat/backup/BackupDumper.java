@@ -48,7 +48,7 @@ final class BackupDumper {
   /** What the dump produced: the manifest to publish and how each store fared. */
   record Dumped(Manifest manifest, List<StoreResult> stores) {}
 
-  Dumped dump(Target target, String id, String label, Instant startedAt) {
+  Dumped dump(Target target, String id, String label, Instant startedAt, Runnable whileLocked) {
     List<BackupStore> stores = config.stores(target);
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       if (!session.tryLock()) {
@@ -56,6 +56,7 @@ final class BackupDumper {
         throw new BackupException("another backup of target '" + target.name() + "' is running" + holder
             + "; this one stops rather than dump the same database twice at once; try again when it has finished");
       }
+      whileLocked.run();
       int serverVersionNum = session.serverVersionNum();
       String serverVersion = session.serverVersion();
       String database = session.database();

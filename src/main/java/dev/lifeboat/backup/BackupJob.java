@@ -2,6 +2,7 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.Json;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.metrics.LifeboatMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,8 +31,10 @@ public final class BackupJob {
   private final Job backupJob;
   private final BackupCatalog catalog;
   private final Clock clock;
+  private final LifeboatMetrics metrics;
 
-  BackupJob(JobOperator jobOperator, Job backupBatchJob, BackupCatalog catalog, Clock clock) {
+  BackupJob(JobOperator jobOperator, Job backupBatchJob, BackupCatalog catalog, Clock clock, LifeboatMetrics metrics) {
+    this.metrics = metrics;
     this.jobOperator = jobOperator;
     this.backupJob = backupBatchJob;
     this.catalog = catalog;
@@ -39,6 +42,23 @@ public final class BackupJob {
   }
 
   public BackupResult run(Target target, String label) {
+    BackupResult result = execute(target, label);
+    String outcome = switch (result.status()) {
+      case BackupResult.COMPLETE -> "success";
+      case BackupResult.PARTIAL -> "partial";
+      default -> "failed";
+    };
+    metrics.jobRun(NAME, target.name(), outcome);
+    result.stores().stream().filter(s -> !s.isOk()).forEach(s -> metrics.uploadFailed(s.store()));
+    if (result.manifest() != null) {
+      Manifest m = result.manifest();
+      metrics.backupFinished(target.name(), outcome, java.time.Duration.between(m.startedAt(), m.completedAt()),
+          m.completedAt(), m.sizeBytes());
+    }
+    return result;
+  }
+
+  private BackupResult execute(Target target, String label) {
     Instant startedAt = clock.instant();
     Set<String> taken = catalog.idsInUse(target);
     String id = BackupId.next(startedAt, taken);

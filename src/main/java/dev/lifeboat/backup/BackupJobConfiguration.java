@@ -6,6 +6,8 @@ import dev.lifeboat.config.Target;
 import java.time.Instant;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.repository.JobRepository;
@@ -36,13 +38,15 @@ class BackupJobConfiguration {
   @Bean
   Step backupDumpStep(
       JobRepository jobRepository, PlatformTransactionManager transactionManager,
-      BackupDumper dumper, LifeboatConfig config) {
+      BackupDumper dumper, LifeboatConfig config, JobOperator jobOperator) {
     return new StepBuilder("dump", jobRepository)
         .tasklet((contribution, chunk) -> {
           JobParameters p = contribution.getStepExecution().getJobParameters();
           Target target = config.target(p.getString(BackupJob.TARGET));
+          long self = contribution.getStepExecution().getJobExecution().getId();
           BackupDumper.Dumped dumped = dumper.dump(target, p.getString(BackupJob.ID),
-              p.getString(BackupJob.LABEL), Instant.parse(p.getString(BackupJob.STARTED_AT)));
+              p.getString(BackupJob.LABEL), Instant.parse(p.getString(BackupJob.STARTED_AT)),
+              () -> recoverDeadExecutions(jobRepository, jobOperator, target.name(), self));
           jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
           return RepeatStatus.FINISHED;
         }, transactionManager)
@@ -69,6 +73,23 @@ class BackupJobConfiguration {
           return RepeatStatus.FINISHED;
         }, transactionManager)
         .build();
+  }
+
+  /**
+   * Holding the target's backup lock proves no other backup of it runs anywhere, so any execution
+   * of it still marked STARTED belongs to a process that died (kill -9, power loss): mark it failed
+   * so the job repository tells the truth (FIELD-NOTES: recover).
+   */
+  static void recoverDeadExecutions(JobRepository repository, JobOperator operator, String target, long self) {
+    for (JobExecution running : repository.findRunningJobExecutions(BackupJob.NAME)) {
+      if (running.getId() != self && target.equals(running.getJobParameters().getString(BackupJob.TARGET))) {
+        try {
+          operator.recover(running);
+        } catch (RuntimeException e) {
+          // bookkeeping only; the backup itself goes on
+        }
+      }
+    }
   }
 
   private static ExecutionContext jobContext(org.springframework.batch.core.step.StepExecution step) {

@@ -218,6 +218,18 @@ class BackupIntegrationTests {
     assertThat(again.exitCode()).as(again.toString()).isZero();
     Result listed = fx.cli().run("--config", config.toString(), "backups", "--json");
     assertThat(Json.mapper().readTree(listed.stdout()).size()).isEqualTo(1);
+
+    // the killed run no longer pretends to be running in the job repository
+    String h2 = "jdbc:h2:file:" + fx.home.resolve("control/lifeboat").toAbsolutePath() + ";AUTO_SERVER=TRUE";
+    try (Connection c = java.sql.DriverManager.getConnection(h2, "sa", "");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT status FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")) {
+      List<String> statuses = new java.util.ArrayList<>();
+      while (rs.next()) {
+        statuses.add(rs.getString(1));
+      }
+      assertThat(statuses).containsExactly("FAILED", "COMPLETED");
+    }
   }
 
   @Test
