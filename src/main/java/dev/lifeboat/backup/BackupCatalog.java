@@ -44,14 +44,17 @@ public final class BackupCatalog {
       try {
         for (StoredObject object : store.list(target.name() + "/")) {
           String[] parts = object.key().split("/");
-          if (parts.length != 3 || !parts[2].equals("manifest.json") || !BackupId.isValid(parts[1])) {
+          if (parts.length != 3
+              || !parts[2].equals("manifest.json")
+              || !BackupId.isValid(parts[1])) {
             continue;
           }
           Manifest manifest;
           try {
             manifest = readManifest(store, object.key());
           } catch (IllegalArgumentException e) {
-            unreadable.merge(store.name(), object.key() + ": " + e.getMessage(), (a, b) -> a + "; " + b);
+            unreadable.merge(
+                store.name(), object.key() + ": " + e.getMessage(), (a, b) -> a + "; " + b);
             continue;
           }
           manifests.putIfAbsent(manifest.id(), manifest);
@@ -63,8 +66,12 @@ public final class BackupCatalog {
     }
     List<Entry> entries = new ArrayList<>();
     manifests.forEach((id, m) -> entries.add(new Entry(m, List.copyOf(holders.get(id)))));
-    entries.sort(Comparator.comparing((Entry e) -> e.manifest().completedAt(), Comparator.nullsFirst(Comparator.naturalOrder()))
-        .thenComparing(e -> e.manifest().id()).reversed());
+    entries.sort(
+        Comparator.comparing(
+                (Entry e) -> e.manifest().completedAt(),
+                Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(e -> e.manifest().id())
+            .reversed());
     return new Listing(entries, unreadable);
   }
 
@@ -72,8 +79,12 @@ public final class BackupCatalog {
   public Entry find(Target target, String idOrLatest) {
     Listing listing = list(target);
     if (listing.backups().isEmpty()) {
-      throw new BackupNotFoundException("target '" + target.name() + "' has no complete backup in its stores"
-          + unreadableNote(listing) + "; take one with: lifeboat backup");
+      throw new BackupNotFoundException(
+          "target '"
+              + target.name()
+              + "' has no complete backup in its stores"
+              + unreadableNote(listing)
+              + "; take one with: lifeboat backup");
     }
     if ("latest".equals(idOrLatest)) {
       return listing.backups().get(0);
@@ -81,10 +92,23 @@ public final class BackupCatalog {
     return listing.backups().stream()
         .filter(e -> e.manifest().id().equals(idOrLatest))
         .findFirst()
-        .orElseThrow(() -> new BackupNotFoundException("no complete backup '" + idOrLatest + "' of target '"
-            + target.name() + "'" + unreadableNote(listing) + "; the newest are: "
-            + String.join(", ", listing.backups().stream().limit(5).map(e -> e.manifest().id()).toList())
-            + " (see: lifeboat backups)"));
+        .orElseThrow(
+            () ->
+                new BackupNotFoundException(
+                    "no complete backup '"
+                        + idOrLatest
+                        + "' of target '"
+                        + target.name()
+                        + "'"
+                        + unreadableNote(listing)
+                        + "; the newest are: "
+                        + String.join(
+                            ", ",
+                            listing.backups().stream()
+                                .limit(5)
+                                .map(e -> e.manifest().id())
+                                .toList())
+                        + " (see: lifeboat backups)"));
   }
 
   /** Every id present in any store, complete or not, so a new backup never reuses one. */
@@ -109,13 +133,17 @@ public final class BackupCatalog {
     try (InputStream in = store.open(key)) {
       return Manifests.read(in.readAllBytes());
     } catch (IOException e) {
-      throw new StoreException(store.name(), StoreException.Kind.UNAVAILABLE,
-          "reading " + key + " from store '" + store.name() + "' failed: " + e.getMessage(), e);
+      throw new StoreException(
+          store.name(),
+          StoreException.Kind.UNAVAILABLE,
+          "reading " + key + " from store '" + store.name() + "' failed: " + e.getMessage(),
+          e);
     }
   }
 
   private static String unreadableNote(Listing listing) {
-    return listing.unreadableStores().isEmpty() ? ""
+    return listing.unreadableStores().isEmpty()
+        ? ""
         : " (stores not readable: " + String.join(", ", listing.unreadableStores().keySet()) + ")";
   }
 }

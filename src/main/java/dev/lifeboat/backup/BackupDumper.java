@@ -2,11 +2,11 @@ package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.lifeboat.LifeboatVersion;
-import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgTool;
@@ -53,19 +53,25 @@ final class BackupDumper {
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       if (!session.tryLock()) {
         String holder = session.lockHolder().map(h -> " (held by " + h + ")").orElse("");
-        throw new BackupException("another backup of target '" + target.name() + "' is running" + holder
-            + "; this one stops rather than dump the same database twice at once; try again when it has finished");
+        throw new BackupException(
+            "another backup of target '"
+                + target.name()
+                + "' is running"
+                + holder
+                + "; this one stops rather than dump the same database twice at once; try again when it has finished");
       }
       whileLocked.run();
       int serverVersionNum = session.serverVersionNum();
       String serverVersion = session.serverVersion();
       String database = session.database();
-      PgTool pgDump = config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
+      PgTool pgDump =
+          config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
       String snapshot = session.exportSnapshot();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));
       PgDumpRun run = pgDumpRunner.start(pgDump, target.connection(), snapshot, List.of());
       LifeboatProperties.Backup settings = config.properties().backup();
-      FanOut fanOut = new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
+      FanOut fanOut =
+          new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
       try {
         DigestingOutputStream digest = new DigestingOutputStream(fanOut);
         long raw = 0;
@@ -86,22 +92,42 @@ final class BackupDumper {
         Catalog tables = join(catalog);
         Map<String, FanOut.Outcome> outcomes = fanOut.finish();
         List<StoreResult> results = new ArrayList<>();
-        outcomes.forEach((store, o) -> results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
-        Manifest manifest = new Manifest(id, target.name(), label, startedAt, clock.instant(), Manifest.FORMAT,
-            digest.count(), digest.sha256Hex(), raw, database, serverVersion, pgDump.version(),
-            LifeboatVersion.get(), tables.counts(), tables.rls(), false);
+        outcomes.forEach(
+            (store, o) ->
+                results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
+        Manifest manifest =
+            new Manifest(
+                id,
+                target.name(),
+                label,
+                startedAt,
+                clock.instant(),
+                Manifest.FORMAT,
+                digest.count(),
+                digest.sha256Hex(),
+                raw,
+                database,
+                serverVersion,
+                pgDump.version(),
+                LifeboatVersion.get(),
+                tables.counts(),
+                tables.rls(),
+                false);
         return new Dumped(manifest, results);
       } catch (IOException | RuntimeException e) {
         fanOut.abort();
         run.cancel();
         catalog.cancel(true);
-        throw e instanceof BackupException be ? be : new BackupException("backup of target '" + target.name()
-            + "' failed: " + FanOut.message(e), e);
+        throw e instanceof BackupException be
+            ? be
+            : new BackupException(
+                "backup of target '" + target.name() + "' failed: " + FanOut.message(e), e);
       } finally {
         run.close();
       }
     } catch (SQLException e) {
-      throw new BackupException("backup of target '" + target.name() + "' failed: " + firstLine(e.getMessage()), e);
+      throw new BackupException(
+          "backup of target '" + target.name() + "' failed: " + firstLine(e.getMessage()), e);
     }
   }
 

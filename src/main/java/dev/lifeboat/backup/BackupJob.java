@@ -15,8 +15,8 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes one backup of a target through the Spring Batch job, so a typed {@code lifeboat backup}
- * and a scheduled one run the same code and leave the same records.
+ * Takes one backup of a target through the Spring Batch job, so a typed {@code lifeboat backup} and
+ * a scheduled one run the same code and leave the same records.
  */
 @Component
 public final class BackupJob {
@@ -33,7 +33,12 @@ public final class BackupJob {
   private final Clock clock;
   private final LifeboatMetrics metrics;
 
-  BackupJob(JobOperator jobOperator, Job backupBatchJob, BackupCatalog catalog, Clock clock, LifeboatMetrics metrics) {
+  BackupJob(
+      JobOperator jobOperator,
+      Job backupBatchJob,
+      BackupCatalog catalog,
+      Clock clock,
+      LifeboatMetrics metrics) {
     this.metrics = metrics;
     this.jobOperator = jobOperator;
     this.backupJob = backupBatchJob;
@@ -43,17 +48,22 @@ public final class BackupJob {
 
   public BackupResult run(Target target, String label) {
     BackupResult result = execute(target, label);
-    String outcome = switch (result.status()) {
-      case BackupResult.COMPLETE -> "success";
-      case BackupResult.PARTIAL -> "partial";
-      default -> "failed";
-    };
+    String outcome =
+        switch (result.status()) {
+          case BackupResult.COMPLETE -> "success";
+          case BackupResult.PARTIAL -> "partial";
+          default -> "failed";
+        };
     metrics.jobRun(NAME, target.name(), outcome);
     result.stores().stream().filter(s -> !s.isOk()).forEach(s -> metrics.uploadFailed(s.store()));
     if (result.manifest() != null) {
       Manifest m = result.manifest();
-      metrics.backupFinished(target.name(), outcome, java.time.Duration.between(m.startedAt(), m.completedAt()),
-          m.completedAt(), m.sizeBytes());
+      metrics.backupFinished(
+          target.name(),
+          outcome,
+          java.time.Duration.between(m.startedAt(), m.completedAt()),
+          m.completedAt(),
+          m.sizeBytes());
     }
     return result;
   }
@@ -62,12 +72,13 @@ public final class BackupJob {
     Instant startedAt = clock.instant();
     Set<String> taken = catalog.idsInUse(target);
     String id = BackupId.next(startedAt, taken);
-    JobParameters parameters = new JobParametersBuilder()
-        .addString(TARGET, target.name())
-        .addString(ID, id)
-        .addString(LABEL, label == null ? "" : label, false)
-        .addString(STARTED_AT, startedAt.toString(), false)
-        .toJobParameters();
+    JobParameters parameters =
+        new JobParametersBuilder()
+            .addString(TARGET, target.name())
+            .addString(ID, id)
+            .addString(LABEL, label == null ? "" : label, false)
+            .addString(STARTED_AT, startedAt.toString(), false)
+            .toJobParameters();
     JobExecution execution;
     try {
       execution = jobOperator.start(backupJob, parameters);
@@ -78,10 +89,11 @@ public final class BackupJob {
     if (result != null) {
       return Json.read(result, BackupResult.class);
     }
-    String error = execution.getAllFailureExceptions().stream()
-        .map(BackupJob::rootMessage)
-        .findFirst()
-        .orElse("the backup job ended " + execution.getStatus());
+    String error =
+        execution.getAllFailureExceptions().stream()
+            .map(BackupJob::rootMessage)
+            .findFirst()
+            .orElse("the backup job ended " + execution.getStatus());
     return new BackupResult(id, target.name(), label, BackupResult.FAILED, null, List.of(), error);
   }
 

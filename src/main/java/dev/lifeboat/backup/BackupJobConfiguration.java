@@ -7,9 +7,9 @@ import java.time.Instant;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -32,46 +32,71 @@ class BackupJobConfiguration {
 
   @Bean
   Job backupBatchJob(JobRepository jobRepository, Step backupDumpStep, Step backupPublishStep) {
-    return new JobBuilder(BackupJob.NAME, jobRepository).start(backupDumpStep).next(backupPublishStep).build();
+    return new JobBuilder(BackupJob.NAME, jobRepository)
+        .start(backupDumpStep)
+        .next(backupPublishStep)
+        .build();
   }
 
   @Bean
   Step backupDumpStep(
-      JobRepository jobRepository, PlatformTransactionManager transactionManager,
-      BackupDumper dumper, LifeboatConfig config, JobOperator jobOperator) {
+      JobRepository jobRepository,
+      PlatformTransactionManager transactionManager,
+      BackupDumper dumper,
+      LifeboatConfig config,
+      JobOperator jobOperator) {
     return new StepBuilder("dump", jobRepository)
-        .tasklet((contribution, chunk) -> {
-          JobParameters p = contribution.getStepExecution().getJobParameters();
-          Target target = config.target(p.getString(BackupJob.TARGET));
-          long self = contribution.getStepExecution().getJobExecution().getId();
-          BackupDumper.Dumped dumped = dumper.dump(target, p.getString(BackupJob.ID),
-              p.getString(BackupJob.LABEL), Instant.parse(p.getString(BackupJob.STARTED_AT)),
-              () -> recoverDeadExecutions(jobRepository, jobOperator, target.name(), self));
-          jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
-          return RepeatStatus.FINISHED;
-        }, transactionManager)
+        .tasklet(
+            (contribution, chunk) -> {
+              JobParameters p = contribution.getStepExecution().getJobParameters();
+              Target target = config.target(p.getString(BackupJob.TARGET));
+              long self = contribution.getStepExecution().getJobExecution().getId();
+              BackupDumper.Dumped dumped =
+                  dumper.dump(
+                      target,
+                      p.getString(BackupJob.ID),
+                      p.getString(BackupJob.LABEL),
+                      Instant.parse(p.getString(BackupJob.STARTED_AT)),
+                      () -> recoverDeadExecutions(jobRepository, jobOperator, target.name(), self));
+              jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
+              return RepeatStatus.FINISHED;
+            },
+            transactionManager)
         .build();
   }
 
   @Bean
   Step backupPublishStep(
-      JobRepository jobRepository, PlatformTransactionManager transactionManager,
-      BackupPublisher publisher, LifeboatConfig config) {
+      JobRepository jobRepository,
+      PlatformTransactionManager transactionManager,
+      BackupPublisher publisher,
+      LifeboatConfig config) {
     return new StepBuilder("publish", jobRepository)
-        .tasklet((contribution, chunk) -> {
-          JobParameters p = contribution.getStepExecution().getJobParameters();
-          Target target = config.target(p.getString(BackupJob.TARGET));
-          ExecutionContext job = jobContext(contribution.getStepExecution());
-          BackupResult result = publisher.publish(target, Json.read(job.getString(DUMPED), BackupDumper.Dumped.class));
-          job.putString(RESULT, Json.write(result));
-          if (BackupResult.FAILED.equals(result.status())) {
-            throw new BackupException("backup " + result.id() + " of target '" + target.name()
-                + "' reached no store: " + result.error());
-          }
-          contribution.setExitStatus(BackupResult.PARTIAL.equals(result.status())
-              ? new ExitStatus("PARTIAL", result.error()) : ExitStatus.COMPLETED);
-          return RepeatStatus.FINISHED;
-        }, transactionManager)
+        .tasklet(
+            (contribution, chunk) -> {
+              JobParameters p = contribution.getStepExecution().getJobParameters();
+              Target target = config.target(p.getString(BackupJob.TARGET));
+              ExecutionContext job = jobContext(contribution.getStepExecution());
+              BackupResult result =
+                  publisher.publish(
+                      target, Json.read(job.getString(DUMPED), BackupDumper.Dumped.class));
+              job.putString(RESULT, Json.write(result));
+              if (BackupResult.FAILED.equals(result.status())) {
+                throw new BackupException(
+                    "backup "
+                        + result.id()
+                        + " of target '"
+                        + target.name()
+                        + "' reached no store: "
+                        + result.error());
+              }
+              contribution.setExitStatus(
+                  BackupResult.PARTIAL.equals(result.status())
+                      ? new ExitStatus("PARTIAL", result.error())
+                      : ExitStatus.COMPLETED);
+              return RepeatStatus.FINISHED;
+            },
+            transactionManager)
         .build();
   }
 
@@ -80,9 +105,11 @@ class BackupJobConfiguration {
    * of it still marked STARTED belongs to a process that died (kill -9, power loss): mark it failed
    * so the job repository tells the truth (FIELD-NOTES: recover).
    */
-  static void recoverDeadExecutions(JobRepository repository, JobOperator operator, String target, long self) {
+  static void recoverDeadExecutions(
+      JobRepository repository, JobOperator operator, String target, long self) {
     for (JobExecution running : repository.findRunningJobExecutions(BackupJob.NAME)) {
-      if (running.getId() != self && target.equals(running.getJobParameters().getString(BackupJob.TARGET))) {
+      if (running.getId() != self
+          && target.equals(running.getJobParameters().getString(BackupJob.TARGET))) {
         try {
           operator.recover(running);
         } catch (RuntimeException e) {
@@ -92,7 +119,8 @@ class BackupJobConfiguration {
     }
   }
 
-  private static ExecutionContext jobContext(org.springframework.batch.core.step.StepExecution step) {
+  private static ExecutionContext jobContext(
+      org.springframework.batch.core.step.StepExecution step) {
     return step.getJobExecution().getExecutionContext();
   }
 }

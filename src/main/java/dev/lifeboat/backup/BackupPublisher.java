@@ -34,13 +34,22 @@ final class BackupPublisher {
         store.put(Manifest.manifestKey(target.name(), manifest.id()), json);
         results.add(StoreResult.ok(dump.store()));
       } catch (RuntimeException e) {
-        results.add(StoreResult.failed(dump.store(), "writing the manifest failed: " + FanOut.message(e)));
+        results.add(
+            StoreResult.failed(dump.store(), "writing the manifest failed: " + FanOut.message(e)));
       }
     }
     long ok = results.stream().filter(StoreResult::isOk).count();
-    String status = ok == results.size() ? BackupResult.COMPLETE : ok > 0 ? BackupResult.PARTIAL : BackupResult.FAILED;
-    String error = ok == results.size() ? null : "not stored in: " + String.join(", ",
-        results.stream().filter(r -> !r.isOk()).map(StoreResult::store).toList());
-    return new BackupResult(manifest.id(), target.name(), manifest.label(), status, manifest, results, error);
+    String status =
+        ok == results.size()
+            ? BackupResult.COMPLETE
+            : ok > 0 ? BackupResult.PARTIAL : BackupResult.FAILED;
+    String error =
+        ok == results.size()
+            ? null
+            : "not stored in: "
+                + String.join(
+                    ", ", results.stream().filter(r -> !r.isOk()).map(StoreResult::store).toList());
+    return new BackupResult(
+        manifest.id(), target.name(), manifest.label(), status, manifest, results, error);
   }
 }

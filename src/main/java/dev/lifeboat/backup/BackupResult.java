@@ -7,7 +7,13 @@ import java.util.List;
  * {@code failed} (none does). What {@code backup --json} prints.
  */
 public record BackupResult(
-    String id, String target, String label, String status, Manifest manifest, List<StoreResult> stores, String error) {
+    String id,
+    String target,
+    String label,
+    String status,
+    Manifest manifest,
+    List<StoreResult> stores,
+    String error) {
 
   public static final String COMPLETE = "complete";
   public static final String PARTIAL = "partial";

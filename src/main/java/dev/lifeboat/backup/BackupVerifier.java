@@ -38,7 +38,10 @@ public final class BackupVerifier {
     this.progress = progress;
   }
 
-  /** How one store's copy looks: {@code ok}, {@code missing}, {@code corrupt} or {@code unreachable}. */
+  /**
+   * How one store's copy looks: {@code ok}, {@code missing}, {@code corrupt} or {@code
+   * unreachable}.
+   */
   public record StoreCheck(String store, String status, String detail) {
     public boolean ok() {
       return "ok".equals(status);
@@ -46,35 +49,57 @@ public final class BackupVerifier {
   }
 
   /** The verdict for every store checked; {@code ok} only when every copy is good. */
-  public record VerifyResult(String id, String target, String sha256, long sizeBytes, boolean ok, List<StoreCheck> stores) {}
+  public record VerifyResult(
+      String id,
+      String target,
+      String sha256,
+      long sizeBytes,
+      boolean ok,
+      List<StoreCheck> stores) {}
 
   public VerifyResult verify(Target target, String idOrLatest, String onlyStore) {
     if (onlyStore != null && !target.stores().contains(onlyStore)) {
-      throw new ConfigException("--store", "target '" + target.name() + "' has no store named '" + onlyStore
-          + "' (its stores: " + String.join(", ", target.stores()) + ")");
+      throw new ConfigException(
+          "--store",
+          "target '"
+              + target.name()
+              + "' has no store named '"
+              + onlyStore
+              + "' (its stores: "
+              + String.join(", ", target.stores())
+              + ")");
     }
     BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
     Manifest manifest = entry.manifest();
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     AtomicLong done = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, names.size()), r -> {
-      Thread t = new Thread(r, "verify");
-      t.setDaemon(true);
-      return t;
-    });
-    try (Progress.Task task = progress.start("verify " + manifest.id(), manifest.sizeBytes() * names.size())) {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, names.size()),
+            r -> {
+              Thread t = new Thread(r, "verify");
+              t.setDaemon(true);
+              return t;
+            });
+    try (Progress.Task task =
+        progress.start("verify " + manifest.id(), manifest.sizeBytes() * names.size())) {
       List<Future<StoreCheck>> futures = new ArrayList<>();
       for (String name : names) {
-        futures.add(pool.submit(() -> entry.stores().contains(name)
-            ? check(config.store(name), manifest, done, task)
-            : new StoreCheck(name, "missing", "the store holds no complete copy (no manifest)")));
+        futures.add(
+            pool.submit(
+                () ->
+                    entry.stores().contains(name)
+                        ? check(config.store(name), manifest, done, task)
+                        : new StoreCheck(
+                            name, "missing", "the store holds no complete copy (no manifest)")));
       }
       List<StoreCheck> checks = new ArrayList<>();
       for (Future<StoreCheck> f : futures) {
         checks.add(f.get());
       }
       boolean ok = checks.stream().allMatch(StoreCheck::ok);
-      return new VerifyResult(manifest.id(), target.name(), manifest.sha256(), manifest.sizeBytes(), ok, checks);
+      return new VerifyResult(
+          manifest.id(), target.name(), manifest.sha256(), manifest.sizeBytes(), ok, checks);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackupException("verify interrupted", e);
@@ -85,18 +110,27 @@ public final class BackupVerifier {
     }
   }
 
-  private StoreCheck check(BackupStore store, Manifest expected, AtomicLong done, Progress.Task task) {
+  private StoreCheck check(
+      BackupStore store, Manifest expected, AtomicLong done, Progress.Task task) {
     String key = Manifest.dumpKey(expected.target(), expected.id());
     try {
-      Manifest own = BackupCatalog.readManifest(store, Manifest.manifestKey(expected.target(), expected.id()));
+      Manifest own =
+          BackupCatalog.readManifest(store, Manifest.manifestKey(expected.target(), expected.id()));
       if (!own.sha256().equals(expected.sha256())) {
-        return new StoreCheck(store.name(), "corrupt", "its manifest records a different SHA-256 ("
-            + own.sha256() + ") than the other stores (" + expected.sha256() + ")");
+        return new StoreCheck(
+            store.name(),
+            "corrupt",
+            "its manifest records a different SHA-256 ("
+                + own.sha256()
+                + ") than the other stores ("
+                + expected.sha256()
+                + ")");
       }
       MessageDigest sha = DigestingOutputStream.sha256();
       long size = 0;
       String archiveProblem = null;
-      try (InputStream raw = store.open(key); DigestInputStream digest = new DigestInputStream(raw, sha)) {
+      try (InputStream raw = store.open(key);
+          DigestInputStream digest = new DigestInputStream(raw, sha)) {
         CountingInput counting = new CountingInput(digest, done, task);
         ZstdInputStream zstd = new ZstdInputStream(counting);
         try {
@@ -116,8 +150,18 @@ public final class BackupVerifier {
       }
       String actual = HexFormat.of().formatHex(sha.digest());
       if (!actual.equals(expected.sha256()) || size != expected.sizeBytes()) {
-        return new StoreCheck(store.name(), "corrupt", "SHA-256 " + actual + " and size " + size
-            + " do not match the manifest (" + expected.sha256() + ", " + expected.sizeBytes() + " bytes)");
+        return new StoreCheck(
+            store.name(),
+            "corrupt",
+            "SHA-256 "
+                + actual
+                + " and size "
+                + size
+                + " do not match the manifest ("
+                + expected.sha256()
+                + ", "
+                + expected.sizeBytes()
+                + " bytes)");
       }
       if (archiveProblem != null) {
         return new StoreCheck(store.name(), "corrupt", archiveProblem);

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Streams one object to several stores at once from a single read. Each store gets its own thread
  * and a small bounded queue of shared, read-only chunks: a slow store slows the producer down
- * (back-pressure), a failed store is dropped and the others go on. Memory is bounded by
- * {@code stores × queueChunks × chunkSize}.
+ * (back-pressure), a failed store is dropped and the others go on. Memory is bounded by {@code
+ * stores × queueChunks × chunkSize}.
  */
 final class FanOut extends OutputStream {
 
@@ -144,7 +144,10 @@ final class FanOut extends OutputStream {
     StringBuilder sb = new StringBuilder();
     for (Lane lane : lanes) {
       if (lane.failure != null) {
-        sb.append(sb.isEmpty() ? "" : "; ").append(lane.store.name()).append(": ").append(message(lane.failure));
+        sb.append(sb.isEmpty() ? "" : "; ")
+            .append(lane.store.name())
+            .append(": ")
+            .append(message(lane.failure));
       }
     }
     return sb.toString();

@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * A session on the target that holds the backup lock and an exported snapshot: pg_dump imports the
- * snapshot, and the row counts and RLS state are read in it, so the manifest describes exactly
- * what is in the dump.
+ * snapshot, and the row counts and RLS state are read in it, so the manifest describes exactly what
+ * is in the dump.
  */
 final class TargetSnapshot implements AutoCloseable {
 
@@ -35,7 +35,9 @@ final class TargetSnapshot implements AutoCloseable {
     return new TargetSnapshot(target.open());
   }
 
-  /** Takes the target's backup lock if free; the lock dies with the session, so a crash frees it. */
+  /**
+   * Takes the target's backup lock if free; the lock dies with the session, so a crash frees it.
+   */
   boolean tryLock() throws SQLException {
     try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
       ps.setInt(1, LOCK_CLASS);
@@ -49,17 +51,23 @@ final class TargetSnapshot implements AutoCloseable {
 
   /** Who holds the lock, for the refusal message. */
   Optional<String> lockHolder() throws SQLException {
-    String sql = "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l"
-        + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-        + " AND l.classid = ? AND l.objid = ? AND l.database ="
-        + " (SELECT oid FROM pg_database WHERE datname = current_database())";
+    String sql =
+        "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l"
+            + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+            + " AND l.classid = ? AND l.objid = ? AND l.database ="
+            + " (SELECT oid FROM pg_database WHERE datname = current_database())";
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
       ps.setInt(1, LOCK_CLASS);
       ps.setInt(2, LOCK_BACKUP);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
-          return Optional.of("'" + rs.getString(1) + "' from " + Optional.ofNullable(rs.getString(2)).orElse("local socket")
-              + " since " + rs.getTimestamp(3).toInstant());
+          return Optional.of(
+              "'"
+                  + rs.getString(1)
+                  + "' from "
+                  + Optional.ofNullable(rs.getString(2)).orElse("local socket")
+                  + " since "
+                  + rs.getTimestamp(3).toInstant());
         }
         return Optional.empty();
       }
@@ -71,7 +79,8 @@ final class TargetSnapshot implements AutoCloseable {
     connection.setAutoCommit(false);
     connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
     try (Statement st = connection.createStatement()) {
-      // Counting under RLS would silently count only visible rows; off makes it fail loudly instead.
+      // Counting under RLS would silently count only visible rows; off makes it fail loudly
+      // instead.
       st.execute("SET LOCAL row_security = off");
       try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
         rs.next();
@@ -104,7 +113,8 @@ final class TargetSnapshot implements AutoCloseable {
   }
 
   private String single(String sql) throws SQLException {
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }

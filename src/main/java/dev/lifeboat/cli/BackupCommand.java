@@ -12,12 +12,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backup", description = "Dump the target and upload it to every one of its stores; prints the backup id.")
+@Command(
+    name = "backup",
+    description = "Dump the target and upload it to every one of its stores; prints the backup id.")
 final class BackupCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
 
-  @Option(names = "--label", paramLabel = "TEXT", description = "A label stored in the manifest (e.g. nightly).")
+  @Option(
+      names = "--label",
+      paramLabel = "TEXT",
+      description = "A label stored in the manifest (e.g. nightly).")
   String label;
 
   private final LifeboatConfig config;
@@ -46,12 +51,25 @@ final class BackupCommand implements Callable<Integer> {
   private void report(BackupResult r) {
     if (r.manifest() != null) {
       var m = r.manifest();
-      console.note("backup " + r.id() + " of target '" + r.target() + "': " + r.status() + ", "
-          + TerminalProgress.bytes(m.sizeBytes()) + " stored (" + TerminalProgress.bytes(m.rawBytes())
-          + " dumped) in " + seconds(Duration.between(m.startedAt(), m.completedAt())) + ", sha256 " + m.sha256());
+      console.note(
+          "backup "
+              + r.id()
+              + " of target '"
+              + r.target()
+              + "': "
+              + r.status()
+              + ", "
+              + TerminalProgress.bytes(m.sizeBytes())
+              + " stored ("
+              + TerminalProgress.bytes(m.rawBytes())
+              + " dumped) in "
+              + seconds(Duration.between(m.startedAt(), m.completedAt()))
+              + ", sha256 "
+              + m.sha256());
     }
     for (StoreResult s : r.stores()) {
-      console.note("  " + s.store() + ": " + s.status() + (s.error() == null ? "" : " - " + s.error()));
+      console.note(
+          "  " + s.store() + ": " + s.status() + (s.error() == null ? "" : " - " + s.error()));
     }
     if (r.exitCode() != 0) {
       console.error("lifeboat: backup " + r.status() + (r.error() == null ? "" : ": " + r.error()));

@@ -13,7 +13,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backups", description = "List complete backups, newest first, read from the stores themselves.")
+@Command(
+    name = "backups",
+    description = "List complete backups, newest first, read from the stores themselves.")
 final class BackupsCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
@@ -29,8 +31,18 @@ final class BackupsCommand implements Callable<Integer> {
   }
 
   /** One line of {@code backups --json} (CONTRACT §4). */
-  record Row(String id, String target, String label, Instant startedAt, Instant completedAt, long sizeBytes,
-      long rawBytes, String sha256, String serverVersion, boolean pinned, List<String> stores) {}
+  record Row(
+      String id,
+      String target,
+      String label,
+      Instant startedAt,
+      Instant completedAt,
+      long sizeBytes,
+      long rawBytes,
+      String sha256,
+      String serverVersion,
+      boolean pinned,
+      List<String> stores) {}
 
   @Override
   public Integer call() {
@@ -40,26 +52,60 @@ final class BackupsCommand implements Callable<Integer> {
     List<Row> rows = new ArrayList<>();
     for (BackupCatalog.Entry e : listing.backups()) {
       Manifest m = e.manifest();
-      rows.add(new Row(m.id(), m.target(), m.label(), m.startedAt(), m.completedAt(), m.sizeBytes(), m.rawBytes(),
-          m.sha256(), m.serverVersion(), m.pinned(), e.stores()));
+      rows.add(
+          new Row(
+              m.id(),
+              m.target(),
+              m.label(),
+              m.startedAt(),
+              m.completedAt(),
+              m.sizeBytes(),
+              m.rawBytes(),
+              m.sha256(),
+              m.serverVersion(),
+              m.pinned(),
+              e.stores()));
     }
-    listing.unreadableStores().forEach((store, why) -> console.note("warning: store '" + store + "' could not be read: " + why));
+    listing
+        .unreadableStores()
+        .forEach(
+            (store, why) ->
+                console.note("warning: store '" + store + "' could not be read: " + why));
     // every store unreadable: nothing can be said (1); some: the list may be incomplete (3)
-    int exit = listing.unreadableStores().isEmpty() ? 0
-        : listing.unreadableStores().size() >= target.stores().size() ? 1 : 3;
+    int exit =
+        listing.unreadableStores().isEmpty()
+            ? 0
+            : listing.unreadableStores().size() >= target.stores().size() ? 1 : 3;
     if (console.json()) {
       console.printJson(rows);
       return exit;
     }
     if (rows.isEmpty()) {
-      console.say("no complete backups of target '" + target.name() + "' in stores " + target.stores());
+      console.say(
+          "no complete backups of target '" + target.name() + "' in stores " + target.stores());
       return exit;
     }
-    console.say(String.format(Locale.ROOT, "%-20s %-12s %-20s %10s  %s", "ID", "LABEL", "COMPLETED", "SIZE", "STORES"));
+    console.say(
+        String.format(
+            Locale.ROOT,
+            "%-20s %-12s %-20s %10s  %s",
+            "ID",
+            "LABEL",
+            "COMPLETED",
+            "SIZE",
+            "STORES"));
     for (Row r : rows) {
-      console.say(String.format(Locale.ROOT, "%-20s %-12s %-20s %10s  %s", r.id(), r.label() == null ? "" : r.label(),
-          r.completedAt() == null ? "" : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
-          TerminalProgress.bytes(r.sizeBytes()), String.join(",", r.stores())));
+      console.say(
+          String.format(
+              Locale.ROOT,
+              "%-20s %-12s %-20s %10s  %s",
+              r.id(),
+              r.label() == null ? "" : r.label(),
+              r.completedAt() == null
+                  ? ""
+                  : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
+              TerminalProgress.bytes(r.sizeBytes()),
+              String.join(",", r.stores())));
     }
     return exit;
   }

@@ -8,8 +8,8 @@ import java.lang.reflect.Method;
 import org.springframework.stereotype.Component;
 
 /**
- * Where a command's output goes: human text on stdout (stderr in --json mode), JSON on stdout,
- * and a progress line on stderr only when a person is at a terminal.
+ * Where a command's output goes: human text on stdout (stderr in --json mode), JSON on stdout, and
+ * a progress line on stderr only when a person is at a terminal.
  */
 @Component
 public final class Console implements Progress {
@@ -51,7 +51,9 @@ public final class Console implements Progress {
 
   @Override
   public Task start(String what, long totalBytes) {
-    return interactive ? new TerminalProgress(err).start(what, totalBytes) : SILENT.start(what, totalBytes);
+    return interactive
+        ? new TerminalProgress(err).start(what, totalBytes)
+        : SILENT.start(what, totalBytes);
   }
 
   static boolean isTerminal() {

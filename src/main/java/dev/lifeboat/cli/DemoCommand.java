@@ -5,10 +5,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Listed for --help; {@link dev.lifeboat.demo.Demo} runs it before Spring starts. */
-@Command(name = "demo", description = "The whole story on a throwaway local PostgreSQL and two local stores, no set-up.")
+@Command(
+    name = "demo",
+    description =
+        "The whole story on a throwaway local PostgreSQL and two local stores, no set-up.")
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--scale", paramLabel = "N", description = "Size of the sample data (1 = about 25 MB).")
+  @Option(
+      names = "--scale",
+      paramLabel = "N",
+      description = "Size of the sample data (1 = about 25 MB).")
   int scale = 1;
 
   @Override

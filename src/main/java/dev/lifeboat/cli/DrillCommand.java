@@ -11,12 +11,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "drill", description = "Restore a backup into a scratch database, validate it, drop it, report.")
+@Command(
+    name = "drill",
+    description = "Restore a backup into a scratch database, validate it, drop it, report.")
 final class DrillCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
 
-  @Option(names = "--backup", paramLabel = "ID|latest", description = "The backup to drill (default: latest).")
+  @Option(
+      names = "--backup",
+      paramLabel = "ID|latest",
+      description = "The backup to drill (default: latest).")
   String backup = "latest";
 
   @Option(names = "--keep", description = "Keep the scratch database for a look afterwards.")
@@ -42,18 +47,31 @@ final class DrillCommand implements Callable<Integer> {
       console.printJson(report);
     }
     long failed = report.checks().stream().filter(c -> !c.ok()).count();
-    console.say(String.format(Locale.ROOT, "drill of backup %s of target '%s': %s%s", report.backup(), report.target(),
-        report.status().toUpperCase(Locale.ROOT), report.restoreSeconds() == null ? ""
-            : String.format(Locale.ROOT, ", restore took %.1fs (pg_restore %.1fs)", report.restoreSeconds(),
-                report.pgRestoreSeconds())));
+    console.say(
+        String.format(
+            Locale.ROOT,
+            "drill of backup %s of target '%s': %s%s",
+            report.backup(),
+            report.target(),
+            report.status().toUpperCase(Locale.ROOT),
+            report.restoreSeconds() == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    ", restore took %.1fs (pg_restore %.1fs)",
+                    report.restoreSeconds(),
+                    report.pgRestoreSeconds())));
     for (DrillCheck c : report.checks()) {
-      console.say(String.format(Locale.ROOT, "  %-6s %-40s %s", c.ok() ? "ok" : "FAILED", c.name(), c.detail()));
+      console.say(
+          String.format(
+              Locale.ROOT, "  %-6s %-40s %s", c.ok() ? "ok" : "FAILED", c.name(), c.detail()));
     }
     if (report.kept()) {
       console.say("scratch database kept: " + report.database());
     }
     if (!report.passed()) {
-      console.error("lifeboat: drill failed: " + failed + " check" + (failed == 1 ? "" : "s") + " failed");
+      console.error(
+          "lifeboat: drill failed: " + failed + " check" + (failed == 1 ? "" : "s") + " failed");
       return 1;
     }
     return 0;

@@ -22,7 +22,8 @@ import picocli.CommandLine;
 
 /**
  * Starts Spring with the configuration the arguments name, then runs one picocli command in it and
- * maps every outcome to an exit code (CONTRACT §3: 0 ok, 1 failed, 2 usage/configuration, 3 partial).
+ * maps every outcome to an exit code (CONTRACT §3: 0 ok, 1 failed, 2 usage/configuration, 3
+ * partial).
  */
 public final class Launcher {
 
@@ -33,7 +34,12 @@ public final class Launcher {
   private Launcher() {}
 
   /** What the arguments say before Spring starts. */
-  record Arguments(List<Path> configFiles, List<String> springProperties, List<String> commandArgs, String command, boolean json) {
+  record Arguments(
+      List<Path> configFiles,
+      List<String> springProperties,
+      List<String> commandArgs,
+      String command,
+      boolean json) {
 
     Arguments withConfig(Path file) {
       List<Path> files = new ArrayList<>(configFiles);
@@ -56,7 +62,9 @@ public final class Launcher {
         } else if (a.startsWith("--config=")) {
           config.add(Path.of(a.substring("--config=".length())));
           command.add(a);
-        } else if (a.startsWith("--") && a.contains("=") && a.substring(2, a.indexOf('=')).contains(".")) {
+        } else if (a.startsWith("--")
+            && a.contains("=")
+            && a.substring(2, a.indexOf('=')).contains(".")) {
           spring.add(a); // --lifeboat.home=/x style Spring property
         } else {
           if (a.equals("--json")) {
@@ -65,8 +73,12 @@ public final class Launcher {
           if (name == null && !a.startsWith("-")) {
             name = a;
           }
-          if ((a.equals("--target") || a.equals("--label") || a.equals("--store") || a.equals("--into")
-              || a.equals("--backup")) && i + 1 < args.length) {
+          if ((a.equals("--target")
+                  || a.equals("--label")
+                  || a.equals("--store")
+                  || a.equals("--into")
+                  || a.equals("--backup"))
+              && i + 1 < args.length) {
             command.add(a);
             a = args[++i];
           }
@@ -85,13 +97,18 @@ public final class Launcher {
       }
     }
     if ("demo".equals(arguments.command())) {
-      return Demo.run(arguments.commandArgs(), arguments.springProperties(),
+      return Demo.run(
+          arguments.commandArgs(),
+          arguments.springProperties(),
           (configFile, argv) -> runInSpring(arguments.withConfig(configFile), argv));
     }
     return runInSpring(arguments, arguments.commandArgs().toArray(String[]::new));
   }
 
-  /** Starts Spring once and runs each of {@code commands} in it; returns the first non-zero exit code. */
+  /**
+   * Starts Spring once and runs each of {@code commands} in it; returns the first non-zero exit
+   * code.
+   */
   static int runInSpring(Arguments arguments, String[]... commands) {
     SpringApplication app = new SpringApplication(LifeboatApplication.class);
     app.setBannerMode(Banner.Mode.OFF);
@@ -105,8 +122,11 @@ public final class Launcher {
     defaults.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
     defaults.put("logging.level.org.springframework.boot.diagnostics", "OFF");
     if (!arguments.configFiles().isEmpty()) {
-      defaults.put("spring.config.additional-location",
-          String.join(",", arguments.configFiles().stream().map(p -> "file:" + p.toAbsolutePath()).toList()));
+      defaults.put(
+          "spring.config.additional-location",
+          String.join(
+              ",",
+              arguments.configFiles().stream().map(p -> "file:" + p.toAbsolutePath()).toList()));
     }
     app.setDefaultProperties(defaults);
     ConfigurableApplicationContext context;
@@ -139,24 +159,28 @@ public final class Launcher {
   static int execute(ConfigurableApplicationContext context, Arguments arguments, String[] args) {
     Console console = context.getBean(Console.class);
     console.configure(arguments.json() || List.of(args).contains("--json"));
-    CommandLine.IFactory factory = new CommandLine.IFactory() {
-      @Override
-      public <K> K create(Class<K> cls) throws Exception {
-        if (cls.getPackageName().startsWith("dev.lifeboat")) {
-          return context.getAutowireCapableBeanFactory().createBean(cls);
-        }
-        return CommandLine.defaultFactory().create(cls);
-      }
-    };
+    CommandLine.IFactory factory =
+        new CommandLine.IFactory() {
+          @Override
+          public <K> K create(Class<K> cls) throws Exception {
+            if (cls.getPackageName().startsWith("dev.lifeboat")) {
+              return context.getAutowireCapableBeanFactory().createBean(cls);
+            }
+            return CommandLine.defaultFactory().create(cls);
+          }
+        };
     CommandLine cli = new CommandLine(LifeboatCommand.class, factory);
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      int code = exitCode(e);
-      if (console.json()) {
-        console.printJson(Map.of("status", "error", "exitCode", code, "error", String.valueOf(e.getMessage())));
-      }
-      console.error("lifeboat: " + describe(e));
-      return code;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          int code = exitCode(e);
+          if (console.json()) {
+            console.printJson(
+                Map.of(
+                    "status", "error", "exitCode", code, "error", String.valueOf(e.getMessage())));
+          }
+          console.error("lifeboat: " + describe(e));
+          return code;
+        });
     return cli.execute(args);
   }
 
@@ -165,9 +189,13 @@ public final class Launcher {
   }
 
   static String describe(Throwable e) {
-    if (e instanceof ConfigException || e instanceof BackupException || e instanceof BackupNotFoundException
-        || e instanceof dev.lifeboat.store.StoreException || e instanceof dev.lifeboat.restore.RestoreException
-        || e instanceof dev.lifeboat.pg.PgToolException || e instanceof dev.lifeboat.pg.PgToolNotFoundException) {
+    if (e instanceof ConfigException
+        || e instanceof BackupException
+        || e instanceof BackupNotFoundException
+        || e instanceof dev.lifeboat.store.StoreException
+        || e instanceof dev.lifeboat.restore.RestoreException
+        || e instanceof dev.lifeboat.pg.PgToolException
+        || e instanceof dev.lifeboat.pg.PgToolNotFoundException) {
       return e.getMessage();
     }
     return e.getClass().getSimpleName() + ": " + rootMessage(e);
@@ -186,21 +214,39 @@ public final class Launcher {
         }
         Throwable cause = be.getCause();
         if (cause instanceof UnboundConfigurationPropertiesException unbound) {
-          String keys = String.join(", ", unbound.getUnboundProperties().stream().map(p -> p.getName().toString()).sorted().toList());
-          return Optional.of(keys + ": unknown configuration key" + (unbound.getUnboundProperties().size() > 1 ? "s" : "")
-              + " (check the spelling against config/lifeboat.yml)");
+          String keys =
+              String.join(
+                  ", ",
+                  unbound.getUnboundProperties().stream()
+                      .map(p -> p.getName().toString())
+                      .sorted()
+                      .toList());
+          return Optional.of(
+              keys
+                  + ": unknown configuration key"
+                  + (unbound.getUnboundProperties().size() > 1 ? "s" : "")
+                  + " (check the spelling against config/lifeboat.yml)");
         }
         String message = rootMessage(be);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Could not resolve placeholder '([^']+)'").matcher(message);
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("Could not resolve placeholder '([^']+)'")
+                .matcher(message);
         if (m.find()) {
-          return Optional.of(key + ": ${" + m.group(1) + "} is not set; export " + m.group(1)
-              + " in the environment (secrets never go on the command line)");
+          return Optional.of(
+              key
+                  + ": ${"
+                  + m.group(1)
+                  + "} is not set; export "
+                  + m.group(1)
+                  + " in the environment (secrets never go on the command line)");
         }
         return Optional.of(key + ": " + message);
       }
       if (t.getClass().getSimpleName().equals("PlaceholderResolutionException")) {
-        return Optional.of("configuration: " + t.getMessage().lines().findFirst().orElse("")
-            + "; export the variable in the environment");
+        return Optional.of(
+            "configuration: "
+                + t.getMessage().lines().findFirst().orElse("")
+                + "; export the variable in the environment");
       }
     }
     return Optional.empty();
@@ -221,7 +267,8 @@ public final class Launcher {
 
   private static int fail(Arguments arguments, int code, String message) {
     if (arguments.json()) {
-      System.out.println(dev.lifeboat.Json.write(Map.of("status", "error", "exitCode", code, "error", message)));
+      System.out.println(
+          dev.lifeboat.Json.write(Map.of("status", "error", "exitCode", code, "error", message)));
     }
     System.err.println("lifeboat: " + message);
     return code;

@@ -14,19 +14,33 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = LifeboatCommand.Version.class,
     description = "Unattended PostgreSQL backups, restore drills and safe migrations.",
-    subcommands = {BackupCommand.class, BackupsCommand.class, VerifyCommand.class, RestoreCommand.class,
-        DrillCommand.class, DemoCommand.class})
+    subcommands = {
+      BackupCommand.class,
+      BackupsCommand.class,
+      VerifyCommand.class,
+      RestoreCommand.class,
+      DrillCommand.class,
+      DemoCommand.class
+    })
 final class LifeboatCommand {
 
-  @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
       description = "Configuration file added on top of the defaults (read before start-up).")
   List<Path> config;
 
-  @Option(names = "--target", paramLabel = "NAME", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--target",
+      paramLabel = "NAME",
+      scope = ScopeType.INHERIT,
       description = "Target database by name (default: the only one).")
   String target;
 
-  @Option(names = "--json", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--json",
+      scope = ScopeType.INHERIT,
       description = "Machine-readable output on stdout; human text goes to stderr.")
   boolean json;
 

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "restore", description = "Verify a backup, then restore it into a database on the target's server.")
+@Command(
+    name = "restore",
+    description = "Verify a backup, then restore it into a database on the target's server.")
 final class RestoreCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
@@ -20,13 +22,19 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
   String id;
 
-  @Option(names = "--into", required = true, paramLabel = "DB", description = "Database to restore into (created when missing).")
+  @Option(
+      names = "--into",
+      required = true,
+      paramLabel = "DB",
+      description = "Database to restore into (created when missing).")
   String into;
 
   @Option(names = "--yes", description = "Do not ask; required when stdin is not a terminal.")
   boolean yes;
 
-  @Option(names = "--clean", description = "Replace a database that holds tables (a safety backup is taken first).")
+  @Option(
+      names = "--clean",
+      description = "Replace a database that holds tables (a safety backup is taken first).")
   boolean clean;
 
   private final LifeboatConfig config;
@@ -48,13 +56,18 @@ final class RestoreCommand implements Callable<Integer> {
     plan.describe().forEach(console::note);
     if (!yes) {
       if (!Console.isTerminal()) {
-        throw new ConfigException("--yes", "stdin is not a terminal, so nobody can confirm; add --yes to restore"
-            + " without asking; nothing was changed");
+        throw new ConfigException(
+            "--yes",
+            "stdin is not a terminal, so nobody can confirm; add --yes to restore"
+                + " without asking; nothing was changed");
       }
       String typed = System.console().readLine("Type the database name (%s) to go ahead: ", into);
       if (typed == null || !typed.trim().equals(into)) {
-        throw new ConfigException("--into", "not confirmed (typed '" + (typed == null ? "" : typed.trim())
-            + "'); nothing was changed");
+        throw new ConfigException(
+            "--into",
+            "not confirmed (typed '"
+                + (typed == null ? "" : typed.trim())
+                + "'); nothing was changed");
       }
     }
     RestoreResult result = restore.execute(plan);
@@ -62,18 +75,39 @@ final class RestoreCommand implements Callable<Integer> {
       console.printJson(result);
     }
     if (result.safetyBackup() != null) {
-      console.note("safety backup of the replaced database: " + result.safetyBackup() + " (label pre-restore)");
+      console.note(
+          "safety backup of the replaced database: "
+              + result.safetyBackup()
+              + " (label pre-restore)");
     }
     long ok = result.tables().stream().filter(RestoreResult.TableCount::ok).count();
-    console.say(String.format(java.util.Locale.ROOT, "restored backup %s from store %s into database '%s' in %.1fs;"
-        + " row counts match the manifest for %d of %d tables", result.backup(), result.store(), result.database(),
-        result.restoreSeconds(), ok, result.tables().size()));
+    console.say(
+        String.format(
+            java.util.Locale.ROOT,
+            "restored backup %s from store %s into database '%s' in %.1fs;"
+                + " row counts match the manifest for %d of %d tables",
+            result.backup(),
+            result.store(),
+            result.database(),
+            result.restoreSeconds(),
+            ok,
+            result.tables().size()));
     for (RestoreResult.TableCount t : result.tables()) {
-      console.say(String.format(java.util.Locale.ROOT, "  %-40s %12s %12s  %s", t.table(), t.expected(), t.actual(),
-          t.ok() ? "ok" : "MISMATCH"));
+      console.say(
+          String.format(
+              java.util.Locale.ROOT,
+              "  %-40s %12s %12s  %s",
+              t.table(),
+              t.expected(),
+              t.actual(),
+              t.ok() ? "ok" : "MISMATCH"));
     }
-    result.attempts().stream().filter(a -> !a.status().equals("ok"))
-        .forEach(a -> console.note("  store " + a.store() + " was skipped: " + a.status() + " - " + a.detail()));
+    result.attempts().stream()
+        .filter(a -> !a.status().equals("ok"))
+        .forEach(
+            a ->
+                console.note(
+                    "  store " + a.store() + " was skipped: " + a.status() + " - " + a.detail()));
     return 0;
   }
 }

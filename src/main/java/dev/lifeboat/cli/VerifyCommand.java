@@ -9,7 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "verify", description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
+@Command(
+    name = "verify",
+    description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
 final class VerifyCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
@@ -38,13 +40,26 @@ final class VerifyCommand implements Callable<Integer> {
     if (console.json()) {
       console.printJson(result);
     }
-    console.say("backup " + result.id() + " of target '" + result.target() + "' (sha256 " + result.sha256() + "):");
+    console.say(
+        "backup "
+            + result.id()
+            + " of target '"
+            + result.target()
+            + "' (sha256 "
+            + result.sha256()
+            + "):");
     for (BackupVerifier.StoreCheck c : result.stores()) {
       console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
     }
     if (!result.ok()) {
-      console.error("lifeboat: verify failed in: " + String.join(", ",
-          result.stores().stream().filter(c -> !c.ok()).map(BackupVerifier.StoreCheck::store).toList()));
+      console.error(
+          "lifeboat: verify failed in: "
+              + String.join(
+                  ", ",
+                  result.stores().stream()
+                      .filter(c -> !c.ok())
+                      .map(BackupVerifier.StoreCheck::store)
+                      .toList()));
       return 1;
     }
     return 0;

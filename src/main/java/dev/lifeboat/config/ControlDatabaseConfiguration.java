@@ -10,7 +10,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The control database holds Spring Batch's job repository (and later Quartz): an embedded H2 file
- * under {@code lifeboat.home} by default, or the PostgreSQL database at {@code lifeboat.control.url}.
+ * under {@code lifeboat.home} by default, or the PostgreSQL database at {@code
+ * lifeboat.control.url}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(LifeboatProperties.class)

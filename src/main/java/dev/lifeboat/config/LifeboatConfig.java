@@ -65,17 +65,26 @@ public final class LifeboatConfig implements DisposableBean {
       if (targets.size() > 1) {
         throw new ConfigException(
             "--target",
-            "several targets are configured " + new TreeSet<>(targets.keySet())
+            "several targets are configured "
+                + new TreeSet<>(targets.keySet())
                 + "; choose one with --target NAME");
       }
       name = targets.keySet().iterator().next();
     }
     TargetProperties t = targets.get(name);
     int dot = name.lastIndexOf('.');
-    if (t == null && dot > 0 && targets.containsKey(name.substring(0, dot)) && dot < name.length() - 1) {
-      // "app.app_staging": another database on target app's server, with app's stores (safety backups)
+    if (t == null
+        && dot > 0
+        && targets.containsKey(name.substring(0, dot))
+        && dot < name.length() - 1) {
+      // "app.app_staging": another database on target app's server, with app's stores (safety
+      // backups)
       Target base = target(name.substring(0, dot));
-      return new Target(name, base.connection().withDatabase(name.substring(dot + 1)), base.stores(), base.drillUrl());
+      return new Target(
+          name,
+          base.connection().withDatabase(name.substring(dot + 1)),
+          base.stores(),
+          base.drillUrl());
     }
     if (t == null) {
       throw new ConfigException(
@@ -102,9 +111,10 @@ public final class LifeboatConfig implements DisposableBean {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key + ".url", e.getMessage());
     }
-    List<String> stores = t.stores() == null || t.stores().isEmpty()
-        ? List.copyOf(properties.stores().keySet())
-        : List.copyOf(t.stores());
+    List<String> stores =
+        t.stores() == null || t.stores().isEmpty()
+            ? List.copyOf(properties.stores().keySet())
+            : List.copyOf(t.stores());
     if (stores.isEmpty()) {
       throw new ConfigException(
           "lifeboat.stores", "no store is configured; add at least one (see config/lifeboat.yml)");
@@ -113,8 +123,11 @@ public final class LifeboatConfig implements DisposableBean {
       if (!properties.stores().containsKey(store)) {
         throw new ConfigException(
             key + ".stores",
-            "unknown store '" + store + "' (configured: "
-                + new TreeSet<>(properties.stores().keySet()) + ")");
+            "unknown store '"
+                + store
+                + "' (configured: "
+                + new TreeSet<>(properties.stores().keySet())
+                + ")");
       }
     }
     return new Target(name, connection, stores, t.drillUrl());
@@ -134,13 +147,26 @@ public final class LifeboatConfig implements DisposableBean {
       String where = c.user() + "@" + c.host() + ":" + c.port() + "/" + c.database();
       String reason = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw switch (state) {
-        case "28P01" -> new ConfigException(key + ".password",
-            "password authentication failed for " + where + "; check the password in the environment variable it comes from");
-        case "28000" -> new ConfigException(key + ".username", "the server refused " + where + ": " + reason);
-        case "3D000" -> new ConfigException(key + ".url", "database '" + c.database() + "' does not exist on "
-            + c.host() + ":" + c.port());
-        default -> new ConfigException(key + ".url", "cannot connect to " + where + ": " + reason
-            + "; check the URL and that the server is up");
+        case "28P01" ->
+            new ConfigException(
+                key + ".password",
+                "password authentication failed for "
+                    + where
+                    + "; check the password in the environment variable it comes from");
+        case "28000" ->
+            new ConfigException(key + ".username", "the server refused " + where + ": " + reason);
+        case "3D000" ->
+            new ConfigException(
+                key + ".url",
+                "database '" + c.database() + "' does not exist on " + c.host() + ":" + c.port());
+        default ->
+            new ConfigException(
+                key + ".url",
+                "cannot connect to "
+                    + where
+                    + ": "
+                    + reason
+                    + "; check the URL and that the server is up");
       };
     }
   }
@@ -161,8 +187,11 @@ public final class LifeboatConfig implements DisposableBean {
       if (!properties.stores().containsKey(name)) {
         throw new ConfigException(
             "--store",
-            "no store named '" + name + "' (configured: "
-                + new TreeSet<>(properties.stores().keySet()) + ")");
+            "no store named '"
+                + name
+                + "' (configured: "
+                + new TreeSet<>(properties.stores().keySet())
+                + ")");
       }
       store = open(name, storeDefinition(name));
       openStores.put(name, store);
@@ -206,8 +235,10 @@ public final class LifeboatConfig implements DisposableBean {
       case "s3" -> {
         return s3Settings(name, key, s);
       }
-      default -> throw new ConfigException(
-          key + ".type", "must be 's3' or 'filesystem' (was '" + (s.type() == null ? "" : s.type()) + "')");
+      default ->
+          throw new ConfigException(
+              key + ".type",
+              "must be 's3' or 'filesystem' (was '" + (s.type() == null ? "" : s.type()) + "')");
     }
   }
 
@@ -221,7 +252,8 @@ public final class LifeboatConfig implements DisposableBean {
     }
     if (blank(s.secretKey())) {
       throw new ConfigException(
-          key + ".secret-key", "missing; set it from the environment, e.g. secret-key: ${S3_SECRET}");
+          key + ".secret-key",
+          "missing; set it from the environment, e.g. secret-key: ${S3_SECRET}");
     }
     URI endpoint = null;
     if (!blank(s.endpoint())) {
@@ -233,18 +265,23 @@ public final class LifeboatConfig implements DisposableBean {
       if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
           || endpoint.getHost() == null) {
         throw new ConfigException(
-            key + ".endpoint", "must be an http:// or https:// URL with a host (was " + s.endpoint() + ")");
+            key + ".endpoint",
+            "must be an http:// or https:// URL with a host (was " + s.endpoint() + ")");
       }
     }
-    ChecksumMode checksum = switch (s.checksum().trim().toLowerCase().replace('_', '-')) {
-      case "when-required" -> ChecksumMode.WHEN_REQUIRED;
-      case "when-supported" -> ChecksumMode.WHEN_SUPPORTED;
-      default -> throw new ConfigException(
-          key + ".checksum", "must be 'when-required' or 'when-supported' (was '" + s.checksum() + "')");
-    };
+    ChecksumMode checksum =
+        switch (s.checksum().trim().toLowerCase().replace('_', '-')) {
+          case "when-required" -> ChecksumMode.WHEN_REQUIRED;
+          case "when-supported" -> ChecksumMode.WHEN_SUPPORTED;
+          default ->
+              throw new ConfigException(
+                  key + ".checksum",
+                  "must be 'when-required' or 'when-supported' (was '" + s.checksum() + "')");
+        };
     long part = s.partSize().toBytes();
     if (part < MIN_PART || part > DataSize.ofGigabytes(5).toBytes()) {
-      throw new ConfigException(key + ".part-size", "must be between 5MB and 5GB (was " + s.partSize() + ")");
+      throw new ConfigException(
+          key + ".part-size", "must be between 5MB and 5GB (was " + s.partSize() + ")");
     }
     String prefix = s.prefix() == null ? "" : s.prefix().trim();
     while (prefix.startsWith("/")) {
@@ -254,8 +291,16 @@ public final class LifeboatConfig implements DisposableBean {
       prefix = prefix + "/";
     }
     return new S3StoreSettings(
-        name, endpoint, s.region(), s.bucket().trim(), prefix, s.pathStyle(),
-        s.accessKey(), s.secretKey(), checksum, (int) part);
+        name,
+        endpoint,
+        s.region(),
+        s.bucket().trim(),
+        prefix,
+        s.pathStyle(),
+        s.accessKey(),
+        s.secretKey(),
+        checksum,
+        (int) part);
   }
 
   /**
@@ -266,10 +311,16 @@ public final class LifeboatConfig implements DisposableBean {
     if (value == null) {
       return;
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([^}:]+)").matcher(value.toString());
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\$\\{([^}:]+)").matcher(value.toString());
     if (m.find()) {
-      throw new ConfigException(key, "${" + m.group(1) + "} is not set; export " + m.group(1)
-          + " in the environment (secrets never go on the command line)");
+      throw new ConfigException(
+          key,
+          "${"
+              + m.group(1)
+              + "} is not set; export "
+              + m.group(1)
+              + " in the environment (secrets never go on the command line)");
     }
   }
 

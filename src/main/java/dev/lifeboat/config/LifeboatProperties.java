@@ -74,8 +74,17 @@ public record LifeboatProperties(
 
     @Override
     public String toString() {
-      return "StoreProperties[type=" + type + ", path=" + path + ", endpoint=" + endpoint
-          + ", bucket=" + bucket + ", prefix=" + prefix + "]";
+      return "StoreProperties[type="
+          + type
+          + ", path="
+          + path
+          + ", endpoint="
+          + endpoint
+          + ", bucket="
+          + bucket
+          + ", prefix="
+          + prefix
+          + "]";
     }
   }
 

@@ -14,12 +14,14 @@ import java.util.List;
 /**
  * {@code lifeboat demo}: starts a throwaway PostgreSQL cluster, loads the sample multi-tenant
  * database from {@code jobs/example/}, writes a configuration with two local stores, then runs the
- * real commands against it (backup, backups, verify, drill). The cluster is stopped at the end, also on
- * failure or Ctrl-C; the stores and the configuration stay for the user to explore.
+ * real commands against it (backup, backups, verify, drill). The cluster is stopped at the end,
+ * also on failure or Ctrl-C; the stores and the configuration stay for the user to explore.
  */
 public final class Demo {
 
-  /** Runs commands in Spring with the demo configuration added; returns the first failing exit code. */
+  /**
+   * Runs commands in Spring with the demo configuration added; returns the first failing exit code.
+   */
   public interface Runner {
     int run(Path configFile, String[]... commands);
   }
@@ -49,18 +51,24 @@ public final class Demo {
       return 1;
     }
     out.println("lifeboat demo: starting a throwaway PostgreSQL cluster in " + clusterDir);
-    try (LocalCluster cluster = LocalCluster.start(clusterDir, new PgBinaries(List.of()), password)) {
+    try (LocalCluster cluster =
+        LocalCluster.start(clusterDir, new PgBinaries(List.of()), password)) {
       cluster.createDatabase("app");
-      out.println("lifeboat demo: loading the sample multi-tenant database (jobs/example, scale " + scale + ")");
+      out.println(
+          "lifeboat demo: loading the sample multi-tenant database (jobs/example, scale "
+              + scale
+              + ")");
       ExampleDatabase.load(cluster.connection("app"), jobs, scale);
       Path config = writeConfig(demo, cluster.port(), jobs.resolveSibling("drills"));
       // the throwaway cluster's password reaches the config through a placeholder, never a file
       System.setProperty("LIFEBOAT_DEMO_PASSWORD", password);
-      out.println("lifeboat demo: configuration " + config + " (target 'app', stores 'local-a' and 'local-b')");
+      out.println(
+          "lifeboat demo: configuration "
+              + config
+              + " (target 'app', stores 'local-a' and 'local-b')");
       out.println();
       out.println("$ lifeboat backup --label demo");
-      int code = runner.run(config,
-          new String[] {"backup", "--label", "demo"});
+      int code = runner.run(config, new String[] {"backup", "--label", "demo"});
       if (code == 0) {
         out.println();
         out.println("$ lifeboat backups");
@@ -78,11 +86,17 @@ public final class Demo {
       }
       out.println();
       if (code == 0) {
-        out.printf("lifeboat demo: done in %.1fs. Everything worked.%n", (System.nanoTime() - started) / 1e9);
+        out.printf(
+            "lifeboat demo: done in %.1fs. Everything worked.%n",
+            (System.nanoTime() - started) / 1e9);
       } else {
         out.println("lifeboat demo: a step failed (exit " + code + "); see the message above.");
       }
-      out.println("  backups:        " + demo.resolve("stores/local-a") + " and " + demo.resolve("stores/local-b"));
+      out.println(
+          "  backups:        "
+              + demo.resolve("stores/local-a")
+              + " and "
+              + demo.resolve("stores/local-b"));
       out.println("  configuration:  " + config);
       out.println("  control state:  " + home.toAbsolutePath().normalize().resolve("control"));
       out.println("The demo database is gone now; its backups stay. Try next:");
@@ -100,7 +114,8 @@ public final class Demo {
 
   private static Path writeConfig(Path demo, int port, Path drills) {
     Path config = demo.resolve("lifeboat.yml");
-    String yaml = """
+    String yaml =
+        """
         # Written by `lifeboat demo`. The demo cluster is stopped when the demo ends, so only the
         # commands that read the stores (backups, verify) work with this file afterwards.
         lifeboat:
@@ -115,8 +130,12 @@ public final class Demo {
             local-b: { type: filesystem, path: %s }
           drills:
             dir: %s
-        """.formatted(port, demo.resolve("stores/local-a"), demo.resolve("stores/local-b"),
-            drills.toAbsolutePath().normalize());
+        """
+            .formatted(
+                port,
+                demo.resolve("stores/local-a"),
+                demo.resolve("stores/local-b"),
+                drills.toAbsolutePath().normalize());
     try {
       Files.writeString(config, yaml);
     } catch (IOException e) {
@@ -125,7 +144,9 @@ public final class Demo {
     return config;
   }
 
-  /** {@code jobs/example} from the working directory, LIFEBOAT_ROOT, or next to the jar's folder. */
+  /**
+   * {@code jobs/example} from the working directory, LIFEBOAT_ROOT, or next to the jar's folder.
+   */
   static Path exampleDir() {
     List<Path> candidates = new java.util.ArrayList<>();
     candidates.add(Path.of("jobs/example"));
@@ -145,8 +166,10 @@ public final class Demo {
         return c;
       }
     }
-    throw new IllegalStateException("cannot find jobs/example/schema.sql (looked in " + candidates
-        + "); run the demo from the Lifeboat directory or set LIFEBOAT_ROOT");
+    throw new IllegalStateException(
+        "cannot find jobs/example/schema.sql (looked in "
+            + candidates
+            + "); run the demo from the Lifeboat directory or set LIFEBOAT_ROOT");
   }
 
   private static Path home(List<String> springProperties) {

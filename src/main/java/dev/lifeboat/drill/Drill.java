@@ -31,16 +31,20 @@ public final class Drill {
   }
 
   public DrillReport run(Target target, String backupIdOrLatest, boolean keep) {
-    BackupCatalog.Entry entry = catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
+    BackupCatalog.Entry entry =
+        catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
     String id = entry.manifest().id();
     JobExecution execution;
     try {
-      execution = jobOperator.start(drillBatchJob, new JobParametersBuilder()
-          .addString(DrillJobConfiguration.TARGET, target.name())
-          .addString(DrillJobConfiguration.BACKUP, id)
-          .addString(DrillJobConfiguration.STARTED_AT, clock.instant().toString())
-          .addString(DrillJobConfiguration.KEEP, String.valueOf(keep), false)
-          .toJobParameters());
+      execution =
+          jobOperator.start(
+              drillBatchJob,
+              new JobParametersBuilder()
+                  .addString(DrillJobConfiguration.TARGET, target.name())
+                  .addString(DrillJobConfiguration.BACKUP, id)
+                  .addString(DrillJobConfiguration.STARTED_AT, clock.instant().toString())
+                  .addString(DrillJobConfiguration.KEEP, String.valueOf(keep), false)
+                  .toJobParameters());
     } catch (Exception e) {
       throw new DrillException("could not start the drill job: " + e.getMessage(), e);
     }
@@ -48,9 +52,20 @@ public final class Drill {
     if (report != null) {
       return Json.read(report, DrillReport.class);
     }
-    String error = execution.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
-        .orElse("the drill job ended " + execution.getStatus());
-    return new DrillReport(DrillReport.FAILED, target.name(), id, DrillJobConfiguration.scratchName(id), false, null,
-        null, null, List.of(DrillCheck.failed("drill", error)));
+    String error =
+        execution.getAllFailureExceptions().stream()
+            .map(Throwable::getMessage)
+            .findFirst()
+            .orElse("the drill job ended " + execution.getStatus());
+    return new DrillReport(
+        DrillReport.FAILED,
+        target.name(),
+        id,
+        DrillJobConfiguration.scratchName(id),
+        false,
+        null,
+        null,
+        null,
+        List.of(DrillCheck.failed("drill", error)));
   }
 }

@@ -40,8 +40,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * The drill job: {@code prepare} (clean up after crashed drills, fetch and verify the archive),
  * {@code restore} (into a fresh scratch database, timed), {@code validate}, {@code cleanup}. The
- * job holds a server-wide advisory lock on the drill server for its whole run, so leftovers can
- * be told from a drill in progress: whatever is there while we hold the lock is a leftover.
+ * job holds a server-wide advisory lock on the drill server for its whole run, so leftovers can be
+ * told from a drill in progress: whatever is there while we hold the lock is a leftover.
  */
 @Configuration(proxyBeanMethods = false)
 class DrillJobConfiguration {
@@ -55,8 +55,10 @@ class DrillJobConfiguration {
 
   static final String SCRATCH_PREFIX = "lifeboat_drill_";
   static final String KEPT_COMMENT = "lifeboat drill kept (--keep)";
+
   /** Advisory lock: class "LIFE", object 2 = drill, on the drill server's maintenance database. */
   static final int LOCK_CLASS = 0x4C494645;
+
   static final int LOCK_DRILL = 2;
 
   private static final String CHECKS = "checks";
@@ -76,120 +78,186 @@ class DrillJobConfiguration {
     if (target.drillUrl() == null || target.drillUrl().isBlank()) {
       return target.connection();
     }
-    return PgConnection.fromJdbcUrl(target.drillUrl(), target.connection().user(), target.connection().password());
+    return PgConnection.fromJdbcUrl(
+        target.drillUrl(), target.connection().user(), target.connection().password());
   }
 
   @Bean
-  Job drillBatchJob(JobRepository jobRepository, Step drillPrepareStep, Step drillRestoreStep,
-      Step drillValidateStep, Step drillCleanupStep, LifeboatConfig config, LifeboatMetrics metrics) {
+  Job drillBatchJob(
+      JobRepository jobRepository,
+      Step drillPrepareStep,
+      Step drillRestoreStep,
+      Step drillValidateStep,
+      Step drillCleanupStep,
+      LifeboatConfig config,
+      LifeboatMetrics metrics) {
     return new JobBuilder(NAME, jobRepository)
         .listener(new Listener(config, metrics))
-        .start(drillPrepareStep).next(drillRestoreStep).next(drillValidateStep).next(drillCleanupStep)
+        .start(drillPrepareStep)
+        .next(drillRestoreStep)
+        .next(drillValidateStep)
+        .next(drillCleanupStep)
         .build();
   }
 
   @Bean
-  Step drillPrepareStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config,
-      BackupCatalog catalog, ArchiveFetcher fetcher) {
-    return new StepBuilder("prepare", repo).tasklet((contribution, chunk) -> {
-      JobExecution job = contribution.getStepExecution().getJobExecution();
-      Target target = config.target(param(contribution, TARGET));
-      PgDatabases server = sessions.get(job.getId());
-      if (server == null) {
-        throw new DrillException("another drill is running on the drill server of target '" + target.name()
-            + "' (" + drillServer(target).host() + ":" + drillServer(target).port() + "); drills run one at a time"
-            + " per server; try again when it has finished");
-      }
-      String scratch = scratchName(param(contribution, BACKUP));
-      List<DrillCheck> checks = new ArrayList<>();
-      for (String[] db : server.withPrefix(SCRATCH_PREFIX)) {
-        boolean kept = db[1] != null && db[1].startsWith(KEPT_COMMENT);
-        if (!kept || db[0].equals(scratch)) {
-          server.drop(db[0]);
-          checks.add(DrillCheck.passed("cleanup " + db[0], kept ? "dropped the database kept by an earlier drill of"
-              + " this backup" : "dropped a scratch database left behind by a drill that did not finish"));
-        }
-      }
-      long started = System.nanoTime();
-      BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
-      try {
-        ArchiveFetcher.Fetched fetched = fetcher.fetch(target, entry);
-        for (ArchiveFetcher.Attempt a : fetched.attempts()) {
-          checks.add(a.status().equals("ok")
-              ? DrillCheck.passed("checksum", "SHA-256 matches the manifest in store " + a.store())
-              : DrillCheck.failed("checksum " + a.store(), a.status() + ": " + a.detail()
-                  + " (the drill used another store)"));
-        }
-        context(contribution).putString(ARCHIVE, fetched.archive().toString());
-        context(contribution).putString(STORE, fetched.store());
-      } catch (RestoreException e) {
-        checks.add(DrillCheck.failed("checksum", e.getMessage()));
-        addChecks(contribution, checks);
-        throw e;
-      }
-      context(contribution).putDouble(FETCH_SECONDS, (System.nanoTime() - started) / 1e9);
-      addChecks(contribution, checks);
-      return RepeatStatus.FINISHED;
-    }, tm).build();
+  Step drillPrepareStep(
+      JobRepository repo,
+      PlatformTransactionManager tm,
+      LifeboatConfig config,
+      BackupCatalog catalog,
+      ArchiveFetcher fetcher) {
+    return new StepBuilder("prepare", repo)
+        .tasklet(
+            (contribution, chunk) -> {
+              JobExecution job = contribution.getStepExecution().getJobExecution();
+              Target target = config.target(param(contribution, TARGET));
+              PgDatabases server = sessions.get(job.getId());
+              if (server == null) {
+                throw new DrillException(
+                    "another drill is running on the drill server of target '"
+                        + target.name()
+                        + "' ("
+                        + drillServer(target).host()
+                        + ":"
+                        + drillServer(target).port()
+                        + "); drills run one at a time"
+                        + " per server; try again when it has finished");
+              }
+              String scratch = scratchName(param(contribution, BACKUP));
+              List<DrillCheck> checks = new ArrayList<>();
+              for (String[] db : server.withPrefix(SCRATCH_PREFIX)) {
+                boolean kept = db[1] != null && db[1].startsWith(KEPT_COMMENT);
+                if (!kept || db[0].equals(scratch)) {
+                  server.drop(db[0]);
+                  checks.add(
+                      DrillCheck.passed(
+                          "cleanup " + db[0],
+                          kept
+                              ? "dropped the database kept by an earlier drill of" + " this backup"
+                              : "dropped a scratch database left behind by a drill that did not finish"));
+                }
+              }
+              long started = System.nanoTime();
+              BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+              try {
+                ArchiveFetcher.Fetched fetched = fetcher.fetch(target, entry);
+                for (ArchiveFetcher.Attempt a : fetched.attempts()) {
+                  checks.add(
+                      a.status().equals("ok")
+                          ? DrillCheck.passed(
+                              "checksum", "SHA-256 matches the manifest in store " + a.store())
+                          : DrillCheck.failed(
+                              "checksum " + a.store(),
+                              a.status() + ": " + a.detail() + " (the drill used another store)"));
+                }
+                context(contribution).putString(ARCHIVE, fetched.archive().toString());
+                context(contribution).putString(STORE, fetched.store());
+              } catch (RestoreException e) {
+                checks.add(DrillCheck.failed("checksum", e.getMessage()));
+                addChecks(contribution, checks);
+                throw e;
+              }
+              context(contribution).putDouble(FETCH_SECONDS, (System.nanoTime() - started) / 1e9);
+              addChecks(contribution, checks);
+              return RepeatStatus.FINISHED;
+            },
+            tm)
+        .build();
   }
 
   @Bean
   Step drillRestoreStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config) {
     PgRestore pgRestore = new PgRestore();
-    return new StepBuilder("restore", repo).tasklet((contribution, chunk) -> {
-      JobExecution job = contribution.getStepExecution().getJobExecution();
-      Target target = config.target(param(contribution, TARGET));
-      PgDatabases server = sessions.get(job.getId());
-      String scratch = scratchName(param(contribution, BACKUP));
-      PgConnection scratchDb = drillServer(target).withDatabase(scratch);
-      int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-      PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-      server.create(scratch);
-      long started = System.nanoTime();
-      try {
-        pgRestore.restore(tool, Path.of(context(contribution).getString(ARCHIVE)), scratchDb,
-            config.properties().restore().effectiveJobs(), false, config.properties().restore().timeout());
-      } catch (RuntimeException e) {
-        server.drop(scratch);
-        addChecks(contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
-        throw e;
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      context(contribution).putDouble(PG_RESTORE_SECONDS, seconds);
-      addChecks(contribution, List.of(DrillCheck.passed("pg_restore", String.format(java.util.Locale.ROOT,
-          "restored into %s with %d parallel jobs in %.1fs, no errors", scratch,
-          config.properties().restore().effectiveJobs(), seconds))));
-      return RepeatStatus.FINISHED;
-    }, tm).build();
+    return new StepBuilder("restore", repo)
+        .tasklet(
+            (contribution, chunk) -> {
+              JobExecution job = contribution.getStepExecution().getJobExecution();
+              Target target = config.target(param(contribution, TARGET));
+              PgDatabases server = sessions.get(job.getId());
+              String scratch = scratchName(param(contribution, BACKUP));
+              PgConnection scratchDb = drillServer(target).withDatabase(scratch);
+              int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
+              PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
+              server.create(scratch);
+              long started = System.nanoTime();
+              try {
+                pgRestore.restore(
+                    tool,
+                    Path.of(context(contribution).getString(ARCHIVE)),
+                    scratchDb,
+                    config.properties().restore().effectiveJobs(),
+                    false,
+                    config.properties().restore().timeout());
+              } catch (RuntimeException e) {
+                server.drop(scratch);
+                addChecks(contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
+                throw e;
+              }
+              double seconds = (System.nanoTime() - started) / 1e9;
+              context(contribution).putDouble(PG_RESTORE_SECONDS, seconds);
+              addChecks(
+                  contribution,
+                  List.of(
+                      DrillCheck.passed(
+                          "pg_restore",
+                          String.format(
+                              java.util.Locale.ROOT,
+                              "restored into %s with %d parallel jobs in %.1fs, no errors",
+                              scratch,
+                              config.properties().restore().effectiveJobs(),
+                              seconds))));
+              return RepeatStatus.FINISHED;
+            },
+            tm)
+        .build();
   }
 
   @Bean
-  Step drillValidateStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config,
+  Step drillValidateStep(
+      JobRepository repo,
+      PlatformTransactionManager tm,
+      LifeboatConfig config,
       BackupCatalog catalog) {
-    return new StepBuilder("validate", repo).tasklet((contribution, chunk) -> {
-      Target target = config.target(param(contribution, TARGET));
-      BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
-      PgConnection scratchDb = drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
-      addChecks(contribution, DrillValidator.validate(scratchDb, entry.manifest(), drillsDir(config)));
-      return RepeatStatus.FINISHED;
-    }, tm).build();
+    return new StepBuilder("validate", repo)
+        .tasklet(
+            (contribution, chunk) -> {
+              Target target = config.target(param(contribution, TARGET));
+              BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+              PgConnection scratchDb =
+                  drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
+              addChecks(
+                  contribution,
+                  DrillValidator.validate(scratchDb, entry.manifest(), drillsDir(config)));
+              return RepeatStatus.FINISHED;
+            },
+            tm)
+        .build();
   }
 
   @Bean
   Step drillCleanupStep(JobRepository repo, PlatformTransactionManager tm) {
-    return new StepBuilder("cleanup", repo).tasklet((contribution, chunk) -> {
-      PgDatabases server = sessions.get(contribution.getStepExecution().getJobExecution().getId());
-      String scratch = scratchName(param(contribution, BACKUP));
-      if (Boolean.parseBoolean(param(contribution, KEEP))) {
-        server.comment(scratch, KEPT_COMMENT + " at " + Instant.now());
-      } else {
-        server.drop(scratch);
-      }
-      return RepeatStatus.FINISHED;
-    }, tm).build();
+    return new StepBuilder("cleanup", repo)
+        .tasklet(
+            (contribution, chunk) -> {
+              PgDatabases server =
+                  sessions.get(contribution.getStepExecution().getJobExecution().getId());
+              String scratch = scratchName(param(contribution, BACKUP));
+              if (Boolean.parseBoolean(param(contribution, KEEP))) {
+                server.comment(scratch, KEPT_COMMENT + " at " + Instant.now());
+              } else {
+                server.drop(scratch);
+              }
+              return RepeatStatus.FINISHED;
+            },
+            tm)
+        .build();
   }
 
-  /** Opens the drill server session and takes the lock before the steps; reports and cleans up after. */
+  /**
+   * Opens the drill server session and takes the lock before the steps; reports and cleans up
+   * after.
+   */
   private final class Listener implements JobExecutionListener {
     private final LifeboatConfig config;
     private final LifeboatMetrics metrics;
@@ -222,13 +290,17 @@ class DrillJobConfiguration {
       boolean keep = Boolean.parseBoolean(p.getString(KEEP));
       List<DrillCheck> checks = new ArrayList<>(readChecks(ctx));
       if (ctx.containsKey("connectError")) {
-        checks.add(DrillCheck.failed("drill server", "cannot connect: " + ctx.getString("connectError")));
+        checks.add(
+            DrillCheck.failed("drill server", "cannot connect: " + ctx.getString("connectError")));
       }
       boolean completed = job.getStatus() == BatchStatus.COMPLETED;
       if (!completed && checks.stream().allMatch(DrillCheck::ok)) {
         // the step failed before it could record a check of its own: say why
-        String why = job.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
-            .orElse("the drill job ended " + job.getStatus());
+        String why =
+            job.getAllFailureExceptions().stream()
+                .map(Throwable::getMessage)
+                .findFirst()
+                .orElse("the drill job ended " + job.getStatus());
         checks.add(DrillCheck.failed("drill", why));
       }
       boolean passed = completed && !checks.isEmpty() && checks.stream().allMatch(DrillCheck::ok);
@@ -239,7 +311,8 @@ class DrillJobConfiguration {
             server.drop(scratch); // a failed drill leaves no scratch database behind
           }
         } catch (SQLException e) {
-          checks.add(DrillCheck.failed("cleanup", "could not drop " + scratch + ": " + e.getMessage()));
+          checks.add(
+              DrillCheck.failed("cleanup", "could not drop " + scratch + ": " + e.getMessage()));
         } finally {
           server.close();
         }
@@ -251,12 +324,21 @@ class DrillJobConfiguration {
           // the spool is reused; the next drill overwrites it
         }
       }
-      Double pgRestore = ctx.containsKey(PG_RESTORE_SECONDS) ? ctx.getDouble(PG_RESTORE_SECONDS) : null;
+      Double pgRestore =
+          ctx.containsKey(PG_RESTORE_SECONDS) ? ctx.getDouble(PG_RESTORE_SECONDS) : null;
       Double restore = pgRestore == null ? null : pgRestore + ctx.getDouble(FETCH_SECONDS);
       boolean keptDb = completed && keep;
-      DrillReport report = new DrillReport(passed ? DrillReport.PASSED : DrillReport.FAILED, p.getString(TARGET),
-          p.getString(BACKUP), scratch, keptDb, ctx.containsKey(STORE) ? ctx.getString(STORE) : null, restore,
-          pgRestore, checks);
+      DrillReport report =
+          new DrillReport(
+              passed ? DrillReport.PASSED : DrillReport.FAILED,
+              p.getString(TARGET),
+              p.getString(BACKUP),
+              scratch,
+              keptDb,
+              ctx.containsKey(STORE) ? ctx.getString(STORE) : null,
+              restore,
+              pgRestore,
+              checks);
       ctx.putString(REPORT, Json.write(report));
       metrics.jobRun(NAME, p.getString(TARGET), passed ? "success" : "failed");
       if (passed && restore != null) {
@@ -295,6 +377,8 @@ class DrillJobConfiguration {
   }
 
   private static List<DrillCheck> readChecks(ExecutionContext ctx) {
-    return ctx.containsKey(CHECKS) ? Arrays.asList(Json.read(ctx.getString(CHECKS), DrillCheck[].class)) : List.of();
+    return ctx.containsKey(CHECKS)
+        ? Arrays.asList(Json.read(ctx.getString(CHECKS), DrillCheck[].class))
+        : List.of();
   }
 }

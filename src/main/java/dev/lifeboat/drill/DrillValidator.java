@@ -41,7 +41,9 @@ final class DrillValidator {
       }
       checks.addAll(assertions(c, drillsDir));
     } catch (SQLException e) {
-      checks.add(DrillCheck.failed("validation", "cannot inspect the restored database: " + firstLine(e.getMessage())));
+      checks.add(
+          DrillCheck.failed(
+              "validation", "cannot inspect the restored database: " + firstLine(e.getMessage())));
     }
     return checks;
   }
@@ -55,11 +57,16 @@ final class DrillValidator {
       Long a = actual.get(t);
       String name = "rows " + t;
       if (e == null) {
-        checks.add(DrillCheck.failed(name, "table is in the restore but not in the manifest (" + a + " rows)"));
+        checks.add(
+            DrillCheck.failed(
+                name, "table is in the restore but not in the manifest (" + a + " rows)"));
       } else if (a == null) {
-        checks.add(DrillCheck.failed(name, "table is in the manifest (" + e + " rows) but missing after the restore"));
+        checks.add(
+            DrillCheck.failed(
+                name, "table is in the manifest (" + e + " rows) but missing after the restore"));
       } else if (!e.equals(a)) {
-        checks.add(DrillCheck.failed(name, "expected " + e + " rows as in the manifest, found " + a));
+        checks.add(
+            DrillCheck.failed(name, "expected " + e + " rows as in the manifest, found " + a));
       } else {
         checks.add(DrillCheck.passed(name, a + " rows, as in the manifest"));
       }
@@ -76,11 +83,17 @@ final class DrillValidator {
       RlsState a = actual.get(t);
       String name = "rls " + t;
       if (e == null) {
-        checks.add(DrillCheck.failed(name, "has row-level security now (" + describe(a) + ") but had none at backup time"));
+        checks.add(
+            DrillCheck.failed(
+                name,
+                "has row-level security now (" + describe(a) + ") but had none at backup time"));
       } else if (a == null) {
-        checks.add(DrillCheck.failed(name, "had " + describe(e) + " at backup time, has none after the restore"));
+        checks.add(
+            DrillCheck.failed(
+                name, "had " + describe(e) + " at backup time, has none after the restore"));
       } else if (!e.equals(a)) {
-        checks.add(DrillCheck.failed(name, "had " + describe(e) + " at backup time, has " + describe(a)));
+        checks.add(
+            DrillCheck.failed(name, "had " + describe(e) + " at backup time, has " + describe(a)));
       } else {
         checks.add(DrillCheck.passed(name, describe(a) + ", as at backup time"));
       }
@@ -107,9 +120,12 @@ final class DrillValidator {
         while (sql.endsWith(";")) {
           sql = sql.substring(0, sql.length() - 1).strip();
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-          if (!rs.next() || rs.getMetaData().getColumnCount() != 1
-              || rs.getMetaData().getColumnType(1) != Types.BIT && rs.getMetaData().getColumnType(1) != Types.BOOLEAN) {
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery(sql)) {
+          if (!rs.next()
+              || rs.getMetaData().getColumnCount() != 1
+              || rs.getMetaData().getColumnType(1) != Types.BIT
+                  && rs.getMetaData().getColumnType(1) != Types.BOOLEAN) {
             checks.add(DrillCheck.failed(name, "must be one query returning one boolean"));
             continue;
           }
@@ -133,8 +149,11 @@ final class DrillValidator {
   }
 
   private static String describe(RlsState s) {
-    return (s.enabled() ? "enabled" : "disabled") + (s.forced() ? ", forced" : ", not forced") + ", "
-        + s.policies() + (s.policies() == 1 ? " policy" : " policies");
+    return (s.enabled() ? "enabled" : "disabled")
+        + (s.forced() ? ", forced" : ", not forced")
+        + ", "
+        + s.policies()
+        + (s.policies() == 1 ? " policy" : " policies");
   }
 
   private static String firstLine(String s) {

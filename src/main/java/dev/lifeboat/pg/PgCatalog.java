@@ -20,16 +20,20 @@ public final class PgCatalog {
   /** Row-level security of one table: enabled, forced, and how many policies it has. */
   public record RlsState(boolean enabled, boolean forced, int policies) {}
 
-  /** User tables that hold rows (no views, partitioned parents, temp or extension tables), sorted. */
+  /**
+   * User tables that hold rows (no views, partitioned parents, temp or extension tables), sorted.
+   */
   public static List<String[]> tables(Connection connection) throws SQLException {
-    String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
-        + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-        + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-        + " AND d.objid = c.oid AND d.deptype = 'e')"
-        + " ORDER BY 1, 2";
+    String sql =
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
+            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+            + " AND d.objid = c.oid AND d.deptype = 'e')"
+            + " ORDER BY 1, 2";
     List<String[]> tables = new ArrayList<>();
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         tables.add(new String[] {rs.getString(1), rs.getString(2)});
       }
@@ -43,13 +47,20 @@ public final class PgCatalog {
     for (String[] t : tables(connection)) {
       String name = t[0] + "." + t[1];
       try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quote(t[0]) + "." + quote(t[1]))) {
+          ResultSet rs =
+              st.executeQuery("SELECT count(*) FROM " + quote(t[0]) + "." + quote(t[1]))) {
         rs.next();
         counts.put(name, rs.getLong(1));
       } catch (SQLException e) {
         if ("42501".equals(e.getSQLState())) {
-          throw new SQLException("cannot read table " + name + ": " + firstLine(e.getMessage())
-              + "; connect as a superuser or a role with BYPASSRLS and SELECT on every table", e.getSQLState(), e);
+          throw new SQLException(
+              "cannot read table "
+                  + name
+                  + ": "
+                  + firstLine(e.getMessage())
+                  + "; connect as a superuser or a role with BYPASSRLS and SELECT on every table",
+              e.getSQLState(),
+              e);
         }
         throw e;
       }
@@ -59,16 +70,19 @@ public final class PgCatalog {
 
   /** RLS state of every table that has RLS enabled or any policy, keyed {@code schema.table}. */
   public static Map<String, RlsState> rlsState(Connection connection) throws SQLException {
-    String sql = "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity,"
-        + " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)"
-        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-        + " AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))"
-        + " ORDER BY 1, 2";
+    String sql =
+        "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity,"
+            + " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)"
+            + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))"
+            + " ORDER BY 1, 2";
     Map<String, RlsState> result = new LinkedHashMap<>();
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
-        result.put(rs.getString(1) + "." + rs.getString(2),
+        result.put(
+            rs.getString(1) + "." + rs.getString(2),
             new RlsState(rs.getBoolean(3), rs.getBoolean(4), rs.getInt(5)));
       }
     }

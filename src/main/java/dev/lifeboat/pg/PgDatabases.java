@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Database-level operations on a server, through a connection to its maintenance database:
- * create, drop, rename, and who is connected. Names are always quoted.
+ * Database-level operations on a server, through a connection to its maintenance database: create,
+ * drop, rename, and who is connected. Names are always quoted.
  */
 public final class PgDatabases implements AutoCloseable {
 
@@ -40,7 +40,8 @@ public final class PgDatabases implements AutoCloseable {
   }
 
   public boolean exists(String database) throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+    try (PreparedStatement ps =
+        connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
       ps.setString(1, database);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
@@ -51,9 +52,10 @@ public final class PgDatabases implements AutoCloseable {
   /** Databases whose name starts with {@code prefix}, with their comment (null when none). */
   public List<String[]> withPrefix(String prefix) throws SQLException {
     List<String[]> result = new ArrayList<>();
-    try (PreparedStatement ps = connection.prepareStatement(
-        "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
-            + " WHERE left(datname, length(?)) = ? ORDER BY 1")) {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
+                + " WHERE left(datname, length(?)) = ? ORDER BY 1")) {
       ps.setString(1, prefix);
       ps.setString(2, prefix);
       try (ResultSet rs = ps.executeQuery()) {
@@ -66,8 +68,9 @@ public final class PgDatabases implements AutoCloseable {
   }
 
   public Optional<String> owner(String database) throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement(
-        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?")) {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?")) {
       ps.setString(1, database);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -80,7 +83,12 @@ public final class PgDatabases implements AutoCloseable {
   }
 
   public void comment(String database, String comment) throws SQLException {
-    execute("COMMENT ON DATABASE " + PgCatalog.quote(database) + " IS '" + comment.replace("'", "''") + "'");
+    execute(
+        "COMMENT ON DATABASE "
+            + PgCatalog.quote(database)
+            + " IS '"
+            + comment.replace("'", "''")
+            + "'");
   }
 
   public void setOwner(String database, String owner) throws SQLException {
@@ -100,8 +108,9 @@ public final class PgDatabases implements AutoCloseable {
 
   /** Ends every session on {@code database} but ours. */
   public void disconnect(String database) throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
       ps.setString(1, database);
       ps.executeQuery().close();
     }
@@ -120,7 +129,8 @@ public final class PgDatabases implements AutoCloseable {
   }
 
   public int serverVersionNum() throws SQLException {
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SHOW server_version_num")) {
       rs.next();
       return Integer.parseInt(rs.getString(1));
     }

@@ -24,7 +24,8 @@ public final class PgRestore {
   }
 
   /** The command line for a restore; public for tests that check no secret is in it. */
-  public List<String> command(PgTool pgRestore, Path archive, PgConnection into, int jobs, boolean noOwner) {
+  public List<String> command(
+      PgTool pgRestore, Path archive, PgConnection into, int jobs, boolean noOwner) {
     List<String> command = new ArrayList<>();
     command.add(pgRestore.path().toString());
     command.add("--exit-on-error");
@@ -39,21 +40,31 @@ public final class PgRestore {
   }
 
   /** Restores {@code archive} into {@code into}'s database; throws on any error. */
-  public void restore(PgTool pgRestore, Path archive, PgConnection into, int jobs, boolean noOwner, Duration timeout) {
+  public void restore(
+      PgTool pgRestore,
+      Path archive,
+      PgConnection into,
+      int jobs,
+      boolean noOwner,
+      Duration timeout) {
     List<String> command = command(pgRestore, archive, into, jobs, noOwner);
     try (PgPassFile passFile = into.password() == null ? null : PgPassFile.create(into)) {
-      ProcessRunner.Result result = runner.run(command, PgClientCommand.environment(passFile), null, timeout);
+      ProcessRunner.Result result =
+          runner.run(command, PgClientCommand.environment(passFile), null, timeout);
       if (result.exitCode() != 0) {
-        throw new PgToolException(pgRestore.name(), result.exitCode(),
-            PgClientCommand.redact(result.stderrTail(), into));
+        throw new PgToolException(
+            pgRestore.name(), result.exitCode(), PgClientCommand.redact(result.stderrTail(), into));
       }
     }
   }
 
-  /** Lists the archive's table of contents ({@code pg_restore --list}); fails on a damaged archive. */
+  /**
+   * Lists the archive's table of contents ({@code pg_restore --list}); fails on a damaged archive.
+   */
   public String list(PgTool pgRestore, Path archive, Duration timeout) {
     List<String> command = List.of(pgRestore.path().toString(), "--list", archive.toString());
-    ProcessRunner.Result result = runner.run(command, PgClientCommand.environment(null), null, timeout);
+    ProcessRunner.Result result =
+        runner.run(command, PgClientCommand.environment(null), null, timeout);
     if (result.exitCode() != 0) {
       throw new PgToolException(pgRestore.name(), result.exitCode(), result.stderrTail());
     }

@@ -15,11 +15,13 @@ public interface Progress {
     void close();
   }
 
-  Progress SILENT = (what, total) -> new Task() {
-    @Override
-    public void update(long bytes, long storedBytes) {}
+  Progress SILENT =
+      (what, total) ->
+          new Task() {
+            @Override
+            public void update(long bytes, long storedBytes) {}
 
-    @Override
-    public void close() {}
-  };
+            @Override
+            public void close() {}
+          };
 }

@@ -85,6 +85,8 @@ public final class TerminalProgress implements Progress {
 
   static String duration(double seconds) {
     long s = Math.round(seconds);
-    return s < 60 ? s + "s" : s < 3600 ? (s / 60) + "m" + (s % 60) + "s" : (s / 3600) + "h" + (s % 3600 / 60) + "m";
+    return s < 60
+        ? s + "s"
+        : s < 3600 ? (s / 60) + "m" + (s % 60) + "s" : (s / 3600) + "h" + (s % 3600 / 60) + "m";
   }
 }

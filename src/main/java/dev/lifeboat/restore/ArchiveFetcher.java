@@ -28,7 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * Brings a backup from its stores to a local archive file that pg_restore can seek in. Each copy is
  * decompressed while its SHA-256 is computed; a copy that is missing, unreadable or does not match
- * the manifest is thrown away and the next store is tried. pg_restore never sees an unverified byte.
+ * the manifest is thrown away and the next store is tried. pg_restore never sees an unverified
+ * byte.
  */
 @Component
 public final class ArchiveFetcher {
@@ -48,7 +49,8 @@ public final class ArchiveFetcher {
   public record Attempt(String store, String status, String detail) {}
 
   /** A verified archive on local disk; closing it deletes the file. */
-  public record Fetched(Path archive, String store, List<Attempt> attempts) implements AutoCloseable {
+  public record Fetched(Path archive, String store, List<Attempt> attempts)
+      implements AutoCloseable {
     @Override
     public void close() {
       try {
@@ -67,14 +69,26 @@ public final class ArchiveFetcher {
       long free = Files.getFileStore(spool).getUsableSpace();
       long needed = manifest.rawBytes() + SPOOL_MARGIN;
       if (free < needed) {
-        throw new RestoreException("the spool directory " + spool + " has " + TerminalProgress.bytes(free)
-            + " free but backup " + manifest.id() + " needs " + TerminalProgress.bytes(needed)
-            + " to decompress; free space there or point lifeboat.spool-dir at a larger disk");
+        throw new RestoreException(
+            "the spool directory "
+                + spool
+                + " has "
+                + TerminalProgress.bytes(free)
+                + " free but backup "
+                + manifest.id()
+                + " needs "
+                + TerminalProgress.bytes(needed)
+                + " to decompress; free space there or point lifeboat.spool-dir at a larger disk");
       }
       return new SpoolSpace(spool, needed, free);
     } catch (IOException e) {
-      throw new RestoreException("cannot use the spool directory " + spool + ": " + e.getMessage()
-          + "; check lifeboat.spool-dir", e);
+      throw new RestoreException(
+          "cannot use the spool directory "
+              + spool
+              + ": "
+              + e.getMessage()
+              + "; check lifeboat.spool-dir",
+          e);
     }
   }
 
@@ -93,9 +107,17 @@ public final class ArchiveFetcher {
         return new Fetched(archive, name, attempts);
       }
     }
-    throw new RestoreException("no store holds a good copy of backup " + manifest.id() + " ("
-        + String.join("; ", attempts.stream().map(a -> a.store() + ": " + a.status() + ", " + a.detail()).toList())
-        + "); nothing was restored", attempts);
+    throw new RestoreException(
+        "no store holds a good copy of backup "
+            + manifest.id()
+            + " ("
+            + String.join(
+                "; ",
+                attempts.stream()
+                    .map(a -> a.store() + ": " + a.status() + ", " + a.detail())
+                    .toList())
+            + "); nothing was restored",
+        attempts);
   }
 
   /** The target's store order, keeping only stores that list the backup as complete. */
@@ -113,19 +135,22 @@ public final class ArchiveFetcher {
     Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
     MessageDigest sha = sha256();
     long[] read = {0};
-    try (Progress.Task task = progress.start("fetch " + manifest.id() + " from " + store.name(), manifest.sizeBytes());
+    try (Progress.Task task =
+            progress.start(
+                "fetch " + manifest.id() + " from " + store.name(), manifest.sizeBytes());
         InputStream raw = store.open(Manifest.dumpKey(manifest.target(), manifest.id()));
-        InputStream counted = new FilterInputStream(new DigestInputStream(raw, sha)) {
-          @Override
-          public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-              read[0] += n;
-              task.update(read[0], -1);
-            }
-            return n;
-          }
-        };
+        InputStream counted =
+            new FilterInputStream(new DigestInputStream(raw, sha)) {
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                  read[0] += n;
+                  task.update(read[0], -1);
+                }
+                return n;
+              }
+            };
         OutputStream out = new WriteGuard(Files.newOutputStream(partial))) {
       String archiveProblem = null;
       try (ZstdInputStream zstd = new ZstdInputStream(counted)) {
@@ -137,20 +162,34 @@ public final class ArchiveFetcher {
       }
       out.close();
       String actual = HexFormat.of().formatHex(sha.digest());
-      if (archiveProblem != null || !actual.equals(manifest.sha256()) || read[0] != manifest.sizeBytes()) {
+      if (archiveProblem != null
+          || !actual.equals(manifest.sha256())
+          || read[0] != manifest.sizeBytes()) {
         Files.deleteIfExists(partial);
-        return new Attempt(store.name(), "corrupt", archiveProblem != null ? archiveProblem
-            : "SHA-256 " + actual + " does not match the manifest's " + manifest.sha256());
+        return new Attempt(
+            store.name(),
+            "corrupt",
+            archiveProblem != null
+                ? archiveProblem
+                : "SHA-256 " + actual + " does not match the manifest's " + manifest.sha256());
       }
-      Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new Attempt(store.name(), "ok", "SHA-256 matches the manifest");
     } catch (WriteGuard.WriteFailed e) {
       deleteQuietly(partial);
-      throw new RestoreException("writing the archive to " + partial.getParent() + " failed: "
-          + e.getCause().getMessage() + "; free space there or point lifeboat.spool-dir at a larger disk", e);
+      throw new RestoreException(
+          "writing the archive to "
+              + partial.getParent()
+              + " failed: "
+              + e.getCause().getMessage()
+              + "; free space there or point lifeboat.spool-dir at a larger disk",
+          e);
     } catch (StoreException e) {
       deleteQuietly(partial);
-      return new Attempt(store.name(), e.kind() == StoreException.Kind.NOT_FOUND ? "missing" : "unreachable",
+      return new Attempt(
+          store.name(),
+          e.kind() == StoreException.Kind.NOT_FOUND ? "missing" : "unreachable",
           e.getMessage());
     } catch (IOException | RuntimeException e) {
       deleteQuietly(partial);

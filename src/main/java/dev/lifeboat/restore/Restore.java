@@ -40,7 +40,8 @@ public final class Restore {
   private final BackupJob backupJob;
   private final PgRestore pgRestore = new PgRestore();
 
-  Restore(LifeboatConfig config, BackupCatalog catalog, ArchiveFetcher fetcher, BackupJob backupJob) {
+  Restore(
+      LifeboatConfig config, BackupCatalog catalog, ArchiveFetcher fetcher, BackupJob backupJob) {
     this.config = config;
     this.catalog = catalog;
     this.fetcher = fetcher;
@@ -49,9 +50,14 @@ public final class Restore {
 
   /** Decides everything without changing anything; refusals are usage errors (exit 2). */
   public RestorePlan plan(Target target, String idOrLatest, String database, boolean clean) {
-    if (database == null || database.isBlank() || database.length() > 63 - STAGING_SUFFIX.length()) {
-      throw new ConfigException("--into", "give the name of the database to restore into (at most "
-          + (63 - STAGING_SUFFIX.length()) + " characters)");
+    if (database == null
+        || database.isBlank()
+        || database.length() > 63 - STAGING_SUFFIX.length()) {
+      throw new ConfigException(
+          "--into",
+          "give the name of the database to restore into (at most "
+              + (63 - STAGING_SUFFIX.length())
+              + " characters)");
     }
     BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
     Manifest manifest = entry.manifest();
@@ -65,23 +71,55 @@ public final class Restore {
         }
       }
       if (userTables > 0 && !clean) {
-        throw new ConfigException("--clean", "database '" + database + "' on " + into.host() + ":" + into.port()
-            + " already holds " + userTables + " user tables; add --clean to replace it (a safety backup is"
-            + " taken first) or restore --into a new database; nothing was changed");
+        throw new ConfigException(
+            "--clean",
+            "database '"
+                + database
+                + "' on "
+                + into.host()
+                + ":"
+                + into.port()
+                + " already holds "
+                + userTables
+                + " user tables; add --clean to replace it (a safety backup is"
+                + " taken first) or restore --into a new database; nothing was changed");
       }
       int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-      PgTool tool = config.pgBinaries().require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
+      PgTool tool =
+          config.pgBinaries().require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
       Target safety = userTables > 0 ? safetyTarget(target, database) : null;
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
-      return new RestorePlan(target, entry, ArchiveFetcher.order(target, entry), into, exists, userTables, clean,
-          safety, database + STAGING_SUFFIX, spool, tool, config.properties().restore().effectiveJobs());
+      return new RestorePlan(
+          target,
+          entry,
+          ArchiveFetcher.order(target, entry),
+          into,
+          exists,
+          userTables,
+          clean,
+          safety,
+          database + STAGING_SUFFIX,
+          spool,
+          tool,
+          config.properties().restore().effectiveJobs());
     } catch (SQLException e) {
-      throw new ConfigException("lifeboat.targets." + target.name() + ".url", "cannot inspect database '"
-          + database + "' on " + into.host() + ":" + into.port() + ": " + firstLine(e.getMessage()));
+      throw new ConfigException(
+          "lifeboat.targets." + target.name() + ".url",
+          "cannot inspect database '"
+              + database
+              + "' on "
+              + into.host()
+              + ":"
+              + into.port()
+              + ": "
+              + firstLine(e.getMessage()));
     }
   }
 
-  /** Carries the plan out; throws {@link RestoreException} with the destination untouched on failure. */
+  /**
+   * Carries the plan out; throws {@link RestoreException} with the destination untouched on
+   * failure.
+   */
   public RestoreResult execute(RestorePlan plan) {
     Manifest manifest = plan.backup().manifest();
     long started = System.nanoTime();
@@ -90,33 +128,58 @@ public final class Restore {
       if (plan.safetyBackupTarget() != null) {
         BackupResult safety = backupJob.run(plan.safetyBackupTarget(), "pre-restore");
         if (safety.exitCode() == 1) {
-          throw new RestoreException("the safety backup of database '" + plan.into().database() + "' failed ("
-              + safety.error() + "); nothing was restored");
+          throw new RestoreException(
+              "the safety backup of database '"
+                  + plan.into().database()
+                  + "' failed ("
+                  + safety.error()
+                  + "); nothing was restored");
         }
         safetyId = safety.id();
       }
       List<RestoreResult.TableCount> tables = restoreIntoStaging(plan, archive);
       swapIntoPlace(plan);
       double seconds = (System.nanoTime() - started) / 1e9;
-      return new RestoreResult("restored", manifest.id(), plan.target().name(), plan.into().database(),
-          archive.store(), archive.attempts(), safetyId, seconds, tables, null);
+      return new RestoreResult(
+          "restored",
+          manifest.id(),
+          plan.target().name(),
+          plan.into().database(),
+          archive.store(),
+          archive.attempts(),
+          safetyId,
+          seconds,
+          tables,
+          null);
     }
   }
 
-  private List<RestoreResult.TableCount> restoreIntoStaging(RestorePlan plan, ArchiveFetcher.Fetched archive) {
+  private List<RestoreResult.TableCount> restoreIntoStaging(
+      RestorePlan plan, ArchiveFetcher.Fetched archive) {
     String staging = plan.staging();
     PgConnection stagingConnection = plan.into().withDatabase(staging);
     try (PgDatabases server = PgDatabases.connect(plan.into())) {
       server.drop(staging); // a leftover of a restore that crashed
       server.create(staging);
       try {
-        pgRestore.restore(plan.pgRestore(), archive.archive(), stagingConnection, plan.jobs(), false,
+        pgRestore.restore(
+            plan.pgRestore(),
+            archive.archive(),
+            stagingConnection,
+            plan.jobs(),
+            false,
             config.properties().restore().timeout());
-        List<RestoreResult.TableCount> tables = compare(plan.backup().manifest().tables(), rowCounts(stagingConnection));
-        List<String> wrong = tables.stream().filter(t -> !t.ok()).map(RestoreResult.TableCount::table).toList();
+        List<RestoreResult.TableCount> tables =
+            compare(plan.backup().manifest().tables(), rowCounts(stagingConnection));
+        List<String> wrong =
+            tables.stream().filter(t -> !t.ok()).map(RestoreResult.TableCount::table).toList();
         if (!wrong.isEmpty()) {
-          throw new RestoreException("row counts after pg_restore differ from the manifest in " + wrong
-              + "; database '" + plan.into().database() + "' was not touched");
+          throw new RestoreException(
+              "row counts after pg_restore differ from the manifest in "
+                  + wrong
+                  + "; database '"
+                  + plan.into().database()
+                  + "' was not touched");
         }
         return tables;
       } catch (SQLException | RuntimeException e) {
@@ -124,11 +187,19 @@ public final class Restore {
         if (e instanceof RestoreException re) {
           throw re;
         }
-        throw new RestoreException(e.getMessage() + "; database '" + plan.into().database() + "' was not touched", e);
+        throw new RestoreException(
+            e.getMessage() + "; database '" + plan.into().database() + "' was not touched", e);
       }
     } catch (SQLException e) {
-      throw new RestoreException("cannot prepare staging database '" + staging + "': " + firstLine(e.getMessage())
-          + "; database '" + plan.into().database() + "' was not touched", e);
+      throw new RestoreException(
+          "cannot prepare staging database '"
+              + staging
+              + "': "
+              + firstLine(e.getMessage())
+              + "; database '"
+              + plan.into().database()
+              + "' was not touched",
+          e);
     }
   }
 
@@ -149,21 +220,32 @@ public final class Restore {
         server.rename(plan.staging(), database);
       }
     } catch (SQLException e) {
-      throw new RestoreException("the restore is complete in '" + plan.staging() + "' but renaming it to '" + database
-          + "' failed: " + firstLine(e.getMessage()) + "; rename it by hand (ALTER DATABASE … RENAME) once the"
-          + " sessions on '" + database + "' are closed", e);
+      throw new RestoreException(
+          "the restore is complete in '"
+              + plan.staging()
+              + "' but renaming it to '"
+              + database
+              + "' failed: "
+              + firstLine(e.getMessage())
+              + "; rename it by hand (ALTER DATABASE … RENAME) once the"
+              + " sessions on '"
+              + database
+              + "' are closed",
+          e);
     }
   }
 
   static Map<String, Long> rowCounts(PgConnection db) throws SQLException {
-    try (Connection c = db.open(); Statement st = c.createStatement()) {
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
       st.execute("SET row_security = off");
       return PgCatalog.rowCounts(c);
     }
   }
 
   /** Every table of either side, with the manifest's count and the one found. */
-  static List<RestoreResult.TableCount> compare(Map<String, Long> expected, Map<String, Long> actual) {
+  static List<RestoreResult.TableCount> compare(
+      Map<String, Long> expected, Map<String, Long> actual) {
     List<RestoreResult.TableCount> result = new ArrayList<>();
     TreeSet<String> names = new TreeSet<>(expected.keySet());
     names.addAll(actual.keySet());
@@ -175,7 +257,10 @@ public final class Restore {
     return result;
   }
 
-  /** Where the safety backup of {@code database} goes: the target itself, or {@code target.database}. */
+  /**
+   * Where the safety backup of {@code database} goes: the target itself, or {@code
+   * target.database}.
+   */
   Target safetyTarget(Target target, String database) {
     if (database.equals(target.connection().database())) {
       return target;

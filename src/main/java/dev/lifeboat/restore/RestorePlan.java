@@ -34,20 +34,52 @@ public record RestorePlan(
   public List<String> describe() {
     var m = backup.manifest();
     String destination = "database '" + into.database() + "' on " + into.host() + ":" + into.port();
-    String what = !intoExists ? destination + " (new: it will be created)"
-        : userTables == 0 ? destination + " (exists, empty: it will be replaced)"
-        : destination + " (exists with " + userTables + " user tables: it will be REPLACED; a safety backup"
-            + " labelled pre-restore is taken first, under target '" + safetyBackupTarget.name() + "')";
+    String what =
+        !intoExists
+            ? destination + " (new: it will be created)"
+            : userTables == 0
+                ? destination + " (exists, empty: it will be replaced)"
+                : destination
+                    + " (exists with "
+                    + userTables
+                    + " user tables: it will be REPLACED; a safety backup"
+                    + " labelled pre-restore is taken first, under target '"
+                    + safetyBackupTarget.name()
+                    + "')";
     return List.of(
         "restore plan:",
-        "  backup      " + m.id() + " of target '" + m.target() + "'" + (m.label() == null || m.label().isEmpty() ? ""
-            : " (label " + m.label() + ")") + ", completed " + m.completedAt() + ", " + m.tables().size() + " tables",
-        "  read from   " + String.join(", then ", stores) + " (SHA-256 checked before pg_restore sees a byte)",
+        "  backup      "
+            + m.id()
+            + " of target '"
+            + m.target()
+            + "'"
+            + (m.label() == null || m.label().isEmpty() ? "" : " (label " + m.label() + ")")
+            + ", completed "
+            + m.completedAt()
+            + ", "
+            + m.tables().size()
+            + " tables",
+        "  read from   "
+            + String.join(", then ", stores)
+            + " (SHA-256 checked before pg_restore sees a byte)",
         "  into        " + what,
-        "  staging     restored first into '" + staging + "', renamed into place only when complete and"
+        "  staging     restored first into '"
+            + staging
+            + "', renamed into place only when complete and"
             + " row counts match",
-        "  spool       " + spool.dir() + " (needs " + dev.lifeboat.progress.TerminalProgress.bytes(spool.neededBytes())
-            + ", " + dev.lifeboat.progress.TerminalProgress.bytes(spool.freeBytes()) + " free)",
-        "  pg_restore  " + pgRestore.version() + " at " + pgRestore.path() + ", " + jobs + " parallel jobs");
+        "  spool       "
+            + spool.dir()
+            + " (needs "
+            + dev.lifeboat.progress.TerminalProgress.bytes(spool.neededBytes())
+            + ", "
+            + dev.lifeboat.progress.TerminalProgress.bytes(spool.freeBytes())
+            + " free)",
+        "  pg_restore  "
+            + pgRestore.version()
+            + " at "
+            + pgRestore.path()
+            + ", "
+            + jobs
+            + " parallel jobs");
   }
 }

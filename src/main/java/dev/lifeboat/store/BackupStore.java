@@ -39,7 +39,10 @@ public interface BackupStore extends AutoCloseable {
   /** Free space where the store can tell (filesystem stores), else empty. */
   OptionalLong freeBytes();
 
-  /** A short description for messages, without secrets (e.g. {@code s3://bucket/prefix at http://host:9000}). */
+  /**
+   * A short description for messages, without secrets (e.g. {@code s3://bucket/prefix at
+   * http://host:9000}).
+   */
   String describe();
 
   @Override

@@ -17,7 +17,8 @@ class BackupIdTests {
 
   @Test
   void aTakenIdGetsTheFirstFreeSuffix() {
-    assertThat(BackupId.next(T, Set.of("20261125T020000Z", "20261125T020000Z-1"))).isEqualTo("20261125T020000Z-2");
+    assertThat(BackupId.next(T, Set.of("20261125T020000Z", "20261125T020000Z-1")))
+        .isEqualTo("20261125T020000Z-2");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.lifeboat.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.Json;
@@ -64,7 +65,8 @@ class BackupIntegrationTests {
     Path config = fx.write(db, "app");
     LifeboatCli cli = fx.cli();
 
-    Result backup = cli.run("--config", config.toString(), "backup", "--label", "nightly", "--json");
+    Result backup =
+        cli.run("--config", config.toString(), "backup", "--label", "nightly", "--json");
 
     assertThat(backup.exitCode()).as(backup.toString()).isZero();
     JsonNode result = Json.mapper().readTree(backup.stdout());
@@ -90,10 +92,12 @@ class BackupIntegrationTests {
     // the manifest's counts are the database's counts, table by table
     assertThat(manifest.tables()).isEqualTo(rowCounts(db));
     assertThat(manifest.tables()).hasSizeGreaterThanOrEqualTo(7);
-    assertThat(manifest.rls().values()).anySatisfy(r -> {
-      assertThat(r.enabled()).isTrue();
-      assertThat(r.forced()).isTrue();
-    });
+    assertThat(manifest.rls().values())
+        .anySatisfy(
+            r -> {
+              assertThat(r.enabled()).isTrue();
+              assertThat(r.forced()).isTrue();
+            });
 
     Result list = cli.run("--config", config.toString(), "backups", "--json");
     assertThat(list.exitCode()).as(list.toString()).isZero();
@@ -142,10 +146,11 @@ class BackupIntegrationTests {
     try {
       down.createBucket("partial");
       s3a.createBucket("partial");
-      Fixture fx = new Fixture(dir)
-          .s3("s3-a", s3a, "partial")
-          .s3("s3-down", down, "partial")
-          .filesystem("local", dir.resolve("local-store"));
+      Fixture fx =
+          new Fixture(dir)
+              .s3("s3-a", s3a, "partial")
+              .s3("s3-down", down, "partial")
+              .filesystem("local", dir.resolve("local-store"));
       Path config = fx.write(db, "app");
       down.stop();
 
@@ -155,7 +160,9 @@ class BackupIntegrationTests {
       assertThat(backup.stderr()).contains("s3-down: failed").contains("partial");
       String id = backup.stdout().trim();
       Result list = fx.cli().run("--config", config.toString(), "backups", "--json");
-      assertThat(list.exitCode()).as("a store that cannot be read makes the list partial").isEqualTo(3);
+      assertThat(list.exitCode())
+          .as("a store that cannot be read makes the list partial")
+          .isEqualTo(3);
       JsonNode row = Json.mapper().readTree(list.stdout()).get(0);
       assertThat(row.get("id").asString()).isEqualTo(id);
       assertThat(row.get("stores").toString()).contains("s3-a", "local").doesNotContain("s3-down");
@@ -173,9 +180,10 @@ class BackupIntegrationTests {
   @Test
   void whenEveryStoreIsDownTheBackupFailsAndNothingIsListed() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
-    Fixture fx = new Fixture(dir)
-        .s3At("s3-nowhere", "http://127.0.0.1:" + PostgresServer.freePort(), "nothing")
-        .filesystem("blocked", notADirectory.resolve("store"));
+    Fixture fx =
+        new Fixture(dir)
+            .s3At("s3-nowhere", "http://127.0.0.1:" + PostgresServer.freePort(), "nothing")
+            .filesystem("blocked", notADirectory.resolve("store"));
     Path config = fx.write(db, "app");
 
     Result backup = fx.cli().run("--config", config.toString(), "backup");
@@ -189,10 +197,12 @@ class BackupIntegrationTests {
   @Test
   void aBackupKilledMidUploadLeavesNothingListedAndTheNextOneSucceeds() throws Exception {
     PgConnection big = PostgresServer.shared().createDatabase("kill_it");
-    try (Connection c = big.open(); Statement st = c.createStatement()) {
+    try (Connection c = big.open();
+        Statement st = c.createStatement()) {
       // random text so zstd cannot shrink it to nothing and the dump takes a few seconds
-      st.execute("CREATE TABLE blob AS SELECT g AS id, md5(random()::text) || md5(random()::text) AS a,"
-          + " md5(random()::text) AS b FROM generate_series(1, 2500000) g");
+      st.execute(
+          "CREATE TABLE blob AS SELECT g AS id, md5(random()::text) || md5(random()::text) AS a,"
+              + " md5(random()::text) AS b FROM generate_series(1, 1500000) g");
     }
     Path store = dir.resolve("local-store");
     Fixture fx = new Fixture(dir).filesystem("local", store);
@@ -200,18 +210,26 @@ class BackupIntegrationTests {
 
     LifeboatCli.Running running = fx.cli().start("--config", config.toString(), "backup");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!hasBytesInFlight(store) && System.nanoTime() < deadline && running.process().isAlive()) {
+    while (!hasBytesInFlight(store)
+        && System.nanoTime() < deadline
+        && running.process().isAlive()) {
       Thread.sleep(20);
     }
-    assertThat(running.process().isAlive()).as("the backup was still uploading: " + running.stderrSoFar()).isTrue();
+    assertThat(running.process().isAlive())
+        .as("the backup was still uploading: " + running.stderrSoFar())
+        .isTrue();
     running.kill();
 
     Result list = fx.cli().run("--config", config.toString(), "backups", "--json");
     assertThat(list.exitCode()).isZero();
     assertThat(Json.mapper().readTree(list.stdout()).size()).as(list.stdout()).isZero();
     try (Stream<Path> files = Files.walk(store)) {
-      assertThat(files.filter(p -> p.getFileName().toString().equals("manifest.json")
-          || p.getFileName().toString().equals("dump"))).isEmpty();
+      assertThat(
+              files.filter(
+                  p ->
+                      p.getFileName().toString().equals("manifest.json")
+                          || p.getFileName().toString().equals("dump")))
+          .isEmpty();
     }
 
     Result again = fx.cli().run("--config", config.toString(), "backup");
@@ -220,10 +238,14 @@ class BackupIntegrationTests {
     assertThat(Json.mapper().readTree(listed.stdout()).size()).isEqualTo(1);
 
     // the killed run no longer pretends to be running in the job repository
-    String h2 = "jdbc:h2:file:" + fx.home.resolve("control/lifeboat").toAbsolutePath() + ";AUTO_SERVER=TRUE";
+    String h2 =
+        "jdbc:h2:file:"
+            + fx.home.resolve("control/lifeboat").toAbsolutePath()
+            + ";AUTO_SERVER=TRUE";
     try (Connection c = java.sql.DriverManager.getConnection(h2, "sa", "");
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT status FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")) {
+        ResultSet rs =
+            st.executeQuery("SELECT status FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")) {
       List<String> statuses = new java.util.ArrayList<>();
       while (rs.next()) {
         statuses.add(rs.getString(1));
@@ -242,7 +264,9 @@ class BackupIntegrationTests {
     Result backup = cli.run("--config", config.toString(), "backup", "--json");
 
     assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(2);
-    assertThat(backup.stderr()).contains("lifeboat.targets.app.password").contains("password authentication failed");
+    assertThat(backup.stderr())
+        .contains("lifeboat.targets.app.password")
+        .contains("password authentication failed");
     assertThat(backup.all()).doesNotContain(wrong).doesNotContain(db.password());
     assertThat(Json.mapper().readTree(backup.stdout()).get("exitCode").asInt()).isEqualTo(2);
     try (Stream<Path> files = Files.walk(fx.dir)) {
@@ -254,14 +278,21 @@ class BackupIntegrationTests {
   void aSecondBackupOfTheSameTargetRefusesWhileOneIsRunning() throws Exception {
     Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
     Path config = fx.write(db, "app");
-    try (Connection holder = db.open(); Statement st = holder.createStatement()) {
+    try (Connection holder = db.open();
+        Statement st = holder.createStatement()) {
       st.execute("SET application_name = 'lifeboat backup (the first one)'");
-      st.execute("SELECT pg_advisory_lock(" + TargetSnapshot.LOCK_CLASS + ", " + TargetSnapshot.LOCK_BACKUP + ")");
+      st.execute(
+          "SELECT pg_advisory_lock("
+              + TargetSnapshot.LOCK_CLASS
+              + ", "
+              + TargetSnapshot.LOCK_BACKUP
+              + ")");
 
       Result second = fx.cli().run("--config", config.toString(), "backup");
 
       assertThat(second.exitCode()).as(second.toString()).isEqualTo(1);
-      assertThat(second.stderr()).contains("another backup of target 'app' is running")
+      assertThat(second.stderr())
+          .contains("another backup of target 'app' is running")
           .contains("lifeboat backup (the first one)");
     }
     Result afterwards = fx.cli().run("--config", config.toString(), "backup");
@@ -277,31 +308,89 @@ class BackupIntegrationTests {
     assertThat(h2.home.resolve("control/lifeboat.mv.db")).exists();
 
     PgConnection control = PostgresServer.shared().createDatabase("control_it");
-    Fixture pg = new Fixture(dir).filesystem("local", dir.resolve("local-store"))
-        .yaml("  control:\n    url: \"" + control.jdbcUrl() + "\"\n    username: " + control.user()
-            + "\n    password: \"${CONTROL_PASSWORD}\"");
+    Fixture pg =
+        new Fixture(dir)
+            .filesystem("local", dir.resolve("local-store"))
+            .yaml(
+                "  control:\n    url: \""
+                    + control.jdbcUrl()
+                    + "\"\n    username: "
+                    + control.user()
+                    + "\n    password: \"${CONTROL_PASSWORD}\"");
     Path config = pg.write(db, "app2");
-    Result onPg = pg.cli().env("CONTROL_PASSWORD", control.password()).run("--config", config.toString(), "backup");
+    Result onPg =
+        pg.cli()
+            .env("CONTROL_PASSWORD", control.password())
+            .run("--config", config.toString(), "backup");
     assertThat(onPg.exitCode()).as(onPg.toString()).isZero();
-    try (Connection c = control.open(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT status, exit_code FROM batch_job_execution e"
-            + " JOIN batch_job_instance i USING (job_instance_id) WHERE i.job_name = 'backup'")) {
+    try (Connection c = control.open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT status, exit_code FROM batch_job_execution e"
+                    + " JOIN batch_job_instance i USING (job_instance_id) WHERE i.job_name = 'backup'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).isEqualTo("COMPLETED");
     }
   }
 
+  @Test
+  void aTerminalShowsAProgressLineWhileJsonModeAndPipesStayQuiet() throws Exception {
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
+    Path config = fx.write(db, "app");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/script")),
+        "util-linux script(1) gives the test a terminal");
+
+    String onTerminal = underTerminal(fx, config, "backup");
+    String jsonOnTerminal = underTerminal(fx, config, "backup", "--json");
+    Result piped = fx.cli().run("--config", config.toString(), "backup");
+
+    assertThat(onTerminal).contains("\rbackup app ").containsPattern("[KM]iB/s, \\d+s");
+    assertThat(jsonOnTerminal).doesNotContain("/s, ");
+    assertThat(piped.all()).doesNotContain("\r").doesNotContain("/s, ");
+  }
+
+  /** Runs the jar under a pseudo-terminal (script -qec), returning everything it printed. */
+  private static String underTerminal(Fixture fx, Path config, String... args) throws Exception {
+    StringBuilder command = new StringBuilder();
+    command
+        .append(Path.of(System.getProperty("java.home"), "bin", "java"))
+        .append(" -jar ")
+        .append(LifeboatCli.jar())
+        .append(" --config ")
+        .append(config);
+    for (String a : args) {
+      command.append(' ').append(a);
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder("/usr/bin/script", "-qec", command.toString(), "/dev/null")
+            .redirectErrorStream(true);
+    pb.environment().putAll(fx.env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
   static byte[] s3Object(S3ProxyServer server, String bucket, String key) {
-    return server.client().getObject(GetObjectRequest.builder().bucket(bucket).key(key).build(),
-        ResponseTransformer.toBytes()).asByteArray();
+    return server
+        .client()
+        .getObject(
+            GetObjectRequest.builder().bucket(bucket).key(key).build(),
+            ResponseTransformer.toBytes())
+        .asByteArray();
   }
 
   static Map<String, Long> rowCounts(PgConnection db) throws Exception {
     Map<String, Long> counts = new java.util.TreeMap<>();
-    try (Connection c = db.open(); Statement st = c.createStatement()) {
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
       List<String> tables = new java.util.ArrayList<>();
-      try (ResultSet rs = st.executeQuery("SELECT schemaname || '.' || tablename FROM pg_tables"
-          + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT schemaname || '.' || tablename FROM pg_tables"
+                  + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")) {
         while (rs.next()) {
           tables.add(rs.getString(1));
         }
@@ -321,7 +410,8 @@ class BackupIntegrationTests {
       return false;
     }
     try (Stream<Path> files = Files.walk(store)) {
-      return files.anyMatch(p -> p.getFileName().toString().endsWith(".partial") && p.toFile().length() > 0);
+      return files.anyMatch(
+          p -> p.getFileName().toString().endsWith(".partial") && p.toFile().length() > 0);
     }
   }
 }

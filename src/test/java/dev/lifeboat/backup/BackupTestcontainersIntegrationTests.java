@@ -30,33 +30,48 @@ import tools.jackson.databind.JsonNode;
 class BackupTestcontainersIntegrationTests {
 
   @Container
-  static final PostgreSQLContainer POSTGRES = new PostgreSQLContainer(DockerImageName.parse("postgres:15-alpine"));
+  static final PostgreSQLContainer POSTGRES =
+      new PostgreSQLContainer(DockerImageName.parse("postgres:15-alpine"));
 
   @Container
-  static final LocalStackContainer LOCALSTACK = new LocalStackContainer(
-      DockerImageName.parse("localstack/localstack:4.4")).withServices("s3");
+  static final LocalStackContainer LOCALSTACK =
+      new LocalStackContainer(DockerImageName.parse("localstack/localstack:4.4"))
+          .withServices("s3");
 
   @TempDir Path dir;
 
   @Test
   void aBackupOfAContainerDatabaseLandsInLocalStackAndVerifies() throws Exception {
-    PgConnection db = PgConnection.fromJdbcUrl(POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
-    try (Connection c = db.open(); Statement st = c.createStatement()) {
+    PgConnection db =
+        PgConnection.fromJdbcUrl(
+            POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
       st.execute("CREATE TABLE t AS SELECT g, md5(g::text) FROM generate_series(1, 10000) g");
     }
-    try (S3Client s3 = S3Client.builder().endpointOverride(LOCALSTACK.getEndpoint()).forcePathStyle(true)
-        .region(Region.of(LOCALSTACK.getRegion()))
-        .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(LOCALSTACK.getAccessKey(), LOCALSTACK.getSecretKey())))
-        .build()) {
+    try (S3Client s3 =
+        S3Client.builder()
+            .endpointOverride(LOCALSTACK.getEndpoint())
+            .forcePathStyle(true)
+            .region(Region.of(LOCALSTACK.getRegion()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(
+                        LOCALSTACK.getAccessKey(), LOCALSTACK.getSecretKey())))
+            .build()) {
       s3.createBucket(b -> b.bucket("tc"));
     }
     Fixture fx = new Fixture(dir);
     fx.env.put("LS_KEY", LOCALSTACK.getAccessKey());
     fx.env.put("LS_SECRET", LOCALSTACK.getSecretKey());
-    fx.stores.put("localstack", "{ type: s3, endpoint: \"" + LOCALSTACK.getEndpoint() + "\", region: "
-        + LOCALSTACK.getRegion() + ", bucket: tc, path-style: true, access-key: \"${LS_KEY}\","
-        + " secret-key: \"${LS_SECRET}\" }");
+    fx.stores.put(
+        "localstack",
+        "{ type: s3, endpoint: \""
+            + LOCALSTACK.getEndpoint()
+            + "\", region: "
+            + LOCALSTACK.getRegion()
+            + ", bucket: tc, path-style: true, access-key: \"${LS_KEY}\","
+            + " secret-key: \"${LS_SECRET}\" }");
     Path config = fx.write(db, "app");
 
     Result backup = fx.cli().run("--config", config.toString(), "backup", "--json");

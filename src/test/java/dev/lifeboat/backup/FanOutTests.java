@@ -64,13 +64,18 @@ class FanOutTests {
 
   @Test
   void whenEveryStoreFailsTheWriterIsStopped() {
-    FanOut fan = new FanOut(List.of(new BrokenStore("x", 0), new BrokenStore("y", 0)), "t/1/dump", 1024, 1);
+    FanOut fan =
+        new FanOut(List.of(new BrokenStore("x", 0), new BrokenStore("y", 0)), "t/1/dump", 1024, 1);
     byte[] data = random(64 * 1024);
-    assertThatThrownBy(() -> {
-      for (int i = 0; i < 100; i++) {
-        fan.write(data, 0, data.length);
-      }
-    }).isInstanceOf(IOException.class).hasMessageContaining("every store failed").hasMessageContaining("x:")
+    assertThatThrownBy(
+            () -> {
+              for (int i = 0; i < 100; i++) {
+                fan.write(data, 0, data.length);
+              }
+            })
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("every store failed")
+        .hasMessageContaining("x:")
         .hasMessageContaining("y:");
     fan.abort();
   }
@@ -80,16 +85,18 @@ class FanOutTests {
     CountDownLatch release = new CountDownLatch(1);
     SlowStore slow = new SlowStore(release);
     FanOut fan = new FanOut(List.of(slow), "t/1/dump", 1024, 2);
-    Thread writer = new Thread(() -> {
-      try {
-        byte[] data = random(1024);
-        for (int i = 0; i < 50; i++) {
-          fan.write(data, 0, data.length);
-        }
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                byte[] data = random(1024);
+                for (int i = 0; i < 50; i++) {
+                  fan.write(data, 0, data.length);
+                }
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
     writer.start();
     writer.join(500);
     assertThat(writer.isAlive()).as("the writer must block on the full queue").isTrue();

@@ -9,17 +9,19 @@ class LauncherTests {
 
   @Test
   void configFilesAreFoundBeforeOrAfterTheCommand() {
-    Launcher.Arguments a = Launcher.Arguments.parse(
-        new String[] {"--config", "a.yml", "backup", "--config=b.yml", "--label", "x"});
+    Launcher.Arguments a =
+        Launcher.Arguments.parse(
+            new String[] {"--config", "a.yml", "backup", "--config=b.yml", "--label", "x"});
     assertThat(a.configFiles()).containsExactly(Path.of("a.yml"), Path.of("b.yml"));
     assertThat(a.command()).isEqualTo("backup");
-    assertThat(a.commandArgs()).containsExactly("--config", "a.yml", "backup", "--config=b.yml", "--label", "x");
+    assertThat(a.commandArgs())
+        .containsExactly("--config", "a.yml", "backup", "--config=b.yml", "--label", "x");
   }
 
   @Test
   void dottedKeyValueArgumentsGoToSpringNotToTheCommand() {
-    Launcher.Arguments a = Launcher.Arguments.parse(
-        new String[] {"backups", "--lifeboat.home=/tmp/h", "--json"});
+    Launcher.Arguments a =
+        Launcher.Arguments.parse(new String[] {"backups", "--lifeboat.home=/tmp/h", "--json"});
     assertThat(a.springProperties()).containsExactly("--lifeboat.home=/tmp/h");
     assertThat(a.commandArgs()).containsExactly("backups", "--json");
     assertThat(a.json()).isTrue();
@@ -27,7 +29,8 @@ class LauncherTests {
 
   @Test
   void anOptionValueIsNotTakenForTheCommandName() {
-    Launcher.Arguments a = Launcher.Arguments.parse(new String[] {"--target", "app", "verify", "latest"});
+    Launcher.Arguments a =
+        Launcher.Arguments.parse(new String[] {"--target", "app", "verify", "latest"});
     assertThat(a.command()).isEqualTo("verify");
   }
 }

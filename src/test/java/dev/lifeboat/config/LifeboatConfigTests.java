@@ -20,8 +20,9 @@ class LifeboatConfigTests {
     all.put("lifeboat.stores.local.type", "filesystem");
     all.put("lifeboat.stores.local.path", "/var/backups/lifeboat");
     all.putAll(entries);
-    LifeboatProperties p = new Binder(new MapConfigurationPropertySource(all))
-        .bindOrCreate("lifeboat", LifeboatProperties.class);
+    LifeboatProperties p =
+        new Binder(new MapConfigurationPropertySource(all))
+            .bindOrCreate("lifeboat", LifeboatProperties.class);
     return new LifeboatConfig(p);
   }
 
@@ -36,41 +37,89 @@ class LifeboatConfigTests {
 
   @Test
   void severalTargetsNeedAName() {
-    LifeboatConfig c = config(Map.of("lifeboat.targets.other.url", "jdbc:postgresql://h/o",
-        "lifeboat.targets.other.username", "u"));
-    assertThatThrownBy(() -> c.target(null)).isInstanceOf(ConfigException.class)
-        .hasMessage("--target: several targets are configured [app, other]; choose one with --target NAME");
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.targets.other.url",
+                "jdbc:postgresql://h/o",
+                "lifeboat.targets.other.username",
+                "u"));
+    assertThatThrownBy(() -> c.target(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "--target: several targets are configured [app, other]; choose one with --target NAME");
   }
 
   @Test
   void anS3StoreWithoutItsSecretNamesTheKey() {
-    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
-        "lifeboat.stores.s3.access-key", "k"));
-    assertThatThrownBy(c::validate).isInstanceOf(ConfigException.class)
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.stores.s3.type",
+                "s3",
+                "lifeboat.stores.s3.bucket",
+                "b",
+                "lifeboat.stores.s3.access-key",
+                "k"));
+    assertThatThrownBy(c::validate)
+        .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("lifeboat.stores.s3.secret-key: missing");
   }
 
   @Test
   void anS3EndpointMustBeAnHttpUrl() {
-    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
-        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s",
-        "lifeboat.stores.s3.endpoint", "ftp://x"));
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.stores.s3.type",
+                "s3",
+                "lifeboat.stores.s3.bucket",
+                "b",
+                "lifeboat.stores.s3.access-key",
+                "k",
+                "lifeboat.stores.s3.secret-key",
+                "s",
+                "lifeboat.stores.s3.endpoint",
+                "ftp://x"));
     assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.endpoint:");
   }
 
   @Test
   void aPartSizeBelowTheS3MinimumIsRefused() {
-    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
-        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s",
-        "lifeboat.stores.s3.part-size", "1MB"));
-    assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.part-size: must be between 5MB");
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.stores.s3.type",
+                "s3",
+                "lifeboat.stores.s3.bucket",
+                "b",
+                "lifeboat.stores.s3.access-key",
+                "k",
+                "lifeboat.stores.s3.secret-key",
+                "s",
+                "lifeboat.stores.s3.part-size",
+                "1MB"));
+    assertThatThrownBy(c::validate)
+        .hasMessageStartingWith("lifeboat.stores.s3.part-size: must be between 5MB");
   }
 
   @Test
   void aValidS3StoreOpensWithoutTouchingTheNetwork() {
-    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.bucket", "b",
-        "lifeboat.stores.s3.access-key", "k", "lifeboat.stores.s3.secret-key", "s3-secret-value",
-        "lifeboat.stores.s3.endpoint", "http://127.0.0.1:9", "lifeboat.stores.s3.prefix", "/backups"));
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.stores.s3.type",
+                "s3",
+                "lifeboat.stores.s3.bucket",
+                "b",
+                "lifeboat.stores.s3.access-key",
+                "k",
+                "lifeboat.stores.s3.secret-key",
+                "s3-secret-value",
+                "lifeboat.stores.s3.endpoint",
+                "http://127.0.0.1:9",
+                "lifeboat.stores.s3.prefix",
+                "/backups"));
     c.validate();
     assertThat(c.store("s3")).isInstanceOf(S3Store.class);
     assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
@@ -79,7 +128,15 @@ class LifeboatConfigTests {
 
   @Test
   void propertiesNeverPrintSecrets() {
-    LifeboatConfig c = config(Map.of("lifeboat.stores.s3.type", "s3", "lifeboat.stores.s3.secret-key", "s3-secret-value"));
-    assertThat(c.properties().toString()).doesNotContain("s3-secret-value").doesNotContain("pw-secret");
+    LifeboatConfig c =
+        config(
+            Map.of(
+                "lifeboat.stores.s3.type",
+                "s3",
+                "lifeboat.stores.s3.secret-key",
+                "s3-secret-value"));
+    assertThat(c.properties().toString())
+        .doesNotContain("s3-secret-value")
+        .doesNotContain("pw-secret");
   }
 }

@@ -64,12 +64,21 @@ class DrillIntegrationTests {
     assertThat(report.get("backup").asString()).isEqualTo(s.id());
     assertThat(report.get("restoreSeconds").asDouble()).isPositive();
     List<String> names = new ArrayList<>();
-    report.get("checks").forEach(c -> {
-      names.add(c.get("name").asString());
-      assertThat(c.get("status").asString()).as(c.toString()).isEqualTo("passed");
-    });
-    assertThat(names).contains("checksum", "pg_restore", "rows public.accounts", "rls public.tasks",
-        "assert invoices-add-up.sql", "assert no-orphan-rows.sql");
+    report
+        .get("checks")
+        .forEach(
+            c -> {
+              names.add(c.get("name").asString());
+              assertThat(c.get("status").asString()).as(c.toString()).isEqualTo("passed");
+            });
+    assertThat(names)
+        .contains(
+            "checksum",
+            "pg_restore",
+            "rows public.accounts",
+            "rls public.tasks",
+            "assert invoices-add-up.sql",
+            "assert no-orphan-rows.sql");
     assertThat(scratchDatabases()).isEmpty();
     assertThat(r.all()).doesNotContain(source.password());
   }
@@ -80,7 +89,8 @@ class DrillIntegrationTests {
 
     Result kept = s.drill("--keep");
     assertThat(kept.exitCode()).as(kept.toString()).isZero();
-    assertThat(kept.stdout()).contains("scratch database kept: lifeboat_drill_" + s.id().toLowerCase());
+    assertThat(kept.stdout())
+        .contains("scratch database kept: lifeboat_drill_" + s.id().toLowerCase());
     assertThat(scratchDatabases()).containsExactly("lifeboat_drill_" + s.id().toLowerCase());
 
     Result again = s.drill();
@@ -96,7 +106,8 @@ class DrillIntegrationTests {
     Result r = s.drill();
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.stdout()).contains("cleanup lifeboat_drill_20200101t000000z")
+    assertThat(r.stdout())
+        .contains("cleanup lifeboat_drill_20200101t000000z")
         .contains("left behind by a drill that did not finish");
     assertThat(scratchDatabases()).isEmpty();
   }
@@ -123,14 +134,16 @@ class DrillIntegrationTests {
   void aRestoreThatFailsPartWayFailsTheDrillAndLeavesNoScratchDatabase() throws Exception {
     PgConnection db = PostgresServer.shared().createDatabase("drill_broken");
     String role = "gone_" + System.nanoTime() % 100000;
-    try (Connection c = db.open(); Statement st = c.createStatement()) {
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
       st.execute("CREATE TABLE fine AS SELECT g FROM generate_series(1, 1000) g");
       st.execute("CREATE ROLE " + role);
       st.execute("CREATE TABLE orphaned (v int)");
       st.execute("ALTER TABLE orphaned OWNER TO " + role);
     }
     Setup s = backedUp(db, null);
-    try (Connection c = db.open(); Statement st = c.createStatement()) {
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
       // the archive now names an owner the drill server no longer has
       st.execute("DROP TABLE orphaned");
       st.execute("DROP ROLE " + role);
@@ -141,7 +154,9 @@ class DrillIntegrationTests {
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
     JsonNode report = Json.mapper().readTree(r.stdout());
     assertThat(report.get("status").asString()).isEqualTo("failed");
-    assertThat(r.stderr()).contains("FAILED pg_restore").contains("role \"" + role + "\" does not exist");
+    assertThat(r.stderr())
+        .contains("FAILED pg_restore")
+        .contains("role \"" + role + "\" does not exist");
     assertThat(scratchDatabases()).isEmpty();
   }
 
@@ -163,9 +178,14 @@ class DrillIntegrationTests {
   @Test
   void aSecondDrillOnTheSameServerRefusesWhileOneRuns() throws Exception {
     Setup s = backedUp(source, null);
-    try (Connection holder = source.withDatabase("postgres").open(); Statement st = holder.createStatement()) {
-      st.execute("SELECT pg_advisory_lock(" + DrillJobConfiguration.LOCK_CLASS + ", "
-          + DrillJobConfiguration.LOCK_DRILL + ")");
+    try (Connection holder = source.withDatabase("postgres").open();
+        Statement st = holder.createStatement()) {
+      st.execute(
+          "SELECT pg_advisory_lock("
+              + DrillJobConfiguration.LOCK_CLASS
+              + ", "
+              + DrillJobConfiguration.LOCK_DRILL
+              + ")");
       Result r = s.drill();
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
       assertThat(r.stdout()).contains("FAILED drill").contains("another drill is running");
@@ -174,8 +194,11 @@ class DrillIntegrationTests {
 
   static List<String> scratchDatabases() throws Exception {
     List<String> names = new ArrayList<>();
-    try (Connection c = source.withDatabase("postgres").open(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'")) {
+    try (Connection c = source.withDatabase("postgres").open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'")) {
       while (rs.next()) {
         names.add(rs.getString(1));
       }

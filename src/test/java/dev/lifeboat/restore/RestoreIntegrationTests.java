@@ -42,7 +42,10 @@ class RestoreIntegrationTests {
 
   @BeforeEach
   void backup() throws Exception {
-    fx = new Fixture(dir).filesystem("local-a", dir.resolve("a")).filesystem("local-b", dir.resolve("b"));
+    fx =
+        new Fixture(dir)
+            .filesystem("local-a", dir.resolve("a"))
+            .filesystem("local-b", dir.resolve("b"));
     config = fx.write(source, "app");
     cli = fx.cli();
     Result backup = cli.run("--config", config.toString(), "backup");
@@ -70,7 +73,8 @@ class RestoreIntegrationTests {
     Result r = restore("latest", "--into", db, "--yes", "--json");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.stderr()).contains("restore plan:", "(new: it will be created)", "local-a, then local-b");
+    assertThat(r.stderr())
+        .contains("restore plan:", "(new: it will be created)", "local-a, then local-b");
     JsonNode result = Json.mapper().readTree(r.stdout());
     assertThat(result.get("status").asString()).isEqualTo("restored");
     assertThat(result.get("store").asString()).isEqualTo("local-a");
@@ -99,18 +103,25 @@ class RestoreIntegrationTests {
     flipAByte(dir.resolve("b/app/" + id + "/dump"));
     String db = newName("untouched");
     PgConnection existing = PostgresServer.shared().cluster().createDatabase(db);
-    try (Connection c = existing.open(); Statement st = c.createStatement()) {
+    try (Connection c = existing.open();
+        Statement st = c.createStatement()) {
       st.execute("CREATE TABLE precious (v text); INSERT INTO precious VALUES ('still here')");
     }
 
     Result r = restore(id, "--into", db, "--yes", "--clean");
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.stderr()).contains("no store holds a good copy of backup " + id)
-        .contains("local-a: corrupt").contains("local-b: corrupt").contains("nothing was restored");
+    assertThat(r.stderr())
+        .contains("no store holds a good copy of backup " + id)
+        .contains("local-a: corrupt")
+        .contains("local-b: corrupt")
+        .contains("nothing was restored");
     assertThat(single(existing, "SELECT v FROM precious")).isEqualTo("still here");
-    Result backups = cli.run("--config", config.toString(), "backups", "--target", "app." + db, "--json");
-    assertThat(Json.mapper().readTree(backups.stdout()).size()).as("no safety backup before a verified archive").isZero();
+    Result backups =
+        cli.run("--config", config.toString(), "backups", "--target", "app." + db, "--json");
+    assertThat(Json.mapper().readTree(backups.stdout()).size())
+        .as("no safety backup before a verified archive")
+        .isZero();
   }
 
   @Test
@@ -120,7 +131,9 @@ class RestoreIntegrationTests {
     Result r = restore("latest", "--into", db);
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.stderr()).contains("--yes: stdin is not a terminal").contains("nothing was changed");
+    assertThat(r.stderr())
+        .contains("--yes: stdin is not a terminal")
+        .contains("nothing was changed");
     assertThat(databaseExists(db)).isFalse();
   }
 
@@ -129,7 +142,9 @@ class RestoreIntegrationTests {
     Result r = restore("latest", "--into", source.database(), "--yes");
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.stderr()).contains("--clean: database '" + source.database() + "'").contains("user tables");
+    assertThat(r.stderr())
+        .contains("--clean: database '" + source.database() + "'")
+        .contains("user tables");
     assertThat(counts(source)).isEqualTo(sourceCounts);
   }
 
@@ -137,44 +152,65 @@ class RestoreIntegrationTests {
   void cleanTakesAndNamesASafetyBackupFirstThenReplacesTheDatabase() throws Exception {
     String db = newName("victim");
     PgConnection victim = PostgresServer.shared().cluster().createDatabase(db);
-    try (Connection c = victim.open(); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE wrong_version (v text); INSERT INTO wrong_version VALUES ('overwritten soon')");
+    try (Connection c = victim.open();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE wrong_version (v text); INSERT INTO wrong_version VALUES ('overwritten soon')");
     }
 
     Result r = restore("latest", "--into", db, "--yes", "--clean", "--json");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.stderr()).contains("it will be REPLACED").contains("safety backup of the replaced database: ");
+    assertThat(r.stderr())
+        .contains("it will be REPLACED")
+        .contains("safety backup of the replaced database: ");
     String safety = Json.mapper().readTree(r.stdout()).get("safetyBackup").asString();
     assertThat(r.stderr()).contains(safety);
     assertThat(counts(victim)).isEqualTo(sourceCounts);
-    Result list = cli.run("--config", config.toString(), "backups", "--target", "app." + db, "--json");
+    Result list =
+        cli.run("--config", config.toString(), "backups", "--target", "app." + db, "--json");
     JsonNode safetyRow = Json.mapper().readTree(list.stdout()).get(0);
     assertThat(safetyRow.get("id").asString()).isEqualTo(safety);
     assertThat(safetyRow.get("label").asString()).isEqualTo("pre-restore");
 
     // the safety backup really holds what was replaced
     String back = newName("undo");
-    Result undo = cli.run("--config", config.toString(), "restore", safety, "--target", "app." + db,
-        "--into", back, "--yes");
+    Result undo =
+        cli.run(
+            "--config",
+            config.toString(),
+            "restore",
+            safety,
+            "--target",
+            "app." + db,
+            "--into",
+            back,
+            "--yes");
     assertThat(undo.exitCode()).as(undo.toString()).isZero();
-    assertThat(single(source.withDatabase(back), "SELECT v FROM wrong_version")).isEqualTo("overwritten soon");
+    assertThat(single(source.withDatabase(back), "SELECT v FROM wrong_version"))
+        .isEqualTo("overwritten soon");
   }
 
   @Test
   void aSpoolTooSmallIsAClearErrorBeforeAnythingStarts() throws Exception {
     Path small = Files.createDirectories(dir.resolve("small"));
-    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "lifeboat-test", small.toString())
-        .redirectErrorStream(true).start();
+    Process mount =
+        new ProcessBuilder(
+                "mount", "-t", "tmpfs", "-o", "size=1m", "lifeboat-test", small.toString())
+            .redirectErrorStream(true)
+            .start();
     assumeTrue(mount.waitFor() == 0, "cannot mount a 1 MiB tmpfs here (needs root)");
     try {
       Path tiny = fx.yaml("  spool-dir: \"" + small + "\"").write(source, "app");
       String db = newName("nospace");
 
-      Result r = fx.cli().run("--config", tiny.toString(), "restore", "latest", "--into", db, "--yes");
+      Result r =
+          fx.cli().run("--config", tiny.toString(), "restore", "latest", "--into", db, "--yes");
 
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-      assertThat(r.stderr()).contains("the spool directory " + small).contains("free but backup " + id + " needs");
+      assertThat(r.stderr())
+          .contains("the spool directory " + small)
+          .contains("free but backup " + id + " needs");
       assertThat(databaseExists(db)).isFalse();
     } finally {
       new ProcessBuilder("umount", small.toString()).start().waitFor();
@@ -190,13 +226,16 @@ class RestoreIntegrationTests {
   static boolean databaseExists(String name) throws Exception {
     try (Connection c = source.withDatabase("postgres").open();
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+        ResultSet rs =
+            st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
       return rs.next();
     }
   }
 
   static String single(PgConnection db, String sql) throws Exception {
-    try (Connection c = db.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = db.open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }

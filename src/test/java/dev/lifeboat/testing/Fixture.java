@@ -27,9 +27,17 @@ public final class Fixture {
     String var = name.toUpperCase().replace('-', '_');
     env.put(var + "_KEY", server.accessKey());
     env.put(var + "_SECRET", server.secretKey());
-    stores.put(name, "{ type: s3, endpoint: \"" + server.endpoint() + "\", region: us-east-1, bucket: " + bucket
-        + ", prefix: lifeboat/, path-style: true, part-size: 5MB, access-key: \"${" + var + "_KEY}\", secret-key: \"${"
-        + var + "_SECRET}\" }");
+    stores.put(
+        name,
+        "{ type: s3, endpoint: \""
+            + server.endpoint()
+            + "\", region: us-east-1, bucket: "
+            + bucket
+            + ", prefix: lifeboat/, path-style: true, part-size: 5MB, access-key: \"${"
+            + var
+            + "_KEY}\", secret-key: \"${"
+            + var
+            + "_SECRET}\" }");
     return this;
   }
 
@@ -37,8 +45,17 @@ public final class Fixture {
     String var = name.toUpperCase().replace('-', '_');
     env.put(var + "_KEY", "nobody");
     env.put(var + "_SECRET", "nothing");
-    stores.put(name, "{ type: s3, endpoint: \"" + endpoint + "\", bucket: " + bucket
-        + ", path-style: true, access-key: \"${" + var + "_KEY}\", secret-key: \"${" + var + "_SECRET}\" }");
+    stores.put(
+        name,
+        "{ type: s3, endpoint: \""
+            + endpoint
+            + "\", bucket: "
+            + bucket
+            + ", path-style: true, access-key: \"${"
+            + var
+            + "_KEY}\", secret-key: \"${"
+            + var
+            + "_SECRET}\" }");
     return this;
   }
 
@@ -58,9 +75,15 @@ public final class Fixture {
     env.put("APP_DB_PASSWORD", db.password());
     StringBuilder y = new StringBuilder("lifeboat:\n  home: \"" + home + "\"\n  targets:\n");
     for (String t : targets) {
-      y.append("    ").append(t).append(":\n")
-          .append("      url: \"").append(db.jdbcUrl()).append("\"\n")
-          .append("      username: ").append(db.user()).append("\n")
+      y.append("    ")
+          .append(t)
+          .append(":\n")
+          .append("      url: \"")
+          .append(db.jdbcUrl())
+          .append("\"\n")
+          .append("      username: ")
+          .append(db.user())
+          .append("\n")
           .append("      password: \"${APP_DB_PASSWORD}\"\n");
     }
     y.append("  stores:\n");

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real {@code target/lifeboat.jar} as a separate process, the way a user or cron does,
- * and captures exit code, stdout and stderr.
+ * Runs the real {@code target/lifeboat.jar} as a separate process, the way a user or cron does, and
+ * captures exit code, stdout and stderr.
  */
 public final class LifeboatCli {
 
@@ -44,7 +44,8 @@ public final class LifeboatCli {
   public static Path jar() {
     Path jar = Path.of("target/lifeboat.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: integration tests run after `package` (./mvnw verify)");
+      throw new IllegalStateException(
+          jar + " is missing: integration tests run after `package` (./mvnw verify)");
     }
     return jar;
   }
@@ -69,11 +70,12 @@ public final class LifeboatCli {
     try {
       Path out = Files.createTempFile(workDir, "out", ".txt");
       Path err = Files.createTempFile(workDir, "err", ".txt");
-      ProcessBuilder pb = new ProcessBuilder(command)
-          .directory(workDir.toFile())
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
+              .directory(workDir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       pb.environment().putAll(env);
       return new Running(pb.start(), out, err);
     } catch (IOException e) {
@@ -119,7 +121,8 @@ public final class LifeboatCli {
       try {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           kill();
-          throw new AssertionError("lifeboat did not finish within " + timeout + "; stderr:\n" + stderrSoFar());
+          throw new AssertionError(
+              "lifeboat did not finish within " + timeout + "; stderr:\n" + stderrSoFar());
         }
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
       } catch (InterruptedException e) {
