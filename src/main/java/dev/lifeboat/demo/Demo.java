@@ -154,12 +154,15 @@ public final class Demo {
     if (root != null && !root.isBlank()) {
       candidates.add(Path.of(root, "jobs/example"));
     }
-    try {
-      Path jar = Path.of(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    // the jar's own place: target/lifeboat.jar sits next to the project's jobs/
+    java.io.File source =
+        new org.springframework.boot.system.ApplicationHome(Demo.class).getSource();
+    if (source != null) {
+      Path jar = source.toPath().toAbsolutePath();
       candidates.add(jar.getParent().resolveSibling("jobs/example"));
-      candidates.add(jar.getParent().getParent().resolveSibling("jobs/example"));
-    } catch (Exception e) {
-      // not started from a file; the other candidates stand
+      if (jar.getParent().getParent() != null) {
+        candidates.add(jar.getParent().getParent().resolveSibling("jobs/example"));
+      }
     }
     for (Path c : candidates) {
       if (Files.isRegularFile(c.resolve("schema.sql"))) {

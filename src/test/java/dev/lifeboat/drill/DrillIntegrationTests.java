@@ -192,6 +192,45 @@ class DrillIntegrationTests {
     }
   }
 
+  @Test
+  void aDrillRunsOnTheSeparateDrillServerWhenOneIsConfigured() throws Exception {
+    PostgresServer shared = PostgresServer.shared();
+    Path clusterDir = java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "drill-server-");
+    try (dev.lifeboat.pg.LocalCluster drillServer =
+        dev.lifeboat.pg.LocalCluster.start(
+                clusterDir, shared.binaries(), shared.superuserPassword())
+            .deleteOnClose(true)) {
+      // pg_dump carries no roles: a drill server needs the roles the policies name
+      drillServer.execute("CREATE ROLE app_tenant NOLOGIN");
+      Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("store"));
+      Path config = fx.write(source, "app");
+      String drillUrl = "jdbc:postgresql://127.0.0.1:" + drillServer.port() + "/postgres";
+      Files.writeString(
+          config,
+          Files.readString(config)
+              .replace(
+                  "      password: \"${APP_DB_PASSWORD}\"\n",
+                  "      password: \"${APP_DB_PASSWORD}\"\n      drill-url: \""
+                      + drillUrl
+                      + "\"\n"));
+      LifeboatCli cli = fx.cli();
+      assertThat(cli.run("--config", config.toString(), "backup").exitCode()).isZero();
+
+      Result r = cli.run("--config", config.toString(), "drill", "--keep");
+
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(scratchDatabases()).as("nothing on the target's own server").isEmpty();
+      try (Connection c = drillServer.connection("postgres").open();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
+  }
+
   static List<String> scratchDatabases() throws Exception {
     List<String> names = new ArrayList<>();
     try (Connection c = source.withDatabase("postgres").open();
