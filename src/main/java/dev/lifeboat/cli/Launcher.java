@@ -121,6 +121,12 @@ public final class Launcher {
     defaults.put("logging.level.org.springframework", "ERROR");
     defaults.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
     defaults.put("logging.level.org.springframework.boot.diagnostics", "OFF");
+    // a one-shot command pushes its metrics once, at exit, into a group of its own (CONTRACT §5)
+    String pushgateway = "management.prometheus.metrics.export.pushgateway.";
+    defaults.put(pushgateway + "enabled", "false");
+    defaults.put(pushgateway + "job", "lifeboat");
+    defaults.put(pushgateway + "shutdown-operation", "put");
+    defaults.put(pushgateway + "grouping-key.command", commandName(commands));
     if (!arguments.configFiles().isEmpty()) {
       defaults.put(
           "spring.config.additional-location",
@@ -154,6 +160,18 @@ public final class Launcher {
     } finally {
       context.close();
     }
+  }
+
+  private static String commandName(String[]... commands) {
+    for (String[] command : commands) {
+      for (String a : command) {
+        if (java.util.Set.of("backup", "backups", "verify", "restore", "drill", "demo")
+            .contains(a)) {
+          return a;
+        }
+      }
+    }
+    return "lifeboat";
   }
 
   static int execute(ConfigurableApplicationContext context, Arguments arguments, String[] args) {

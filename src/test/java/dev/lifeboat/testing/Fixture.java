@@ -64,7 +64,10 @@ public final class Fixture {
     return this;
   }
 
-  /** Adds raw YAML lines under {@code lifeboat:} (two-space indented already). */
+  /**
+   * Adds raw YAML lines: two-space indented ones land under {@code lifeboat:}, unindented ones are
+   * top-level keys.
+   */
   public Fixture yaml(String lines) {
     extra.add(lines);
     return this;
