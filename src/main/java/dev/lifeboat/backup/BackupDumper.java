@@ -67,6 +67,7 @@ final class BackupDumper {
       PgTool pgDump =
           config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
       String snapshot = session.exportSnapshot();
+      session.checkReadable();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));
       PgDumpRun run = pgDumpRunner.start(pgDump, target.connection(), snapshot, List.of());
       LifeboatProperties.Backup settings = config.properties().backup();

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "backup",
     description = "Dump the target and upload it to every one of its stores; prints the backup id.")
 final class BackupCommand implements Callable<Integer> {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "backups",
     description = "List complete backups, newest first, read from the stores themselves.")
 final class BackupsCommand implements Callable<Integer> {

@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 
 /** Listed for --help; {@link dev.lifeboat.demo.Demo} runs it before Spring starts. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "demo",
     description =
         "The whole story on a throwaway local PostgreSQL and two local stores, no set-up.")
@@ -14,7 +15,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--scale",
       paramLabel = "N",
-      description = "Size of the sample data (1 = about 25 MB).")
+      description = "Size of the sample data (1 = about 30 MB of tables).")
   int scale = 1;
 
   @Override

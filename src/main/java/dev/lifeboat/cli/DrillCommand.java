@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "drill",
     description = "Restore a backup into a scratch database, validate it, drop it, report.")
 final class DrillCommand implements Callable<Integer> {

@@ -96,7 +96,9 @@ public final class Launcher {
         return usage(arguments, "--config: file " + file + " not found");
       }
     }
-    if ("demo".equals(arguments.command())) {
+    boolean help =
+        arguments.commandArgs().stream().anyMatch(a -> a.equals("--help") || a.equals("-h"));
+    if ("demo".equals(arguments.command()) && !help) {
       return Demo.run(
           arguments.commandArgs(),
           arguments.springProperties(),

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "restore",
     description = "Verify a backup, then restore it into a database on the target's server.")
 final class RestoreCommand implements Callable<Integer> {
@@ -51,7 +52,7 @@ final class RestoreCommand implements Callable<Integer> {
   public Integer call() {
     config.validate();
     Target target = config.target(root.target);
-    config.checkConnection(target);
+    config.checkServer(target);
     RestorePlan plan = restore.plan(target, id, into, clean);
     plan.describe().forEach(console::note);
     if (!yes) {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "verify",
     description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
 final class VerifyCommand implements Callable<Integer> {

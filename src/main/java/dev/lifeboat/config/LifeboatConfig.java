@@ -138,8 +138,19 @@ public final class LifeboatConfig implements DisposableBean {
    * configuration error (exit 2) before any job starts.
    */
   public void checkConnection(Target target) {
+    checkConnection(target, target.connection());
+  }
+
+  /**
+   * Like {@link #checkConnection(Target)} but against the server's maintenance database, for
+   * restores: the target's own database may be the one that was lost.
+   */
+  public void checkServer(Target target) {
+    checkConnection(target, target.connection().withDatabase("postgres"));
+  }
+
+  private void checkConnection(Target target, PgConnection c) {
     String key = "lifeboat.targets." + target.name();
-    PgConnection c = target.connection();
     try (java.sql.Connection ignored = c.open()) {
       // reachable and the credentials work
     } catch (java.sql.SQLException e) {

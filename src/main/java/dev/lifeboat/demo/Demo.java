@@ -102,7 +102,7 @@ public final class Demo {
       out.println("The demo database is gone now; its backups stay. Try next:");
       out.println("  bin/lifeboat --config " + config + " backups");
       out.println("  bin/lifeboat --config " + config + " verify latest --json");
-      out.println("  docs/backup-restore.md to point Lifeboat at your own database and S3 stores");
+      out.println("  docs/activation.md to point Lifeboat at your own database and S3 stores");
       return code;
     } catch (RuntimeException e) {
       System.err.println("lifeboat: demo failed: " + e.getMessage());

@@ -73,11 +73,21 @@ public class PgToolException extends RuntimeException {
     }
     List<String> lines = stderrTail.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     String chosen = lines.get(lines.size() - 1);
-    for (int i = lines.size() - 1; i >= 0; i--) {
+    // the server's own words first: a parallel pg_restore ends on "a worker process died
+    // unexpectedly"
+    boolean found = false;
+    for (int i = lines.size() - 1; i >= 0 && !found; i--) {
       String l = lines.get(i);
-      if (l.contains("error:") || l.contains("FATAL:") || l.contains("ERROR:")) {
+      if (l.contains("FATAL:") || l.contains("ERROR:")) {
         chosen = l;
-        break;
+        found = true;
+      }
+    }
+    for (int i = lines.size() - 1; i >= 0 && !found; i--) {
+      String l = lines.get(i);
+      if (l.contains("error:")) {
+        chosen = l;
+        found = true;
       }
     }
     for (String prefix : List.of(tool + ": error: ", tool + ": ")) {

@@ -38,7 +38,7 @@ public record RestorePlan(
         !intoExists
             ? destination + " (new: it will be created)"
             : userTables == 0
-                ? destination + " (exists, empty: it will be replaced)"
+                ? destination + " (exists, empty: it will be replaced and its sessions ended)"
                 : destination
                     + " (exists with "
                     + userTables

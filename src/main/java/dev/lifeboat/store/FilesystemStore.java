@@ -392,6 +392,7 @@ public final class FilesystemStore implements BackupStore {
       }
       try {
         Files.deleteIfExists(temp);
+        removeEmptyParents(temp.getParent()); // an aborted backup leaves no empty <target>/<id>/
       } catch (IOException | RuntimeException e) {
         // a leftover .partial file is never listed and is overwritten by nothing
       }

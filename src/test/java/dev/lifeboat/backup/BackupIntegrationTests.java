@@ -300,6 +300,59 @@ class BackupIntegrationTests {
   }
 
   @Test
+  void aRoleThatRowLevelSecurityWouldFilterIsToldWhichTableAndWhyAndNothingIsLeft()
+      throws Exception {
+    String role = "plain_backup_" + System.nanoTime() % 100000;
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'plain-pw-123'");
+      st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+      st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
+    }
+    PgConnection asRole =
+        new PgConnection(db.host(), db.port(), db.database(), role, "plain-pw-123");
+    Path store = dir.resolve("local-store");
+    Fixture fx = new Fixture(dir).filesystem("local", store);
+    Path config = fx.write(asRole, "app");
+
+    Result backup = fx.cli().run("--config", config.toString(), "backup");
+
+    assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(1);
+    assertThat(backup.stderr())
+        .contains("cannot read table public.")
+        .contains("row-level security")
+        .contains("BYPASSRLS");
+    assertThat(backup.all()).doesNotContain("plain-pw-123");
+    if (Files.exists(store)) {
+      try (Stream<Path> files = Files.walk(store)) {
+        assertThat(files.filter(p -> !p.equals(store)))
+            .as("no empty <target>/<id>/ directory")
+            .isEmpty();
+      }
+    }
+
+    // with BYPASSRLS it works; a lock held by another role's session is reported without details
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
+      st.execute("ALTER ROLE " + role + " BYPASSRLS");
+    }
+    try (Connection holder = db.open();
+        Statement st = holder.createStatement()) {
+      st.execute(
+          "SELECT pg_advisory_lock("
+              + TargetSnapshot.LOCK_CLASS
+              + ", "
+              + TargetSnapshot.LOCK_BACKUP
+              + ")");
+      Result refused = fx.cli().run("--config", config.toString(), "backup");
+      assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+      assertThat(refused.stderr()).contains("another backup of target 'app' is running (held by");
+    }
+    Result ok = fx.cli().run("--config", config.toString(), "backup");
+    assertThat(ok.exitCode()).as(ok.toString()).isZero();
+  }
+
+  @Test
   void theJobRepositoryLivesInTheEmbeddedH2FileOrInPostgreSql() throws Exception {
     Fixture h2 = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
     Path h2Config = h2.write(db, "app");

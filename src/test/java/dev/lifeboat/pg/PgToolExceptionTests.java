@@ -42,4 +42,17 @@ class PgToolExceptionTests {
     assertThat(new PgToolException("initdb", PgToolException.TIMED_OUT, "slow").getMessage())
         .isEqualTo("initdb timed out: slow");
   }
+
+  @Test
+  void prefersTheServersErrorOverAParallelRestoresWorkerDeathLine() {
+    String stderr =
+        String.join(
+            "\n",
+            "pg_restore: error: could not execute query: ERROR:  role \"app_tenant\" does not exist",
+            "Command was: CREATE POLICY tenant_isolation ON public.users TO app_tenant;",
+            "pg_restore: error: a worker process died unexpectedly");
+    assertThat(new PgToolException("pg_restore", 1, stderr).getMessage())
+        .isEqualTo(
+            "pg_restore failed (exit 1): could not execute query: ERROR: role \"app_tenant\" does not exist");
+  }
 }

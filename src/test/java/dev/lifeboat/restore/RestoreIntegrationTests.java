@@ -125,6 +125,31 @@ class RestoreIntegrationTests {
   }
 
   @Test
+  void aDroppedTargetDatabaseCanBeRestoredUnderItsOwnName() throws Exception {
+    PgConnection lost = PostgresServer.shared().createExampleDatabase("lost", 1);
+    Fixture own = new Fixture(dir.resolve("own")).filesystem("local", dir.resolve("own-store"));
+    Path ownConfig = own.write(lost, "lost");
+    Result backup = own.cli().run("--config", ownConfig.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    Map<String, Long> before = counts(lost);
+    PostgresServer.shared().dropDatabase(lost.database());
+
+    Result r =
+        own.cli()
+            .run(
+                "--config",
+                ownConfig.toString(),
+                "restore",
+                "latest",
+                "--into",
+                lost.database(),
+                "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(counts(lost)).isEqualTo(before);
+  }
+
+  @Test
   void withoutATerminalARestoreNeedsYes() throws Exception {
     String db = newName("unconfirmed");
 
