@@ -119,16 +119,12 @@ final class BackupDumper {
         fanOut.abort();
         run.cancel();
         catalog.cancel(true);
-        throw e instanceof BackupException be
-            ? be
-            : new BackupException(
-                "backup of target '" + target.name() + "' failed: " + FanOut.message(e), e);
+        throw e instanceof BackupException be ? be : new BackupException(FanOut.message(e), e);
       } finally {
         run.close();
       }
     } catch (SQLException e) {
-      throw new BackupException(
-          "backup of target '" + target.name() + "' failed: " + firstLine(e.getMessage()), e);
+      throw new BackupException(firstLine(e.getMessage()), e);
     }
   }
 

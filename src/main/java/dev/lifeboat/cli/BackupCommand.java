@@ -73,7 +73,12 @@ final class BackupCommand implements Callable<Integer> {
           "  " + s.store() + ": " + s.status() + (s.error() == null ? "" : " - " + s.error()));
     }
     if (r.exitCode() != 0) {
-      console.error("lifeboat: backup " + r.status() + (r.error() == null ? "" : ": " + r.error()));
+      console.error(
+          "lifeboat: backup of target '"
+              + r.target()
+              + "' "
+              + r.status()
+              + (r.error() == null ? "" : ": " + r.error()));
     }
     if (!console.json() && r.exitCode() != 1) {
       System.out.println(r.id());
