@@ -12,6 +12,7 @@ import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.restore.RestoreException;
+import dev.lifeboat.restore.SpoolException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -154,7 +155,9 @@ class DrillJobConfiguration {
                 context(contribution).putString(ARCHIVE, fetched.archive().toString());
                 context(contribution).putString(STORE, fetched.store());
               } catch (RestoreException e) {
-                checks.add(DrillCheck.failed("checksum", e.getMessage()));
+                checks.add(
+                    DrillCheck.failed(
+                        e instanceof SpoolException ? "spool" : "checksum", e.getMessage()));
                 addChecks(contribution, checks);
                 throw e;
               }

@@ -69,7 +69,7 @@ public final class ArchiveFetcher {
       long free = Files.getFileStore(spool).getUsableSpace();
       long needed = manifest.rawBytes() + SPOOL_MARGIN;
       if (free < needed) {
-        throw new RestoreException(
+        throw new SpoolException(
             "the spool directory "
                 + spool
                 + " has "
@@ -82,7 +82,7 @@ public final class ArchiveFetcher {
       }
       return new SpoolSpace(spool, needed, free);
     } catch (IOException e) {
-      throw new RestoreException(
+      throw new SpoolException(
           "cannot use the spool directory "
               + spool
               + ": "
@@ -178,7 +178,7 @@ public final class ArchiveFetcher {
       return new Attempt(store.name(), "ok", "SHA-256 matches the manifest");
     } catch (WriteGuard.WriteFailed e) {
       deleteQuietly(partial);
-      throw new RestoreException(
+      throw new SpoolException(
           "writing the archive to "
               + partial.getParent()
               + " failed: "

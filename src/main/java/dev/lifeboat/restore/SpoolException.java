@@ -1,0 +1,13 @@
+package dev.lifeboat.restore;
+
+/** The spool directory cannot take the archive (too small, not writable, disk full). */
+public class SpoolException extends RestoreException {
+
+  public SpoolException(String message) {
+    super(message);
+  }
+
+  public SpoolException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
