@@ -64,6 +64,9 @@ public final class LifeboatCli {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
+    // test data is small: a quicker start matters more than peak compiled speed
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(List.of(args));
