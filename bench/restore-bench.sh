@@ -104,7 +104,7 @@ log "warm-up (not measured): lifeboat backups, verify"
 "${LB_S3[@]}" verify latest >/dev/null 2>"$W/warmup.err" || { cat "$W/warmup.err" >&2; die "lifeboat verify failed"; }
 
 declare -a B_WALL B_RSS B_CPU S_WALL S_OWN S_RSS S_CPU S_S3CPU F_WALL F_OWN F_RSS F_CPU RATIO_S RATIO_F RATIO_SOWN ORDER
-declare -a D_WALL D_OWN D_PG D_FETCH V_WALL V_S3CPU K_WALL
+declare -a C_WALL D_WALL D_OWN D_PG D_FETCH V_WALL V_S3CPU K_WALL
 run_baseline() {
   psql_admin "CREATE DATABASE rb_base"
   settle_pg
@@ -112,6 +112,15 @@ run_baseline() {
     2>"$W/base.err" || { cat "$W/base.err" >&2; die "pg_restore of base.dump failed"; }
   read -r wall rss user sys < <(time_fields "$W/time.txt")
   B_WALL[r]=$wall B_RSS[r]=$rss B_CPU[r]=$(cpu_of "$user" "$sys")
+  # not part of the baseline: lifeboat's row-count check (one exact count(*) per table, as
+  # PgCatalog.rowCounts does) on a database just out of pg_restore, for the breakdown
+  "${PSQL[@]}" -d rb_base -At -c "SELECT format('SELECT count(*) FROM %I.%I;', n.nspname, c.relname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1" >"$W/counts.sql"
+  /usr/bin/time -v -o "$W/time.txt" "${PSQL[@]}" -d rb_base -At -f "$W/counts.sql" >/dev/null
+  read -r wall rss user sys < <(time_fields "$W/time.txt")
+  C_WALL[r]=$wall
   drop_db rb_base
 }
 run_lifeboat() {   # run_lifeboat S|F
@@ -176,7 +185,7 @@ for ((r = 1; r <= RUNS; r++)); do
   read -r wall rss user sys < <(time_fields "$W/time.txt")
   K_WALL[r]=$wall
 
-  log "round $r ($(IFS=,; echo "${order[*]}")): baseline ${B_WALL[r]} s; lifeboat S3 ${S_WALL[r]} s (own ${S_OWN[r]} s, ratio ${RATIO_S[r]}), filesystem ${F_WALL[r]} s (own ${F_OWN[r]} s, ratio ${RATIO_F[r]}); drill fetch ${D_FETCH[r]} s + pg_restore ${D_PG[r]} s; verify ${V_WALL[r]} s; start-up ${K_WALL[r]} s"
+  log "round $r ($(IFS=,; echo "${order[*]}")): baseline ${B_WALL[r]} s; lifeboat S3 ${S_WALL[r]} s (own ${S_OWN[r]} s, ratio ${RATIO_S[r]}), filesystem ${F_WALL[r]} s (own ${F_OWN[r]} s, ratio ${RATIO_F[r]}); drill fetch ${D_FETCH[r]} s + pg_restore ${D_PG[r]} s; counts ${C_WALL[r]} s; verify ${V_WALL[r]} s; start-up ${K_WALL[r]} s"
 done
 
 # ---------------------------------------------------------------- statistics
@@ -237,6 +246,7 @@ SECTION=$W/section.md
   echo "| fetch: S3 download + SHA-256 + zstd decompression + spool write (drill restoreSeconds − pgRestoreSeconds) | $MED_D_FETCH | $(sp D_FETCH) |"
   echo "| pg_restore -j $JOBS of the uncompressed archive into the staging database (drill pgRestoreSeconds) | $MED_D_PG | $(sp D_PG) |"
   echo "| the rest of a restore: staging create, row counts, rename (restore own − drill fetch − drill pg_restore) | $MED_REST | |"
+  echo "| of which the row counts: \`count(*)\` of every table right after pg_restore (measured on the baseline's database) | $(md C_WALL) | $(sp C_WALL) |"
   echo "| for comparison: baseline pg_restore -j $JOBS of the gzip archive | $MED_B | $(sp B_WALL) |"
   echo "| \`verify latest --store s3a\` wall (start-up + download + SHA-256 + decompression to nowhere) | $(md V_WALL) | $(sp V_WALL) |"
   echo "| \`backups\` wall (start-up + catalogue: the fixed cost of any command) | $(md K_WALL) | $(sp K_WALL) |"
