@@ -19,169 +19,19 @@ RUNS=${2:-3}
 [[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 3 ]] || { echo "usage: $0 [SCALE] [RUNS]  (RUNS >= 3)" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-JAR=$ROOT/target/lifeboat.jar
-DOC=$ROOT/docs/benchmarks.md
-MIN_DB_BYTES=$((500 * 1024 * 1024))
-T0=$(date +%s)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "run as root (the cluster runs as the postgres OS user through runuser)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: apt-get install -y time"
-command -v jq >/dev/null || die "jq is missing: apt-get install -y jq"
-[[ -x $PGBIN/initdb && -x $PGBIN/pg_dump ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
-HAVE_ZSTD=0; command -v zstd >/dev/null && HAVE_ZSTD=1
-
-# ---------------------------------------------------------------- clean-up of everything we start
-W=$(mktemp -d /tmp/lifeboat-bench.XXXXXX)
-chmod 755 "$W"
-S3_PIDS=()
-PG_STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  for pid in "${S3_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null
-  done
-  for pid in "${S3_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
-  if [[ $PG_STARTED == 1 ]]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg/data" -m immediate -w stop >/dev/null 2>&1
-  fi
-  rm -rf "$W"
-  ((rc == 0)) || log "failed (exit $rc); everything it started is stopped and $W removed"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! ss -Hltn "sport = :$p" | grep -q .; then echo "$p"; return; fi
-  done
-  die "no free TCP port found"
-}
-
-# ---------------------------------------------------------------- the jar and s3proxy's classpath
-if [[ ! -f $JAR ]]; then
-  log "building target/lifeboat.jar"
-  (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
-fi
-log "resolving the test classpath (s3proxy)"
-(cd "$ROOT" && ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$W/test-classpath.txt") >"$W/mvn.log" 2>&1 || { cat "$W/mvn.log" >&2; die "mvnw dependency:build-classpath failed"; }
-S3CP=$(cat "$W/test-classpath.txt")
-
-# ---------------------------------------------------------------- PostgreSQL 15, throwaway
-PG_PASSWORD="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-mkdir -p "$W/pg"
-chown postgres: "$W/pg"
-chmod 700 "$W/pg"
-printf '%s\n' "$PG_PASSWORD" >"$W/pg/.pwfile"
-chown postgres: "$W/pg/.pwfile"
-chmod 600 "$W/pg/.pwfile"
-log "initdb in $W/pg"
-runuser -u postgres -- "$PGBIN/initdb" -D "$W/pg/data" -U postgres --pwfile="$W/pg/.pwfile" \
-  --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C --no-sync >"$W/initdb.log" 2>&1 \
-  || { cat "$W/initdb.log" >&2; die "initdb failed"; }
-rm -f "$W/pg/.pwfile"
-# Durability is off only to load faster: the dumps only read, and VACUUM FREEZE below leaves every
-# page with its hint bits set, so no measured run writes to the database.
-cat >>"$W/pg/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$W/pg'
-password_encryption = 'scram-sha-256'
-shared_buffers = 256MB
-max_wal_size = 4GB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-log_min_messages = warning
-EOF
-for attempt in 1 2 3; do
-  PGPORT=$(free_port)
-  if runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg/data" -l "$W/pg/postgres.log" -o "-p $PGPORT" -w start >/dev/null 2>&1; then
-    PG_STARTED=1; break
-  fi
-done
-[[ $PG_STARTED == 1 ]] || { tail -5 "$W/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
-log "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT"
-
-export PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGPASSWORD=$PG_PASSWORD
-PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
-"${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench'
-
-# ---------------------------------------------------------------- the example data
-log "loading jobs/example at scale $SCALE (about $((SCALE * 5)) s)"
-load_start=$(date +%s)
-"${PSQL[@]}" -d bench -f "$ROOT/jobs/example/schema.sql" >/dev/null
-"${PSQL[@]}" -d bench -c "SET lifeboat.scale = $SCALE" -f "$ROOT/jobs/example/data.sql" >/dev/null
-"${PSQL[@]}" -d bench -c 'VACUUM (FREEZE, ANALYZE)'
-"${PSQL[@]}" -d bench -c 'CHECKPOINT'
-LOAD_SECONDS=$(($(date +%s) - load_start))
+bench_require
+bench_workdir lifeboat-bench
+bench_jar_and_s3cp
+pg_start
+load_example bench "$SCALE"
 q() { "${PSQL[@]}" -d bench -At -c "$1"; }
-DB_BYTES=$(q "SELECT pg_database_size('bench')")
-TABLE_BYTES=$(q "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
-INDEX_BYTES=$(q "SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
-ROWS=$(q "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
-SERVER_VERSION=$(q "SHOW server_version")
-log "loaded in ${LOAD_SECONDS} s: database $((DB_BYTES / 1048576)) MB, table data $((TABLE_BYTES / 1048576)) MB, indexes $((INDEX_BYTES / 1048576)) MB, $ROWS rows"
-if ((DB_BYTES < MIN_DB_BYTES)); then
-  log "note: the database is smaller than 500 MB (scale $SCALE): a quick run, not the reference figure"
-fi
-
-# ---------------------------------------------------------------- two s3proxy servers
-cat >"$W/logback-warn.xml" <<'EOF'
-<configuration>
-  <appender name="err" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="err"/></root>
-</configuration>
-EOF
-declare -A S3_PORT S3_KEY S3_SECRET
-for s in a b; do
-  d=$W/s3$s
-  mkdir -p "$d/data/bench"   # a directory in the filesystem backend's basedir is a bucket
-  S3_PORT[$s]=$(free_port)
-  S3_KEY[$s]=bench-access-$s
-  S3_SECRET[$s]="bench-secret-$s-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-  cat >"$d/s3proxy.properties" <<EOF
-s3proxy.endpoint=http://127.0.0.1:${S3_PORT[$s]}
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=${S3_KEY[$s]}
-s3proxy.credential=${S3_SECRET[$s]}
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$d/data
-EOF
-  java -Xmx512m -Dlogback.configurationFile="$W/logback-warn.xml" -cp "$S3CP" \
-    org.gaul.s3proxy.Main --properties "$d/s3proxy.properties" </dev/null >"$d/s3proxy.log" 2>&1 &
-  S3_PIDS+=($!)
-done
-for s in a b; do
-  for i in $(seq 300); do
-    (echo >"/dev/tcp/127.0.0.1/${S3_PORT[$s]}") 2>/dev/null && break
-    ((i < 300)) || { cat "$W/s3$s/s3proxy.log" >&2; die "s3proxy $s did not start"; }
-    sleep 0.1
-  done
-done
-log "s3proxy on ports ${S3_PORT[a]} and ${S3_PORT[b]}"
+s3proxy_start a b
 
 # ---------------------------------------------------------------- lifeboat's configuration
 export BENCH_PG_PASSWORD=$PG_PASSWORD
-export BENCH_S3A_KEY=${S3_KEY[a]} BENCH_S3A_SECRET=${S3_SECRET[a]}
-export BENCH_S3B_KEY=${S3_KEY[b]} BENCH_S3B_SECRET=${S3_SECRET[b]}
 CONFIG=$W/lifeboat.yml
 cat >"$CONFIG" <<EOF
 lifeboat:
@@ -193,47 +43,12 @@ lifeboat:
       password: \${BENCH_PG_PASSWORD}
       stores: [s3a, s3b]
   stores:
-    s3a:
-      type: s3
-      endpoint: http://127.0.0.1:${S3_PORT[a]}
-      region: us-east-1
-      bucket: bench
-      prefix: lifeboat/
-      path-style: true
-      access-key: \${BENCH_S3A_KEY}
-      secret-key: \${BENCH_S3A_SECRET}
-    s3b:
-      type: s3
-      endpoint: http://127.0.0.1:${S3_PORT[b]}
-      region: us-east-1
-      bucket: bench
-      prefix: lifeboat/
-      path-style: true
-      access-key: \${BENCH_S3B_KEY}
-      secret-key: \${BENCH_S3B_SECRET}
+$(s3_store_yaml a)
+$(s3_store_yaml b)
 EOF
 LIFEBOAT=(java -jar "$JAR" --config "$CONFIG")
 
 # ---------------------------------------------------------------- measuring
-# /usr/bin/time -v output → "wall_seconds max_rss_kb user_seconds sys_seconds"
-time_fields() {
-  awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s }
-    /Maximum resident set size/ { rss = $2 }
-    /User time \(seconds\)/ { user = $2 }
-    /System time \(seconds\)/ { sys = $2 }
-    END { printf "%.2f %d %.2f %.2f\n", wall, rss, user, sys }' "$1"
-}
-settle() { sync; sleep 2; }   # no run pays for the previous one's writeback
-# CPU seconds (user + sys) the s3proxy processes have used so far: the stores' share of a backup
-s3proxy_cpu() {
-  local ticks=0 pid
-  for pid in "${S3_PIDS[@]}"; do
-    ticks=$((ticks + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
-  done
-  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t / hz}'
-}
-
 DUMP_OPTS=(-h 127.0.0.1 -p "$PGPORT" -U postgres -d bench)
 OUT=$W/out
 mkdir -p "$OUT"
@@ -293,14 +108,6 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 
 # ---------------------------------------------------------------- statistics
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "–" hi}'; }
-mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b / 1048576}'; }
-vals() { local -n a=$1; printf '%s ' "${a[@]:1}"; }   # arrays are 1-based here
-
-md() { median $(vals "$1"); }
-sp() { spread $(vals "$1"); }
-
 RSS_MB=(); for ((r = 1; r <= RUNS; r++)); do RSS_MB[r]=$(mb $((L_RSS[r] * 1024))); done
 B_SIZE_MB=(); L_SIZE_MB=(); Z_SIZE_MB=()
 for ((r = 1; r <= RUNS; r++)); do
@@ -311,14 +118,9 @@ MED_B=$(md B_WALL); MED_L=$(md L_WALL)
 RATIO_OF_MEDIANS=$(awk -v a="$MED_L" -v b="$MED_B" 'BEGIN{printf "%.2f", a/b}')
 
 # ---------------------------------------------------------------- docs/benchmarks.md
-NPROC=$(nproc)
-RAM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-JAVA=$(java -version 2>&1 | head -1)
+machine_facts
 PGDUMP_VERSION=$("$PGBIN/pg_dump" --version | awk '{print $3}')
 ZSTD_VERSION=$([[ $HAVE_ZSTD == 1 ]] && zstd --version | sed -E 's/^[* ]*Zstandard CLI \([^)]*\) (v[0-9.]+).*/zstd \1/' || echo "no zstd CLI")
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-ELAPSED=$(($(date +%s) - T0))
 
 SECTION=$W/section.md
 {
@@ -365,18 +167,5 @@ SECTION=$W/section.md
   echo "<!-- backup-bench:end -->"
 } >"$SECTION"
 
-mkdir -p "$(dirname "$DOC")"
-if [[ -f $DOC ]] && grep -q '<!-- backup-bench:start -->' "$DOC" && grep -q '<!-- backup-bench:end -->' "$DOC"; then
-  awk -v section="$SECTION" '
-    /<!-- backup-bench:start -->/ { while ((getline line < section) > 0) print line; skip = 1; next }
-    /<!-- backup-bench:end -->/ { skip = 0; next }
-    !skip { print }' "$DOC" >"$W/doc.new"
-elif [[ -f $DOC ]]; then
-  { cat "$DOC"; echo; cat "$SECTION"; } >"$W/doc.new"
-else
-  { echo "# Benchmarks"; echo; echo "Sections between \`<!-- …:start -->\` and \`<!-- …:end -->\` markers are generated by the scripts in \`bench/\`."; echo; cat "$SECTION"; } >"$W/doc.new"
-fi
-cp "$W/doc.new" "$DOC"
-log "wrote $DOC"
-sed -n '/backup-bench:start/,/backup-bench:end/p' "$DOC" | grep -v '^<!--'
+doc_section backup-bench "$SECTION"
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s"

@@ -1,0 +1,274 @@
+# Shared helpers of the bench/*.sh scripts; sourced, not run. Callers set `set -Eeuo pipefail` and
+# ROOT (the repository), then call, in this order:
+#
+#   bench_require              root, /usr/bin/time, jq, PostgreSQL binaries (sets PGBIN, HAVE_ZSTD)
+#   bench_workdir NAME         W=/tmp/NAME.XXXXXX and the EXIT/INT/TERM traps that remove all we start
+#   bench_jar_and_s3cp         builds target/lifeboat.jar when missing (JAR), s3proxy's classpath (S3CP)
+#   pg_start                   a throwaway PostgreSQL as the postgres OS user (PGPORT, PSQL, PG* env)
+#   load_example DB SCALE      jobs/example into DB (LOAD_SECONDS, DB_BYTES, TABLE_BYTES, INDEX_BYTES, ROWS, SERVER_VERSION)
+#   s3proxy_start NAME…        one s3proxy per NAME with bucket `bench` (S3_PORT[NAME], S3_KEY[NAME], S3_SECRET[NAME])
+#
+# and the measuring / reporting helpers below (time_fields, settle, median, spread, mb, md, sp,
+# machine_facts, doc_section).
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+JAR=$ROOT/target/lifeboat.jar
+DOC=$ROOT/docs/benchmarks.md
+MIN_DB_BYTES=$((500 * 1024 * 1024))
+T0=${T0:-$(date +%s)}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+bench_require() {
+  [[ $(id -u) == 0 ]] || die "run as root (the cluster runs as the postgres OS user through runuser)"
+  [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: apt-get install -y time"
+  command -v jq >/dev/null || die "jq is missing: apt-get install -y jq"
+  [[ -x $PGBIN/initdb && -x $PGBIN/pg_dump && -x $PGBIN/pg_restore ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
+  HAVE_ZSTD=0; command -v zstd >/dev/null && HAVE_ZSTD=1
+  return 0
+}
+
+# ---------------------------------------------------------------- clean-up of everything we start
+S3_PIDS=()
+PG_STARTED=0
+W=
+bench_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  for pid in "${S3_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  for pid in "${S3_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  if [[ $PG_STARTED == 1 ]]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg/data" -m immediate -w stop >/dev/null 2>&1
+  fi
+  [[ -n $W ]] && rm -rf "$W"
+  ((rc == 0)) || log "failed (exit $rc); everything it started is stopped and $W removed"
+  exit "$rc"
+}
+bench_workdir() {
+  W=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$W"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+free_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! ss -Hltn "sport = :$p" | grep -q .; then echo "$p"; return; fi
+  done
+  die "no free TCP port found"
+}
+
+# ---------------------------------------------------------------- the jar and s3proxy's classpath
+bench_jar_and_s3cp() {
+  if [[ ! -f $JAR ]]; then
+    log "building target/lifeboat.jar"
+    (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+  fi
+  log "resolving the test classpath (s3proxy)"
+  (cd "$ROOT" && ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$W/test-classpath.txt") >"$W/mvn.log" 2>&1 || { cat "$W/mvn.log" >&2; die "mvnw dependency:build-classpath failed"; }
+  S3CP=$(cat "$W/test-classpath.txt")
+}
+
+# ---------------------------------------------------------------- PostgreSQL 15, throwaway
+pg_start() {
+  PG_PASSWORD="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  mkdir -p "$W/pg"
+  chown postgres: "$W/pg"
+  chmod 700 "$W/pg"
+  printf '%s\n' "$PG_PASSWORD" >"$W/pg/.pwfile"
+  chown postgres: "$W/pg/.pwfile"
+  chmod 600 "$W/pg/.pwfile"
+  log "initdb in $W/pg"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$W/pg/data" -U postgres --pwfile="$W/pg/.pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C --no-sync >"$W/initdb.log" 2>&1 \
+    || { cat "$W/initdb.log" >&2; die "initdb failed"; }
+  rm -f "$W/pg/.pwfile"
+  # Durability is off to load faster (pg_durable_on turns it back on where writes are measured).
+  cat >>"$W/pg/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$W/pg'
+password_encryption = 'scram-sha-256'
+shared_buffers = 256MB
+max_wal_size = 4GB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+EOF
+  local attempt
+  for attempt in 1 2 3; do
+    PGPORT=$(free_port)
+    if runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg/data" -l "$W/pg/postgres.log" -o "-p $PGPORT" -w start >/dev/null 2>&1; then
+      PG_STARTED=1; break
+    fi
+  done
+  [[ $PG_STARTED == 1 ]] || { tail -5 "$W/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
+  log "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT"
+  export PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGPASSWORD=$PG_PASSWORD
+  PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
+}
+
+# fsync, full_page_writes and synchronous_commit back to their defaults (for runs that write)
+pg_durable_on() {
+  "${PSQL[@]}" -d postgres -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET full_page_writes = on' \
+    -c 'ALTER SYSTEM SET synchronous_commit = on' -c 'SELECT pg_reload_conf()' >/dev/null
+  sleep 1
+  [[ $("${PSQL[@]}" -d postgres -At -c 'SHOW fsync') == on ]] || die "fsync did not turn on"
+}
+
+# ---------------------------------------------------------------- the example data
+load_example() {
+  local db=$1 scale=$2 load_start
+  "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
+  log "loading jobs/example at scale $scale (about $((scale * 5)) s)"
+  load_start=$(date +%s)
+  "${PSQL[@]}" -d "$db" -f "$ROOT/jobs/example/schema.sql" >/dev/null
+  "${PSQL[@]}" -d "$db" -c "SET lifeboat.scale = $scale" -f "$ROOT/jobs/example/data.sql" >/dev/null
+  "${PSQL[@]}" -d "$db" -c 'VACUUM (FREEZE, ANALYZE)'
+  "${PSQL[@]}" -d "$db" -c 'CHECKPOINT'
+  LOAD_SECONDS=$(($(date +%s) - load_start))
+  local q=("${PSQL[@]}" -d "$db" -At -c)
+  DB_BYTES=$("${q[@]}" "SELECT pg_database_size('$db')")
+  TABLE_BYTES=$("${q[@]}" "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
+  INDEX_BYTES=$("${q[@]}" "SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
+  ROWS=$("${q[@]}" "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
+  SERVER_VERSION=$("${q[@]}" "SHOW server_version")
+  log "loaded in ${LOAD_SECONDS} s: database $((DB_BYTES / 1048576)) MB, table data $((TABLE_BYTES / 1048576)) MB, indexes $((INDEX_BYTES / 1048576)) MB, $ROWS rows"
+  if ((DB_BYTES < MIN_DB_BYTES)); then
+    log "note: the database is smaller than 500 MB (scale $scale): a quick run, not the reference figure"
+  fi
+}
+
+# ---------------------------------------------------------------- s3proxy servers
+declare -gA S3_PORT S3_KEY S3_SECRET
+s3proxy_start() {
+  local s d i
+  [[ -f $W/logback-warn.xml ]] || cat >"$W/logback-warn.xml" <<'EOF'
+<configuration>
+  <appender name="err" class="ch.qos.logback.core.ConsoleAppender">
+    <target>System.err</target>
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="err"/></root>
+</configuration>
+EOF
+  for s in "$@"; do
+    d=$W/s3$s
+    mkdir -p "$d/data/bench"   # a directory in the filesystem backend's basedir is a bucket
+    S3_PORT[$s]=$(free_port)
+    S3_KEY[$s]=bench-access-$s
+    S3_SECRET[$s]="bench-secret-$s-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    export "BENCH_S3${s^^}_KEY=${S3_KEY[$s]}" "BENCH_S3${s^^}_SECRET=${S3_SECRET[$s]}"
+    cat >"$d/s3proxy.properties" <<EOF
+s3proxy.endpoint=http://127.0.0.1:${S3_PORT[$s]}
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=${S3_KEY[$s]}
+s3proxy.credential=${S3_SECRET[$s]}
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$d/data
+EOF
+    java -Xmx512m -Dlogback.configurationFile="$W/logback-warn.xml" -cp "$S3CP" \
+      org.gaul.s3proxy.Main --properties "$d/s3proxy.properties" </dev/null >"$d/s3proxy.log" 2>&1 &
+    S3_PIDS+=($!)
+  done
+  for s in "$@"; do
+    for i in $(seq 300); do
+      (echo >"/dev/tcp/127.0.0.1/${S3_PORT[$s]}") 2>/dev/null && break
+      ((i < 300)) || { cat "$W/s3$s/s3proxy.log" >&2; die "s3proxy $s did not start"; }
+      sleep 0.1
+    done
+  done
+  local ports=(); for s in "$@"; do ports+=("${S3_PORT[$s]}"); done
+  log "s3proxy on port(s) ${ports[*]}"
+}
+
+# The YAML of store s3NAME, served by s3proxy NAME (credentials: env BENCH_S3<NAME>_KEY/_SECRET).
+s3_store_yaml() {
+  local s=$1 up=${1^^}
+  cat <<EOF
+    s3$s:
+      type: s3
+      endpoint: http://127.0.0.1:${S3_PORT[$s]}
+      region: us-east-1
+      bucket: bench
+      prefix: lifeboat/
+      path-style: true
+      access-key: \${BENCH_S3${up}_KEY}
+      secret-key: \${BENCH_S3${up}_SECRET}
+EOF
+}
+
+# ---------------------------------------------------------------- measuring
+# /usr/bin/time -v output → "wall_seconds max_rss_kb user_seconds sys_seconds"
+time_fields() {
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s }
+    /Maximum resident set size/ { rss = $2 }
+    /User time \(seconds\)/ { user = $2 }
+    /System time \(seconds\)/ { sys = $2 }
+    END { printf "%.2f %d %.2f %.2f\n", wall, rss, user, sys }' "$1"
+}
+settle() { sync; sleep 2; }   # no run pays for the previous one's writeback
+# CPU seconds (user + sys) the s3proxy processes have used so far: the stores' share of a run
+s3proxy_cpu() {
+  local ticks=0 pid
+  for pid in "${S3_PIDS[@]}"; do
+    ticks=$((ticks + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t / hz}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+plus() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a+b}'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a-b}'; }
+
+# ---------------------------------------------------------------- statistics
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "–" hi}'; }
+mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b / 1048576}'; }
+vals() { local -n a=$1; printf '%s ' "${a[@]:1}"; }   # arrays are 1-based here
+md() { median $(vals "$1"); }
+sp() { spread $(vals "$1"); }
+
+# ---------------------------------------------------------------- reporting
+machine_facts() {
+  NPROC=$(nproc)
+  RAM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+  CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+  JAVA=$(java -version 2>&1 | head -1)
+  COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  ELAPSED=$(($(date +%s) - T0))
+}
+
+# doc_section NAME FILE: replaces the lines between <!-- NAME:start --> and <!-- NAME:end --> in
+# docs/benchmarks.md with FILE (which carries the markers itself), appends it when absent, and
+# prints it. Other sections stay as they are.
+doc_section() {
+  local name=$1 section=$2
+  mkdir -p "$(dirname "$DOC")"
+  if [[ -f $DOC ]] && grep -q "<!-- $name:start -->" "$DOC" && grep -q "<!-- $name:end -->" "$DOC"; then
+    awk -v section="$section" -v start="<!-- $name:start -->" -v end="<!-- $name:end -->" '
+      index($0, start) { while ((getline line < section) > 0) print line; skip = 1; next }
+      index($0, end) { skip = 0; next }
+      !skip { print }' "$DOC" >"$W/doc.new"
+  elif [[ -f $DOC ]]; then
+    { cat "$DOC"; echo; cat "$section"; } >"$W/doc.new"
+  else
+    { echo "# Benchmarks"; echo; echo "Sections between \`<!-- …:start -->\` and \`<!-- …:end -->\` markers are generated by the scripts in \`bench/\`."; echo; cat "$section"; } >"$W/doc.new"
+  fi
+  cp "$W/doc.new" "$DOC"
+  log "wrote $DOC"
+  sed -n "/$name:start/,/$name:end/p" "$DOC" | grep -v '^<!--'
+}
