@@ -20,7 +20,9 @@ class DemoIntegrationTests {
   void theDemoTellsTheWholeStoryAndStopsItsCluster() throws Exception {
     Path home = dir.resolve("home");
 
-    Result r = new LifeboatCli(dir).run(Duration.ofMinutes(3), "demo", "--lifeboat.home=" + home);
+    // the contract's own path: java -jar target/lifeboat.jar
+    Result r =
+        new LifeboatCli(dir).fatJar().run(Duration.ofMinutes(3), "demo", "--lifeboat.home=" + home);
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.stdout())

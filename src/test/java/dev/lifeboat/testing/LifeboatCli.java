@@ -19,9 +19,18 @@ public final class LifeboatCli {
 
   private final Path workDir;
   private final Map<String, String> env = new HashMap<>();
+  private boolean fatJar;
 
   public LifeboatCli(Path workDir) {
     this.workDir = workDir;
+  }
+
+  /**
+   * Runs {@code java -jar target/lifeboat.jar} itself, not its extracted form (the contract path).
+   */
+  public LifeboatCli fatJar() {
+    this.fatJar = true;
+    return this;
   }
 
   public LifeboatCli env(String name, String value) {
@@ -50,6 +59,103 @@ public final class LifeboatCli {
     return jar;
   }
 
+  // test data is small: a quicker start matters more than peak compiled speed
+  private static final List<String> JVM_OPTIONS =
+      List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /**
+   * The same jar, extracted by Spring Boot's jar tools and started with a class-data-sharing
+   * archive from one training run, as bin/lifeboat does: half the start-up time. Falls back to
+   * {@code -jar target/lifeboat.jar} when either step fails.
+   */
+  static final class FastStart {
+    private static List<String> arguments;
+
+    static synchronized List<String> jarArguments() {
+      if (arguments == null) {
+        arguments = prepare();
+      }
+      return arguments;
+    }
+
+    private static List<String> prepare() {
+      Path jar = jar();
+      Path app = jar.resolveSibling("it-app");
+      Path extracted = app.resolve("lifeboat.jar");
+      Path jsa = app.resolve("lifeboat.jsa");
+      try {
+        if (!Files.exists(extracted)
+            || Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(extracted)) > 0) {
+          deleteTree(app);
+          if (exec(
+                  List.of(
+                      java(),
+                      "-Djarmode=tools",
+                      "-jar",
+                      jar.toString(),
+                      "extract",
+                      "--destination",
+                      app.toString()))
+              != 0) {
+            return List.of("-jar", jar.toString());
+          }
+        }
+        if (!Files.exists(jsa)) {
+          Path home = Files.createTempDirectory("lifeboat-training-");
+          List<String> training = new ArrayList<>(List.of(java()));
+          training.addAll(JVM_OPTIONS);
+          training.addAll(
+              List.of(
+                  "-XX:ArchiveClassesAtExit=" + jsa,
+                  "-Xlog:disable",
+                  "-jar",
+                  extracted.toString(),
+                  "--version",
+                  "--lifeboat.home=" + home));
+          exec(training);
+          deleteTree(home);
+        }
+        if (Files.exists(jsa)) {
+          return List.of(
+              "-XX:SharedArchiveFile=" + jsa,
+              "-Xlog:disable",
+              "-Xlog:all=error:stderr",
+              "-jar",
+              extracted.toString());
+        }
+        return List.of("-jar", extracted.toString());
+      } catch (IOException e) {
+        return List.of("-jar", jar.toString());
+      }
+    }
+
+    private static int exec(List<String> command) throws IOException {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try {
+        return p.waitFor(2, TimeUnit.MINUTES) ? p.exitValue() : -1;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+      if (Files.exists(dir)) {
+        try (var walk = Files.walk(dir)) {
+          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
   public Result run(String... args) {
     return run(Duration.ofMinutes(5), args);
   }
@@ -62,13 +168,14 @@ public final class LifeboatCli {
   /** Starts the command without waiting, for tests that kill it. */
   public Running start(String... args) {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
-    // test data is small: a quicker start matters more than peak compiled speed
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    command.add("-jar");
-    command.add(jar().toString());
+    command.add(java());
+    command.addAll(JVM_OPTIONS);
+    if (fatJar) {
+      command.add("-jar");
+      command.add(jar().toString());
+    } else {
+      command.addAll(FastStart.jarArguments());
+    }
     command.addAll(List.of(args));
     try {
       Path out = Files.createTempFile(workDir, "out", ".txt");
