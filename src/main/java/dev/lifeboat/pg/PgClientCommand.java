@@ -35,6 +35,12 @@ final class PgClientCommand {
   }
 
   /** The environment: our pgpass file (if any), English messages, a connect timeout. */
+  static Map<String, String> environment(PgPassFile passFile, PgConnection conn) {
+    Map<String, String> env = environment(passFile);
+    env.putAll(conn.libpqEnvironment());
+    return env;
+  }
+
   static Map<String, String> environment(PgPassFile passFile) {
     Map<String, String> env = new HashMap<>();
     if (passFile != null) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,7 +15,13 @@ import java.util.regex.Pattern;
  * Where and as whom to reach one PostgreSQL database. The password may be null (trust, peer or the
  * user's own pgpass file) and never appears in {@link #toString()} or in error messages.
  */
-public record PgConnection(String host, int port, String database, String user, String password) {
+public record PgConnection(
+    String host,
+    int port,
+    String database,
+    String user,
+    String password,
+    Map<String, String> params) {
 
   public static final int DEFAULT_PORT = 5432;
 
@@ -29,7 +36,27 @@ public record PgConnection(String host, int port, String database, String user, 
   private static final Pattern SECRET_PARAM =
       Pattern.compile("(?i)((?:password|sslpassword)=)[^&]*");
 
+  /**
+   * URL parameters that pg_dump, pg_restore and psql understand too, and the libpq environment
+   * variable each one becomes for them (JDBC gets every parameter as a connection property).
+   */
+  static final Map<String, String> LIBPQ_ENVIRONMENT =
+      Map.of(
+          "sslmode", "PGSSLMODE",
+          "sslrootcert", "PGSSLROOTCERT",
+          "sslcert", "PGSSLCERT",
+          "sslkey", "PGSSLKEY",
+          "sslcrl", "PGSSLCRL",
+          "options", "PGOPTIONS",
+          "gssencmode", "PGGSSENCMODE",
+          "target_session_attrs", "PGTARGETSESSIONATTRS");
+
+  public PgConnection(String host, int port, String database, String user, String password) {
+    this(host, port, database, user, password, Map.of());
+  }
+
   public PgConnection {
+    params = params == null ? Map.of() : Map.copyOf(params);
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("PostgreSQL host must not be empty");
     }
@@ -46,7 +73,9 @@ public record PgConnection(String host, int port, String database, String user, 
 
   /**
    * Parses {@code jdbc:postgresql://host[:port]/database[?params]}; IPv6 hosts go in brackets
-   * ({@code [::1]}). Parameters are accepted and ignored.
+   * ({@code [::1]}). Parameters ({@code ?sslmode=verify-full&sslrootcert=/etc/ca.pem}) reach the
+   * JDBC driver and, where libpq has them too, pg_dump and pg_restore; user and password come only
+   * from the configuration.
    */
   public static PgConnection fromJdbcUrl(String jdbcUrl, String user, String password) {
     if (jdbcUrl == null) {
@@ -72,7 +101,37 @@ public record PgConnection(String host, int port, String database, String user, 
       throw new IllegalArgumentException(
           "no user name given for PostgreSQL URL " + redact(jdbcUrl) + "; set its username");
     }
-    return new PgConnection(host, port, database, user, password);
+    return new PgConnection(host, port, database, user, password, params(m.group("params")));
+  }
+
+  private static Map<String, String> params(String query) {
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+    if (query == null || query.isEmpty()) {
+      return params;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (!key.isEmpty() && !key.equalsIgnoreCase("user") && !key.equalsIgnoreCase("password")) {
+        params.put(key, value);
+      }
+    }
+    return params;
+  }
+
+  /** The libpq environment for the parameters the command-line tools understand. */
+  Map<String, String> libpqEnvironment() {
+    Map<String, String> env = new java.util.HashMap<>();
+    params.forEach(
+        (k, v) -> {
+          String var = LIBPQ_ENVIRONMENT.get(k.toLowerCase(java.util.Locale.ROOT));
+          if (var != null) {
+            env.put(var, v);
+          }
+        });
+    return env;
   }
 
   private static IllegalArgumentException malformed(String jdbcUrl, String why) {
@@ -98,12 +157,13 @@ public record PgConnection(String host, int port, String database, String user, 
 
   /** The same server and credentials, another database. */
   public PgConnection withDatabase(String db) {
-    return new PgConnection(host, port, db, user, password);
+    return new PgConnection(host, port, db, user, password, params);
   }
 
   /** Opens a JDBC connection as {@link #user()}, reported to the server as {@code lifeboat}. */
   public Connection open() throws SQLException {
     Properties props = new Properties();
+    params.forEach(props::setProperty);
     props.setProperty("user", user);
     if (password != null) {
       props.setProperty("password", password);
@@ -125,6 +185,7 @@ public record PgConnection(String host, int port, String database, String user, 
         + user
         + ", password="
         + (password == null ? "none" : "***")
+        + (params.isEmpty() ? "" : ", params=" + params.keySet())
         + "]";
   }
 }

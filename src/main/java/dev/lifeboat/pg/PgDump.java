@@ -42,7 +42,7 @@ public final class PgDump {
     PgPassFile passFile = conn.password() == null ? null : PgPassFile.create(conn);
     ProcessRunner.RunningProcess process = null;
     try {
-      process = runner.start(command, PgClientCommand.environment(passFile), null);
+      process = runner.start(command, PgClientCommand.environment(passFile, conn), null);
       process.stdin().close();
       return new PgDumpRun(pgDump.name(), process, passFile, conn);
     } catch (IOException | RuntimeException e) {

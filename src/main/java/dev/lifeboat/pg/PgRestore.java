@@ -50,7 +50,7 @@ public final class PgRestore {
     List<String> command = command(pgRestore, archive, into, jobs, noOwner);
     try (PgPassFile passFile = into.password() == null ? null : PgPassFile.create(into)) {
       ProcessRunner.Result result =
-          runner.run(command, PgClientCommand.environment(passFile), null, timeout);
+          runner.run(command, PgClientCommand.environment(passFile, into), null, timeout);
       if (result.exitCode() != 0) {
         throw new PgToolException(
             pgRestore.name(), result.exitCode(), PgClientCommand.redact(result.stderrTail(), into));

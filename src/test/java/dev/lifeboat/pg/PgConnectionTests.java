@@ -92,4 +92,25 @@ class PgConnectionTests {
     PgConnection c = new PgConnection("h", 5432, "db", "u", "p").withDatabase("other");
     assertThat(c).isEqualTo(new PgConnection("h", 5432, "other", "u", "p"));
   }
+
+  @Test
+  void urlParametersAreKeptButNeverTheCredentials() {
+    PgConnection c =
+        PgConnection.fromJdbcUrl(
+            "jdbc:postgresql://db:5432/app?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem"
+                + "&password=leak&user=other&ApplicationName=x",
+            "backup", "pw");
+    assertThat(c.params())
+        .containsOnly(
+            java.util.Map.entry("sslmode", "verify-full"),
+            java.util.Map.entry("sslrootcert", "/etc/ca.pem"),
+            java.util.Map.entry("ApplicationName", "x"));
+    assertThat(c.user()).isEqualTo("backup");
+    assertThat(c.withDatabase("postgres").params()).isEqualTo(c.params());
+    assertThat(c.libpqEnvironment())
+        .containsOnly(
+            java.util.Map.entry("PGSSLMODE", "verify-full"),
+            java.util.Map.entry("PGSSLROOTCERT", "/etc/ca.pem"));
+    assertThat(c.toString()).doesNotContain("leak").doesNotContain("pw");
+  }
 }

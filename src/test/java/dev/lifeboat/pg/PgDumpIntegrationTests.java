@@ -85,6 +85,27 @@ class PgDumpIntegrationTests {
   }
 
   @Test
+  void sslParametersOfTheUrlReachPgDumpAndTheDriverAlike() throws IOException {
+    // the test server has no SSL: requiring it must fail in both, which proves the setting arrived
+    PgConnection requireSsl =
+        PgConnection.fromJdbcUrl(db.jdbcUrl() + "?sslmode=require", db.user(), db.password());
+    assertThatThrownBy(requireSsl::open).hasMessageContaining("SSL");
+    PgDumpRun run = new PgDump().start(pgDump, requireSsl, null, List.of());
+    readAll(run.output());
+    assertThatThrownBy(run::finish)
+        .isInstanceOf(PgToolException.class)
+        .hasMessageContaining("SSL")
+        .hasMessageNotContaining(db.password());
+
+    PgConnection disableSsl =
+        PgConnection.fromJdbcUrl(db.jdbcUrl() + "?sslmode=disable", db.user(), db.password());
+    PgDumpRun ok = new PgDump().start(pgDump, disableSsl, null, List.of());
+    assertThat(new String(readAll(ok.output()), 0, 5, StandardCharsets.US_ASCII))
+        .isEqualTo("PGDMP");
+    ok.finish();
+  }
+
+  @Test
   void reportsTheSameVersionAsItsBinary() {
     assertThat(PgDump.version(pgDump)).isEqualTo(server.cluster().version());
   }
