@@ -50,6 +50,11 @@ public final class Console implements Progress {
   }
 
   @Override
+  public boolean visible() {
+    return interactive;
+  }
+
+  @Override
   public Task start(String what, long totalBytes) {
     return interactive
         ? new TerminalProgress(err).start(what, totalBytes)

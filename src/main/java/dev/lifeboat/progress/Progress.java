@@ -3,6 +3,11 @@ package dev.lifeboat.progress;
 /** Reports how far a long piece of work is; silent unless a person is watching a terminal. */
 public interface Progress {
 
+  /** Whether anyone sees the line: work that exists only to feed it can be skipped otherwise. */
+  default boolean visible() {
+    return false;
+  }
+
   /** Starts a task; {@code totalBytes} is -1 when unknown. */
   Task start(String what, long totalBytes);
 

@@ -13,6 +13,7 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.progress.Progress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -39,9 +40,15 @@ public final class Restore {
   private final ArchiveFetcher fetcher;
   private final BackupJob backupJob;
   private final PgRestore pgRestore = new PgRestore();
+  private final Progress progress;
 
   Restore(
-      LifeboatConfig config, BackupCatalog catalog, ArchiveFetcher fetcher, BackupJob backupJob) {
+      LifeboatConfig config,
+      BackupCatalog catalog,
+      ArchiveFetcher fetcher,
+      BackupJob backupJob,
+      Progress progress) {
+    this.progress = progress;
     this.config = config;
     this.catalog = catalog;
     this.fetcher = fetcher;
@@ -162,13 +169,17 @@ public final class Restore {
       server.drop(staging); // a leftover of a restore that crashed
       server.create(staging);
       try {
-        pgRestore.restore(
-            plan.pgRestore(),
-            archive.archive(),
-            stagingConnection,
-            plan.jobs(),
-            false,
-            config.properties().restore().timeout());
+        try (Progress.Task task = progress.start("pg_restore into " + staging, -1);
+            SizeWatch watch =
+                progress.visible() ? new SizeWatch(plan.into(), staging, task) : null) {
+          pgRestore.restore(
+              plan.pgRestore(),
+              archive.archive(),
+              stagingConnection,
+              plan.jobs(),
+              false,
+              config.properties().restore().timeout());
+        }
         List<RestoreResult.TableCount> tables =
             compare(plan.backup().manifest().tables(), rowCounts(stagingConnection));
         List<String> wrong =
@@ -232,6 +243,46 @@ public final class Restore {
               + database
               + "' are closed",
           e);
+    }
+  }
+
+  /**
+   * pg_restore says nothing while it works: the staging database's size, polled every second, is
+   * the progress line a person watching an outage needs. Silent when nobody watches.
+   */
+  private static final class SizeWatch implements AutoCloseable {
+    private final java.util.concurrent.ScheduledExecutorService timer;
+
+    SizeWatch(PgConnection server, String database, Progress.Task task) {
+      timer =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "restore-progress");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.scheduleWithFixedDelay(
+          () -> {
+            try (Connection c = server.withDatabase("postgres").open();
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_database_size(?)")) {
+              ps.setString(1, database);
+              try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  task.update(rs.getLong(1), -1);
+                }
+              }
+            } catch (SQLException | RuntimeException e) {
+              // progress is a courtesy; the restore itself reports real failures
+            }
+          },
+          1,
+          1,
+          java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
     }
   }
 
