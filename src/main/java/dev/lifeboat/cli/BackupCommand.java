@@ -38,8 +38,7 @@ final class BackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config.validate();
-    Target target = config.target(root.target);
+    Target target = root.target(config);
     config.checkConnection(target);
     BackupResult result = backupJob.run(target, label);
     if (console.json()) {

@@ -47,8 +47,7 @@ final class BackupsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config.validate();
-    Target target = config.target(root.target);
+    Target target = root.target(config);
     BackupCatalog.Listing listing = catalog.list(target);
     List<Row> rows = new ArrayList<>();
     for (BackupCatalog.Entry e : listing.backups()) {

@@ -40,8 +40,7 @@ final class DrillCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config.validate();
-    Target target = config.target(root.target);
+    Target target = root.target(config);
     config.checkConnection(target);
     DrillReport report = drill.run(target, backup, keep);
     if (console.json()) {

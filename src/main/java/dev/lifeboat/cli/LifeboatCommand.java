@@ -44,6 +44,12 @@ final class LifeboatCommand {
       description = "Machine-readable output on stdout; human text goes to stderr.")
   boolean json;
 
+  /** The whole configuration checked, then the target {@code --target} names (or the only one). */
+  dev.lifeboat.config.Target target(dev.lifeboat.config.LifeboatConfig config) {
+    config.validate();
+    return config.target(target);
+  }
+
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {

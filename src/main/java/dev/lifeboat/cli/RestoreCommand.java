@@ -50,8 +50,7 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config.validate();
-    Target target = config.target(root.target);
+    Target target = root.target(config);
     config.checkServer(target);
     RestorePlan plan = restore.plan(target, id, into, clean);
     plan.describe().forEach(console::note);

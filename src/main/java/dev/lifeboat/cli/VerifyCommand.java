@@ -35,8 +35,7 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config.validate();
-    Target target = config.target(root.target);
+    Target target = root.target(config);
     BackupVerifier.VerifyResult result = verifier.verify(target, id, store);
     if (console.json()) {
       console.printJson(result);
