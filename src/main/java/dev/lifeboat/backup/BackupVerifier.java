@@ -1,18 +1,13 @@
 package dev.lifeboat.backup;
 
-import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
+import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -112,7 +107,6 @@ public final class BackupVerifier {
 
   private StoreCheck check(
       BackupStore store, Manifest expected, AtomicLong done, Progress.Task task) {
-    String key = Manifest.dumpKey(expected.target(), expected.id());
     try {
       Manifest own =
           BackupCatalog.readManifest(store, Manifest.manifestKey(expected.target(), expected.id()));
@@ -126,102 +120,16 @@ public final class BackupVerifier {
                 + expected.sha256()
                 + ")");
       }
-      MessageDigest sha = DigestingOutputStream.sha256();
-      long size = 0;
-      String archiveProblem = null;
-      try (InputStream raw = store.open(key);
-          DigestInputStream digest = new DigestInputStream(raw, sha)) {
-        CountingInput counting = new CountingInput(digest, done, task);
-        ZstdInputStream zstd = new ZstdInputStream(counting);
-        try {
-          zstd.setContinuous(false);
-          byte[] header = zstd.readNBytes(5);
-          if (!"PGDMP".equals(new String(header, java.nio.charset.StandardCharsets.US_ASCII))) {
-            archiveProblem = "it does not decompress into a pg_dump custom-format archive";
-          }
-          zstd.transferTo(OutputStreamSink.INSTANCE);
-        } catch (IOException e) {
-          archiveProblem = "it does not decompress: " + e.getMessage();
-          counting.transferTo(OutputStreamSink.INSTANCE);
-        } finally {
-          zstd.close();
-        }
-        size = counting.count;
-      }
-      String actual = HexFormat.of().formatHex(sha.digest());
-      if (!actual.equals(expected.sha256()) || size != expected.sizeBytes()) {
-        return new StoreCheck(
-            store.name(),
-            "corrupt",
-            "SHA-256 "
-                + actual
-                + " and size "
-                + size
-                + " do not match the manifest ("
-                + expected.sha256()
-                + ", "
-                + expected.sizeBytes()
-                + " bytes)");
-      }
-      if (archiveProblem != null) {
-        return new StoreCheck(store.name(), "corrupt", archiveProblem);
-      }
-      return new StoreCheck(store.name(), "ok", "SHA-256 and size match, " + size + " bytes");
+      return DumpReader.read(
+          store,
+          expected,
+          OutputStream.nullOutputStream(),
+          n -> task.update(done.addAndGet(n), -1));
     } catch (StoreException e) {
       String status = e.kind() == StoreException.Kind.NOT_FOUND ? "missing" : "unreachable";
       return new StoreCheck(store.name(), status, e.getMessage());
     } catch (IllegalArgumentException e) {
       return new StoreCheck(store.name(), "corrupt", "its manifest is damaged: " + e.getMessage());
-    } catch (IOException e) {
-      return new StoreCheck(store.name(), "unreachable", "reading failed: " + e.getMessage());
     }
-  }
-
-  /** Counts bytes read and feeds the progress line. */
-  private static final class CountingInput extends java.io.FilterInputStream {
-    private final AtomicLong done;
-    private final Progress.Task task;
-    long count;
-
-    CountingInput(InputStream in, AtomicLong done, Progress.Task task) {
-      super(in);
-      this.done = done;
-      this.task = task;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        add(1);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        add(n);
-      }
-      return n;
-    }
-
-    private void add(long n) {
-      count += n;
-      long total = done.addAndGet(n);
-      task.update(total, -1);
-    }
-  }
-
-  /** Discards bytes. */
-  private static final class OutputStreamSink extends java.io.OutputStream {
-    static final OutputStreamSink INSTANCE = new OutputStreamSink();
-
-    @Override
-    public void write(int b) {}
-
-    @Override
-    public void write(byte[] b, int off, int len) {}
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
@@ -18,11 +19,6 @@ import java.util.Optional;
  */
 final class TargetSnapshot implements AutoCloseable {
 
-  /** Advisory lock key: class "LIFE" in ASCII, object 1 = backup. Per database, so per target. */
-  static final int LOCK_CLASS = 0x4C494645;
-
-  static final int LOCK_BACKUP = 1;
-
   private final Connection connection;
   private String snapshotId;
 
@@ -39,14 +35,7 @@ final class TargetSnapshot implements AutoCloseable {
    * Takes the target's backup lock if free; the lock dies with the session, so a crash frees it.
    */
   boolean tryLock() throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
-      ps.setInt(1, LOCK_CLASS);
-      ps.setInt(2, LOCK_BACKUP);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
+    return AdvisoryLock.tryLock(connection, AdvisoryLock.BACKUP);
   }
 
   /** Who holds the lock, for the refusal message. */
@@ -57,8 +46,8 @@ final class TargetSnapshot implements AutoCloseable {
             + " AND l.classid = ? AND l.objid = ? AND l.database ="
             + " (SELECT oid FROM pg_database WHERE datname = current_database())";
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setInt(1, LOCK_CLASS);
-      ps.setInt(2, LOCK_BACKUP);
+      ps.setInt(1, AdvisoryLock.CLASS);
+      ps.setInt(2, AdvisoryLock.BACKUP);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
           // pg_stat_activity hides other roles' sessions from non-superusers: columns come back

@@ -1,10 +1,15 @@
 package dev.lifeboat.drill;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
+import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
@@ -57,14 +62,10 @@ class DrillJobConfiguration {
   static final String SCRATCH_PREFIX = "lifeboat_drill_";
   static final String KEPT_COMMENT = "lifeboat drill kept (--keep)";
 
-  /** Advisory lock: class "LIFE", object 2 = drill, on the drill server's maintenance database. */
-  static final int LOCK_CLASS = 0x4C494645;
-
-  static final int LOCK_DRILL = 2;
-
   private static final String CHECKS = "checks";
   private static final String ARCHIVE = "archive";
   private static final String STORE = "store";
+  private static final String MANIFEST = "manifest";
   private static final String FETCH_SECONDS = "fetchSeconds";
   private static final String PG_RESTORE_SECONDS = "pgRestoreSeconds";
 
@@ -154,6 +155,9 @@ class DrillJobConfiguration {
                 }
                 context(contribution).putString(ARCHIVE, fetched.archive().toString());
                 context(contribution).putString(STORE, fetched.store());
+                // validate checks against this manifest without listing the stores again
+                context(contribution)
+                    .putString(MANIFEST, new String(Manifests.write(entry.manifest()), UTF_8));
               } catch (RestoreException e) {
                 checks.add(
                     DrillCheck.failed(
@@ -217,21 +221,17 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillValidateStep(
-      JobRepository repo,
-      PlatformTransactionManager tm,
-      LifeboatConfig config,
-      BackupCatalog catalog) {
+  Step drillValidateStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config) {
     return new StepBuilder("validate", repo)
         .tasklet(
             (contribution, chunk) -> {
               Target target = config.target(param(contribution, TARGET));
-              BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+              Manifest manifest =
+                  Manifests.read(context(contribution).getString(MANIFEST).getBytes(UTF_8));
               PgConnection scratchDb =
                   drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
               addChecks(
-                  contribution,
-                  DrillValidator.validate(scratchDb, entry.manifest(), drillsDir(config)));
+                  contribution, DrillValidator.validate(scratchDb, manifest, drillsDir(config)));
               return RepeatStatus.FINISHED;
             },
             tm)
@@ -275,7 +275,7 @@ class DrillJobConfiguration {
       Target target = config.target(job.getJobParameters().getString(TARGET));
       try {
         PgDatabases server = PgDatabases.connect(drillServer(target));
-        if (server.tryLock(LOCK_CLASS, LOCK_DRILL)) {
+        if (server.tryLock(AdvisoryLock.DRILL)) {
           sessions.put(job.getId(), server);
         } else {
           server.close();

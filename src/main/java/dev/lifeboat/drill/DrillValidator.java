@@ -4,6 +4,8 @@ import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.restore.Restore;
+import dev.lifeboat.restore.RestoreResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,25 +52,26 @@ final class DrillValidator {
 
   static List<DrillCheck> rowCounts(Map<String, Long> expected, Map<String, Long> actual) {
     List<DrillCheck> checks = new ArrayList<>();
-    TreeSet<String> names = new TreeSet<>(expected.keySet());
-    names.addAll(actual.keySet());
-    for (String t : names) {
-      Long e = expected.get(t);
-      Long a = actual.get(t);
-      String name = "rows " + t;
-      if (e == null) {
+    for (RestoreResult.TableCount t : Restore.compare(expected, actual)) {
+      String name = "rows " + t.table();
+      if (t.expected() == null) {
         checks.add(
             DrillCheck.failed(
-                name, "table is in the restore but not in the manifest (" + a + " rows)"));
-      } else if (a == null) {
+                name, "table is in the restore but not in the manifest (" + t.actual() + " rows)"));
+      } else if (t.actual() == null) {
         checks.add(
             DrillCheck.failed(
-                name, "table is in the manifest (" + e + " rows) but missing after the restore"));
-      } else if (!e.equals(a)) {
+                name,
+                "table is in the manifest ("
+                    + t.expected()
+                    + " rows) but missing after the restore"));
+      } else if (!t.ok()) {
         checks.add(
-            DrillCheck.failed(name, "expected " + e + " rows as in the manifest, found " + a));
+            DrillCheck.failed(
+                name,
+                "expected " + t.expected() + " rows as in the manifest, found " + t.actual()));
       } else {
-        checks.add(DrillCheck.passed(name, a + " rows, as in the manifest"));
+        checks.add(DrillCheck.passed(name, t.actual() + " rows, as in the manifest"));
       }
     }
     return checks;

@@ -116,16 +116,9 @@ public final class PgDatabases implements AutoCloseable {
     }
   }
 
-  /** Takes a server-wide advisory lock on the maintenance database; false when someone holds it. */
-  public boolean tryLock(int classId, int objectId) throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
-      ps.setInt(1, classId);
-      ps.setInt(2, objectId);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
+  /** Takes lock {@code object} of {@link AdvisoryLock} server-wide; false when someone holds it. */
+  public boolean tryLock(int object) throws SQLException {
+    return AdvisoryLock.tryLock(connection, object);
   }
 
   public int serverVersionNum() throws SQLException {

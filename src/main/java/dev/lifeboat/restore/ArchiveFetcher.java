@@ -1,27 +1,20 @@
 package dev.lifeboat.restore;
 
-import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.backup.DumpReader;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.StoreException;
-import java.io.FilterInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
@@ -133,68 +126,36 @@ public final class ArchiveFetcher {
 
   private Attempt fetchFrom(BackupStore store, Manifest manifest, Path archive) {
     Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
-    MessageDigest sha = sha256();
     long[] read = {0};
+    BackupVerifier.StoreCheck check;
     try (Progress.Task task =
             progress.start(
                 "fetch " + manifest.id() + " from " + store.name(), manifest.sizeBytes());
-        InputStream raw = store.open(Manifest.dumpKey(manifest.target(), manifest.id()));
-        InputStream counted =
-            new FilterInputStream(new DigestInputStream(raw, sha)) {
-              @Override
-              public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                  read[0] += n;
-                  task.update(read[0], -1);
-                }
-                return n;
-              }
-            };
-        OutputStream out = new WriteGuard(Files.newOutputStream(partial))) {
-      String archiveProblem = null;
-      try (ZstdInputStream zstd = new ZstdInputStream(counted)) {
-        zstd.transferTo(out);
-      } catch (WriteGuard.WriteFailed e) {
-        throw e;
-      } catch (IOException e) {
-        archiveProblem = "it does not decompress (" + e.getMessage() + ")";
-      }
-      out.close();
-      String actual = HexFormat.of().formatHex(sha.digest());
-      if (archiveProblem != null
-          || !actual.equals(manifest.sha256())
-          || read[0] != manifest.sizeBytes()) {
-        Files.deleteIfExists(partial);
-        return new Attempt(
-            store.name(),
-            "corrupt",
-            archiveProblem != null
-                ? archiveProblem
-                : "SHA-256 " + actual + " does not match the manifest's " + manifest.sha256());
-      }
-      Files.move(
-          partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      return new Attempt(store.name(), "ok", "SHA-256 matches the manifest");
-    } catch (WriteGuard.WriteFailed e) {
+        OutputStream out = Files.newOutputStream(partial)) {
+      check = DumpReader.read(store, manifest, out, n -> task.update(read[0] += n, -1));
+    } catch (IOException | DumpReader.SinkFailed e) {
       deleteQuietly(partial);
       throw new SpoolException(
           "writing the archive to "
               + partial.getParent()
               + " failed: "
-              + e.getCause().getMessage()
+              + e.getMessage()
               + "; free space there or point lifeboat.spool-dir at a larger disk",
           e);
-    } catch (StoreException e) {
-      deleteQuietly(partial);
-      return new Attempt(
-          store.name(),
-          e.kind() == StoreException.Kind.NOT_FOUND ? "missing" : "unreachable",
-          e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      deleteQuietly(partial);
-      return new Attempt(store.name(), "unreachable", "reading failed: " + e.getMessage());
     }
+    try {
+      if (!check.ok()) {
+        Files.deleteIfExists(partial);
+      } else {
+        Files.move(
+            partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      deleteQuietly(partial);
+      throw new SpoolException(
+          "cannot move the archive into " + archive + ": " + e.getMessage(), e);
+    }
+    return new Attempt(check.store(), check.status(), check.detail());
   }
 
   private static void deleteQuietly(Path p) {
@@ -202,45 +163,6 @@ public final class ArchiveFetcher {
       Files.deleteIfExists(p);
     } catch (IOException ignored) {
       // the next fetch overwrites it
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Tells a local write failure (disk full) apart from a store read failure. */
-  private static final class WriteGuard extends FilterOutputStream {
-    static final class WriteFailed extends IOException {
-      WriteFailed(IOException cause) {
-        super(cause);
-      }
-    }
-
-    WriteGuard(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      try {
-        out.write(b, off, len);
-      } catch (IOException e) {
-        throw new WriteFailed(e);
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        super.close();
-      } catch (IOException e) {
-        throw new WriteFailed(e);
-      }
     }
   }
 }

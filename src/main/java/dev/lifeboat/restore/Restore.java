@@ -295,7 +295,7 @@ public final class Restore {
   }
 
   /** Every table of either side, with the manifest's count and the one found. */
-  static List<RestoreResult.TableCount> compare(
+  public static List<RestoreResult.TableCount> compare(
       Map<String, Long> expected, Map<String, Long> actual) {
     List<RestoreResult.TableCount> result = new ArrayList<>();
     TreeSet<String> names = new TreeSet<>(expected.keySet());

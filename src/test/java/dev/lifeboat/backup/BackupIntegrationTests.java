@@ -283,9 +283,9 @@ class BackupIntegrationTests {
       st.execute("SET application_name = 'lifeboat backup (the first one)'");
       st.execute(
           "SELECT pg_advisory_lock("
-              + TargetSnapshot.LOCK_CLASS
+              + dev.lifeboat.pg.AdvisoryLock.CLASS
               + ", "
-              + TargetSnapshot.LOCK_BACKUP
+              + dev.lifeboat.pg.AdvisoryLock.BACKUP
               + ")");
 
       Result second = fx.cli().run("--config", config.toString(), "backup");
@@ -340,9 +340,9 @@ class BackupIntegrationTests {
         Statement st = holder.createStatement()) {
       st.execute(
           "SELECT pg_advisory_lock("
-              + TargetSnapshot.LOCK_CLASS
+              + dev.lifeboat.pg.AdvisoryLock.CLASS
               + ", "
-              + TargetSnapshot.LOCK_BACKUP
+              + dev.lifeboat.pg.AdvisoryLock.BACKUP
               + ")");
       Result refused = fx.cli().run("--config", config.toString(), "backup");
       assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);

@@ -182,9 +182,9 @@ class DrillIntegrationTests {
         Statement st = holder.createStatement()) {
       st.execute(
           "SELECT pg_advisory_lock("
-              + DrillJobConfiguration.LOCK_CLASS
+              + dev.lifeboat.pg.AdvisoryLock.CLASS
               + ", "
-              + DrillJobConfiguration.LOCK_DRILL
+              + dev.lifeboat.pg.AdvisoryLock.DRILL
               + ")");
       Result r = s.drill();
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);

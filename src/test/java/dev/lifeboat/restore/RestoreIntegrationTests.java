@@ -150,6 +150,22 @@ class RestoreIntegrationTests {
   }
 
   @Test
+  void aStagingDatabaseLeftByACrashedRestoreIsReplacedByTheNextRestore() throws Exception {
+    String db = newName("aftercrash");
+    PgConnection leftover = PostgresServer.shared().cluster().createDatabase(db + "_lbrestore");
+    try (Connection c = leftover.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE half_restored (v int)");
+    }
+
+    Result r = restore("latest", "--into", db, "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(counts(source.withDatabase(db))).isEqualTo(sourceCounts);
+    assertThat(databaseExists(db + "_lbrestore")).isFalse();
+  }
+
+  @Test
   void withoutATerminalARestoreNeedsYes() throws Exception {
     String db = newName("unconfirmed");
 
