@@ -9,6 +9,7 @@ import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
+import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
@@ -124,7 +125,7 @@ final class BackupDumper {
         run.close();
       }
     } catch (SQLException e) {
-      throw new BackupException(firstLine(e.getMessage()), e);
+      throw new BackupException(PgErrors.firstLine(e.getMessage()), e);
     }
   }
 
@@ -134,7 +135,7 @@ final class BackupDumper {
     try {
       return new Catalog(session.rowCounts(), session.rlsState());
     } catch (SQLException e) {
-      throw new BackupException("counting rows failed: " + firstLine(e.getMessage()), e);
+      throw new BackupException("counting rows failed: " + PgErrors.firstLine(e.getMessage()), e);
     }
   }
 
@@ -150,9 +151,5 @@ final class BackupDumper {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
-  }
-
-  static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 }

@@ -4,6 +4,7 @@ import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgErrors;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,7 +114,7 @@ final class TargetSnapshot implements AutoCloseable {
             "cannot read table "
                 + table
                 + ": "
-                + e.getMessage().lines().findFirst().orElse("")
+                + PgErrors.firstLine(e.getMessage())
                 + "; back up as a superuser or a role with BYPASSRLS (row-level security is on)",
             e.getSQLState(),
             e);

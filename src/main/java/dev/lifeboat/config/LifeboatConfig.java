@@ -156,7 +156,7 @@ public final class LifeboatConfig implements DisposableBean {
     } catch (java.sql.SQLException e) {
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       String where = c.user() + "@" + c.host() + ":" + c.port() + "/" + c.database();
-      String reason = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      String reason = dev.lifeboat.pg.PgErrors.firstLine(e.getMessage());
       throw switch (state) {
         case "28P01" ->
             new ConfigException(

@@ -4,6 +4,7 @@ import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.restore.Restore;
 import dev.lifeboat.restore.RestoreResult;
 import java.io.IOException;
@@ -45,7 +46,8 @@ final class DrillValidator {
     } catch (SQLException e) {
       checks.add(
           DrillCheck.failed(
-              "validation", "cannot inspect the restored database: " + firstLine(e.getMessage())));
+              "validation",
+              "cannot inspect the restored database: " + PgErrors.firstLine(e.getMessage())));
     }
     return checks;
   }
@@ -143,7 +145,7 @@ final class DrillValidator {
           }
         }
       } catch (SQLException e) {
-        checks.add(DrillCheck.failed(name, "failed: " + firstLine(e.getMessage())));
+        checks.add(DrillCheck.failed(name, "failed: " + PgErrors.firstLine(e.getMessage())));
       } catch (IOException e) {
         checks.add(DrillCheck.failed(name, "cannot read the file: " + e.getMessage()));
       }
@@ -157,9 +159,5 @@ final class DrillValidator {
         + ", "
         + s.policies()
         + (s.policies() == 1 ? " policy" : " policies");
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 }

@@ -57,7 +57,7 @@ public final class PgCatalog {
               "cannot read table "
                   + name
                   + ": "
-                  + firstLine(e.getMessage())
+                  + PgErrors.firstLine(e.getMessage())
                   + "; connect as a superuser or a role with BYPASSRLS and SELECT on every table",
               e.getSQLState(),
               e);
@@ -96,9 +96,5 @@ public final class PgCatalog {
 
   public static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 }

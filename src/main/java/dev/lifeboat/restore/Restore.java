@@ -11,6 +11,7 @@ import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
@@ -119,7 +120,7 @@ public final class Restore {
               + ":"
               + into.port()
               + ": "
-              + firstLine(e.getMessage()));
+              + PgErrors.firstLine(e.getMessage()));
     }
   }
 
@@ -206,7 +207,7 @@ public final class Restore {
           "cannot prepare staging database '"
               + staging
               + "': "
-              + firstLine(e.getMessage())
+              + PgErrors.firstLine(e.getMessage())
               + "; database '"
               + plan.into().database()
               + "' was not touched",
@@ -237,7 +238,7 @@ public final class Restore {
               + "' but renaming it to '"
               + database
               + "' failed: "
-              + firstLine(e.getMessage())
+              + PgErrors.firstLine(e.getMessage())
               + "; rename it by hand (ALTER DATABASE … RENAME) once the"
               + " sessions on '"
               + database
@@ -325,9 +326,5 @@ public final class Restore {
     } catch (RuntimeException e) {
       return 0;
     }
-  }
-
-  static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 }
