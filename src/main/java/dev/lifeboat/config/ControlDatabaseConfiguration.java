@@ -37,10 +37,14 @@ class ControlDatabaseConfiguration {
         .build();
   }
 
-  /** AUTO_SERVER lets a running {@code serve} and a typed command share the file (FIELD-NOTES). */
+  /**
+   * AUTO_SERVER lets a running {@code serve} and a typed command share the file (FIELD-NOTES).
+   * WRITE_DELAY=0: a commit reaches the file at once, so a killed process cannot lose the record of
+   * a job it had started (H2 otherwise delays writes by up to a second).
+   */
   static String h2Url(Path home) {
     Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");
-    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
   @Bean

@@ -241,7 +241,7 @@ class BackupIntegrationTests {
     String h2 =
         "jdbc:h2:file:"
             + fx.home.resolve("control/lifeboat").toAbsolutePath()
-            + ";AUTO_SERVER=TRUE";
+            + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
     try (Connection c = java.sql.DriverManager.getConnection(h2, "sa", "");
         Statement st = c.createStatement();
         ResultSet rs =
