@@ -2,6 +2,7 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.Json;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import java.time.Instant;
 import org.springframework.batch.core.ExitStatus;
@@ -17,7 +18,6 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The backup job: step {@code dump} streams pg_dump to every store; step {@code publish} writes the
@@ -41,7 +41,6 @@ class BackupJobConfiguration {
   @Bean
   Step backupDumpStep(
       JobRepository jobRepository,
-      PlatformTransactionManager transactionManager,
       BackupDumper dumper,
       LifeboatConfig config,
       JobOperator jobOperator) {
@@ -61,16 +60,13 @@ class BackupJobConfiguration {
               jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
               return RepeatStatus.FINISHED;
             },
-            transactionManager)
+            StepTransactions.none())
         .build();
   }
 
   @Bean
   Step backupPublishStep(
-      JobRepository jobRepository,
-      PlatformTransactionManager transactionManager,
-      BackupPublisher publisher,
-      LifeboatConfig config) {
+      JobRepository jobRepository, BackupPublisher publisher, LifeboatConfig config) {
     return new StepBuilder("publish", jobRepository)
         .tasklet(
             (contribution, chunk) -> {
@@ -96,7 +92,7 @@ class BackupJobConfiguration {
                       : ExitStatus.COMPLETED);
               return RepeatStatus.FINISHED;
             },
-            transactionManager)
+            StepTransactions.none())
         .build();
   }
 

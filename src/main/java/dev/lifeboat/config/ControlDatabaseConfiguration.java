@@ -1,6 +1,10 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgErrors;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -23,18 +27,58 @@ class ControlDatabaseConfiguration {
     LifeboatConfig.requireResolved("lifeboat.control.url", control.url());
     LifeboatConfig.requireResolved("lifeboat.control.username", control.username());
     LifeboatConfig.requireResolved("lifeboat.control.password", control.password());
-    if (control.url() != null && !control.url().isBlank()) {
-      return DataSourceBuilder.create()
-          .url(control.url())
-          .username(control.username())
-          .password(control.password())
-          .build();
+    boolean embedded = control.url() == null || control.url().isBlank();
+    DataSource dataSource =
+        embedded
+            ? DataSourceBuilder.create()
+                .url(h2Url(properties.home()))
+                .username("sa")
+                .password("")
+                .build()
+            : DataSourceBuilder.create()
+                .url(control.url())
+                .username(control.username())
+                .password(control.password())
+                .build();
+    requireReachable(dataSource, embedded, properties);
+    return dataSource;
+  }
+
+  /**
+   * Every job records itself in the control database before it touches a target or a store, so a
+   * control database that cannot be reached stops the command here, as a configuration error.
+   */
+  static void requireReachable(
+      DataSource dataSource, boolean embedded, LifeboatProperties properties) {
+    try (Connection ignored = dataSource.getConnection()) {
+      // reachable
+    } catch (SQLException | RuntimeException e) {
+      String reason = PgErrors.firstLine(rootMessage(e));
+      if (embedded) {
+        throw new ConfigException(
+            "lifeboat.home",
+            "cannot open the embedded control database under "
+                + properties.home().toAbsolutePath().normalize()
+                + ": "
+                + reason
+                + "; check that the directory is writable");
+      }
+      throw new ConfigException(
+          "lifeboat.control.url",
+          "cannot reach the control database "
+              + PgConnection.redact(properties.control().url())
+              + ": "
+              + reason
+              + "; nothing was backed up or changed");
     }
-    return DataSourceBuilder.create()
-        .url(h2Url(properties.home()))
-        .username("sa")
-        .password("")
-        .build();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
   /**
@@ -44,7 +88,7 @@ class ControlDatabaseConfiguration {
    */
   static String h2Url(Path home) {
     Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");
-    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
   }
 
   @Bean

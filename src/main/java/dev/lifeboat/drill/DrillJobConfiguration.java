@@ -7,6 +7,7 @@ import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
@@ -41,7 +42,6 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The drill job: {@code prepare} (clean up after crashed drills, fetch and verify the archive),
@@ -104,11 +104,7 @@ class DrillJobConfiguration {
 
   @Bean
   Step drillPrepareStep(
-      JobRepository repo,
-      PlatformTransactionManager tm,
-      LifeboatConfig config,
-      BackupCatalog catalog,
-      ArchiveFetcher fetcher) {
+      JobRepository repo, LifeboatConfig config, BackupCatalog catalog, ArchiveFetcher fetcher) {
     return new StepBuilder("prepare", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -169,12 +165,12 @@ class DrillJobConfiguration {
               addChecks(contribution, checks);
               return RepeatStatus.FINISHED;
             },
-            tm)
+            StepTransactions.none())
         .build();
   }
 
   @Bean
-  Step drillRestoreStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config) {
+  Step drillRestoreStep(JobRepository repo, LifeboatConfig config) {
     PgRestore pgRestore = new PgRestore();
     return new StepBuilder("restore", repo)
         .tasklet(
@@ -216,12 +212,12 @@ class DrillJobConfiguration {
                               seconds))));
               return RepeatStatus.FINISHED;
             },
-            tm)
+            StepTransactions.none())
         .build();
   }
 
   @Bean
-  Step drillValidateStep(JobRepository repo, PlatformTransactionManager tm, LifeboatConfig config) {
+  Step drillValidateStep(JobRepository repo, LifeboatConfig config) {
     return new StepBuilder("validate", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -234,12 +230,12 @@ class DrillJobConfiguration {
                   contribution, DrillValidator.validate(scratchDb, manifest, drillsDir(config)));
               return RepeatStatus.FINISHED;
             },
-            tm)
+            StepTransactions.none())
         .build();
   }
 
   @Bean
-  Step drillCleanupStep(JobRepository repo, PlatformTransactionManager tm) {
+  Step drillCleanupStep(JobRepository repo) {
     return new StepBuilder("cleanup", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -253,7 +249,7 @@ class DrillJobConfiguration {
               }
               return RepeatStatus.FINISHED;
             },
-            tm)
+            StepTransactions.none())
         .build();
   }
 

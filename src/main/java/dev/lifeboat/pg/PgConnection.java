@@ -140,7 +140,7 @@ public record PgConnection(
   }
 
   /** The URL with the values of password parameters replaced, fit for messages. */
-  static String redact(String jdbcUrl) {
+  public static String redact(String jdbcUrl) {
     return SECRET_PARAM.matcher(jdbcUrl).replaceAll("$1***");
   }
 
