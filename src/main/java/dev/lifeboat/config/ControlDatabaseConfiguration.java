@@ -41,6 +41,8 @@ class ControlDatabaseConfiguration {
                 .password(control.password())
                 .build();
     requireReachable(dataSource, embedded, properties);
+    ControlSchema.migrate(
+        dataSource, embedded, embedded ? "lifeboat.home" : "lifeboat.control.url");
     return dataSource;
   }
 

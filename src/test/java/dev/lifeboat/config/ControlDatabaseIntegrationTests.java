@@ -74,6 +74,37 @@ class ControlDatabaseIntegrationTests {
     assertThat(store).doesNotExist();
   }
 
+  @Test
+  void aControlDatabaseWhereLifeboatMayNotCreateTablesIsRefusedNamingTheKey() throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("control_ro");
+    try (Connection c = control.open();
+        Statement st = c.createStatement()) {
+      st.execute("DROP ROLE IF EXISTS lifeboat_ro");
+      st.execute("CREATE ROLE lifeboat_ro LOGIN PASSWORD 'ro-secret-0815'");
+      st.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+    }
+    Path store = dir.resolve("store");
+    Fixture fx =
+        new Fixture(dir)
+            .filesystem("local", store)
+            .yaml(
+                "  control:\n    url: \""
+                    + control.jdbcUrl()
+                    + "\"\n    username: lifeboat_ro\n    password: \"${CONTROL_PASSWORD}\"");
+    fx.env.put("CONTROL_PASSWORD", "ro-secret-0815");
+    Path config = fx.write(one, "one");
+
+    Result r = fx.cli().run("--config", config.toString(), "backup");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr())
+        .contains("lifeboat.control.url: cannot create or upgrade the control database's schema")
+        .contains("permission denied")
+        .doesNotContain("Exception");
+    assertThat(r.all()).doesNotContain("ro-secret-0815");
+    assertThat(store).doesNotExist();
+  }
+
   private void overlap(boolean firstExitsFirst) throws Exception {
     Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("store"));
     Path configOne = fx.write(one, "one");
