@@ -7,6 +7,8 @@ import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -25,39 +27,71 @@ import org.springframework.stereotype.Component;
 public final class BackupCatalog {
 
   private final LifeboatConfig config;
+  private final Clock clock;
 
-  BackupCatalog(LifeboatConfig config) {
+  BackupCatalog(LifeboatConfig config, Clock clock) {
     this.config = config;
+    this.clock = clock;
   }
 
   /** One complete backup and the stores that hold it complete. */
   public record Entry(Manifest manifest, List<String> stores) {}
 
-  /** Complete backups, newest first, and the stores that could not be read. */
-  public record Listing(List<Entry> backups, Map<String, String> unreadableStores) {}
+  /** A manifest that was skipped because it cannot be trusted: where it is and why. */
+  public record InvalidManifest(String store, String key, String id, String reason) {
+    /** One line for a warning. */
+    public String describe() {
+      return "store '" + store + "' holds an invalid manifest " + key + ": " + reason;
+    }
+  }
+
+  /**
+   * Complete backups, newest first; the stores that could not be read; and the manifests skipped as
+   * invalid (each named, none failing the listing of the rest).
+   */
+  public record Listing(
+      List<Entry> backups,
+      Map<String, String> unreadableStores,
+      List<InvalidManifest> invalidManifests) {}
 
   public Listing list(Target target) {
     Map<String, Manifest> manifests = new LinkedHashMap<>();
     Map<String, List<String>> holders = new LinkedHashMap<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
+    List<InvalidManifest> invalid = new ArrayList<>();
+    Instant now = clock.instant();
     for (BackupStore store : config.stores(target)) {
       try {
         for (StoredObject object : store.list(target.name() + "/")) {
           String[] parts = object.key().split("/");
-          if (parts.length != 3
-              || !parts[2].equals("manifest.json")
-              || !BackupId.isValid(parts[1])) {
+          if (parts.length != 3 || !parts[2].equals("manifest.json")) {
             continue;
           }
           Manifest manifest;
           try {
-            manifest = readManifest(store, object.key());
+            if (!BackupId.isValid(parts[1])) {
+              throw new IllegalArgumentException("'" + parts[1] + "' is not a backup id");
+            }
+            manifest = readManifest(store, object.key(), parts[0], parts[1], now);
           } catch (IllegalArgumentException e) {
-            unreadable.merge(
-                store.name(), object.key() + ": " + e.getMessage(), (a, b) -> a + "; " + b);
+            invalid.add(new InvalidManifest(store.name(), object.key(), parts[1], e.getMessage()));
             continue;
           }
-          manifests.putIfAbsent(manifest.id(), manifest);
+          // copies must agree: a store whose manifest differs from the first one read is not a
+          // holder of that backup
+          Manifest first = manifests.putIfAbsent(manifest.id(), manifest);
+          if (first != null && !sameBackup(first, manifest)) {
+            invalid.add(
+                new InvalidManifest(
+                    store.name(),
+                    object.key(),
+                    parts[1],
+                    "differs from the copy in store '"
+                        + holders.get(manifest.id()).get(0)
+                        + "' (sha256 or size); run: lifeboat verify "
+                        + manifest.id()));
+            continue;
+          }
           holders.computeIfAbsent(manifest.id(), k -> new ArrayList<>()).add(store.name());
         }
       } catch (StoreException e) {
@@ -72,12 +106,29 @@ public final class BackupCatalog {
                 Comparator.nullsFirst(Comparator.naturalOrder()))
             .thenComparing(e -> e.manifest().id())
             .reversed());
-    return new Listing(entries, unreadable);
+    return new Listing(entries, unreadable, List.copyOf(invalid));
+  }
+
+  private static boolean sameBackup(Manifest a, Manifest b) {
+    return a.sha256().equals(b.sha256()) && a.sizeBytes() == b.sizeBytes();
   }
 
   /** The backup {@code idOrLatest} names; an unknown id is a usage error naming what exists. */
   public Entry find(Target target, String idOrLatest) {
     Listing listing = list(target);
+    List<InvalidManifest> named =
+        listing.invalidManifests().stream().filter(i -> i.id().equals(idOrLatest)).toList();
+    boolean valid = listing.backups().stream().anyMatch(e -> e.manifest().id().equals(idOrLatest));
+    if (!named.isEmpty() && !valid) {
+      throw new BackupNotFoundException(
+          "backup '"
+              + idOrLatest
+              + "' of target '"
+              + target.name()
+              + "' cannot be used: "
+              + String.join("; ", named.stream().map(InvalidManifest::describe).toList())
+              + "; restore another backup (see: lifeboat backups)");
+    }
     if (listing.backups().isEmpty()) {
       throw new BackupNotFoundException(
           "target '"
@@ -132,6 +183,20 @@ public final class BackupCatalog {
   static Manifest readManifest(BackupStore store, String key) {
     try (InputStream in = store.open(key)) {
       return Manifests.read(in.readAllBytes());
+    } catch (IOException e) {
+      throw new StoreException(
+          store.name(),
+          StoreException.Kind.UNAVAILABLE,
+          "reading " + key + " from store '" + store.name() + "' failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Reads and checks the manifest at {@code key}; an untrustworthy one is an IAE saying why. */
+  static Manifest readManifest(
+      BackupStore store, String key, String target, String id, Instant now) {
+    try (InputStream in = store.open(key)) {
+      return Manifests.read(in.readAllBytes(), target, id, now);
     } catch (IOException e) {
       throw new StoreException(
           store.name(),

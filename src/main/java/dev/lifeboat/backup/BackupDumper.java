@@ -27,8 +27,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The first half of a backup: one pg_dump, compressed with zstd, hashed, and streamed to every
- * store of the target at once. Leaves each store with a complete dump object or nothing; the
- * manifests are written afterwards by {@link BackupPublisher}.
+ * store of the target at once. Leaves each store with a complete dump object and its manifest
+ * (written as soon as that store's upload commits), or with nothing listed.
  */
 @Component
 final class BackupDumper {
@@ -46,8 +46,12 @@ final class BackupDumper {
     this.clock = clock;
   }
 
-  /** What the dump produced: the manifest to publish and how each store fared. */
-  record Dumped(Manifest manifest, List<StoreResult> stores) {}
+  /**
+   * What the dump produced: the manifest and how each store fared. {@code published} says the
+   * manifests are already written (ok means dump and manifest); false only in the context of a job
+   * started by an older version, whose publish step still has to write them.
+   */
+  record Dumped(Manifest manifest, List<StoreResult> stores, boolean published) {}
 
   Dumped dump(Target target, String id, String label, Instant startedAt, Runnable whileLocked) {
     List<BackupStore> stores = config.stores(target);
@@ -92,11 +96,6 @@ final class BackupDumper {
           run.finish();
         }
         Catalog tables = join(catalog);
-        Map<String, FanOut.Outcome> outcomes = fanOut.finish();
-        List<StoreResult> results = new ArrayList<>();
-        outcomes.forEach(
-            (store, o) ->
-                results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
         Manifest manifest =
             new Manifest(
                 id,
@@ -115,7 +114,25 @@ final class BackupDumper {
                 tables.counts(),
                 tables.rls(),
                 false);
-        return new Dumped(manifest, results);
+        byte[] json = Manifests.write(manifest);
+        String manifestKey = Manifest.manifestKey(target.name(), id);
+        // each store is published the moment its own upload commits: a hung store cannot hold
+        // back the copies that are already whole
+        Map<String, FanOut.Outcome> outcomes =
+            fanOut.finish(
+                store -> {
+                  try {
+                    store.put(manifestKey, json);
+                  } catch (RuntimeException e) {
+                    throw new BackupException(
+                        "writing the manifest failed: " + FanOut.message(e), e);
+                  }
+                });
+        List<StoreResult> results = new ArrayList<>();
+        outcomes.forEach(
+            (store, o) ->
+                results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
+        return new Dumped(manifest, results, true);
       } catch (IOException | RuntimeException e) {
         fanOut.abort();
         run.cancel();

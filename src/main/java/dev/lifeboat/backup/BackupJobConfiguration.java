@@ -20,9 +20,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The backup job: step {@code dump} streams pg_dump to every store; step {@code publish} writes the
- * manifests. Both record their results in the job's execution context, so a job interrupted after
- * the dump restarts at publishing.
+ * The backup job: step {@code dump} streams pg_dump to every store and writes each store's manifest
+ * as soon as that store's upload has committed; step {@code publish} decides complete, partial or
+ * failed (and writes manifests a dump left unwritten). Both record their results in the job's
+ * execution context, so a job interrupted after the dump restarts at publishing.
  */
 @Configuration(proxyBeanMethods = false)
 class BackupJobConfiguration {

@@ -8,8 +8,10 @@ import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
- * The second half of a backup: writes the manifest into each store whose dump object is complete.
- * The manifest goes last, so a store only ever lists a backup it holds whole.
+ * The second half of a backup: the verdict over all stores. The manifests are normally already
+ * written, each right after its store's upload committed ({@link BackupDumper}); for a dump whose
+ * manifests are not yet written it writes one into each store whose dump object is complete. The
+ * manifest always goes last, so a store only ever lists a backup it holds whole.
  */
 @Component
 final class BackupPublisher {
@@ -25,7 +27,7 @@ final class BackupPublisher {
     byte[] json = Manifests.write(manifest);
     List<StoreResult> results = new ArrayList<>();
     for (StoreResult dump : dumped.stores()) {
-      if (!dump.isOk()) {
+      if (!dump.isOk() || dumped.published()) {
         results.add(dump);
         continue;
       }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Streams one object to several stores at once from a single read. Each store gets its own thread
@@ -87,12 +88,22 @@ final class FanOut extends OutputStream {
 
   /** Ends the stream: commits every store still alive and reports how each one ended. */
   Map<String, Outcome> finish() throws IOException {
+    return finish(store -> {});
+  }
+
+  /**
+   * Ends the stream: commits every store still alive and, in that store's own thread right after
+   * its commit, runs {@code afterCommit} (the manifest), so a store that finishes is published at
+   * once whatever the others do. A store counts as ok only if both succeeded.
+   */
+  Map<String, Outcome> finish(Consumer<BackupStore> afterCommit) throws IOException {
     if (!closed) {
       closed = true;
       if (filled > 0) {
         dispatch(current, filled);
       }
       for (Lane lane : lanes) {
+        lane.afterCommit = afterCommit; // published to the lane by the queue hand-over of END
         lane.offer(END);
       }
       joinAll();
@@ -101,9 +112,11 @@ final class FanOut extends OutputStream {
     for (Lane lane : lanes) {
       outcomes.put(
           lane.store.name(),
-          lane.failure == null && lane.committed
+          lane.failure == null && lane.committed && lane.afterCommitFailure == null
               ? new Outcome(true, null)
-              : new Outcome(false, message(lane.failure)));
+              : lane.afterCommitFailure != null
+                  ? new Outcome(false, message(lane.afterCommitFailure))
+                  : new Outcome(false, message(lane.failure)));
     }
     return outcomes;
   }
@@ -169,6 +182,8 @@ final class FanOut extends OutputStream {
     volatile Throwable failure;
     volatile boolean aborting;
     volatile boolean committed;
+    Consumer<BackupStore> afterCommit = store -> {};
+    volatile Throwable afterCommitFailure;
 
     Lane(BackupStore store, int capacity) {
       this.store = store;
@@ -205,6 +220,11 @@ final class FanOut extends OutputStream {
           if (chunk == END) {
             upload.commit();
             committed = true;
+            try {
+              afterCommit.accept(store);
+            } catch (RuntimeException e) {
+              afterCommitFailure = e;
+            }
             return;
           }
           upload.write(chunk, 0, chunk.length);

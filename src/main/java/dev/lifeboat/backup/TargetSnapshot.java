@@ -100,13 +100,7 @@ final class TargetSnapshot implements AutoCloseable {
    */
   void checkReadable() throws SQLException {
     for (String table : PgCatalog.rlsState(connection).keySet()) {
-      int dot = table.indexOf('.');
-      String sql =
-          "SELECT FROM "
-              + PgCatalog.quote(table.substring(0, dot))
-              + "."
-              + PgCatalog.quote(table.substring(dot + 1))
-              + " LIMIT 0";
+      String sql = "SELECT FROM " + PgCatalog.Table.parseKey(table).sql() + " LIMIT 0";
       try (Statement st = connection.createStatement()) {
         st.executeQuery(sql).close();
       } catch (SQLException e) {

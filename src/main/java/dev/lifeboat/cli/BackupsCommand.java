@@ -71,11 +71,16 @@ final class BackupsCommand implements Callable<Integer> {
         .forEach(
             (store, why) ->
                 console.note("warning: store '" + store + "' could not be read: " + why));
-    // every store unreadable: nothing can be said (1); some: the list may be incomplete (3)
+    listing
+        .invalidManifests()
+        .forEach(i -> console.note("warning: " + i.describe() + "; it is not listed"));
+    // every store unreadable: nothing can be said (1); some, or a manifest skipped as invalid:
+    // the list is partial (3), though every backup it shows is sound
     int exit =
-        listing.unreadableStores().isEmpty()
-            ? 0
-            : listing.unreadableStores().size() >= target.stores().size() ? 1 : 3;
+        listing.unreadableStores().size() >= target.stores().size()
+                && !listing.unreadableStores().isEmpty()
+            ? 1
+            : listing.unreadableStores().isEmpty() && listing.invalidManifests().isEmpty() ? 0 : 3;
     if (console.json()) {
       console.printJson(rows);
       return exit;

@@ -11,6 +11,7 @@ import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -311,7 +312,18 @@ public final class LifeboatConfig implements DisposableBean {
         s.accessKey(),
         s.secretKey(),
         checksum,
-        (int) part);
+        (int) part,
+        new S3StoreSettings.Timeouts(
+            positive(key + ".connect-timeout", s.connectTimeout()),
+            positive(key + ".request-timeout", s.requestTimeout()),
+            positive(key + ".part-timeout", s.partTimeout())));
+  }
+
+  private static Duration positive(String key, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new ConfigException(key, "must be a positive duration such as 30s (was " + value + ")");
+    }
+    return value;
   }
 
   /**

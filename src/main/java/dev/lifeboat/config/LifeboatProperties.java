@@ -58,7 +58,10 @@ public record LifeboatProperties(
     }
   }
 
-  /** A place backups go: {@code type: s3} or {@code type: filesystem}. */
+  /**
+   * A place backups go: {@code type: s3} or {@code type: filesystem}. The timeouts bound every S3
+   * request (see {@code S3StoreSettings.Timeouts}).
+   */
   public record StoreProperties(
       String type,
       Path path,
@@ -70,7 +73,10 @@ public record LifeboatProperties(
       String accessKey,
       String secretKey,
       @DefaultValue("when-required") String checksum,
-      @DefaultValue("16MB") DataSize partSize) {
+      @DefaultValue("16MB") DataSize partSize,
+      @DefaultValue("10s") Duration connectTimeout,
+      @DefaultValue("60s") Duration requestTimeout,
+      @DefaultValue("10m") Duration partTimeout) {
 
     @Override
     public String toString() {

@@ -19,6 +19,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -55,11 +56,7 @@ public final class S3Store implements BackupStore {
   static final int DELETE_BATCH_SIZE = 1000;
 
   private static final int INITIAL_BUFFER_BYTES = 256 * 1024;
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration ATTEMPT_TIMEOUT = Duration.ofMinutes(15);
-  private static final Duration ABORT_TIMEOUT = Duration.ofSeconds(30);
-  private static final int MAX_ATTEMPTS = 3;
+  private static final int MAX_ATTEMPTS = S3StoreSettings.MAX_ATTEMPTS;
 
   private final S3StoreSettings settings;
   private final String bucket;
@@ -75,13 +72,15 @@ public final class S3Store implements BackupStore {
 
   private static S3Client buildClient(S3StoreSettings settings) {
     boolean always = settings.checksumMode() == ChecksumMode.WHEN_SUPPORTED;
+    S3StoreSettings.Timeouts timeouts = settings.timeouts();
     var builder =
         S3Client.builder()
             .httpClientBuilder(
                 ApacheHttpClient.builder()
-                    .connectionTimeout(CONNECT_TIMEOUT)
-                    .socketTimeout(SOCKET_TIMEOUT)
-                    .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
+                    .connectionTimeout(timeouts.connect())
+                    // silence on an open connection longer than a request may take is a dead peer
+                    .socketTimeout(timeouts.request())
+                    .connectionAcquisitionTimeout(timeouts.connect()))
             .region(Region.of(settings.region()))
             .credentialsProvider(
                 StaticCredentialsProvider.create(
@@ -99,7 +98,8 @@ public final class S3Store implements BackupStore {
             .addPlugin(LegacyMd5Plugin.create())
             .overrideConfiguration(
                 o ->
-                    o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                    o.apiCallAttemptTimeout(timeouts.request())
+                        .apiCallTimeout(allAttempts(timeouts.request()))
                         .retryStrategy(r -> r.maxAttempts(MAX_ATTEMPTS)));
     if (settings.endpoint() != null) {
       builder.endpointOverride(settings.endpoint());
@@ -107,9 +107,30 @@ public final class S3Store implements BackupStore {
     return builder.build();
   }
 
+  /**
+   * The budget of one call: every attempt at full length (backoff between them comes out of it).
+   */
+  private static Duration allAttempts(Duration attempt) {
+    return attempt.multipliedBy(MAX_ATTEMPTS);
+  }
+
+  /** A part (or a whole small object) may take longer than other requests: it carries the data. */
+  private AwsRequestOverrideConfiguration partTimeouts() {
+    Duration part = settings.timeouts().part();
+    return AwsRequestOverrideConfiguration.builder()
+        .apiCallAttemptTimeout(part)
+        .apiCallTimeout(allAttempts(part))
+        .build();
+  }
+
   @Override
   public String name() {
     return settings.name();
+  }
+
+  /** What this store was built from (its toString hides the secret). */
+  public S3StoreSettings settings() {
+    return settings;
   }
 
   @Override
@@ -432,7 +453,11 @@ public final class S3Store implements BackupStore {
       try {
         if (uploadId == null) {
           s3.putObject(
-              b -> b.bucket(bucket).key(prefix + key).contentLength((long) filled),
+              b ->
+                  b.bucket(bucket)
+                      .key(prefix + key)
+                      .contentLength((long) filled)
+                      .overrideConfiguration(partTimeouts()),
               body(buffer, filled));
         } else {
           sendPart();
@@ -441,7 +466,9 @@ public final class S3Store implements BackupStore {
                   b.bucket(bucket)
                       .key(prefix + key)
                       .uploadId(uploadId)
-                      .multipartUpload(m -> m.parts(parts)));
+                      .multipartUpload(m -> m.parts(parts))
+                      // assembling many parts can take the server a while
+                      .overrideConfiguration(partTimeouts()));
         }
         open = false;
         buffer = null;
@@ -465,7 +492,7 @@ public final class S3Store implements BackupStore {
                   b.bucket(bucket)
                       .key(prefix + key)
                       .uploadId(uploadId)
-                      .overrideConfiguration(o -> o.apiCallTimeout(ABORT_TIMEOUT)));
+                      .overrideConfiguration(o -> o.apiCallTimeout(settings.timeouts().request())));
         } catch (RuntimeException e) {
           // unreachable now: unfinishedUploads() finds it later for pruning
         }
@@ -493,7 +520,8 @@ public final class S3Store implements BackupStore {
                     .key(prefix + key)
                     .uploadId(uploadId)
                     .partNumber(number)
-                    .contentLength((long) length);
+                    .contentLength((long) length)
+                    .overrideConfiguration(partTimeouts());
                 if (checksums) {
                   b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
                 }

@@ -1,13 +1,15 @@
 package dev.lifeboat.store;
 
 import java.net.URI;
+import java.time.Duration;
 
 /**
  * Everything needed to reach one S3-compatible bucket.
  *
  * <p>{@code endpoint} is null for AWS itself. {@code prefix} is "" or a folder; a missing trailing
  * '/' is added. {@code checksumMode} null means {@link ChecksumMode#WHEN_REQUIRED}; {@code
- * partSizeBytes} 0 means 16 MiB. {@link #toString()} never shows the secret key.
+ * partSizeBytes} 0 means 16 MiB; {@code timeouts} null means {@link Timeouts#DEFAULT}. {@link
+ * #toString()} never shows the secret key.
  */
 public record S3StoreSettings(
     String name,
@@ -19,9 +21,59 @@ public record S3StoreSettings(
     String accessKey,
     String secretKey,
     ChecksumMode checksumMode,
-    int partSizeBytes) {
+    int partSizeBytes,
+    Timeouts timeouts) {
+
+  /**
+   * How long the store may take, so a server that accepts and never answers cannot hold a backup:
+   * {@code connect} for a TCP (and TLS) connection; {@code request} for one attempt of any request
+   * but a part upload, and for silence on an open connection; {@code part} for one attempt of
+   * uploading one part (or a whole small object). Each request is tried at most {@link
+   * #MAX_ATTEMPTS} times.
+   */
+  public record Timeouts(Duration connect, Duration request, Duration part) {
+
+    public static final Timeouts DEFAULT =
+        new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(10));
+
+    public Timeouts {
+      for (Duration d : new Duration[] {connect, request, part}) {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("S3 store timeouts must be positive");
+        }
+      }
+    }
+  }
+
+  /** Attempts per request, the first included. */
+  public static final int MAX_ATTEMPTS = 3;
 
   public static final int DEFAULT_PART_SIZE_BYTES = 16 * 1024 * 1024;
+
+  public S3StoreSettings(
+      String name,
+      URI endpoint,
+      String region,
+      String bucket,
+      String prefix,
+      boolean pathStyle,
+      String accessKey,
+      String secretKey,
+      ChecksumMode checksumMode,
+      int partSizeBytes) {
+    this(
+        name,
+        endpoint,
+        region,
+        bucket,
+        prefix,
+        pathStyle,
+        accessKey,
+        secretKey,
+        checksumMode,
+        partSizeBytes,
+        Timeouts.DEFAULT);
+  }
 
   /** S3's own lower bound for every part but the last. */
   public static final int MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
@@ -47,6 +99,9 @@ public record S3StoreSettings(
     }
     if (checksumMode == null) {
       checksumMode = ChecksumMode.WHEN_REQUIRED;
+    }
+    if (timeouts == null) {
+      timeouts = Timeouts.DEFAULT;
     }
     if (partSizeBytes == 0) {
       partSizeBytes = DEFAULT_PART_SIZE_BYTES;
@@ -84,6 +139,8 @@ public record S3StoreSettings(
         + checksumMode
         + ", partSizeBytes="
         + partSizeBytes
+        + ", timeouts="
+        + timeouts
         + "]";
   }
 }

@@ -11,6 +11,7 @@ import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.SilentServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -174,6 +175,63 @@ class BackupIntegrationTests {
       assertThat(backup.all() + list.all() + verify.all()).doesNotContain(down.secretKey());
     } finally {
       down.close();
+    }
+  }
+
+  @Test
+  void aStoreThatAcceptsAndNeverAnswersCostsOnlyItsTimeoutsAndTheOthersArePublishedFirst()
+      throws Exception {
+    s3a.createBucket("hung");
+    try (SilentServer silent = new SilentServer()) {
+      Fixture fx =
+          new Fixture(dir)
+              .s3("s3-a", s3a, "hung")
+              .s3At("s3-hung", silent.endpoint(), "hung")
+              .filesystem("local", dir.resolve("local-store"));
+      fx.stores.computeIfPresent(
+          "s3-hung",
+          (name, yaml) ->
+              yaml.replaceFirst(
+                  " }$", ", connect-timeout: 2s, request-timeout: 2s, part-timeout: 5s }"));
+      Path config = fx.write(db, "app");
+
+      long start = System.nanoTime();
+      LifeboatCli.Running running = fx.cli().start("--config", config.toString(), "backup");
+      // the healthy stores are published while the hung one is still timing out
+      Path localManifest = null;
+      while (localManifest == null && running.process().isAlive()) {
+        try (Stream<Path> files = Files.walk(dir.resolve("local-store"))) {
+          localManifest = files.filter(p -> p.endsWith("manifest.json")).findFirst().orElse(null);
+        } catch (IOException notYet) {
+          // the store directory appears with the first object
+        }
+        Thread.sleep(50);
+      }
+      boolean publishedWhileRunning = localManifest != null && running.process().isAlive();
+      Result backup = running.await(Duration.ofSeconds(90));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(publishedWhileRunning)
+          .as("local manifest written before the backup ended: " + backup)
+          .isTrue();
+      assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(3);
+      assertThat(took).isLessThan(Duration.ofSeconds(60));
+      assertThat(backup.stderr()).contains("s3-hung: failed").contains("partial");
+      String id = backup.stdout().trim();
+      assertThat(dir.resolve("local-store/app/" + id + "/manifest.json")).exists();
+
+      Result list =
+          fx.cli().run(Duration.ofSeconds(60), "--config", config.toString(), "backups", "--json");
+      assertThat(list.exitCode()).as(list.toString()).isEqualTo(3);
+      JsonNode row = Json.mapper().readTree(list.stdout()).get(0);
+      assertThat(row.get("id").asString()).isEqualTo(id);
+      assertThat(row.get("stores").toString()).contains("s3-a", "local").doesNotContain("s3-hung");
+      assertThat(list.stderr()).contains("s3-hung");
+
+      // the target's lock died with the backup: the next one starts at once
+      Result again = fx.cli().run(Duration.ofSeconds(90), "--config", config.toString(), "backup");
+      assertThat(again.exitCode()).as(again.toString()).isEqualTo(3);
+      assertThat(again.stderr()).doesNotContain("another backup");
     }
   }
 

@@ -19,7 +19,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,6 +108,66 @@ class FanOutTests {
     assertThat(writer.isAlive()).isFalse();
     fan.finish();
     assertThat(slow.received).isEqualTo(50 * 1024);
+  }
+
+  @Test
+  void aStoreIsPublishedAsSoonAsItsOwnUploadCommitsWhileAnotherStillHangs() throws Exception {
+    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    CountDownLatch release = new CountDownLatch(1);
+    HangingCommitStore hung = new HangingCommitStore(release);
+    FanOut fan = new FanOut(List.of(hung, good), "t/1/dump", 1024, 2);
+    byte[] data = random(4000);
+    fan.write(data, 0, data.length);
+    List<String> published = new CopyOnWriteArrayList<>();
+    AtomicReference<Map<String, FanOut.Outcome>> outcomes = new AtomicReference<>();
+    Thread finisher =
+        new Thread(
+            () -> {
+              try {
+                outcomes.set(
+                    fan.finish(
+                        store -> {
+                          store.put("t/1/manifest.json", new byte[] {'{', '}'});
+                          published.add(store.name());
+                        }));
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
+    finisher.start();
+
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (!Files.exists(dir.resolve("good/t/1/manifest.json")) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(dir.resolve("good/t/1/manifest.json"))
+        .as("the healthy store's manifest is written while the other store still hangs")
+        .exists();
+    assertThat(finisher.isAlive()).isTrue();
+    assertThat(published).containsExactly("good");
+
+    hung.fail.set(true);
+    release.countDown(); // the hung store's timeout fires: its commit fails
+    finisher.join(5000);
+    assertThat(finisher.isAlive()).isFalse();
+    assertThat(outcomes.get().get("good").ok()).isTrue();
+    assertThat(outcomes.get().get("hung").ok()).isFalse();
+    assertThat(outcomes.get().get("hung").error()).contains("timed out");
+    assertThat(published).containsExactly("good");
+  }
+
+  @Test
+  void aStoreWhoseManifestCannotBeWrittenIsNotOk() throws Exception {
+    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    FanOut fan = new FanOut(List.of(good), "t/1/dump", 1024, 2);
+    fan.write(random(10), 0, 10);
+    Map<String, FanOut.Outcome> outcomes =
+        fan.finish(
+            store -> {
+              throw new IllegalStateException("writing the manifest failed: no");
+            });
+    assertThat(outcomes.get("good").ok()).isFalse();
+    assertThat(outcomes.get("good").error()).isEqualTo("writing the manifest failed: no");
   }
 
   @Test
@@ -213,6 +276,40 @@ class FanOutTests {
 
         @Override
         public void commit() {}
+
+        @Override
+        public void abort() {}
+      };
+    }
+  }
+
+  /** Commits only once released, then fails as a store that timed out. */
+  static final class HangingCommitStore extends BrokenStore {
+    final CountDownLatch release;
+    final AtomicBoolean fail = new AtomicBoolean();
+
+    HangingCommitStore(CountDownLatch release) {
+      super("hung", Long.MAX_VALUE);
+      this.release = release;
+    }
+
+    @Override
+    public ObjectUpload upload(String key) {
+      return new ObjectUpload() {
+        @Override
+        public void write(byte[] bytes, int offset, int length) {}
+
+        @Override
+        public void commit() {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          if (fail.get()) {
+            throw new StoreException(name, StoreException.Kind.UNAVAILABLE, "request timed out");
+          }
+        }
 
         @Override
         public void abort() {}

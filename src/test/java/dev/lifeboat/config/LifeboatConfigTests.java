@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.store.S3Store;
+import dev.lifeboat.store.S3StoreSettings;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -124,6 +126,35 @@ class LifeboatConfigTests {
     assertThat(c.store("s3")).isInstanceOf(S3Store.class);
     assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
     c.destroy();
+  }
+
+  @Test
+  void s3TimeoutsHaveBoundedDefaultsAndCanBeSetPerStore() {
+    Map<String, String> s3 = new LinkedHashMap<>();
+    s3.put("lifeboat.stores.s3.type", "s3");
+    s3.put("lifeboat.stores.s3.bucket", "b");
+    s3.put("lifeboat.stores.s3.access-key", "k");
+    s3.put("lifeboat.stores.s3.secret-key", "s");
+    s3.put("lifeboat.stores.s3.endpoint", "http://127.0.0.1:9");
+    LifeboatConfig defaults = config(s3);
+    assertThat(((S3Store) defaults.store("s3")).settings().timeouts())
+        .isEqualTo(S3StoreSettings.Timeouts.DEFAULT);
+    defaults.destroy();
+
+    s3.put("lifeboat.stores.s3.connect-timeout", "2s");
+    s3.put("lifeboat.stores.s3.request-timeout", "3s");
+    s3.put("lifeboat.stores.s3.part-timeout", "4s");
+    LifeboatConfig set = config(s3);
+    assertThat(((S3Store) set.store("s3")).settings().timeouts())
+        .isEqualTo(
+            new S3StoreSettings.Timeouts(
+                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4)));
+    set.destroy();
+
+    s3.put("lifeboat.stores.s3.request-timeout", "0s");
+    assertThatThrownBy(config(s3)::validate)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.stores.s3.request-timeout: must be a positive duration");
   }
 
   @Test

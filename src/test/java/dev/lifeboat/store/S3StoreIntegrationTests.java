@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.SilentServer;
+import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -117,6 +120,75 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
     store.delete(keys);
 
     assertThat(store.list("")).isEmpty();
+  }
+
+  @Test
+  void aServerThatAcceptsAndNeverAnswersFailsEveryOperationWithinItsTimeouts() throws Exception {
+    try (SilentServer silent = new SilentServer();
+        S3Store hung =
+            new S3Store(
+                new S3StoreSettings(
+                    "hung",
+                    URI.create(silent.endpoint()),
+                    "us-east-1",
+                    BUCKET,
+                    "",
+                    true,
+                    "key",
+                    "secret-of-hung",
+                    ChecksumMode.WHEN_REQUIRED,
+                    S3StoreSettings.MIN_PART_SIZE_BYTES,
+                    new S3StoreSettings.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2))))) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> hung.list("app/"))
+          .isInstanceOf(StoreException.class)
+          .satisfies(
+              e ->
+                  assertThat(((StoreException) e).kind())
+                      .isEqualTo(StoreException.Kind.UNAVAILABLE));
+      assertThatThrownBy(() -> hung.put("app/1/manifest.json", bytes(10)))
+          .isInstanceOf(StoreException.class);
+      ObjectUpload upload = hung.upload("app/1/dump");
+      upload.write(bytes(1000), 0, 1000);
+      assertThatThrownBy(upload::commit).isInstanceOf(StoreException.class);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      // three calls, each at most three attempts of its timeout
+      assertThat(took).isLessThan(Duration.ofSeconds(3 + 3 + 6 + 5));
+      assertThat(silent.accepted()).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void aSlowReaderOfALargeObjectIsNotCutOffByTheRequestTimeout() throws Exception {
+    S3StoreSettings plain = settings(shared, "slow-reader", BUCKET, prefix, shared.secretKey());
+    byte[] content = randomBytes(6 * 1024 * 1024);
+    store.put("app/1/dump", content);
+    try (S3Store quick =
+            new S3Store(
+                new S3StoreSettings(
+                    plain.name(),
+                    plain.endpoint(),
+                    plain.region(),
+                    plain.bucket(),
+                    plain.prefix(),
+                    plain.pathStyle(),
+                    plain.accessKey(),
+                    plain.secretKey(),
+                    plain.checksumMode(),
+                    plain.partSizeBytes(),
+                    new S3StoreSettings.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1))));
+        InputStream in = quick.open("app/1/dump")) {
+      byte[] first = in.readNBytes(1024);
+      Thread.sleep(4_000); // longer than every attempt of the request timeout together
+      byte[] rest = in.readAllBytes();
+      byte[] all = new byte[first.length + rest.length];
+      System.arraycopy(first, 0, all, 0, first.length);
+      System.arraycopy(rest, 0, all, first.length, rest.length);
+      assertThat(sha256(all)).isEqualTo(sha256(content));
+    }
   }
 
   @Test
