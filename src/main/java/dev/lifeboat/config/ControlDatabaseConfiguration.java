@@ -18,11 +18,12 @@ import org.springframework.context.annotation.Configuration;
 class ControlDatabaseConfiguration {
 
   @Bean
-  DataSource controlDataSource(LifeboatProperties properties) {
+  DataSource controlDataSource(LifeboatProperties properties, LifeboatConfig config) {
+    // taking the checked configuration first: a bad file is refused before H2 creates anything
     LifeboatProperties.Control control = properties.control();
-    LifeboatConfig.requireResolved("lifeboat.control.url", control.url());
-    LifeboatConfig.requireResolved("lifeboat.control.username", control.username());
-    LifeboatConfig.requireResolved("lifeboat.control.password", control.password());
+    config.requireResolved("lifeboat.control.url", control.url());
+    config.requireResolved("lifeboat.control.username", control.username());
+    config.requireResolved("lifeboat.control.password", control.password());
     if (control.url() != null && !control.url().isBlank()) {
       return DataSourceBuilder.create()
           .url(control.url())
