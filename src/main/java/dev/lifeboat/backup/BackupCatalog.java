@@ -77,7 +77,11 @@ public final class BackupCatalog {
 
   /** The backup {@code idOrLatest} names; an unknown id is a usage error naming what exists. */
   public Entry find(Target target, String idOrLatest) {
-    Listing listing = list(target);
+    return find(list(target), target, idOrLatest);
+  }
+
+  /** {@link #find(Target, String)} in a listing already read. */
+  Entry find(Listing listing, Target target, String idOrLatest) {
     if (listing.backups().isEmpty()) {
       throw new BackupNotFoundException(
           "target '"

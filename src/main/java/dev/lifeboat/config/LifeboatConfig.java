@@ -89,9 +89,11 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     try {
       Files.createDirectories(home);
     } catch (IOException | RuntimeException e) {
-      throw new ConfigException(
-          "lifeboat.home",
-          "cannot create " + home + " (" + e.getClass().getSimpleName() + ")" + fix);
+      String why =
+          e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+              ? fse.getReason().toLowerCase(java.util.Locale.ROOT)
+              : e.getClass().getSimpleName();
+      throw new ConfigException("lifeboat.home", "cannot create " + home + " (" + why + ")" + fix);
     }
     if (!Files.isWritable(home)) {
       throw new ConfigException("lifeboat.home", home + " is not writable" + fix);
