@@ -102,7 +102,13 @@ public final class Launcher {
         return usage(arguments, problem.get());
       }
     }
-    for (String property : arguments.springProperties()) {
+    for (String a : args) {
+      // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
+      // same
+      String property = a.startsWith("--") && a.contains(".") && !a.contains("=") ? a + "=" : a;
+      if (!property.startsWith("--") || !property.contains("=")) {
+        continue;
+      }
       String key = property.substring(2, property.indexOf('='));
       String value = property.substring(property.indexOf('=') + 1);
       // a reference such as ${file:/run/secrets/x} is not the secret itself

@@ -128,6 +128,17 @@ class SecretsIntegrationTests {
       assertThat(r.stdout()).startsWith("{").contains("\"exitCode\" : 2");
       assertThat(r.all()).doesNotContain(secret);
     }
+    Result spaced =
+        f.cli()
+            .run(
+                "--config",
+                config.toString(),
+                "backups",
+                "--lifeboat.targets.app.password",
+                secret);
+    assertThat(spaced.exitCode()).as(spaced.toString()).isEqualTo(2);
+    assertThat(spaced.stderr()).contains("--lifeboat.targets.app.password: secrets are refused");
+    assertThat(spaced.all()).doesNotContain(secret);
     assertThat(dir.resolve("store")).doesNotExist();
   }
 
