@@ -115,7 +115,11 @@ public final class BackupCatalog {
 
   /** The backup {@code idOrLatest} names; an unknown id is a usage error naming what exists. */
   public Entry find(Target target, String idOrLatest) {
-    Listing listing = list(target);
+    return find(list(target), target, idOrLatest);
+  }
+
+  /** {@link #find(Target, String)} in a listing already read. */
+  Entry find(Listing listing, Target target, String idOrLatest) {
     List<InvalidManifest> named =
         listing.invalidManifests().stream().filter(i -> i.id().equals(idOrLatest)).toList();
     boolean valid = listing.backups().stream().anyMatch(e -> e.manifest().id().equals(idOrLatest));

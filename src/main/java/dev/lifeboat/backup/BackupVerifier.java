@@ -41,6 +41,10 @@ public final class BackupVerifier {
     public boolean ok() {
       return "ok".equals(status);
     }
+
+    public boolean unreachable() {
+      return "unreachable".equals(status);
+    }
   }
 
   /** The verdict for every store checked; {@code ok} only when every copy is good. */
@@ -64,7 +68,8 @@ public final class BackupVerifier {
               + String.join(", ", target.stores())
               + ")");
     }
-    BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
+    BackupCatalog.Listing listing = catalog.list(target);
+    BackupCatalog.Entry entry = catalog.find(listing, target, idOrLatest);
     Manifest manifest = entry.manifest();
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     AtomicLong done = new AtomicLong();
@@ -82,11 +87,17 @@ public final class BackupVerifier {
       for (String name : names) {
         futures.add(
             pool.submit(
-                () ->
-                    entry.stores().contains(name)
-                        ? check(config.store(name), manifest, done, task)
-                        : new StoreCheck(
-                            name, "missing", "the store holds no complete copy (no manifest)")));
+                () -> {
+                  if (entry.stores().contains(name)) {
+                    return check(config.store(name), manifest, done, task);
+                  }
+                  String unreadable = listing.unreadableStores().get(name);
+                  // a store that could not be listed may well hold the copy: say so, not "missing"
+                  return unreadable != null
+                      ? new StoreCheck(name, "unreachable", unreadable)
+                      : new StoreCheck(
+                          name, "missing", "the store holds no complete copy (no manifest)");
+                }));
       }
       List<StoreCheck> checks = new ArrayList<>();
       for (Future<StoreCheck> f : futures) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.Json;
+import dev.lifeboat.Redaction;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import java.io.PrintStream;
@@ -31,22 +32,22 @@ public final class Console implements Progress {
 
   /** Human text. */
   public void say(String text) {
-    (json ? err : out).println(text);
+    (json ? err : out).println(Redaction.urls(text));
   }
 
   /** Machine output, in --json mode only. */
   public void printJson(Object value) {
-    out.println(Json.write(value));
+    out.println(Redaction.urls(Json.write(value)));
     out.flush();
   }
 
   /** Human commentary that must not mix with a command's result on stdout. */
   public void note(String text) {
-    err.println(text);
+    err.println(Redaction.urls(text));
   }
 
   public void error(String text) {
-    err.println(text);
+    err.println(Redaction.urls(text));
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.boot.Banner;
@@ -17,7 +18,11 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.context.properties.bind.validation.ValidationErrors;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
 import picocli.CommandLine;
 
 /**
@@ -92,8 +97,29 @@ public final class Launcher {
   public static int run(String[] args) {
     Arguments arguments = Arguments.parse(args);
     for (Path file : arguments.configFiles()) {
-      if (!Files.isRegularFile(file)) {
-        return usage(arguments, "--config: file " + file + " not found");
+      Optional<String> problem = unusableConfigFile(file);
+      if (problem.isPresent()) {
+        return usage(arguments, problem.get());
+      }
+    }
+    for (String a : args) {
+      // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
+      // same
+      String property = a.startsWith("--") && a.contains(".") && !a.contains("=") ? a + "=" : a;
+      if (!property.startsWith("--") || !property.contains("=")) {
+        continue;
+      }
+      String key = property.substring(2, property.indexOf('='));
+      String value = property.substring(property.indexOf('=') + 1);
+      // a reference such as ${file:/run/secrets/x} is not the secret itself
+      if (isSecretKey(key) && !value.matches("\\$\\{[^}]+}")) {
+        return usage(
+            arguments,
+            "--"
+                + key
+                + ": secrets are refused on the command line, where every user sees them (ps);"
+                + " set them from the environment (${VAR}) or a file (${file:/path}) in the"
+                + " configuration");
       }
     }
     boolean help =
@@ -105,6 +131,47 @@ public final class Launcher {
           (configFile, argv) -> runInSpring(arguments.withConfig(configFile), argv));
     }
     return runInSpring(arguments, arguments.commandArgs().toArray(String[]::new));
+  }
+
+  /** Why {@code --config FILE} cannot be used, if it cannot. */
+  static Optional<String> unusableConfigFile(Path file) {
+    if (Files.isDirectory(file)) {
+      return Optional.of("--config " + file + ": is a directory; name a YAML file");
+    }
+    if (!Files.isRegularFile(file)) {
+      return Optional.of("--config: file " + file + " not found");
+    }
+    if (!Files.isReadable(file)) {
+      return Optional.of("--config " + file + ": not readable by this user");
+    }
+    try {
+      boolean empty =
+          Files.readAllLines(file).stream()
+              .map(String::strip)
+              .allMatch(l -> l.isEmpty() || l.startsWith("#") || l.equals("---"));
+      if (empty) {
+        return Optional.of("--config " + file + ": the file is empty; it configures nothing");
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return Optional.of(
+          "--config "
+              + file
+              + ": cannot be read as UTF-8 text ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
+    return Optional.empty();
+  }
+
+  /** Keys whose value is a secret: passwords, S3 keys, tokens. */
+  static boolean isSecretKey(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT).replace("_", "-");
+    String last = k.substring(k.lastIndexOf('.') + 1);
+    return last.contains("password")
+        || last.contains("secret")
+        || last.contains("token")
+        || last.replace("-", "").equals("accesskey")
+        || last.contains("credential");
   }
 
   /**
@@ -137,11 +204,17 @@ public final class Launcher {
               arguments.configFiles().stream().map(p -> "file:" + p.toAbsolutePath()).toList()));
     }
     app.setDefaultProperties(defaults);
+    // a start-up failure is reported below as one line; Spring must not log it with a stack trace
+    // before the logging configuration (which silences it) is even read
+    if (org.slf4j.LoggerFactory.getLogger(SpringApplication.class)
+        instanceof ch.qos.logback.classic.Logger logger) {
+      logger.setLevel(ch.qos.logback.classic.Level.OFF);
+    }
     ConfigurableApplicationContext context;
     try {
       context = app.run(arguments.springProperties().toArray(String[]::new));
     } catch (Throwable e) {
-      Optional<String> configError = configurationError(e);
+      Optional<String> configError = configurationError(e, arguments.configFiles());
       if (configError.isPresent()) {
         return usage(arguments, configError.get());
       }
@@ -223,6 +296,19 @@ public final class Launcher {
 
   /** A binding or placeholder failure at start-up, as one line naming the key. */
   static Optional<String> configurationError(Throwable e) {
+    return configurationError(e, List.of());
+  }
+
+  static Optional<String> configurationError(Throwable e, List<Path> configFiles) {
+    Optional<String> file =
+        configFileError(
+            e,
+            configFiles.size() == 1
+                ? configFiles.get(0).toString()
+                : configFiles.isEmpty() ? "file" : "files " + configFiles);
+    if (file.isPresent()) {
+      return file;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConfigException ce) {
         return Optional.of(ce.getMessage());
@@ -233,6 +319,9 @@ public final class Launcher {
           key = be.getProperty().getName().toString();
         }
         Throwable cause = be.getCause();
+        if (cause instanceof BindValidationException invalid) {
+          return Optional.of(validationError(invalid));
+        }
         if (cause instanceof UnboundConfigurationPropertiesException unbound) {
           String keys =
               String.join(
@@ -272,6 +361,58 @@ public final class Launcher {
     return Optional.empty();
   }
 
+  /** A configuration file Spring could not parse (a YAML syntax error such as a tab). */
+  static Optional<String> configFileError(Throwable e, String configFile) {
+    String location = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("property source from location '(?:file:)?([^']+)'")
+              .matcher(String.valueOf(t.getMessage()));
+      if (location == null && m.find()) {
+        location = m.group(1);
+      }
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException yaml) {
+        org.yaml.snakeyaml.error.Mark mark = yaml.getProblemMark();
+        String where =
+            mark == null
+                ? ""
+                : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+        String problem = String.valueOf(yaml.getProblem()).lines().findFirst().orElse("");
+        return Optional.of(
+            "--config "
+                + (location == null ? configFile : location)
+                + ": not valid YAML"
+                + where
+                + ": "
+                + problem);
+      }
+    }
+    if (location != null) {
+      return Optional.of("--config " + location + ": cannot be loaded: " + rootMessage(e));
+    }
+    return Optional.empty();
+  }
+
+  /** The first constraint a value broke, as {@code lifeboat.some-key: must be … (was …)}. */
+  static String validationError(BindValidationException invalid) {
+    ValidationErrors errors = invalid.getValidationErrors();
+    String prefix = errors.getName().toString();
+    for (ObjectError error : errors.getAllErrors()) {
+      if (error instanceof FieldError field) {
+        String key =
+            prefix
+                + "."
+                + field
+                    .getField()
+                    .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
+                    .toLowerCase(Locale.ROOT);
+        return key + ": " + field.getDefaultMessage() + " (was " + field.getRejectedValue() + ")";
+      }
+      return prefix + ": " + error.getDefaultMessage();
+    }
+    return prefix + ": invalid";
+  }
+
   static String rootMessage(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
@@ -286,6 +427,7 @@ public final class Launcher {
   }
 
   private static int fail(Arguments arguments, int code, String message) {
+    message = dev.lifeboat.Redaction.urls(message);
     if (arguments.json()) {
       System.out.println(
           dev.lifeboat.Json.write(Map.of("status", "error", "exitCode", code, "error", message)));

@@ -52,6 +52,9 @@ final class VerifyCommand implements Callable<Integer> {
       console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
     }
     if (!result.ok()) {
+      boolean partial =
+          result.stores().stream().anyMatch(BackupVerifier.StoreCheck::ok)
+              && result.stores().stream().allMatch(c -> c.ok() || c.unreachable());
       console.error(
           "lifeboat: verify failed in: "
               + String.join(
@@ -59,8 +62,9 @@ final class VerifyCommand implements Callable<Integer> {
                   result.stores().stream()
                       .filter(c -> !c.ok())
                       .map(BackupVerifier.StoreCheck::store)
-                      .toList()));
-      return 1;
+                      .toList())
+              + (partial ? " (unreachable; the other copies are good)" : ""));
+      return partial ? 3 : 1;
     }
     return 0;
   }

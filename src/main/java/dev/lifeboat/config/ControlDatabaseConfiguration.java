@@ -22,11 +22,12 @@ import org.springframework.context.annotation.Configuration;
 class ControlDatabaseConfiguration {
 
   @Bean
-  DataSource controlDataSource(LifeboatProperties properties) {
+  DataSource controlDataSource(LifeboatProperties properties, LifeboatConfig config) {
+    // taking the checked configuration first: a bad file is refused before H2 creates anything
     LifeboatProperties.Control control = properties.control();
-    LifeboatConfig.requireResolved("lifeboat.control.url", control.url());
-    LifeboatConfig.requireResolved("lifeboat.control.username", control.username());
-    LifeboatConfig.requireResolved("lifeboat.control.password", control.password());
+    config.requireResolved("lifeboat.control.url", control.url());
+    config.requireResolved("lifeboat.control.username", control.username());
+    config.requireResolved("lifeboat.control.password", control.password());
     boolean embedded = control.url() == null || control.url().isBlank();
     DataSource dataSource =
         embedded
@@ -84,9 +85,12 @@ class ControlDatabaseConfiguration {
   }
 
   /**
-   * AUTO_SERVER lets a running {@code serve} and a typed command share the file (FIELD-NOTES).
-   * WRITE_DELAY=0: a commit reaches the file at once, so a killed process cannot lose the record of
-   * a job it had started (H2 otherwise delays writes by up to a second).
+   * AUTO_SERVER lets a running {@code serve} and typed commands share the file: the first process
+   * hosts it for the others. AUTO_RECONNECT: when that process exits, the others reconnect and one
+   * of them hosts it from then on; together with steps that hold no control-database transaction
+   * while they stream (StepTransactions), any of them may exit first. WRITE_DELAY=0: a commit
+   * reaches the file at once, so a killed process cannot lose the record of a job it had started
+   * (H2 otherwise delays writes by up to a second).
    */
   static String h2Url(Path home) {
     Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");

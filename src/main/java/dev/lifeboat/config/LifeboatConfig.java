@@ -1,15 +1,19 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.Redaction;
 import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgPassFile;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ChecksumMode;
 import dev.lifeboat.store.FilesystemStore;
 import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +21,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 
@@ -26,15 +42,115 @@ import org.springframework.util.unit.DataSize;
  * reports every mistake as a {@link ConfigException} naming the key.
  */
 @Component
-public final class LifeboatConfig implements DisposableBean {
+public final class LifeboatConfig implements DisposableBean, InitializingBean {
 
   private static final long MIN_PART = DataSize.ofMegabytes(5).toBytes();
 
+  /** Target and store names: what a file name, a metric label and a shell all take as is. */
+  static final String NAME = "[a-z0-9][a-z0-9_-]*";
+
+  // an unescaped ${VAR} or ${VAR:default} in a configured value (escaped ones came from the
+  // environment or a secret file and are data)
+  private static final Pattern PLACEHOLDER = Pattern.compile("(?<!\\\\)\\$\\{([^}:]+)(:)?");
+
   private final LifeboatProperties properties;
+  private final ConfigurableEnvironment environment;
   private final Map<String, BackupStore> openStores = new LinkedHashMap<>();
 
+  /** Without an environment: values are taken as bound (unit tests). */
   public LifeboatConfig(LifeboatProperties properties) {
+    this(properties, null);
+  }
+
+  @Autowired
+  public LifeboatConfig(LifeboatProperties properties, ConfigurableEnvironment environment) {
     this.properties = properties;
+    this.environment = environment;
+  }
+
+  /**
+   * The whole configuration is checked when it loads, so every command (and the daemon) refuses a
+   * bad file before any job runs.
+   */
+  @Override
+  public void afterPropertiesSet() {
+    Path home = checkHome();
+    PgPassFile.useDirectory(home.resolve("run"));
+    Path spool = properties.spoolDir();
+    if (spool != null && Files.exists(spool) && !Files.isDirectory(spool)) {
+      throw new ConfigException("lifeboat.spool-dir", spool + " exists and is not a directory");
+    }
+    checkConfiguredNames();
+    validate();
+  }
+
+  private Path checkHome() {
+    Path home = properties.home().toAbsolutePath().normalize();
+    String fix = "; set lifeboat.home to a directory Lifeboat's user may write";
+    try {
+      Files.createDirectories(home);
+    } catch (IOException | RuntimeException e) {
+      String why =
+          e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+              ? fse.getReason().toLowerCase(java.util.Locale.ROOT)
+              : e.getClass().getSimpleName();
+      throw new ConfigException("lifeboat.home", "cannot create " + home + " (" + why + ")" + fix);
+    }
+    if (!Files.isWritable(home)) {
+      throw new ConfigException("lifeboat.home", home + " is not writable" + fix);
+    }
+    return home;
+  }
+
+  /**
+   * Relaxed binding drops what a name cannot hold ({@code "app db"} becomes {@code appdb}), so the
+   * names are checked as written in the files and on the command line, before binding changed them.
+   */
+  private void checkConfiguredNames() {
+    if (environment == null) {
+      return;
+    }
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      if (!(source instanceof EnumerablePropertySource<?> enumerable)
+          || source instanceof SystemEnvironmentPropertySource) {
+        continue;
+      }
+      for (String property : enumerable.getPropertyNames()) {
+        for (String section : List.of("targets", "stores")) {
+          String prefix = "lifeboat." + section;
+          if (!property.startsWith(prefix) || property.length() == prefix.length()) {
+            continue;
+          }
+          String rest = property.substring(prefix.length());
+          String name;
+          if (rest.startsWith("[")) {
+            int end = rest.indexOf(']');
+            name = end < 0 ? rest.substring(1) : rest.substring(1, end);
+          } else if (rest.startsWith(".")) {
+            rest = rest.substring(1);
+            int end = rest.replace('[', '.').indexOf('.');
+            name = end < 0 ? rest : rest.substring(0, end);
+          } else {
+            continue;
+          }
+          checkName(section, name);
+        }
+      }
+    }
+  }
+
+  private static void checkName(String section, String name) {
+    if (!name.matches(NAME)) {
+      String what = section.equals("targets") ? "target" : "store";
+      throw new ConfigException(
+          "lifeboat." + section,
+          "the "
+              + what
+              + " name '"
+              + name
+              + "' is not allowed; a name uses only a-z, 0-9, '_' and '-' and starts with a"
+              + " letter or digit");
+    }
   }
 
   public LifeboatProperties properties() {
@@ -92,14 +208,12 @@ public final class LifeboatConfig implements DisposableBean {
           "--target",
           "no target named '" + name + "' (configured: " + new TreeSet<>(targets.keySet()) + ")");
     }
+    checkName("targets", name);
     String key = "lifeboat.targets." + name;
     requireResolved(key + ".url", t.url());
     requireResolved(key + ".username", t.username());
     requireResolved(key + ".password", t.password());
     requireResolved(key + ".drill-url", t.drillUrl());
-    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-      throw new ConfigException(key, "a target name may only use letters, digits, '_', '.', '-'");
-    }
     if (blank(t.url())) {
       throw new ConfigException(key + ".url", "missing; set the JDBC URL of the database");
     }
@@ -225,9 +339,7 @@ public final class LifeboatConfig implements DisposableBean {
     if (s == null) {
       throw new ConfigException(key, "no such store");
     }
-    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-      throw new ConfigException(key, "a store name may only use letters, digits, '_', '.', '-'");
-    }
+    checkName("stores", name);
     requireResolved(key + ".type", s.type());
     requireResolved(key + ".path", s.path());
     requireResolved(key + ".endpoint", s.endpoint());
@@ -242,6 +354,7 @@ public final class LifeboatConfig implements DisposableBean {
         if (s.path() == null) {
           throw new ConfigException(key + ".path", "missing; set the directory backups go to");
         }
+        checkStorePath(key + ".path", s.path());
         return s.path();
       }
       case "s3" -> {
@@ -251,6 +364,30 @@ public final class LifeboatConfig implements DisposableBean {
           throw new ConfigException(
               key + ".type",
               "must be 's3' or 'filesystem' (was '" + (s.type() == null ? "" : s.type()) + "')");
+    }
+  }
+
+  private static void checkStorePath(String key, Path path) {
+    if (!path.isAbsolute()) {
+      throw new ConfigException(
+          key,
+          "must be an absolute path (was '"
+              + path
+              + "'): cron, systemd and a shell start in different directories and would see"
+              + " different stores");
+    }
+    if (Files.exists(path) && !Files.isDirectory(path)) {
+      throw new ConfigException(key, path + " exists and is not a directory");
+    }
+    for (Path p = path.normalize(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("PG_VERSION")) && Files.isDirectory(p.resolve("global"))) {
+        throw new ConfigException(
+            key,
+            path
+                + " is inside the PostgreSQL data directory "
+                + p
+                + "; backups there are lost with the cluster: choose a directory outside it");
+      }
     }
   }
 
@@ -272,13 +409,16 @@ public final class LifeboatConfig implements DisposableBean {
       try {
         endpoint = URI.create(s.endpoint().trim());
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(key + ".endpoint", "not a valid URL: " + s.endpoint());
+        throw new ConfigException(
+            key + ".endpoint", "not a valid URL: " + Redaction.urls(s.endpoint()));
       }
       if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
           || endpoint.getHost() == null) {
         throw new ConfigException(
             key + ".endpoint",
-            "must be an http:// or https:// URL with a host (was " + s.endpoint() + ")");
+            "must be an http:// or https:// URL with a host (was "
+                + Redaction.urls(s.endpoint())
+                + ")");
       }
     }
     ChecksumMode checksum =
@@ -298,6 +438,10 @@ public final class LifeboatConfig implements DisposableBean {
     String prefix = s.prefix() == null ? "" : s.prefix().trim();
     while (prefix.startsWith("/")) {
       prefix = prefix.substring(1);
+    }
+    if (List.of(prefix.split("/")).stream().anyMatch(seg -> seg.equals("..") || seg.equals("."))) {
+      throw new ConfigException(
+          key + ".prefix", "must not contain '.' or '..' segments (was '" + s.prefix() + "')");
     }
     if (!prefix.isEmpty() && !prefix.endsWith("/")) {
       prefix = prefix + "/";
@@ -327,24 +471,52 @@ public final class LifeboatConfig implements DisposableBean {
   }
 
   /**
-   * Spring leaves an unset {@code ${VAR}} in place rather than failing; a value that still holds
-   * one is a secret or setting that never arrived.
+   * Spring leaves an unset {@code ${VAR}} in place rather than failing; a configured value that
+   * names a variable nobody set is a secret or setting that never arrived. The configured (raw)
+   * value is examined, not the resolved one: a password from the environment may well contain
+   * {@code ${}, and is never printed.
    */
-  static void requireResolved(String key, Object value) {
+  void requireResolved(String key, Object value) {
     if (value == null) {
       return;
     }
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("\\$\\{([^}:]+)").matcher(value.toString());
-    if (m.find()) {
-      throw new ConfigException(
-          key,
-          "${"
-              + m.group(1)
-              + "} is not set; export "
-              + m.group(1)
-              + " in the environment (secrets never go on the command line)");
+    String raw = rawValue(key);
+    if (raw == null) {
+      if (environment != null) {
+        return; // not configured anywhere we can see: a default, not a placeholder
+      }
+      raw = value.toString();
     }
+    Matcher m = PLACEHOLDER.matcher(raw);
+    while (m.find()) {
+      String variable = m.group(1);
+      boolean hasDefault = m.group(2) != null;
+      if (!hasDefault && (environment == null || !environment.containsProperty(variable))) {
+        throw new ConfigException(
+            key,
+            "${"
+                + variable
+                + "} is not set; export "
+                + variable
+                + " in the environment or use ${file:/path/to/secret} (secrets never go on the"
+                + " command line)");
+      }
+    }
+  }
+
+  /** The value as configured, before placeholders were resolved; null when none is. */
+  private String rawValue(String key) {
+    if (environment == null || !ConfigurationPropertyName.isValid(key)) {
+      return null;
+    }
+    ConfigurationPropertyName name = ConfigurationPropertyName.of(key);
+    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+      ConfigurationProperty property = source.getConfigurationProperty(name);
+      if (property != null) {
+        return property.getValue() == null ? null : property.getValue().toString();
+      }
+    }
+    return null;
   }
 
   private static boolean blank(String s) {

@@ -1,29 +1,36 @@
 package dev.lifeboat.config;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Everything under {@code lifeboat.*} (CONTRACT §2). Unknown keys are an error, so a typo in a
  * store or target is reported instead of silently ignored.
  */
 @ConfigurationProperties(prefix = "lifeboat", ignoreUnknownFields = false)
+@Validated
 public record LifeboatProperties(
     @DefaultValue("./.lifeboat") Path home,
     Path spoolDir,
     @DefaultValue Control control,
     Map<String, TargetProperties> targets,
     Map<String, StoreProperties> stores,
-    @DefaultValue Retention retention,
+    @DefaultValue @Valid Retention retention,
     @DefaultValue Pg pg,
-    @DefaultValue Backup backup,
-    @DefaultValue Restore restore,
-    @DefaultValue Http http,
+    @DefaultValue @Valid Backup backup,
+    @DefaultValue @Valid Restore restore,
+    @DefaultValue @Valid Http http,
     @DefaultValue Dir migrations,
     @DefaultValue Dir dataMigrations,
     @DefaultValue Dir drills,
@@ -95,11 +102,11 @@ public record LifeboatProperties(
   }
 
   public record Retention(
-      @DefaultValue("7") int keepLast,
-      @DefaultValue("7") int keepDaily,
-      @DefaultValue("4") int keepWeekly,
-      @DefaultValue("12") int keepMonthly,
-      @DefaultValue("24h") Duration minAge) {}
+      @DefaultValue("7") @PositiveOrZero int keepLast,
+      @DefaultValue("7") @PositiveOrZero int keepDaily,
+      @DefaultValue("4") @PositiveOrZero int keepWeekly,
+      @DefaultValue("12") @PositiveOrZero int keepMonthly,
+      @DefaultValue("24h") @DurationMin(seconds = 0) Duration minAge) {}
 
   /** Extra directories searched first for pg_dump, pg_restore, psql, initdb. */
   public record Pg(List<Path> binDirs) {
@@ -110,19 +117,23 @@ public record LifeboatProperties(
 
   /** How dumps are compressed and sent. */
   public record Backup(
-      @DefaultValue("3") int compressionLevel,
-      @DefaultValue("0") int compressionWorkers,
-      @DefaultValue("4") int queueChunks) {}
+      @DefaultValue("3") @Min(1) @Max(22) int compressionLevel, // zstd's levels
+      @DefaultValue("0") @PositiveOrZero int compressionWorkers, // 0: no extra threads
+      @DefaultValue("4") @Min(1) @Max(1024) int queueChunks) {}
 
   /** How restores and drills run pg_restore. */
-  public record Restore(@DefaultValue("0") int jobs, @DefaultValue("6h") Duration timeout) {
+  public record Restore(
+      @DefaultValue("0") @PositiveOrZero int jobs,
+      @DefaultValue("6h") @DurationMin(seconds = 1) Duration timeout) {
     /** Parallel pg_restore jobs: the configured number, else one per core. */
     public int effectiveJobs() {
       return jobs > 0 ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
   }
 
-  public record Http(@DefaultValue("8080") int port, @DefaultValue("127.0.0.1") String address) {}
+  public record Http(
+      @DefaultValue("8080") @Min(1) @Max(65535) int port,
+      @DefaultValue("127.0.0.1") String address) {}
 
   public record Dir(Path dir) {}
 

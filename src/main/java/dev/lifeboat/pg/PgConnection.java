@@ -33,9 +33,6 @@ public record PgConnection(
           "jdbc:postgresql://(?<host>\\[[0-9A-Fa-f:.%\\w]+]|[^/:?\\[\\],]+)(?::(?<port>\\d{1,5}))?"
               + "/(?<db>[^?/]+)(?:\\?(?<params>.*))?");
 
-  private static final Pattern SECRET_PARAM =
-      Pattern.compile("(?i)((?:password|sslpassword)=)[^&]*");
-
   /**
    * URL parameters that pg_dump, pg_restore and psql understand too, and the libpq environment
    * variable each one becomes for them (JDBC gets every parameter as a connection property).
@@ -80,6 +77,12 @@ public record PgConnection(
   public static PgConnection fromJdbcUrl(String jdbcUrl, String user, String password) {
     if (jdbcUrl == null) {
       throw new IllegalArgumentException("PostgreSQL JDBC URL is missing");
+    }
+    if (jdbcUrl.matches("(?s)jdbc:postgresql://[^/?]*@.*")) {
+      throw malformed(
+          jdbcUrl,
+          "credentials do not belong in the URL; set username and password (from the"
+              + " environment or a file) instead");
     }
     Matcher m = JDBC_URL.matcher(jdbcUrl.trim());
     if (!m.matches()) {
@@ -139,9 +142,9 @@ public record PgConnection(
         "malformed PostgreSQL JDBC URL '" + redact(jdbcUrl) + "': " + why);
   }
 
-  /** The URL with the values of password parameters replaced, fit for messages. */
+  /** The URL with its credentials (user-info, password parameters) replaced, fit for messages. */
   public static String redact(String jdbcUrl) {
-    return SECRET_PARAM.matcher(jdbcUrl).replaceAll("$1***");
+    return dev.lifeboat.Redaction.urls(jdbcUrl);
   }
 
   /** {@code jdbc:postgresql://host:port/database}, without credentials. */

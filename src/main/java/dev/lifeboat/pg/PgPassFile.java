@@ -13,9 +13,16 @@ import java.util.Map;
 /**
  * A private, temporary pgpass file holding one connection's password, so that {@code pg_dump},
  * {@code pg_restore} and {@code psql} never see it in their arguments or environment. The file
- * (mode 0600, in a 0700 directory) is deleted on {@link #close()}.
+ * (mode 0600, in a 0700 directory named after our PID) lives under {@code <lifeboat.home>/run} once
+ * {@link #useDirectory} has been called, and is deleted on {@link #close()}; one left behind by a
+ * killed process is removed at the next start.
  */
 public final class PgPassFile implements AutoCloseable {
+
+  private static final String PREFIX = "pgpass-";
+
+  // set once at start-up from lifeboat.home; the temporary directory until then (unit tests, demo)
+  private static volatile Path directory;
 
   private final Path dir;
   private final Path file;
@@ -27,7 +34,51 @@ public final class PgPassFile implements AutoCloseable {
 
   /** Writes {@code host:port:*:user:password} for {@code conn}; any database on that server. */
   public static PgPassFile create(PgConnection conn) {
-    return create(conn, Path.of(System.getProperty("java.io.tmpdir")));
+    Path dir = directory;
+    return create(conn, dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * Keeps pgpass files under {@code dir} (created 0700) from now on, and removes those in it whose
+   * process is gone (a {@code kill -9} leaves them behind).
+   */
+  public static void useDirectory(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      removeStale(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot prepare the directory " + dir + " for pgpass files", e);
+    }
+    directory = dir;
+  }
+
+  /** Deletes the pgpass directories under {@code dir} whose owning process no longer runs. */
+  static void removeStale(Path dir) throws IOException {
+    try (var entries = Files.list(dir)) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        if (!name.startsWith(PREFIX)) {
+          continue;
+        }
+        String[] parts = name.substring(PREFIX.length()).split("-", 2);
+        long pid;
+        try {
+          pid = Long.parseLong(parts[0]);
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          continue;
+        }
+        deleteQuietly(entry);
+      }
+    }
   }
 
   static PgPassFile create(PgConnection conn, Path parent) {
@@ -50,7 +101,7 @@ public final class PgPassFile implements AutoCloseable {
       dir =
           Files.createTempDirectory(
               parent,
-              "lifeboat-pgpass-",
+              PREFIX + ProcessHandle.current().pid() + "-",
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path file = dir.resolve("pgpass");
       Files.createFile(

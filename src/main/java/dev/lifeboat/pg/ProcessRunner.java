@@ -23,8 +23,9 @@ public interface ProcessRunner {
   int STDERR_TAIL_BYTES = 64 * 1024;
 
   /**
-   * Starts {@code command} with the inherited environment plus {@code environment}; a null value
-   * removes that variable. {@code directory} may be null (the current directory).
+   * Starts {@code command} with a minimal inherited environment (PATH, HOME, locale, time zone:
+   * never Lifeboat's secrets) plus {@code environment}; a null value removes that variable. {@code
+   * directory} may be null (the current directory).
    */
   RunningProcess start(List<String> command, Map<String, String> environment, Path directory);
 

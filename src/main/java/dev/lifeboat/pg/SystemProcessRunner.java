@@ -17,6 +17,7 @@ final class SystemProcessRunner implements ProcessRunner {
   public RunningProcess start(
       List<String> command, Map<String, String> environment, Path directory) {
     ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(name -> !inherited(name));
     environment.forEach(
         (k, v) -> {
           if (v == null) {
@@ -39,6 +40,19 @@ final class SystemProcessRunner implements ProcessRunner {
     }
     return new Running(List.copyOf(command), process);
   }
+
+  /**
+   * The variables a child inherits from Lifeboat's own environment: what finding programs,
+   * libraries, locale and time zone needs, never a secret (S3 keys, database passwords) or anything
+   * else the operator exported for Lifeboat.
+   */
+  static boolean inherited(String name) {
+    return INHERITED.contains(name) || name.startsWith("LC_");
+  }
+
+  private static final java.util.Set<String> INHERITED =
+      java.util.Set.of(
+          "PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "LD_LIBRARY_PATH");
 
   private static final class Running implements RunningProcess {
     private final List<String> command;

@@ -278,7 +278,9 @@ public final class S3Store implements BackupStore {
         + bucket
         + "/"
         + prefix
-        + (endpoint == null ? " in AWS region " + settings.region() : " at " + endpoint);
+        + (endpoint == null
+            ? " in AWS region " + settings.region()
+            : " at " + dev.lifeboat.Redaction.urls(endpoint.toString()));
   }
 
   @Override
@@ -308,6 +310,7 @@ public final class S3Store implements BackupStore {
   /** Belt and braces: no message we build includes the secret, but a server could echo it. */
   private String redact(String message) {
     String secret = settings.secretKey();
+    message = dev.lifeboat.Redaction.urls(message);
     return secret.length() < 4 ? message : message.replace(secret, "****");
   }
 

@@ -2,9 +2,11 @@ package dev.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -140,5 +142,155 @@ class ConfigurationIntegrationTests {
     Result r = new LifeboatCli(dir).run("backup", "--no-such-flag");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderr()).contains("--no-such-flag");
+  }
+
+  private void assertRefused(Result r, String expected) {
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr().strip().lines()).as(r.toString()).hasSize(1);
+    assertThat(r.stderr()).as(r.toString()).contains(expected);
+    assertThat(r.all()).doesNotContain("\tat ").doesNotContain("Exception:");
+    assertThat(r.all()).doesNotContain("secret-value-123");
+  }
+
+  @Test
+  void invalidYamlIsOneLineNamingTheFileEvenUnderJson() throws Exception {
+    Path tab = dir.resolve("tab.yml");
+    Files.writeString(tab, "lifeboat:\n\thome: x\n");
+    Path bracket = dir.resolve("bracket.yml");
+    Files.writeString(bracket, "lifeboat:\n  targets: [app\n");
+    for (Path file : new Path[] {tab, bracket}) {
+      Result r = new LifeboatCli(dir).run("--config", file.toString(), "backups", "--json");
+      assertRefused(r, "--config " + file + ": not valid YAML at line ");
+      assertThat(r.stdout().strip()).startsWith("{").endsWith("}").contains("\"exitCode\" : 2");
+    }
+  }
+
+  @Test
+  void aConfigThatIsADirectoryOrEmptyIsRefused() throws Exception {
+    Path empty = dir.resolve("empty.yml");
+    Files.writeString(empty, "# nothing yet\n");
+    assertRefused(
+        new LifeboatCli(dir).run("--config", dir.toString(), "backups"), "is a directory");
+    assertRefused(new LifeboatCli(dir).run("--config", empty.toString(), "backups"), "is empty");
+  }
+
+  @Test
+  void anUnwritableHomeIsRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Path config = dir.resolve("home.yml");
+    Files.writeString(
+        config,
+        "lifeboat:\n  home: \""
+            + file.resolve("home")
+            + "\"\n"
+            + TARGET
+            + "  stores:\n    primary: { type: filesystem, path: /tmp/x }\n");
+    assertRefused(
+        new LifeboatCli(dir).run("--config", config.toString(), "backups"),
+        "lifeboat.home: cannot create " + file.resolve("home"));
+  }
+
+  @Test
+  void badNamesAndAbsurdNumbersAreRefusedAtLoadNamingTheKey() throws Exception {
+    Path store = dir.resolve("store");
+    String fs = "{ type: filesystem, path: \"" + store + "\" }";
+    Path aFile = Files.writeString(dir.resolve("not-a-dir"), "x");
+    Path pgdata = Files.createDirectories(dir.resolve("pgdata"));
+    Files.createDirectories(pgdata.resolve("global"));
+    Files.writeString(pgdata.resolve("PG_VERSION"), "15\n");
+    String[][] cases = {
+      {
+        "  targets:\n    \"app db\": { url: \"jdbc:postgresql://h/app\", username: u }\n"
+            + "  stores:\n    primary: "
+            + fs
+            + "\n",
+        "lifeboat.targets: the target name 'app db' is not allowed"
+      },
+      {TARGET + "  stores:\n    b\u00e4ckup: " + fs + "\n", "the store name 'b\u00e4ckup'"},
+      {TARGET + "  stores:\n    Primary: " + fs + "\n", "the store name 'Primary'"},
+      {
+        TARGET + "  stores:\n    primary: " + fs + "\n  backup:\n    compression-level: 99\n",
+        "lifeboat.backup.compression-level: must be less than or equal to 22 (was 99)"
+      },
+      {
+        TARGET + "  stores:\n    primary: " + fs + "\n  backup:\n    queue-chunks: 0\n",
+        "lifeboat.backup.queue-chunks: must be greater than or equal to 1"
+      },
+      {
+        TARGET + "  stores:\n    primary: " + fs + "\n  backup:\n    compression-workers: -2\n",
+        "lifeboat.backup.compression-workers:"
+      },
+      {
+        TARGET + "  stores:\n    primary: " + fs + "\n  restore:\n    timeout: -5s\n",
+        "lifeboat.restore.timeout:"
+      },
+      {
+        TARGET + "  stores:\n    primary: " + fs + "\n  spool-dir: \"" + aFile + "\"\n",
+        "lifeboat.spool-dir: " + aFile + " exists and is not a directory"
+      },
+      {
+        TARGET + "  stores:\n    primary: { type: filesystem, path: backups }\n",
+        "lifeboat.stores.primary.path: must be an absolute path"
+      },
+      {
+        TARGET
+            + "  stores:\n    primary: { type: filesystem, path: \""
+            + pgdata.resolve("b")
+            + "\" }\n",
+        "is inside the PostgreSQL data directory " + pgdata
+      },
+      {
+        TARGET
+            + "  stores:\n    primary: { type: s3, bucket: b, prefix: \"a/../b\", access-key: k,"
+            + " secret-key: \"${S3_KEY}\" }\n",
+        "lifeboat.stores.primary.prefix: must not contain '.' or '..' segments"
+      },
+    };
+    for (String[] c : cases) {
+      assertRefused(run(c[0], "backups"), c[1]);
+    }
+    assertThat(store).doesNotExist();
+  }
+
+  @Test
+  void aDollarBraceInAValueFromTheEnvironmentIsDataNotAMissingVariable() throws Exception {
+    Path store = Files.createDirectories(dir.resolve("store"));
+    String password = "x${LIFEBOAT_UNSET_VAR}y-" + java.util.UUID.randomUUID();
+    Path config = dir.resolve("env.yml");
+    Files.writeString(
+        config,
+        ("lifeboat:\n  home: \"%s\"\n  targets:\n    app: { url: \"jdbc:postgresql://127.0.0.1:%d/app\","
+                + " username: app, password: \"${APP_DB_PASSWORD}\" }\n"
+                + "  stores:\n    primary: { type: filesystem, path: \"%s\" }\n")
+            .formatted(dir.resolve("home"), PostgresServer.freePort(), store));
+    Result r =
+        new LifeboatCli(dir)
+            .env("APP_DB_PASSWORD", password)
+            .run("--config", config.toString(), "backups");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.all()).doesNotContain(password).doesNotContain("LIFEBOAT_UNSET_VAR");
+  }
+
+  @Test
+  void verifyCallsAStoreThatIsDownUnreachableAndExits3WhenTheOtherCopyIsGood() throws Exception {
+    dev.lifeboat.pg.PgConnection db = PostgresServer.shared().createDatabase("verify_down");
+    try (S3ProxyServer s3 = S3ProxyServer.start()) {
+      s3.createBucket("verifydown");
+      Fixture f =
+          new Fixture(dir)
+              .filesystem("local", dir.resolve("local"))
+              .s3("offsite", s3, "verifydown");
+      Path config = f.write(db, "app");
+      Result backup = f.cli().run("--config", config.toString(), "backup");
+      assertThat(backup.exitCode()).as(backup.toString()).isZero();
+
+      s3.stop();
+      Result r = f.cli().run("--config", config.toString(), "verify", "latest");
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+      assertThat(r.all()).contains("offsite: unreachable").doesNotContain("missing");
+      assertThat(r.all()).contains("local: ok");
+      assertThat(r.all()).doesNotContain(s3.secretKey()).doesNotContain(db.password());
+    }
   }
 }

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.StandardEnvironment;
 
 class LifeboatConfigTests {
 
@@ -169,5 +175,82 @@ class LifeboatConfigTests {
     assertThat(c.properties().toString())
         .doesNotContain("s3-secret-value")
         .doesNotContain("pw-secret");
+  }
+
+  private static LifeboatConfig withEnvironment(String password, Map<String, Object> variables) {
+    StandardEnvironment env = new StandardEnvironment();
+    MutablePropertySources sources = env.getPropertySources();
+    sources.replace(
+        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+        new SecretSources.DataOnlyEnvironment(
+            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+    sources.addFirst(
+        new MapPropertySource(
+            "config",
+            Map.of(
+                "lifeboat.targets.app.url", "jdbc:postgresql://db:5432/app",
+                "lifeboat.targets.app.username", "backup",
+                "lifeboat.targets.app.password", password,
+                "lifeboat.stores.local.type", "filesystem",
+                "lifeboat.stores.local.path", "/var/backups/lifeboat")));
+    new SecretSources().postProcessEnvironment(env, null);
+    LifeboatProperties p = Binder.get(env).bindOrCreate("lifeboat", LifeboatProperties.class);
+    return new LifeboatConfig(p, env);
+  }
+
+  @Test
+  void aDollarBraceInAnEnvironmentValueIsDataNeverAPlaceholder() {
+    String secret = "p${HOME}x${NOT_SET_ANYWHERE}w0rd";
+    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("APP_PW", secret, "HOME", "/root"));
+    assertThat(c.target(null).connection().password()).isEqualTo(secret);
+  }
+
+  @Test
+  void anUnsetVariableIsNamedWithoutItsValue() {
+    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("OTHER", "x"));
+    assertThatThrownBy(() -> c.target(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.targets.app.password: ${APP_PW} is not set");
+  }
+
+  @Test
+  void aSecretFileIsReadWithoutItsLineBreakAndIsDataToo(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("pw"), "f${HOME}ile-secret\n");
+    LifeboatConfig c = withEnvironment("${file:" + file + "}", Map.of("HOME", "/root"));
+    assertThat(c.target(null).connection().password()).isEqualTo("f${HOME}ile-secret");
+  }
+
+  @Test
+  void namesAreLowerCaseAsciiButAnotherDatabaseOnATargetsServerStillWorks() {
+    assertThat(config(Map.of()).target("app.otherdb").connection().database()).isEqualTo("otherdb");
+    LifeboatConfig upper =
+        config(
+            Map.of(
+                "lifeboat.targets.App.url",
+                "jdbc:postgresql://h/o",
+                "lifeboat.targets.App.username",
+                "u"));
+    assertThatThrownBy(upper::validate)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("the target name 'App' is not allowed");
+  }
+
+  @Test
+  void aRelativeStorePathAndAPrefixWithDotDotAreRefused() {
+    assertThatThrownBy(() -> config(Map.of("lifeboat.stores.local.path", "backups")).validate())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.stores.local.path: must be an absolute path");
+    assertThatThrownBy(
+            () ->
+                config(
+                        Map.of(
+                            "lifeboat.stores.s3.type", "s3",
+                            "lifeboat.stores.s3.bucket", "b",
+                            "lifeboat.stores.s3.prefix", "x/../y",
+                            "lifeboat.stores.s3.access-key", "k",
+                            "lifeboat.stores.s3.secret-key", "s"))
+                    .validate())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.stores.s3.prefix: must not contain");
   }
 }

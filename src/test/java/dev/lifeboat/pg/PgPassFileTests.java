@@ -52,4 +52,22 @@ class PgPassFileTests {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageNotContaining("sec");
   }
+
+  @Test
+  void aFileLeftByAKilledProcessIsRemovedAndALiveOnesIsKept() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path stale = Files.createDirectories(tmp.resolve("pgpass-" + gone.pid() + "-123"));
+    Files.writeString(stale.resolve("pgpass"), "h:5432:*:u:secret\n");
+    PgPassFile live = PgPassFile.create(new PgConnection("h", 5432, "db", "u", "pw"), tmp);
+
+    PgPassFile.removeStale(tmp);
+
+    assertThat(stale).doesNotExist();
+    assertThat(live.path()).exists();
+    assertThat(live.path().getParent().getFileName().toString())
+        .startsWith("pgpass-" + ProcessHandle.current().pid() + "-");
+    live.close();
+    assertThat(live.path().getParent()).doesNotExist();
+  }
 }
