@@ -337,11 +337,7 @@ class DrillJobConfiguration {
         }
       }
       if (ctx.containsKey(ARCHIVE)) {
-        try {
-          Files.deleteIfExists(Path.of(ctx.getString(ARCHIVE)));
-        } catch (java.io.IOException ignored) {
-          // the spool is reused; the next drill overwrites it
-        }
+        ArchiveFetcher.discard(Path.of(ctx.getString(ARCHIVE)));
       }
       Double pgRestore =
           ctx.containsKey(PG_RESTORE_SECONDS) ? ctx.getDouble(PG_RESTORE_SECONDS) : null;
