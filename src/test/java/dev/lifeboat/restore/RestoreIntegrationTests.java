@@ -274,6 +274,67 @@ class RestoreIntegrationTests {
   }
 
   @Test
+  void aFailedRenameKeepsTheRestoredDataWhereTheMessageSaysAndNoLaterRestoreDropsIt()
+      throws Exception {
+    // a role that may create databases but not rename one it does not own
+    String role = "renamer_" + System.nanoTime() % 100000;
+    PgConnection asRole = PostgresServer.shared().cluster().createRole(role, "pw-" + role, false);
+    PostgresServer.shared().cluster().execute("ALTER ROLE " + role + " CREATEDB");
+    PgConnection tiny = PostgresServer.shared().createDatabase("tiny");
+    try (Connection c = tiny.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE t (v text); INSERT INTO t VALUES ('restored')");
+      st.execute("ALTER TABLE t OWNER TO " + role);
+    }
+    Fixture own = new Fixture(dir.resolve("own")).filesystem("local", dir.resolve("own-store"));
+    Path ownConfig = own.write(tiny, "app");
+    Result backup = own.cli().run("--config", ownConfig.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    Path roleConfig = own.write(asRole.withDatabase(tiny.database()), "app");
+    LifeboatCli asRoleCli = own.cli();
+    String db = newName("notmine");
+    PostgresServer.shared().cluster().createDatabase(db); // owned by the superuser, empty
+
+    Result r =
+        own.cli()
+            .run("--config", roleConfig.toString(), "restore", "latest", "--into", db, "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.stderr())
+        .contains("renaming '" + db + "' to '" + db + "_lbold' failed: ")
+        .contains("must be owner of database")
+        .contains(
+            "'"
+                + db
+                + "' is unchanged and the restored data is in '"
+                + db
+                + "_lbrestore', which Lifeboat will not drop")
+        .contains(
+            "now '"
+                + db
+                + "' exists, '"
+                + db
+                + "_lbrestore' exists, '"
+                + db
+                + "_lbold' does not exist");
+    assertThat(databasesLike(db)).containsExactly(db, db + "_lbrestore");
+    assertThat(single(source.withDatabase(db + "_lbrestore"), "SELECT v FROM t"))
+        .isEqualTo("restored");
+
+    // the operator keeps it; the next restore must not drop it as a leftover
+    Result again =
+        own.cli()
+            .run("--config", roleConfig.toString(), "restore", "latest", "--into", db, "--yes");
+
+    assertThat(again.exitCode()).as(again.toString()).isEqualTo(2);
+    assertThat(again.stderr())
+        .contains("database '" + db + "_lbrestore' exists but Lifeboat did not create it");
+    assertThat(databasesLike(db)).containsExactly(db, db + "_lbrestore");
+    assertThat(single(source.withDatabase(db + "_lbrestore"), "SELECT v FROM t"))
+        .isEqualTo("restored");
+  }
+
+  @Test
   void withoutATerminalARestoreNeedsYes() throws Exception {
     String db = newName("unconfirmed");
 
