@@ -29,7 +29,9 @@ import org.springframework.stereotype.Component;
  * Restores a backup into a database on the target's server: plan first, then fetch and verify the
  * archive, take a safety backup of what would be replaced, restore into a staging database, check
  * the row counts against the manifest, and only then rename the staging database into place. Any
- * failure before the rename leaves the destination exactly as it was.
+ * failure before the rename leaves the destination exactly as it was. It drops only databases it
+ * marked as its own ({@link LifeboatDatabases}); a name it needs that is taken by any other
+ * database is refused before anything starts.
  */
 @Component
 public final class Restore {
@@ -164,8 +166,8 @@ public final class Restore {
   }
 
   /**
-   * Carries the plan out; throws {@link RestoreException} with the destination untouched on
-   * failure.
+   * Carries the plan out; throws {@link RestoreException} whose message says which databases exist
+   * afterwards and where the data is.
    */
   public RestoreResult execute(RestorePlan plan) {
     Manifest manifest = plan.backup().manifest();
