@@ -263,6 +263,7 @@ public final class ArchiveFetcher {
       throw new SpoolException(
           "cannot move the archive into " + archive + ": " + e.getMessage(), e);
     }
+    LIVE.remove(partial);
     return new Attempt(check.store(), check.status(), check.detail());
   }
 
