@@ -2,7 +2,11 @@ package dev.lifeboat.drill;
 
 import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.restore.LifeboatDatabases;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
@@ -30,10 +34,26 @@ public final class Drill {
     this.clock = clock;
   }
 
+  /**
+   * Refuses (exit 2) before the job starts when the scratch name is taken by a database not ours.
+   */
+  private static void refuseForeignScratch(Target target, String scratch) {
+    try (PgDatabases server = PgDatabases.connect(DrillJobConfiguration.drillServer(target))) {
+      if (server.find(scratch).isPresent()
+          && !server.isMarked(scratch, LifeboatDatabases.SCRATCH)
+          && !server.isMarked(scratch, LifeboatDatabases.KEPT)) {
+        throw new ConfigException("drill", DrillJobConfiguration.notOurs(scratch));
+      }
+    } catch (SQLException e) {
+      // the job itself reports an unreachable drill server as a failed check
+    }
+  }
+
   public DrillReport run(Target target, String backupIdOrLatest, boolean keep) {
     BackupCatalog.Entry entry =
         catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
     String id = entry.manifest().id();
+    refuseForeignScratch(target, DrillJobConfiguration.scratchName(id));
     JobExecution execution;
     try {
       execution =

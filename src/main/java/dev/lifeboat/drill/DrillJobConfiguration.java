@@ -11,12 +11,14 @@ import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
+import dev.lifeboat.pg.DatabaseMark;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.restore.ArchiveFetcher;
+import dev.lifeboat.restore.LifeboatDatabases;
 import dev.lifeboat.restore.RestoreException;
 import dev.lifeboat.restore.SpoolException;
 import java.nio.file.Files;
@@ -59,8 +61,7 @@ class DrillJobConfiguration {
   static final String STARTED_AT = "startedAt";
   static final String REPORT = "report";
 
-  static final String SCRATCH_PREFIX = "lifeboat_drill_";
-  static final String KEPT_COMMENT = "lifeboat drill kept (--keep)";
+  static final String SCRATCH_PREFIX = LifeboatDatabases.SCRATCH_PREFIX;
 
   private static final String CHECKS = "checks";
   private static final String ARCHIVE = "archive";
@@ -125,15 +126,29 @@ class DrillJobConfiguration {
               String scratch = scratchName(param(contribution, BACKUP));
               List<DrillCheck> checks = new ArrayList<>();
               for (String[] db : server.withPrefix(SCRATCH_PREFIX)) {
-                boolean kept = db[1] != null && db[1].startsWith(KEPT_COMMENT);
-                if (!kept || db[0].equals(scratch)) {
-                  server.drop(db[0]);
+                // under the drill lock, a marked scratch database is a leftover, never in use
+                boolean leftover = DatabaseMark.marks(db[1], db[0], LifeboatDatabases.SCRATCH);
+                boolean kept = DatabaseMark.marks(db[1], db[0], LifeboatDatabases.KEPT);
+                if (leftover || kept && db[0].equals(scratch)) {
+                  if (server.dropIfMarked(db[0], LifeboatDatabases.SCRATCH, LifeboatDatabases.KEPT)
+                      == PgDatabases.Drop.DROPPED) {
+                    checks.add(
+                        DrillCheck.passed(
+                            "cleanup " + db[0],
+                            kept
+                                ? "dropped the database kept by an earlier drill of this backup"
+                                : "dropped a scratch database left behind by a drill that did not"
+                                    + " finish"));
+                  }
+                } else if (db[0].equals(scratch)) {
+                  checks.add(DrillCheck.failed("cleanup " + db[0], notOurs(db[0])));
+                  addChecks(contribution, checks);
+                  throw new DrillException(notOurs(db[0]));
+                } else if (!kept) {
                   checks.add(
                       DrillCheck.passed(
                           "cleanup " + db[0],
-                          kept
-                              ? "dropped the database kept by an earlier drill of" + " this backup"
-                              : "dropped a scratch database left behind by a drill that did not finish"));
+                          "left alone: Lifeboat did not create it (it carries no lifeboat mark)"));
                 }
               }
               long started = System.nanoTime();
@@ -182,7 +197,7 @@ class DrillJobConfiguration {
               PgConnection scratchDb = drillServer(target).withDatabase(scratch);
               int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
               PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-              server.create(scratch);
+              server.createMarked(scratch, LifeboatDatabases.SCRATCH, run(contribution));
               long started = System.nanoTime();
               try {
                 pgRestore.restore(
@@ -193,7 +208,7 @@ class DrillJobConfiguration {
                     false,
                     config.properties().restore().timeout());
               } catch (RuntimeException e) {
-                server.drop(scratch);
+                server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
                 addChecks(contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
                 throw e;
               }
@@ -243,9 +258,9 @@ class DrillJobConfiguration {
                   sessions.get(contribution.getStepExecution().getJobExecution().getId());
               String scratch = scratchName(param(contribution, BACKUP));
               if (Boolean.parseBoolean(param(contribution, KEEP))) {
-                server.comment(scratch, KEPT_COMMENT + " at " + Instant.now());
+                server.mark(scratch, LifeboatDatabases.KEPT, run(contribution));
               } else {
-                server.drop(scratch);
+                server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
               }
               return RepeatStatus.FINISHED;
             },
@@ -307,7 +322,8 @@ class DrillJobConfiguration {
       if (server != null) {
         try {
           if (!completed || !passed && !keep) {
-            server.drop(scratch); // a failed drill leaves no scratch database behind
+            // a failed drill leaves no scratch database of its own behind, and drops nothing else
+            server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
           }
         } catch (SQLException e) {
           checks.add(
@@ -317,11 +333,7 @@ class DrillJobConfiguration {
         }
       }
       if (ctx.containsKey(ARCHIVE)) {
-        try {
-          Files.deleteIfExists(Path.of(ctx.getString(ARCHIVE)));
-        } catch (java.io.IOException ignored) {
-          // the spool is reused; the next drill overwrites it
-        }
+        ArchiveFetcher.discard(Path.of(ctx.getString(ARCHIVE)));
       }
       Double pgRestore =
           ctx.containsKey(PG_RESTORE_SECONDS) ? ctx.getDouble(PG_RESTORE_SECONDS) : null;
@@ -358,6 +370,20 @@ class DrillJobConfiguration {
       }
     }
     return dir;
+  }
+
+  /** Why a database with the scratch name is refused; the drill door says it first (exit 2). */
+  static String notOurs(String scratch) {
+    return "database '"
+        + scratch
+        + "' exists but Lifeboat did not create it (it carries no lifeboat mark) and this drill"
+        + " needs that name for its scratch database; rename or drop it by hand, then drill again;"
+        + " it was left alone";
+  }
+
+  /** The run id the marks of this drill's databases carry. */
+  private static String run(StepContribution contribution) {
+    return "drill" + contribution.getStepExecution().getJobExecution().getId();
   }
 
   private static String param(StepContribution contribution, String name) {

@@ -11,7 +11,9 @@ import java.util.Optional;
 
 /**
  * Database-level operations on a server, through a connection to its maintenance database: create,
- * drop, rename, and who is connected. Names are always quoted.
+ * drop, rename, and who is connected. Names are always quoted. Lifeboat drops only what it created:
+ * {@link #createMarked} marks a database with a {@link DatabaseMark}, and {@link #dropIfMarked} is
+ * the only way to drop one.
  */
 public final class PgDatabases implements AutoCloseable {
 
@@ -37,6 +39,39 @@ public final class PgDatabases implements AutoCloseable {
 
   public Connection connection() {
     return connection;
+  }
+
+  /** The maintenance database this session is connected to. */
+  public String maintenanceDatabase() throws SQLException {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_database()")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /**
+   * A database as the catalog has it now: its oid, its comment (null when none), template or not.
+   */
+  public record Found(long oid, String comment, boolean template) {}
+
+  public Optional<Found> find(String database) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT oid, shobj_description(oid, 'pg_database'), datistemplate FROM pg_database"
+                + " WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new Found(rs.getLong(1), rs.getString(2), rs.getBoolean(3)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  /** Whether {@code database} exists and carries Lifeboat's mark of {@code kind} under its name. */
+  public boolean isMarked(String database, String kind) throws SQLException {
+    return find(database).filter(f -> DatabaseMark.marks(f.comment(), database, kind)).isPresent();
   }
 
   public boolean exists(String database) throws SQLException {
@@ -78,27 +113,76 @@ public final class PgDatabases implements AutoCloseable {
     }
   }
 
-  public void create(String database) throws SQLException {
+  /**
+   * Creates {@code database} and marks it as Lifeboat's {@code kind} of run {@code run}. A crash
+   * between the two statements leaves it unmarked: later runs refuse the name instead of dropping
+   * it.
+   */
+  public void createMarked(String database, String kind, String run) throws SQLException {
     execute("CREATE DATABASE " + PgCatalog.quote(database) + " TEMPLATE template0");
+    mark(database, kind, run);
   }
 
+  /** Marks {@code database}, under its current name, as Lifeboat's {@code kind} of {@code run}. */
+  public void mark(String database, String kind, String run) throws SQLException {
+    comment(database, new DatabaseMark(kind, run, database).text());
+  }
+
+  /** Sets the comment of {@code database}; null removes it. */
   public void comment(String database, String comment) throws SQLException {
     execute(
         "COMMENT ON DATABASE "
             + PgCatalog.quote(database)
-            + " IS '"
-            + comment.replace("'", "''")
-            + "'");
+            + " IS "
+            + (comment == null ? "NULL" : "'" + comment.replace("'", "''") + "'"));
   }
 
   public void setOwner(String database, String owner) throws SQLException {
     execute("ALTER DATABASE " + PgCatalog.quote(database) + " OWNER TO " + PgCatalog.quote(owner));
   }
 
-  /** Ends every other session on {@code database}, then drops it if it exists. */
-  public void drop(String database) throws SQLException {
+  /** What {@link #dropIfMarked} did. */
+  public enum Drop {
+    /** There was no such database. */
+    ABSENT,
+    /** It carried the mark and is gone. */
+    DROPPED,
+    /** It exists without the mark and was left alone. */
+    NOT_MARKED
+  }
+
+  /**
+   * Drops {@code database} only when it carries Lifeboat's mark of one of {@code kinds} under its
+   * current name; ends its other sessions first. The mark is read again right before the DROP, on
+   * this same session, so a database renamed into the name meanwhile is not dropped.
+   */
+  public Drop dropIfMarked(String database, String... kinds) throws SQLException {
+    Optional<Found> before = find(database);
+    if (before.isEmpty()) {
+      return Drop.ABSENT;
+    }
+    if (!markedAs(before.get(), database, kinds)) {
+      return Drop.NOT_MARKED;
+    }
     disconnect(database);
-    execute("DROP DATABASE IF EXISTS " + PgCatalog.quote(database));
+    Optional<Found> now = find(database);
+    if (now.isEmpty()) {
+      return Drop.ABSENT;
+    }
+    if (now.get().oid() != before.get().oid() || !markedAs(now.get(), database, kinds)) {
+      return Drop.NOT_MARKED;
+    }
+    execute("DROP DATABASE " + PgCatalog.quote(database));
+    return Drop.DROPPED;
+  }
+
+  private static boolean markedAs(Found found, String database, String... kinds) {
+    for (String kind : kinds) {
+      if (DatabaseMark.marks(found.comment(), database, kind)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public void rename(String from, String to) throws SQLException {

@@ -11,11 +11,19 @@ import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,19 +54,107 @@ public final class ArchiveFetcher {
       implements AutoCloseable {
     @Override
     public void close() {
-      try {
-        Files.deleteIfExists(archive);
-      } catch (IOException ignored) {
-        // a leftover spool file is removed by the next restore into the same spool
+      discard(archive);
+    }
+  }
+
+  /**
+   * Deletes a spool file now. Spool files still here at exit (Ctrl-C, SIGTERM) are deleted by a
+   * shutdown hook, and those of a killed process by the next restore or drill.
+   */
+  public static void discard(Path file) {
+    deleteQuietly(file);
+    LIVE.remove(file);
+  }
+
+  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> LIVE.forEach(ArchiveFetcher::deleteQuietly), "spool-cleanup"));
+  }
+
+  /** This process, as spool file names carry it: {@code <pid>-<start in epoch ms>}. */
+  static final String OWNER = owner(ProcessHandle.current());
+
+  static String owner(ProcessHandle process) {
+    return process.pid()
+        + "-"
+        + process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+  }
+
+  /** {@code <anything>.<pid>-<start>.pgdump[.partial]}: a spool file and the process it is of. */
+  private static final Pattern SPOOL_FILE =
+      Pattern.compile(".*\\.(\\d+)-(\\d+)\\.pgdump(\\.partial)?");
+
+  /**
+   * Deletes spool files whose process is gone (killed before it could clean up); returns them. A
+   * pid that lives again under another process is told apart by its start time.
+   */
+  static List<Path> removeStale(Path spool) throws IOException {
+    List<Path> removed = new ArrayList<>();
+    try (var files = Files.list(spool)) {
+      for (Path f : files.toList()) {
+        Matcher m = SPOOL_FILE.matcher(f.getFileName().toString());
+        if (m.matches() && !alive(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)))) {
+          deleteQuietly(f);
+          removed.add(f);
+        }
       }
     }
+    return removed;
+  }
+
+  private static boolean alive(long pid, long startMillis) {
+    return ProcessHandle.of(pid)
+        .map(
+            p ->
+                startMillis == 0
+                    || p.info()
+                        .startInstant()
+                        .map(i -> i.toEpochMilli() == startMillis)
+                        .orElse(true))
+        .orElse(false);
+  }
+
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+  /** Creates the spool directory readable by this user alone. */
+  static void createPrivateDirectory(Path dir) throws IOException {
+    if (POSIX) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(dir);
+    }
+  }
+
+  /** A new spool file, created 0600 (never widened by the umask, never an existing file). */
+  static OutputStream createPrivateFile(Path file) throws IOException {
+    Files.deleteIfExists(file);
+    Set<StandardOpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return Channels.newOutputStream(
+        POSIX
+            ? Files.newByteChannel(
+                file,
+                options,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+            : Files.newByteChannel(file, options));
   }
 
   /** The spool directory, and a clear error before anything starts when it is too small. */
   public SpoolSpace checkSpace(Manifest manifest) {
     Path spool = config.properties().spool().toAbsolutePath().normalize();
     try {
-      Files.createDirectories(spool);
+      createPrivateDirectory(spool);
+      if (POSIX && spool.equals(defaultSpool())) {
+        // our own directory, perhaps made by an older version: nobody else reads the spool
+        Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwx------"));
+      }
+      removeStale(spool);
       long free = Files.getFileStore(spool).getUsableSpace();
       long needed = manifest.rawBytes() + SPOOL_MARGIN;
       if (free < needed) {
@@ -85,13 +181,18 @@ public final class ArchiveFetcher {
     }
   }
 
+  private Path defaultSpool() {
+    return config.properties().home().resolve("spool").toAbsolutePath().normalize();
+  }
+
   /** Where the archive is decompressed, how much it needs and how much is free. */
   public record SpoolSpace(Path dir, long neededBytes, long freeBytes) {}
 
   public Fetched fetch(Target target, BackupCatalog.Entry entry) {
     Manifest manifest = entry.manifest();
     SpoolSpace space = checkSpace(manifest);
-    Path archive = space.dir().resolve(target.name() + "-" + manifest.id() + ".pgdump");
+    Path archive =
+        space.dir().resolve(target.name() + "-" + manifest.id() + "." + OWNER + ".pgdump");
     List<Attempt> attempts = new ArrayList<>();
     for (String name : order(target, entry)) {
       Attempt attempt = fetchFrom(config.store(name), manifest, archive);
@@ -99,6 +200,7 @@ public final class ArchiveFetcher {
       if (attempt.status().equals("ok")) {
         return new Fetched(archive, name, attempts);
       }
+      discard(archive);
     }
     throw new RestoreException(
         "no store holds a good copy of backup "
@@ -127,11 +229,13 @@ public final class ArchiveFetcher {
   private Attempt fetchFrom(BackupStore store, Manifest manifest, Path archive) {
     Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
     long[] read = {0};
+    LIVE.add(partial);
+    LIVE.add(archive);
     BackupVerifier.StoreCheck check;
     try (Progress.Task task =
             progress.start(
                 "fetch " + manifest.id() + " from " + store.name(), manifest.sizeBytes());
-        OutputStream out = Files.newOutputStream(partial)) {
+        OutputStream out = createPrivateFile(partial)) {
       check = DumpReader.read(store, manifest, out, n -> task.update(read[0] += n, -1));
     } catch (IOException | DumpReader.SinkFailed e) {
       deleteQuietly(partial);
@@ -142,6 +246,9 @@ public final class ArchiveFetcher {
               + e.getMessage()
               + "; free space there or point lifeboat.spool-dir at a larger disk",
           e);
+    } catch (RuntimeException e) {
+      deleteQuietly(partial);
+      throw e;
     }
     try {
       if (!check.ok()) {
@@ -152,9 +259,11 @@ public final class ArchiveFetcher {
       }
     } catch (IOException e) {
       deleteQuietly(partial);
+      deleteQuietly(archive);
       throw new SpoolException(
           "cannot move the archive into " + archive + ": " + e.getMessage(), e);
     }
+    LIVE.remove(partial);
     return new Attempt(check.store(), check.status(), check.detail());
   }
 
@@ -162,7 +271,7 @@ public final class ArchiveFetcher {
     try {
       Files.deleteIfExists(p);
     } catch (IOException ignored) {
-      // the next fetch overwrites it
+      // the next restore or drill removes it once this process is gone
     }
   }
 }

@@ -21,6 +21,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
@@ -28,13 +29,15 @@ import org.springframework.stereotype.Component;
  * Restores a backup into a database on the target's server: plan first, then fetch and verify the
  * archive, take a safety backup of what would be replaced, restore into a staging database, check
  * the row counts against the manifest, and only then rename the staging database into place. Any
- * failure before the rename leaves the destination exactly as it was.
+ * failure before the rename leaves the destination exactly as it was. It drops only databases it
+ * marked as its own ({@link LifeboatDatabases}); a name it needs that is taken by any other
+ * database is refused before anything starts.
  */
 @Component
 public final class Restore {
 
-  static final String STAGING_SUFFIX = "_lbrestore";
-  static final String OLD_SUFFIX = "_lbold";
+  static final String STAGING_SUFFIX = LifeboatDatabases.STAGING_SUFFIX;
+  static final String OLD_SUFFIX = LifeboatDatabases.OLD_SUFFIX;
 
   private final LifeboatConfig config;
   private final BackupCatalog catalog;
@@ -58,20 +61,55 @@ public final class Restore {
 
   /** Decides everything without changing anything; refusals are usage errors (exit 2). */
   public RestorePlan plan(Target target, String idOrLatest, String database, boolean clean) {
-    if (database == null
-        || database.isBlank()
-        || database.length() > 63 - STAGING_SUFFIX.length()) {
-      throw new ConfigException(
-          "--into",
-          "give the name of the database to restore into (at most "
-              + (63 - STAGING_SUFFIX.length())
-              + " characters)");
-    }
+    LifeboatDatabases.checkInto(database, null);
     BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
     Manifest manifest = entry.manifest();
     PgConnection into = target.connection().withDatabase(database);
+    String staging = database + STAGING_SUFFIX;
+    String old = database + OLD_SUFFIX;
     try (PgDatabases server = PgDatabases.connect(target.connection())) {
-      boolean exists = server.exists(database);
+      LifeboatDatabases.checkInto(database, server.maintenanceDatabase());
+      Optional<PgDatabases.Found> found = server.find(database);
+      boolean exists = found.isPresent();
+      if (exists && found.get().template()) {
+        throw new ConfigException(
+            "--into",
+            "database '"
+                + database
+                + "' is a template database (datistemplate); restore --into a database of your"
+                + " own; nothing was changed");
+      }
+      List<String> leftovers = new ArrayList<>();
+      if (server.find(staging).isPresent()) {
+        if (!server.isMarked(staging, LifeboatDatabases.STAGING)) {
+          throw new ConfigException(
+              "--into",
+              "database '"
+                  + staging
+                  + "' exists but Lifeboat did not create it (it carries no lifeboat mark) and a"
+                  + " restore into '"
+                  + database
+                  + "' needs that name for staging; rename or drop it by hand (it may hold a"
+                  + " restore whose rename failed), or restore --into another name; nothing was"
+                  + " changed");
+        }
+        leftovers.add(staging);
+      }
+      if (server.find(old).isPresent()) {
+        if (!server.isMarked(old, LifeboatDatabases.OLD)) {
+          throw new ConfigException(
+              "--into",
+              "database '"
+                  + old
+                  + "' exists but Lifeboat did not mark it as its own and a restore into '"
+                  + database
+                  + "' needs that name; it may hold the previous data of '"
+                  + database
+                  + "' from an interrupted restore: rename it back or drop it by hand, or restore"
+                  + " --into another name; nothing was changed");
+        }
+        leftovers.add(old);
+      }
       int userTables = 0;
       if (exists) {
         try (Connection c = into.open()) {
@@ -106,7 +144,10 @@ public final class Restore {
           userTables,
           clean,
           safety,
-          database + STAGING_SUFFIX,
+          staging,
+          old,
+          leftovers,
+          LifeboatDatabases.newRun(),
           spool,
           tool,
           config.properties().restore().effectiveJobs());
@@ -125,8 +166,8 @@ public final class Restore {
   }
 
   /**
-   * Carries the plan out; throws {@link RestoreException} with the destination untouched on
-   * failure.
+   * Carries the plan out; throws {@link RestoreException} whose message says which databases exist
+   * afterwards and where the data is.
    */
   public RestoreResult execute(RestorePlan plan) {
     Manifest manifest = plan.backup().manifest();
@@ -165,10 +206,23 @@ public final class Restore {
   private List<RestoreResult.TableCount> restoreIntoStaging(
       RestorePlan plan, ArchiveFetcher.Fetched archive) {
     String staging = plan.staging();
+    String database = plan.into().database();
     PgConnection stagingConnection = plan.into().withDatabase(staging);
     try (PgDatabases server = PgDatabases.connect(plan.into())) {
-      server.drop(staging); // a leftover of a restore that crashed
-      server.create(staging);
+      for (String leftover : plan.leftovers()) {
+        // marked by a restore that did not finish: Lifeboat's own, and in the plan
+        if (server.dropIfMarked(leftover, LifeboatDatabases.STAGING, LifeboatDatabases.OLD)
+            == PgDatabases.Drop.NOT_MARKED) {
+          throw new RestoreException(
+              "database '"
+                  + leftover
+                  + "' no longer carries the lifeboat mark it had when the restore was planned;"
+                  + " it was left alone, nothing was restored and '"
+                  + database
+                  + "' was not touched");
+        }
+      }
+      server.createMarked(staging, LifeboatDatabases.STAGING, plan.run());
       try {
         try (Progress.Task task = progress.start("pg_restore into " + staging, -1);
             SizeWatch watch =
@@ -190,17 +244,22 @@ public final class Restore {
               "row counts after pg_restore differ from the manifest in "
                   + wrong
                   + "; database '"
-                  + plan.into().database()
-                  + "' was not touched");
+                  + database
+                  + "' was not touched and "
+                  + dropStaging(server, staging));
         }
         return tables;
       } catch (SQLException | RuntimeException e) {
-        server.drop(staging);
         if (e instanceof RestoreException re) {
           throw re;
         }
         throw new RestoreException(
-            e.getMessage() + "; database '" + plan.into().database() + "' was not touched", e);
+            e.getMessage()
+                + "; database '"
+                + database
+                + "' was not touched and "
+                + dropStaging(server, staging),
+            e);
       }
     } catch (SQLException e) {
       throw new RestoreException(
@@ -209,42 +268,181 @@ public final class Restore {
               + "': "
               + PgErrors.firstLine(e.getMessage())
               + "; database '"
-              + plan.into().database()
+              + database
               + "' was not touched",
           e);
     }
   }
 
+  /** Drops this run's staging database; returns what became of it, for the failure message. */
+  private static String dropStaging(PgDatabases server, String staging) {
+    try {
+      server.dropIfMarked(staging, LifeboatDatabases.STAGING);
+      return server.exists(staging)
+          ? "the staging database '" + staging + "' is still there"
+          : "the staging database '" + staging + "' was dropped";
+    } catch (SQLException e) {
+      return "the staging database '"
+          + staging
+          + "' could not be dropped ("
+          + PgErrors.firstLine(e.getMessage())
+          + "); the next restore into the same database drops it";
+    }
+  }
+
+  /**
+   * Renames the staging database into place. The destination's previous data moves to {@code
+   * <db>_lbold}, unmarked, and is marked (then dropped) only once the restored data holds the
+   * destination's name: a crash in between leaves it for the operator, never for a later DROP.
+   */
   private void swapIntoPlace(RestorePlan plan) {
     String database = plan.into().database();
-    String old = database + OLD_SUFFIX;
+    String staging = plan.staging();
+    String old = plan.old();
     try (PgDatabases server = PgDatabases.connect(plan.into())) {
-      if (server.exists(database)) {
-        String owner = server.owner(database).orElse(null);
-        server.drop(old);
-        server.rename(database, old);
-        server.rename(plan.staging(), database);
+      Optional<PgDatabases.Found> destination;
+      String owner = null;
+      try {
+        destination = server.find(database);
+        if (destination.isPresent()) {
+          owner = server.owner(database).orElse(null);
+          if (server.dropIfMarked(old, LifeboatDatabases.OLD) == PgDatabases.Drop.NOT_MARKED) {
+            throw new SQLException("database '" + old + "' was created meanwhile by someone else");
+          }
+          server.rename(database, old);
+        }
+      } catch (SQLException e) {
+        throw new RestoreException(
+            "renaming '"
+                + database
+                + "' to '"
+                + old
+                + "' failed: "
+                + PgErrors.firstLine(e.getMessage())
+                + "; '"
+                + database
+                + "' is unchanged and the restored data is in '"
+                + staging
+                + "'"
+                + keepStaging(server, plan)
+                + "; rename it into place by hand once the sessions on '"
+                + database
+                + "' are closed, or drop it ("
+                + stateOf(server, database, staging, old)
+                + ")",
+            e);
+      }
+      boolean replaced = destination.isPresent();
+      try {
+        server.rename(staging, database);
+      } catch (SQLException e) {
+        String putBack = replaced ? putBack(server, old, database) : null;
+        throw new RestoreException(
+            "renaming '"
+                + staging
+                + "' to '"
+                + database
+                + "' failed: "
+                + PgErrors.firstLine(e.getMessage())
+                + (!replaced
+                    ? "; '" + database + "' was not created"
+                    : putBack == null
+                        ? "; '" + database + "' is unchanged (its data was renamed back)"
+                        : "; '"
+                            + database
+                            + "' does not exist now: its previous data is in '"
+                            + old
+                            + "' (renaming it back failed: "
+                            + putBack
+                            + ")")
+                + " and the restored data is in '"
+                + staging
+                + "'"
+                + keepStaging(server, plan)
+                + "; rename by hand ("
+                + stateOf(server, database, staging, old)
+                + ")",
+            e);
+      }
+      try {
+        // a rename keeps the comment: give back the destination's own, so no mark stays on it
+        server.comment(database, destination.map(PgDatabases.Found::comment).orElse(null));
         if (owner != null) {
           server.setOwner(database, owner);
         }
-        server.drop(old);
-      } else {
-        server.rename(plan.staging(), database);
+        if (replaced) {
+          server.mark(old, LifeboatDatabases.OLD, plan.run());
+          server.dropIfMarked(old, LifeboatDatabases.OLD);
+        }
+      } catch (SQLException e) {
+        throw new RestoreException(
+            "the restored data is in place in '"
+                + database
+                + "' but finishing the swap failed: "
+                + PgErrors.firstLine(e.getMessage())
+                + (replaced
+                    ? "; drop '" + old + "', which holds the previous data, by hand"
+                    : "; check its owner and comment")
+                + " ("
+                + stateOf(server, database, staging, old)
+                + ")",
+            e);
       }
     } catch (SQLException e) {
       throw new RestoreException(
-          "the restore is complete in '"
-              + plan.staging()
-              + "' but renaming it to '"
-              + database
-              + "' failed: "
+          "cannot connect to swap the restored data into place: "
               + PgErrors.firstLine(e.getMessage())
-              + "; rename it by hand (ALTER DATABASE … RENAME) once the"
-              + " sessions on '"
+              + "; '"
               + database
-              + "' are closed",
+              + "' is unchanged and the restored data is in '"
+              + staging
+              + "' (marked: the next restore into '"
+              + database
+              + "' drops it)",
           e);
     }
+  }
+
+  /** Renames the previous data back; null when done, else why not. */
+  private static String putBack(PgDatabases server, String old, String database) {
+    try {
+      server.rename(old, database);
+      return null;
+    } catch (SQLException e) {
+      return PgErrors.firstLine(e.getMessage());
+    }
+  }
+
+  /**
+   * The staging database holds a complete restore the operator is told about: take Lifeboat's mark
+   * off it, so no later run drops it.
+   */
+  private static String keepStaging(PgDatabases server, RestorePlan plan) {
+    try {
+      server.comment(
+          plan.staging(),
+          "restored by Lifeboat run "
+              + plan.run()
+              + " from backup "
+              + plan.backup().manifest().id()
+              + ", kept after a failed rename; Lifeboat will not drop it");
+      return ", which Lifeboat will not drop";
+    } catch (SQLException e) {
+      return " (still marked: the next restore into '" + plan.into().database() + "' drops it)";
+    }
+  }
+
+  /** Which of {@code names} exist, read from the server now rather than assumed. */
+  private static String stateOf(PgDatabases server, String... names) {
+    List<String> parts = new ArrayList<>();
+    for (String name : names) {
+      try {
+        parts.add("'" + name + "' " + (server.exists(name) ? "exists" : "does not exist"));
+      } catch (SQLException e) {
+        parts.add("'" + name + "' unknown");
+      }
+    }
+    return "now " + String.join(", ", parts);
   }
 
   /**

@@ -15,6 +15,9 @@ import java.util.List;
  * @param userTables user tables in the destination now (0 for a new or empty database)
  * @param safetyBackupTarget where the pre-restore safety backup goes (null when none is needed)
  * @param staging the database the archive is restored into before it takes the destination's name
+ * @param old the name the destination's previous data has during the swap
+ * @param leftovers databases marked by an earlier restore that did not finish: dropped first
+ * @param run this run's id, carried by the marks of the databases it creates
  */
 public record RestorePlan(
     Target target,
@@ -26,6 +29,9 @@ public record RestorePlan(
     boolean clean,
     Target safetyBackupTarget,
     String staging,
+    String old,
+    List<String> leftovers,
+    String run,
     ArchiveFetcher.SpoolSpace spool,
     PgTool pgRestore,
     int jobs) {
@@ -46,40 +52,52 @@ public record RestorePlan(
                     + " labelled pre-restore is taken first, under target '"
                     + safetyBackupTarget.name()
                     + "')";
-    return List.of(
-        "restore plan:",
-        "  backup      "
-            + m.id()
-            + " of target '"
-            + m.target()
-            + "'"
-            + (m.label() == null || m.label().isEmpty() ? "" : " (label " + m.label() + ")")
-            + ", completed "
-            + m.completedAt()
-            + ", "
-            + m.tables().size()
-            + " tables",
-        "  read from   "
-            + String.join(", then ", stores)
-            + " (SHA-256 checked before pg_restore sees a byte)",
-        "  into        " + what,
-        "  staging     restored first into '"
-            + staging
-            + "', renamed into place only when complete and"
-            + " row counts match",
-        "  spool       "
-            + spool.dir()
-            + " (needs "
-            + dev.lifeboat.progress.TerminalProgress.bytes(spool.neededBytes())
-            + ", "
-            + dev.lifeboat.progress.TerminalProgress.bytes(spool.freeBytes())
-            + " free)",
-        "  pg_restore  "
-            + pgRestore.version()
-            + " at "
-            + pgRestore.path()
-            + ", "
-            + jobs
-            + " parallel jobs");
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add("restore plan:");
+    lines.addAll(
+        List.of(
+            "  backup      "
+                + m.id()
+                + " of target '"
+                + m.target()
+                + "'"
+                + (m.label() == null || m.label().isEmpty() ? "" : " (label " + m.label() + ")")
+                + ", completed "
+                + m.completedAt()
+                + ", "
+                + m.tables().size()
+                + " tables",
+            "  read from   "
+                + String.join(", then ", stores)
+                + " (SHA-256 checked before pg_restore sees a byte)",
+            "  into        " + what,
+            "  staging     restored first into '"
+                + staging
+                + "', renamed into place only when complete and"
+                + " row counts match"
+                + (intoExists
+                    ? "; the replaced data is renamed to '" + old + "' for the swap, then dropped"
+                    : ""),
+            "  spool       "
+                + spool.dir()
+                + " (needs "
+                + dev.lifeboat.progress.TerminalProgress.bytes(spool.neededBytes())
+                + ", "
+                + dev.lifeboat.progress.TerminalProgress.bytes(spool.freeBytes())
+                + " free)",
+            "  pg_restore  "
+                + pgRestore.version()
+                + " at "
+                + pgRestore.path()
+                + ", "
+                + jobs
+                + " parallel jobs"));
+    for (String leftover : leftovers) {
+      lines.add(
+          "  leftover    '"
+              + leftover
+              + "' (marked by a Lifeboat restore that did not finish): it will be dropped");
+    }
+    return lines;
   }
 }

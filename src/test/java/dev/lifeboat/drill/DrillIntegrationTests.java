@@ -101,7 +101,15 @@ class DrillIntegrationTests {
   @Test
   void aScratchDatabaseLeftByACrashedDrillIsDroppedByTheNextDrill() throws Exception {
     Setup s = backedUp(source, null);
-    PostgresServer.shared().cluster().createDatabase("lifeboat_drill_20200101t000000z");
+    PgConnection leftover =
+        PostgresServer.shared().cluster().createDatabase("lifeboat_drill_20200101t000000z");
+    try (Connection c = leftover.open();
+        Statement st = c.createStatement()) {
+      // what a drill killed mid-way leaves: its mark, under the name it made
+      st.execute(
+          "COMMENT ON DATABASE lifeboat_drill_20200101t000000z"
+              + " IS 'lifeboat:drill-scratch:drill9:lifeboat_drill_20200101t000000z'");
+    }
 
     Result r = s.drill();
 
@@ -109,6 +117,74 @@ class DrillIntegrationTests {
     assertThat(r.stdout())
         .contains("cleanup lifeboat_drill_20200101t000000z")
         .contains("left behind by a drill that did not finish");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aDatabaseWithTheScratchPrefixThatLifeboatDidNotCreateIsLeftAlone() throws Exception {
+    Setup s = backedUp(source, null);
+    String mine = "lifeboat_drill_mine_" + System.nanoTime() % 100000;
+    PgConnection users = PostgresServer.shared().cluster().createDatabase(mine);
+    try {
+      try (Connection c = users.open();
+          Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE ledger (v text); INSERT INTO ledger VALUES ('kept')");
+      }
+
+      Result r = s.drill();
+
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.stdout())
+          .contains("cleanup " + mine)
+          .contains("left alone: Lifeboat did not create it");
+      assertThat(scratchDatabases()).containsExactly(mine);
+      assertThat(single(users, "SELECT v FROM ledger")).isEqualTo("kept");
+    } finally {
+      PostgresServer.shared().dropDatabase(mine);
+    }
+  }
+
+  @Test
+  void aDatabaseHoldingTheScratchNameThatLifeboatDidNotCreateIsRefused() throws Exception {
+    Setup s = backedUp(source, null);
+    String scratch = "lifeboat_drill_" + s.id().toLowerCase();
+    PgConnection users = PostgresServer.shared().cluster().createDatabase(scratch);
+    try {
+      try (Connection c = users.open();
+          Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE ledger (v text); INSERT INTO ledger VALUES ('kept')");
+      }
+
+      Result r = s.drill();
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderr())
+          .contains("database '" + scratch + "' exists but Lifeboat did not create it")
+          .contains("rename or drop it by hand");
+      assertThat(scratchDatabases()).containsExactly(scratch);
+      assertThat(single(users, "SELECT v FROM ledger")).isEqualTo("kept");
+    } finally {
+      PostgresServer.shared().dropDatabase(scratch);
+    }
+  }
+
+  @Test
+  void aDatabaseRestoredUnderTheScratchPrefixIsRefusedSoNoDrillCanDropIt() throws Exception {
+    Setup s = backedUp(source, null);
+
+    Result r =
+        s.cli()
+            .run(
+                "--config",
+                s.config().toString(),
+                "restore",
+                "latest",
+                "--into",
+                "lifeboat_drill_x",
+                "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr()).contains("--into: 'lifeboat_drill_x' starts with 'lifeboat_drill_'");
     assertThat(scratchDatabases()).isEmpty();
   }
 
@@ -228,6 +304,15 @@ class DrillIntegrationTests {
         rs.next();
         assertThat(rs.getInt(1)).isEqualTo(1);
       }
+    }
+  }
+
+  static String single(PgConnection db, String sql) throws Exception {
+    try (Connection c = db.open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 

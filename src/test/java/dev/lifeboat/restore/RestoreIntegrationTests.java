@@ -12,10 +12,14 @@ import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,7 @@ class RestoreIntegrationTests {
     assertThat(result.get("store").asString()).isEqualTo("local-a");
     assertThat(counts(source.withDatabase(db))).isEqualTo(sourceCounts);
     assertThat(databaseExists(db + "_lbrestore")).as("no staging database is left").isFalse();
+    assertThat(comment(db)).as("the restored database carries no mark").isNull();
     assertThat(r.all()).doesNotContain(source.password());
     assertThat(Files.list(fx.home.resolve("spool")).toList()).as("the spool is emptied").isEmpty();
   }
@@ -153,16 +158,180 @@ class RestoreIntegrationTests {
   void aStagingDatabaseLeftByACrashedRestoreIsReplacedByTheNextRestore() throws Exception {
     String db = newName("aftercrash");
     PgConnection leftover = PostgresServer.shared().cluster().createDatabase(db + "_lbrestore");
+    PgConnection leftOld = PostgresServer.shared().cluster().createDatabase(db + "_lbold");
     try (Connection c = leftover.open();
         Statement st = c.createStatement()) {
       st.execute("CREATE TABLE half_restored (v int)");
+      // what a restore killed mid-way leaves: its marks, under the names it made
+      st.execute(
+          "COMMENT ON DATABASE "
+              + db
+              + "_lbrestore IS 'lifeboat:restore-staging:crashed1:"
+              + db
+              + "_lbrestore'");
+      st.execute(
+          "COMMENT ON DATABASE "
+              + db
+              + "_lbold IS 'lifeboat:restore-old:crashed1:"
+              + db
+              + "_lbold'");
     }
 
     Result r = restore("latest", "--into", db, "--yes");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stderr())
+        .contains("leftover    '" + db + "_lbrestore' (marked by a Lifeboat restore")
+        .contains("leftover    '" + db + "_lbold' (marked by a Lifeboat restore");
     assertThat(counts(source.withDatabase(db))).isEqualTo(sourceCounts);
-    assertThat(databaseExists(db + "_lbrestore")).isFalse();
+    assertThat(databasesLike(db)).containsExactly(db);
+    assertThat(comment(db)).as("the restored database carries no mark").isNull();
+  }
+
+  @Test
+  void aDatabaseWithTheStagingNameThatLifeboatDidNotCreateIsRefusedAndKept() throws Exception {
+    String db = newName("sales");
+    PgConnection users = PostgresServer.shared().cluster().createDatabase(db + "_lbrestore");
+    try (Connection c = users.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE ledger (v text); INSERT INTO ledger VALUES ('the user''s own')");
+    }
+    List<String> before = databases();
+
+    Result r = restore("latest", "--into", db, "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr())
+        .contains(
+            "--into: database '"
+                + db
+                + "_lbrestore' exists but Lifeboat did not create it (it carries no lifeboat"
+                + " mark)")
+        .contains("nothing was changed");
+    assertThat(databases()).isEqualTo(before);
+    assertThat(databasesLike(db)).containsExactly(db + "_lbrestore");
+    assertThat(single(users, "SELECT v FROM ledger")).isEqualTo("the user's own");
+  }
+
+  @Test
+  void aDatabaseWithTheOldCopyNameThatLifeboatDidNotMarkIsRefusedAndKept() throws Exception {
+    String db = newName("orders");
+    PgConnection current = PostgresServer.shared().cluster().createDatabase(db);
+    PgConnection previous = PostgresServer.shared().cluster().createDatabase(db + "_lbold");
+    for (PgConnection c0 : List.of(current, previous)) {
+      try (Connection c = c0.open();
+          Statement st = c.createStatement()) {
+        st.execute(
+            "CREATE TABLE ledger (v text); INSERT INTO ledger VALUES ('" + c0.database() + "')");
+      }
+    }
+    List<String> before = databases();
+
+    Result r = restore("latest", "--into", db, "--yes", "--clean");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr())
+        .contains("--into: database '" + db + "_lbold' exists but Lifeboat did not mark it")
+        .contains("may hold the previous data of '" + db + "' from an interrupted restore")
+        .contains("nothing was changed");
+    assertThat(databases()).isEqualTo(before);
+    assertThat(single(current, "SELECT v FROM ledger")).isEqualTo(db);
+    assertThat(single(previous, "SELECT v FROM ledger")).isEqualTo(db + "_lbold");
+  }
+
+  @Test
+  void namesLifeboatReservesForItsOwnDatabasesAreRefusedAsDestinations() throws Exception {
+    List<String> before = databases();
+    for (String name : List.of("lifeboat_drill_mine", "mine_lbrestore", "mine_lbold")) {
+
+      Result r = restore("latest", "--into", name, "--yes");
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderr())
+          .contains("--into: '" + name + "'")
+          .contains("which Lifeboat reserves")
+          .contains("nothing was changed");
+    }
+    assertThat(databases()).isEqualTo(before);
+  }
+
+  @Test
+  void theServersSystemDatabasesAreRefusedBeforeAnythingIsCreated() throws Exception {
+    List<String> before = databases();
+    for (String name : List.of("template1", "template0", "postgres")) {
+
+      Result r = restore("latest", "--into", name, "--yes", "--clean");
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderr())
+          .contains("--into: '" + name + "' is the server's")
+          .contains("nothing was changed");
+      assertThat(r.stderr()).doesNotContain("restore plan:");
+    }
+    assertThat(databases()).isEqualTo(before);
+    assertThat(counts(source.withDatabase("template1"))).as("template1 stays empty").isEmpty();
+    assertThat(counts(source.withDatabase("postgres"))).isEmpty();
+  }
+
+  @Test
+  void aFailedRenameKeepsTheRestoredDataWhereTheMessageSaysAndNoLaterRestoreDropsIt()
+      throws Exception {
+    // a role that may create databases but not rename one it does not own
+    String role = "renamer_" + System.nanoTime() % 100000;
+    PgConnection asRole = PostgresServer.shared().cluster().createRole(role, "pw-" + role, false);
+    PostgresServer.shared().cluster().execute("ALTER ROLE " + role + " CREATEDB");
+    PgConnection tiny = PostgresServer.shared().createDatabase("tiny");
+    try (Connection c = tiny.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE t (v text); INSERT INTO t VALUES ('restored')");
+      st.execute("ALTER TABLE t OWNER TO " + role);
+    }
+    Fixture own = new Fixture(dir.resolve("own")).filesystem("local", dir.resolve("own-store"));
+    Path ownConfig = own.write(tiny, "app");
+    Result backup = own.cli().run("--config", ownConfig.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    Path roleConfig = own.write(asRole.withDatabase(tiny.database()), "app");
+    LifeboatCli asRoleCli = own.cli();
+    String db = newName("notmine");
+    PostgresServer.shared().cluster().createDatabase(db); // owned by the superuser, empty
+
+    Result r =
+        own.cli()
+            .run("--config", roleConfig.toString(), "restore", "latest", "--into", db, "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.stderr())
+        .contains("renaming '" + db + "' to '" + db + "_lbold' failed: ")
+        .contains("must be owner of database")
+        .contains(
+            "'"
+                + db
+                + "' is unchanged and the restored data is in '"
+                + db
+                + "_lbrestore', which Lifeboat will not drop")
+        .contains(
+            "now '"
+                + db
+                + "' exists, '"
+                + db
+                + "_lbrestore' exists, '"
+                + db
+                + "_lbold' does not exist");
+    assertThat(databasesLike(db)).containsExactly(db, db + "_lbrestore");
+    assertThat(single(source.withDatabase(db + "_lbrestore"), "SELECT v FROM t"))
+        .isEqualTo("restored");
+
+    // the operator keeps it; the next restore must not drop it as a leftover
+    Result again =
+        own.cli()
+            .run("--config", roleConfig.toString(), "restore", "latest", "--into", db, "--yes");
+
+    assertThat(again.exitCode()).as(again.toString()).isEqualTo(2);
+    assertThat(again.stderr())
+        .contains("database '" + db + "_lbrestore' exists but Lifeboat did not create it");
+    assertThat(databasesLike(db)).containsExactly(db, db + "_lbrestore");
+    assertThat(single(source.withDatabase(db + "_lbrestore"), "SELECT v FROM t"))
+        .isEqualTo("restored");
   }
 
   @Test
@@ -197,6 +366,7 @@ class RestoreIntegrationTests {
         Statement st = c.createStatement()) {
       st.execute(
           "CREATE TABLE wrong_version (v text); INSERT INTO wrong_version VALUES ('overwritten soon')");
+      st.execute("COMMENT ON DATABASE " + db + " IS 'customer data'");
     }
 
     Result r = restore("latest", "--into", db, "--yes", "--clean", "--json");
@@ -208,6 +378,10 @@ class RestoreIntegrationTests {
     String safety = Json.mapper().readTree(r.stdout()).get("safetyBackup").asString();
     assertThat(r.stderr()).contains(safety);
     assertThat(counts(victim)).isEqualTo(sourceCounts);
+    assertThat(databasesLike(db)).as("no staging, no old copy").containsExactly(db);
+    assertThat(comment(db))
+        .as("the replaced database's comment, not the staging database's mark")
+        .isEqualTo("customer data");
     Result list =
         cli.run("--config", config.toString(), "backups", "--target", "app." + db, "--json");
     JsonNode safetyRow = Json.mapper().readTree(list.stdout()).get(0);
@@ -255,6 +429,98 @@ class RestoreIntegrationTests {
       assertThat(databaseExists(db)).isFalse();
     } finally {
       new ProcessBuilder("umount", small.toString()).start().waitFor();
+    }
+  }
+
+  @Test
+  void theSpoolIsPrivateAndSpoolFilesOfDeadProcessesAreRemoved() throws Exception {
+    Path spool = fx.home.resolve("spool");
+    // as an older version left it: world-readable, with the archive of a killed restore in it
+    Files.createDirectories(spool);
+    Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path stale =
+        Files.writeString(spool.resolve("app-" + id + "." + gone.pid() + "-7.pgdump"), "x");
+    Path stalePartial =
+        Files.writeString(spool.resolve("app-" + id + "." + gone.pid() + "-7.pgdump.partial"), "x");
+    Path live =
+        Files.writeString(
+            spool.resolve(
+                "app-" + id + "." + ArchiveFetcher.owner(ProcessHandle.current()) + ".pgdump"),
+            "x");
+    Map<Path, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (watching.get()) {
+                try (var files = Files.list(spool)) {
+                  for (Path f : files.toList()) {
+                    if (!f.equals(live)) {
+                      seen.putIfAbsent(
+                          f.getFileName(),
+                          PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+                    }
+                  }
+                  Thread.sleep(2);
+                } catch (Exception e) {
+                  // a file went while we looked
+                }
+              }
+            });
+    watcher.start();
+    String db = newName("spooled");
+
+    Result r;
+    try {
+      r = restore("latest", "--into", db, "--yes");
+    } finally {
+      watching.set(false);
+      watcher.join();
+    }
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(stale).as("left by a process that is gone").doesNotExist();
+    assertThat(stalePartial).doesNotExist();
+    assertThat(live).as("of a process that still runs").exists();
+    assertThat(Files.list(spool).toList()).containsExactly(live);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(spool)))
+        .isEqualTo("rwx------");
+    seen.remove(stale.getFileName());
+    seen.remove(stalePartial.getFileName());
+    assertThat(seen).as("the archive was seen while the restore ran").isNotEmpty();
+    assertThat(seen.values()).containsOnly("rw-------");
+  }
+
+  /** Every database of the server, by name. */
+  static List<String> databases() throws Exception {
+    List<String> names = new ArrayList<>();
+    try (Connection c = source.withDatabase("postgres").open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT datname FROM pg_database ORDER BY 1")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+
+  /** The databases named {@code db} or starting with it. */
+  static List<String> databasesLike(String db) throws Exception {
+    return databases().stream().filter(n -> n.startsWith(db)).toList();
+  }
+
+  static String comment(String db) throws Exception {
+    try (Connection c = source.withDatabase("postgres").open();
+        java.sql.PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, db);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("database " + db + " exists").isTrue();
+        return rs.getString(1);
+      }
     }
   }
 
