@@ -12,6 +12,8 @@ import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.StoppableWork;
+import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,12 +55,18 @@ final class BackupDumper {
    */
   record Dumped(Manifest manifest, List<StoreResult> stores, boolean published) {}
 
-  Dumped dump(Target target, String id, String label, Instant startedAt, Runnable whileLocked) {
+  Dumped dump(
+      Target target,
+      String id,
+      String label,
+      Instant startedAt,
+      Runnable whileLocked,
+      StoppableWork.Stop stop) {
     List<BackupStore> stores = config.stores(target);
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       if (!session.tryLock()) {
         String holder = session.lockHolder().map(h -> " (held by " + h + ")").orElse("");
-        throw new BackupException(
+        throw new TargetBusyException(
             "another backup of target '"
                 + target.name()
                 + "' is running"
@@ -75,6 +83,8 @@ final class BackupDumper {
       session.checkReadable();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));
       PgDumpRun run = pgDumpRunner.start(pgDump, target.connection(), snapshot, List.of());
+      // a stop ends pg_dump; the loop below then fails and aborts every upload
+      stop.onStop(run::cancel);
       LifeboatProperties.Backup settings = config.properties().backup();
       FanOut fanOut =
           new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());

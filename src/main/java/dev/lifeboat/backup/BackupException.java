@@ -1,13 +1,20 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.LifeboatException;
+
 /** A backup could not be taken; the message says why in one sentence. */
-public class BackupException extends RuntimeException {
+public class BackupException extends LifeboatException {
 
   public BackupException(String message) {
-    super(message);
+    super(message, null);
   }
 
   public BackupException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public int exitCode() {
+    return FAILED;
   }
 }

@@ -3,10 +3,15 @@ package dev.lifeboat.backup;
 import dev.lifeboat.Json;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.TargetBusyException;
+import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
@@ -15,11 +20,13 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes one backup of a target through the Spring Batch job, so a typed {@code lifeboat backup} and
- * a scheduled one run the same code and leave the same records.
+ * The door of the backup verb: takes one backup of a target through the Spring Batch job, so a
+ * typed {@code lifeboat backup}, a scheduled one and a restore's safety backup run the same code
+ * and leave the same records: the id, the job-repository record (with trigger and node), the
+ * metrics.
  */
 @Component
-public final class BackupJob {
+public final class BackupJob implements Verb {
 
   static final String NAME = "backup";
   static final String TARGET = "target";
@@ -32,28 +39,51 @@ public final class BackupJob {
   private final BackupCatalog catalog;
   private final Clock clock;
   private final LifeboatMetrics metrics;
+  private final Node node;
 
   BackupJob(
       JobOperator jobOperator,
       Job backupBatchJob,
       BackupCatalog catalog,
       Clock clock,
-      LifeboatMetrics metrics) {
+      LifeboatMetrics metrics,
+      Node node) {
     this.metrics = metrics;
+    this.node = node;
     this.jobOperator = jobOperator;
     this.backupJob = backupBatchJob;
     this.catalog = catalog;
     this.clock = clock;
   }
 
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** A scheduled backup: no label. */
+  @Override
+  public Verb.Run run(Target target, Trigger trigger) {
+    BackupResult r = run(target, null, trigger);
+    String summary =
+        r.manifest() == null
+            ? r.id()
+            : r.id()
+                + ", "
+                + r.manifest().sizeBytes()
+                + " bytes, stores "
+                + r.stores().stream().map(s -> s.store() + (s.isOk() ? "" : " (failed)")).toList();
+    return new Verb.Run(r.outcome(), summary, r.error());
+  }
+
+  /** A backup typed on the command line. */
   public BackupResult run(Target target, String label) {
-    BackupResult result = execute(target, label);
-    String outcome =
-        switch (result.status()) {
-          case BackupResult.COMPLETE -> "success";
-          case BackupResult.PARTIAL -> "partial";
-          default -> "failed";
-        };
+    return run(target, label, Trigger.CLI);
+  }
+
+  public BackupResult run(Target target, String label, Trigger trigger) {
+    BackupResult result = execute(target, label, trigger);
+    String outcome = result.outcome().word();
     metrics.jobRun(NAME, target.name(), outcome);
     result.stores().stream().filter(s -> !s.isOk()).forEach(s -> metrics.uploadFailed(s.store()));
     if (result.manifest() != null) {
@@ -68,7 +98,7 @@ public final class BackupJob {
     return result;
   }
 
-  private BackupResult execute(Target target, String label) {
+  private BackupResult execute(Target target, String label, Trigger trigger) {
     Instant startedAt = clock.instant();
     Set<String> taken = catalog.idsInUse(target);
     String id = BackupId.next(startedAt, taken);
@@ -78,6 +108,8 @@ public final class BackupJob {
             .addString(ID, id)
             .addString(LABEL, label == null ? "" : label, false)
             .addString(STARTED_AT, startedAt.toString(), false)
+            .addString(Trigger.PARAMETER, trigger.word(), false)
+            .addString(Trigger.NODE, node.name(), false)
             .toJobParameters();
     JobExecution execution;
     try {
@@ -94,15 +126,33 @@ public final class BackupJob {
             .map(BackupJob::rootMessage)
             .findFirst()
             .orElse("the backup job ended " + execution.getStatus());
-    return new BackupResult(id, target.name(), label, BackupResult.FAILED, null, List.of(), error);
+    String status = BackupResult.FAILED;
+    if (execution.getStatus() == BatchStatus.STOPPED) {
+      status = BackupResult.STOPPED;
+      error = "stopped on request; nothing of it is listed";
+    } else if (execution.getAllFailureExceptions().stream().anyMatch(BackupJob::busy)) {
+      status = BackupResult.SKIPPED;
+    }
+    return new BackupResult(id, target.name(), label, status, null, List.of(), error);
+  }
+
+  private static boolean busy(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof TargetBusyException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable t) {
     Throwable cur = t;
-    while (!(cur instanceof BackupException) && cur.getCause() != null) {
+    while (!(cur instanceof BackupException || cur instanceof TargetBusyException)
+        && cur.getCause() != null) {
       cur = cur.getCause();
     }
-    Throwable chosen = cur instanceof BackupException ? cur : t;
+    Throwable chosen =
+        cur instanceof BackupException || cur instanceof TargetBusyException ? cur : t;
     return chosen.getMessage() == null ? chosen.getClass().getSimpleName() : chosen.getMessage();
   }
 }

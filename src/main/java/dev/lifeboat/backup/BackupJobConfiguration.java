@@ -4,6 +4,10 @@ import dev.lifeboat.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.StoppableWork;
+import dev.lifeboat.run.Trigger;
 import java.time.Instant;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
@@ -32,8 +36,13 @@ class BackupJobConfiguration {
   static final String RESULT = "result";
 
   @Bean
-  Job backupBatchJob(JobRepository jobRepository, Step backupDumpStep, Step backupPublishStep) {
+  Job backupBatchJob(
+      JobRepository jobRepository,
+      Step backupDumpStep,
+      Step backupPublishStep,
+      LocalExecutions localExecutions) {
     return new JobBuilder(BackupJob.NAME, jobRepository)
+        .listener(localExecutions)
         .start(backupDumpStep)
         .next(backupPublishStep)
         .build();
@@ -44,23 +53,28 @@ class BackupJobConfiguration {
       JobRepository jobRepository,
       BackupDumper dumper,
       LifeboatConfig config,
-      JobOperator jobOperator) {
+      JobOperator jobOperator,
+      Node node) {
     return new StepBuilder("dump", jobRepository)
         .tasklet(
-            (contribution, chunk) -> {
-              JobParameters p = contribution.getStepExecution().getJobParameters();
-              Target target = config.target(p.getString(BackupJob.TARGET));
-              long self = contribution.getStepExecution().getJobExecution().getId();
-              BackupDumper.Dumped dumped =
-                  dumper.dump(
-                      target,
-                      p.getString(BackupJob.ID),
-                      p.getString(BackupJob.LABEL),
-                      Instant.parse(p.getString(BackupJob.STARTED_AT)),
-                      () -> recoverDeadExecutions(jobRepository, jobOperator, target.name(), self));
-              jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
-              return RepeatStatus.FINISHED;
-            },
+            StoppableWork.of(
+                (contribution, stop) -> {
+                  JobParameters p = contribution.getStepExecution().getJobParameters();
+                  Target target = config.target(p.getString(BackupJob.TARGET));
+                  long self = contribution.getStepExecution().getJobExecution().getId();
+                  BackupDumper.Dumped dumped =
+                      dumper.dump(
+                          target,
+                          p.getString(BackupJob.ID),
+                          p.getString(BackupJob.LABEL),
+                          Instant.parse(p.getString(BackupJob.STARTED_AT)),
+                          () ->
+                              recoverDeadExecutions(
+                                  jobRepository, jobOperator, target.name(), self, node.name()),
+                          stop);
+                  jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
+                  return RepeatStatus.FINISHED;
+                }),
             StepTransactions.none())
         .build();
   }
@@ -103,12 +117,21 @@ class BackupJobConfiguration {
    * so the job repository tells the truth (FIELD-NOTES: recover).
    */
   static void recoverDeadExecutions(
-      JobRepository repository, JobOperator operator, String target, long self) {
+      JobRepository repository, JobOperator operator, String target, long self, String node) {
     for (JobExecution running : repository.findRunningJobExecutions(BackupJob.NAME)) {
       if (running.getId() != self
           && target.equals(running.getJobParameters().getString(BackupJob.TARGET))) {
         try {
-          operator.recover(running);
+          JobExecution dead = operator.recover(running);
+          String owner = running.getJobParameters().getString(Trigger.NODE);
+          dead.setExitStatus(
+              ExitStatus.FAILED.addExitDescription(
+                  "the process running it died"
+                      + (owner == null ? "" : " on node " + owner)
+                      + "; found by node "
+                      + node
+                      + " holding the target's backup lock; nothing of it was listed"));
+          repository.update(dead);
         } catch (RuntimeException e) {
           // bookkeeping only; the backup itself goes on
         }

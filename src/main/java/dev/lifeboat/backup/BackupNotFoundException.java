@@ -1,9 +1,16 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.LifeboatException;
+
 /** The backup a user named does not exist (complete) in any store: a usage error, exit 2. */
-public class BackupNotFoundException extends RuntimeException {
+public class BackupNotFoundException extends LifeboatException {
 
   public BackupNotFoundException(String message) {
-    super(message);
+    super(message, null);
+  }
+
+  @Override
+  public int exitCode() {
+    return USAGE;
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.run.Outcome;
 import java.util.List;
 
 /**
@@ -19,7 +20,24 @@ public record BackupResult(
   public static final String PARTIAL = "partial";
   public static final String FAILED = "failed";
 
-  /** Exit code per CONTRACT §3: 0 complete, 3 partial, 1 failed. */
+  /** Not taken: another backup of the target was running (another node, a typed command). */
+  public static final String SKIPPED = "skipped";
+
+  /** Stopped on request (SIGTERM); nothing of it is listed. */
+  public static final String STOPPED = "stopped";
+
+  /** The outcome in the words of the metrics and the job log. */
+  public Outcome outcome() {
+    return switch (status) {
+      case COMPLETE -> Outcome.SUCCESS;
+      case PARTIAL -> Outcome.PARTIAL;
+      case SKIPPED -> Outcome.SKIPPED;
+      case STOPPED -> Outcome.STOPPED;
+      default -> Outcome.FAILED;
+    };
+  }
+
+  /** Exit code per CONTRACT §3: 0 complete, 3 partial, 1 failed, skipped or stopped. */
   public int exitCode() {
     return switch (status) {
       case COMPLETE -> 0;

@@ -26,18 +26,15 @@ final class BackupCommand implements Callable<Integer> {
       description = "A label stored in the manifest (e.g. nightly).")
   String label;
 
-  private final LifeboatConfig config;
-  private final BackupJob backupJob;
-  private final Console console;
-
-  BackupCommand(LifeboatConfig config, BackupJob backupJob, Console console) {
-    this.config = config;
-    this.backupJob = backupJob;
-    this.console = console;
-  }
+  private LifeboatConfig config;
+  private BackupJob backupJob;
+  private Console console;
 
   @Override
   public Integer call() {
+    config = root.bean(LifeboatConfig.class);
+    backupJob = root.bean(BackupJob.class);
+    console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkConnection(target);
     BackupResult result = backupJob.run(target, label);

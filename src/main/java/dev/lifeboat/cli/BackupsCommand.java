@@ -21,15 +21,9 @@ final class BackupsCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
 
-  private final LifeboatConfig config;
-  private final BackupCatalog catalog;
-  private final Console console;
-
-  BackupsCommand(LifeboatConfig config, BackupCatalog catalog, Console console) {
-    this.config = config;
-    this.catalog = catalog;
-    this.console = console;
-  }
+  private LifeboatConfig config;
+  private BackupCatalog catalog;
+  private Console console;
 
   /** One line of {@code backups --json} (CONTRACT §4). */
   record Row(
@@ -47,6 +41,9 @@ final class BackupsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    config = root.bean(LifeboatConfig.class);
+    catalog = root.bean(BackupCatalog.class);
+    console = root.bean(Console.class);
     Target target = root.target(config);
     BackupCatalog.Listing listing = catalog.list(target);
     List<Row> rows = new ArrayList<>();

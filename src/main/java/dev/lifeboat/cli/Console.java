@@ -21,9 +21,10 @@ public final class Console implements Progress {
   private volatile boolean interactive;
 
   /** Called once by the command line before a command runs. */
-  void configure(boolean json) {
+  void configure(boolean json, boolean quiet) {
     this.json = json;
-    this.interactive = !json && isTerminal();
+    // the daemon writes logs, never progress lines
+    this.interactive = !json && !quiet && isTerminal();
   }
 
   boolean json() {

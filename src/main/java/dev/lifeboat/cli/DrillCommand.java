@@ -28,18 +28,15 @@ final class DrillCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the scratch database for a look afterwards.")
   boolean keep;
 
-  private final LifeboatConfig config;
-  private final Drill drill;
-  private final Console console;
-
-  DrillCommand(LifeboatConfig config, Drill drill, Console console) {
-    this.config = config;
-    this.drill = drill;
-    this.console = console;
-  }
+  private LifeboatConfig config;
+  private Drill drill;
+  private Console console;
 
   @Override
   public Integer call() {
+    config = root.bean(LifeboatConfig.class);
+    drill = root.bean(Drill.class);
+    console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkConnection(target);
     DrillReport report = drill.run(target, backup, keep);

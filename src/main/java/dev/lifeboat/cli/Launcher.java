@@ -1,8 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.LifeboatApplication;
-import dev.lifeboat.backup.BackupException;
-import dev.lifeboat.backup.BackupNotFoundException;
+import dev.lifeboat.LifeboatException;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.demo.Demo;
 import java.nio.file.Files;
@@ -38,70 +37,54 @@ public final class Launcher {
 
   private Launcher() {}
 
-  /** What the arguments say before Spring starts. */
-  record Arguments(
-      List<Path> configFiles,
-      List<String> springProperties,
-      List<String> commandArgs,
-      String command,
-      boolean json) {
+  /**
+   * The command line split once: Spring properties ({@code --lifeboat.home=/x}, a dotted key with a
+   * value) go to Spring; everything else is the command, parsed by picocli alone.
+   */
+  record Arguments(List<String> springProperties, List<String> commandArgs, boolean json) {
 
-    Arguments withConfig(Path file) {
-      List<Path> files = new ArrayList<>(configFiles);
-      files.add(file);
-      return new Arguments(files, springProperties, commandArgs, command, json);
-    }
-
-    static Arguments parse(String[] args) {
-      List<Path> config = new ArrayList<>();
+    static Arguments split(String[] args) {
       List<String> spring = new ArrayList<>();
       List<String> command = new ArrayList<>();
-      String name = null;
-      boolean json = false;
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (a.equals("--config") && i + 1 < args.length) {
-          config.add(Path.of(args[i + 1]));
-          command.add(a);
-          command.add(args[++i]);
-        } else if (a.startsWith("--config=")) {
-          config.add(Path.of(a.substring("--config=".length())));
-          command.add(a);
-        } else if (a.startsWith("--")
-            && a.contains("=")
-            && a.substring(2, a.indexOf('=')).contains(".")) {
-          spring.add(a); // --lifeboat.home=/x style Spring property
+      for (String a : args) {
+        if (a.startsWith("--") && a.contains("=") && a.substring(2, a.indexOf('=')).contains(".")) {
+          spring.add(a);
         } else {
-          if (a.equals("--json")) {
-            json = true;
-          }
-          if (name == null && !a.startsWith("-")) {
-            name = a;
-          }
-          if ((a.equals("--target")
-                  || a.equals("--label")
-                  || a.equals("--store")
-                  || a.equals("--into")
-                  || a.equals("--backup"))
-              && i + 1 < args.length) {
-            command.add(a);
-            a = args[++i];
-          }
           command.add(a);
         }
       }
-      return new Arguments(config, spring, command, name, json);
+      return new Arguments(spring, command, command.contains("--json"));
+    }
+  }
+
+  /** One command line parsed by picocli over a fresh command tree. */
+  record Invocation(CommandLine cli, CommandLine.ParseResult parsed) {
+
+    static Invocation parse(List<String> args) {
+      CommandLine cli = new CommandLine(new LifeboatCommand());
+      return new Invocation(cli, cli.parseArgs(args.toArray(String[]::new)));
+    }
+
+    LifeboatCommand root() {
+      return cli.getCommand();
+    }
+
+    /** The subcommand's name, or null when none was given. */
+    String name() {
+      return parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : null;
+    }
+
+    List<Path> configFiles() {
+      return root().config == null ? List.of() : root().config;
+    }
+
+    boolean json() {
+      return root().json;
     }
   }
 
   public static int run(String[] args) {
-    Arguments arguments = Arguments.parse(args);
-    for (Path file : arguments.configFiles()) {
-      Optional<String> problem = unusableConfigFile(file);
-      if (problem.isPresent()) {
-        return usage(arguments, problem.get());
-      }
-    }
+    Arguments arguments = Arguments.split(args);
     for (String a : args) {
       // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
       // same
@@ -114,7 +97,7 @@ public final class Launcher {
       // a reference such as ${file:/run/secrets/x} is not the secret itself
       if (isSecretKey(key) && !value.matches("\\$\\{[^}]+}")) {
         return usage(
-            arguments,
+            arguments.json(),
             "--"
                 + key
                 + ": secrets are refused on the command line, where every user sees them (ps);"
@@ -122,15 +105,42 @@ public final class Launcher {
                 + " configuration");
       }
     }
-    boolean help =
-        arguments.commandArgs().stream().anyMatch(a -> a.equals("--help") || a.equals("-h"));
-    if ("demo".equals(arguments.command()) && !help) {
+    Invocation invocation;
+    try {
+      invocation = Invocation.parse(arguments.commandArgs());
+    } catch (CommandLine.ParameterException e) {
+      return usage(arguments.json(), e.getMessage() + " (see: lifeboat --help)");
+    }
+    // --help and --version answer without starting anything
+    if (CommandLine.printHelpIfRequested(invocation.parsed())) {
+      return OK;
+    }
+    if (invocation.name() == null) {
+      invocation.cli().usage(System.err);
+      return USAGE;
+    }
+    for (Path file : invocation.configFiles()) {
+      Optional<String> problem = unusableConfigFile(file);
+      if (problem.isPresent()) {
+        return usage(invocation.json(), problem.get());
+      }
+    }
+    if ("demo".equals(invocation.name())) {
       return Demo.run(
           arguments.commandArgs(),
           arguments.springProperties(),
-          (configFile, argv) -> runInSpring(arguments.withConfig(configFile), argv));
+          (configFile, commands) -> {
+            List<Path> files = new ArrayList<>(invocation.configFiles());
+            files.add(configFile);
+            return runInSpring(
+                files,
+                arguments.springProperties(),
+                java.util.Arrays.stream(commands)
+                    .map(c -> Invocation.parse(java.util.Arrays.asList(c)))
+                    .toArray(Invocation[]::new));
+          });
     }
-    return runInSpring(arguments, arguments.commandArgs().toArray(String[]::new));
+    return runInSpring(invocation.configFiles(), arguments.springProperties(), invocation);
   }
 
   /** Why {@code --config FILE} cannot be used, if it cannot. */
@@ -175,14 +185,17 @@ public final class Launcher {
   }
 
   /**
-   * Starts Spring once and runs each of {@code commands} in it; returns the first non-zero exit
-   * code.
+   * Starts Spring once with {@code configFiles} and runs each invocation in it; returns the first
+   * non-zero exit code (a partial result, 3, lets the next one run).
    */
-  static int runInSpring(Arguments arguments, String[]... commands) {
+  static int runInSpring(
+      List<Path> configFiles, List<String> springProperties, Invocation... invocations) {
+    boolean json = invocations.length > 0 && invocations[0].json();
+    boolean serve = java.util.Arrays.stream(invocations).anyMatch(i -> "serve".equals(i.name()));
     SpringApplication app = new SpringApplication(LifeboatApplication.class);
     app.setBannerMode(Banner.Mode.OFF);
     app.setLogStartupInfo(false);
-    app.setWebApplicationType(WebApplicationType.NONE);
+    app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);
     Map<String, Object> defaults = new LinkedHashMap<>();
     // A command's own output is the story; the daemon is where logs belong.
     defaults.put("logging.level.root", "WARN");
@@ -190,18 +203,38 @@ public final class Launcher {
     defaults.put("logging.level.org.springframework", "ERROR");
     defaults.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
     defaults.put("logging.level.org.springframework.boot.diagnostics", "OFF");
-    // a one-shot command pushes its metrics once, at exit, into a group of its own (CONTRACT §5)
     String pushgateway = "management.prometheus.metrics.export.pushgateway.";
-    defaults.put(pushgateway + "enabled", "false");
-    defaults.put(pushgateway + "job", "lifeboat");
-    defaults.put(pushgateway + "shutdown-operation", "put");
-    defaults.put(pushgateway + "grouping-key.command", commandName(commands));
-    if (!arguments.configFiles().isEmpty()) {
+    if (serve) {
+      // one line per job event from lifeboat.jobs; Quartz and Tomcat only when something is wrong
+      defaults.put("logging.level.lifeboat", "INFO");
+      defaults.put("logging.level.dev.lifeboat", "INFO");
+      defaults.put("logging.level.org.quartz", "WARN");
+      defaults.put("logging.level.org.flywaydb", "ERROR");
+      defaults.put("server.port", "${lifeboat.http.port:8080}");
+      defaults.put("server.address", "${lifeboat.http.address:127.0.0.1}");
+      defaults.put("server.shutdown", "immediate");
+      // nothing but health and prometheus answers on the port
+      defaults.put("management.endpoints.web.exposure.include", "health,prometheus");
+      defaults.put("management.endpoints.web.discovery.enabled", "false");
+      // details only for requests from this machine (LocalHealthDetails)
+      defaults.put("management.endpoint.health.show-details", "when-authorized");
+      defaults.put("management.endpoint.health.show-components", "when-authorized");
+      defaults.put(pushgateway + "enabled", "false");
+    } else {
+      // a one-shot command pushes its metrics once, at exit, into a group of its own (CONTRACT §5)
+      defaults.put(pushgateway + "enabled", "false");
+      defaults.put(pushgateway + "job", "lifeboat");
+      defaults.put(pushgateway + "shutdown-operation", "put");
+      defaults.put(
+          pushgateway + "grouping-key.command",
+          invocations.length == 0 || invocations[0].name() == null
+              ? "lifeboat"
+              : invocations[0].name());
+    }
+    if (!configFiles.isEmpty()) {
       defaults.put(
           "spring.config.additional-location",
-          String.join(
-              ",",
-              arguments.configFiles().stream().map(p -> "file:" + p.toAbsolutePath()).toList()));
+          String.join(",", configFiles.stream().map(p -> "file:" + p.toAbsolutePath()).toList()));
     }
     app.setDefaultProperties(defaults);
     // a start-up failure is reported below as one line; Spring must not log it with a stack trace
@@ -212,18 +245,21 @@ public final class Launcher {
     }
     ConfigurableApplicationContext context;
     try {
-      context = app.run(arguments.springProperties().toArray(String[]::new));
+      context = app.run(springProperties.toArray(String[]::new));
     } catch (Throwable e) {
-      Optional<String> configError = configurationError(e, arguments.configFiles());
+      Optional<String> configError = configurationError(e, configFiles);
       if (configError.isPresent()) {
-        return usage(arguments, configError.get());
+        return usage(json, configError.get());
       }
-      return fail(arguments, FAILED, "lifeboat could not start: " + rootMessage(e));
+      return fail(json, FAILED, "lifeboat could not start: " + rootMessage(e));
     }
+    // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) before anything closes
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    dev.lifeboat.run.Signals.onTermination(context::close, done, java.time.Duration.ofSeconds(5));
     try {
       int exit = OK;
-      for (String[] command : commands) {
-        int code = execute(context, arguments, command);
+      for (Invocation invocation : invocations) {
+        int code = execute(context, invocation, serve);
         if (code != OK) {
           exit = exit == OK ? code : exit;
           if (code != 3) {
@@ -234,61 +270,37 @@ public final class Launcher {
       return exit;
     } finally {
       context.close();
+      done.countDown();
     }
   }
 
-  private static String commandName(String[]... commands) {
-    for (String[] command : commands) {
-      for (String a : command) {
-        if (java.util.Set.of("backup", "backups", "verify", "restore", "drill", "demo")
-            .contains(a)) {
-          return a;
-        }
-      }
-    }
-    return "lifeboat";
-  }
-
-  static int execute(ConfigurableApplicationContext context, Arguments arguments, String[] args) {
+  /** Runs one parsed command in the started application; the one place exceptions become codes. */
+  static int execute(ConfigurableApplicationContext context, Invocation invocation, boolean quiet) {
     Console console = context.getBean(Console.class);
-    console.configure(arguments.json() || List.of(args).contains("--json"));
-    CommandLine.IFactory factory =
-        new CommandLine.IFactory() {
-          @Override
-          public <K> K create(Class<K> cls) throws Exception {
-            if (cls.getPackageName().startsWith("dev.lifeboat")) {
-              return context.getAutowireCapableBeanFactory().createBean(cls);
-            }
-            return CommandLine.defaultFactory().create(cls);
-          }
-        };
-    CommandLine cli = new CommandLine(LifeboatCommand.class, factory);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          int code = exitCode(e);
-          if (console.json()) {
-            console.printJson(
-                Map.of(
-                    "status", "error", "exitCode", code, "error", String.valueOf(e.getMessage())));
-          }
-          console.error("lifeboat: " + describe(e));
-          return code;
-        });
-    return cli.execute(args);
+    console.configure(invocation.json(), quiet);
+    invocation.root().context = context;
+    try {
+      return new CommandLine.RunLast().execute(invocation.parsed());
+    } catch (CommandLine.ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      int code = exitCode(cause);
+      String message = describe(cause);
+      if (console.json()) {
+        console.printJson(Map.of("status", "error", "exitCode", code, "error", message));
+      }
+      console.error("lifeboat: " + message);
+      return code;
+    }
   }
 
+  /** The exit code an exception carries; anything Lifeboat did not foresee is a failure. */
   static int exitCode(Throwable e) {
-    return e instanceof ConfigException || e instanceof BackupNotFoundException ? USAGE : FAILED;
+    return e instanceof LifeboatException known ? known.exitCode() : FAILED;
   }
 
+  /** A foreseen failure's own sentence; an unforeseen one names its type. */
   static String describe(Throwable e) {
-    if (e instanceof ConfigException
-        || e instanceof BackupException
-        || e instanceof BackupNotFoundException
-        || e instanceof dev.lifeboat.store.StoreException
-        || e instanceof dev.lifeboat.restore.RestoreException
-        || e instanceof dev.lifeboat.pg.PgToolException
-        || e instanceof dev.lifeboat.pg.PgToolNotFoundException) {
+    if (e instanceof LifeboatException) {
       return e.getMessage();
     }
     return e.getClass().getSimpleName() + ": " + rootMessage(e);
@@ -422,13 +434,13 @@ public final class Launcher {
     return m == null ? root.getClass().getSimpleName() : m.lines().findFirst().orElse("");
   }
 
-  private static int usage(Arguments arguments, String message) {
-    return fail(arguments, USAGE, message);
+  private static int usage(boolean json, String message) {
+    return fail(json, USAGE, message);
   }
 
-  private static int fail(Arguments arguments, int code, String message) {
+  private static int fail(boolean json, int code, String message) {
     message = dev.lifeboat.Redaction.urls(message);
-    if (arguments.json()) {
+    if (json) {
       System.out.println(
           dev.lifeboat.Json.write(Map.of("status", "error", "exitCode", code, "error", message)));
     }

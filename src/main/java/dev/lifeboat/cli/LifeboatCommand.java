@@ -20,6 +20,8 @@ import picocli.CommandLine.ScopeType;
       VerifyCommand.class,
       RestoreCommand.class,
       DrillCommand.class,
+      ServeCommand.class,
+      HistoryCommand.class,
       DemoCommand.class
     })
 final class LifeboatCommand {
@@ -43,6 +45,22 @@ final class LifeboatCommand {
       scope = ScopeType.INHERIT,
       description = "Machine-readable output on stdout; human text goes to stderr.")
   boolean json;
+
+  /** The started application, set by the launcher once the configuration is loaded. */
+  org.springframework.context.ApplicationContext context;
+
+  /** A service of the started application: commands parse first, then get what they call. */
+  <T> T bean(Class<T> type) {
+    if (context == null) {
+      throw new IllegalStateException("the application is not started");
+    }
+    return context.getBean(type);
+  }
+
+  /** {@code --target} as given, or null. */
+  String targetName() {
+    return target;
+  }
 
   /** The whole configuration checked, then the target {@code --target} names (or the only one). */
   dev.lifeboat.config.Target target(dev.lifeboat.config.LifeboatConfig config) {

@@ -38,18 +38,15 @@ final class RestoreCommand implements Callable<Integer> {
       description = "Replace a database that holds tables (a safety backup is taken first).")
   boolean clean;
 
-  private final LifeboatConfig config;
-  private final Restore restore;
-  private final Console console;
-
-  RestoreCommand(LifeboatConfig config, Restore restore, Console console) {
-    this.config = config;
-    this.restore = restore;
-    this.console = console;
-  }
+  private LifeboatConfig config;
+  private Restore restore;
+  private Console console;
 
   @Override
   public Integer call() {
+    config = root.bean(LifeboatConfig.class);
+    restore = root.bean(Restore.class);
+    console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkServer(target);
     RestorePlan plan = restore.plan(target, id, into, clean);

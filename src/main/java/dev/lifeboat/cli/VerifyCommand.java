@@ -23,18 +23,15 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--store", paramLabel = "NAME", description = "Check only this store.")
   String store;
 
-  private final LifeboatConfig config;
-  private final BackupVerifier verifier;
-  private final Console console;
-
-  VerifyCommand(LifeboatConfig config, BackupVerifier verifier, Console console) {
-    this.config = config;
-    this.verifier = verifier;
-    this.console = console;
-  }
+  private LifeboatConfig config;
+  private BackupVerifier verifier;
+  private Console console;
 
   @Override
   public Integer call() {
+    config = root.bean(LifeboatConfig.class);
+    verifier = root.bean(BackupVerifier.class);
+    console = root.bean(Console.class);
     Target target = root.target(config);
     BackupVerifier.VerifyResult result = verifier.verify(target, id, store);
     if (console.json()) {

@@ -94,7 +94,7 @@ class ControlDatabaseConfiguration {
    */
   static String h2Url(Path home) {
     Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");
-    return "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
+    return "jdbc:h2:async:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
   }
 
   @Bean

@@ -34,7 +34,9 @@ public record LifeboatProperties(
     @DefaultValue Dir migrations,
     @DefaultValue Dir dataMigrations,
     @DefaultValue Dir drills,
-    Map<String, Schedule> schedules) {
+    Map<String, Schedule> schedules,
+    String node,
+    @DefaultValue @Valid Serve serve) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -57,7 +59,16 @@ public record LifeboatProperties(
 
   /** A database to protect. */
   public record TargetProperties(
-      String url, String username, String password, List<String> stores, String drillUrl) {
+      String url,
+      String username,
+      String password,
+      List<String> stores,
+      String drillUrl,
+      Map<String, Schedule> schedules) {
+
+    public TargetProperties {
+      schedules = schedules == null ? Map.of() : schedules;
+    }
 
     @Override
     public String toString() {
@@ -137,5 +148,22 @@ public record LifeboatProperties(
 
   public record Dir(Path dir) {}
 
-  public record Schedule(String cron, @DefaultValue("UTC") String zone) {}
+  /**
+   * When a job runs: a Quartz cron expression in {@code zone}. Under {@code lifeboat.schedules} it
+   * applies to every target (or to {@code targets}); under a target it replaces the global one for
+   * that target, and {@code enabled: false} switches it off there.
+   */
+  public record Schedule(
+      String cron,
+      @DefaultValue("UTC") String zone,
+      List<String> targets,
+      @DefaultValue("true") boolean enabled) {}
+
+  /** The daemon ({@code serve}): scheduler threads and cluster timing. */
+  public record Serve(
+      Boolean cluster,
+      @DefaultValue("4") @Min(1) @Max(64) int threads,
+      @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
+      @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
+      @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
 }

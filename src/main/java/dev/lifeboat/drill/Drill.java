@@ -6,6 +6,10 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.restore.LifeboatDatabases;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
@@ -20,14 +24,16 @@ import org.springframework.stereotype.Component;
  * and returns its report. The same entry point serves {@code lifeboat drill} and the scheduler.
  */
 @Component
-public final class Drill {
+public final class Drill implements Verb {
 
   private final JobOperator jobOperator;
   private final Job drillBatchJob;
   private final BackupCatalog catalog;
   private final Clock clock;
+  private final Node node;
 
-  Drill(JobOperator jobOperator, Job drillBatchJob, BackupCatalog catalog, Clock clock) {
+  Drill(JobOperator jobOperator, Job drillBatchJob, BackupCatalog catalog, Clock clock, Node node) {
+    this.node = node;
     this.jobOperator = jobOperator;
     this.drillBatchJob = drillBatchJob;
     this.catalog = catalog;
@@ -49,7 +55,40 @@ public final class Drill {
     }
   }
 
+  @Override
+  public String name() {
+    return DrillJobConfiguration.NAME;
+  }
+
+  /** A scheduled drill: the latest backup, scratch database dropped. */
+  @Override
+  public Verb.Run run(Target target, Trigger trigger) {
+    Ran ran = execute(target, "latest", false, trigger);
+    DrillReport r = ran.report();
+    String failed =
+        String.join(
+            "; ",
+            r.checks().stream()
+                .filter(c -> !c.ok())
+                .map(c -> c.name() + ": " + c.detail())
+                .toList());
+    String summary =
+        "backup "
+            + r.backup()
+            + (r.restoreSeconds() == null
+                ? ""
+                : String.format(java.util.Locale.ROOT, ", restore %.1fs", r.restoreSeconds()));
+    return new Verb.Run(ran.outcome(), summary, failed.isEmpty() ? null : failed);
+  }
+
+  /** A drill typed on the command line. */
   public DrillReport run(Target target, String backupIdOrLatest, boolean keep) {
+    return execute(target, backupIdOrLatest, keep, Trigger.CLI).report();
+  }
+
+  private record Ran(DrillReport report, Outcome outcome) {}
+
+  private Ran execute(Target target, String backupIdOrLatest, boolean keep, Trigger trigger) {
     BackupCatalog.Entry entry =
         catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
     String id = entry.manifest().id();
@@ -64,28 +103,33 @@ public final class Drill {
                   .addString(DrillJobConfiguration.BACKUP, id)
                   .addString(DrillJobConfiguration.STARTED_AT, clock.instant().toString())
                   .addString(DrillJobConfiguration.KEEP, String.valueOf(keep), false)
+                  .addString(Trigger.PARAMETER, trigger.word(), false)
+                  .addString(Trigger.NODE, node.name(), false)
                   .toJobParameters());
     } catch (Exception e) {
       throw new DrillException("could not start the drill job: " + e.getMessage(), e);
     }
     String report = execution.getExecutionContext().getString(DrillJobConfiguration.REPORT, null);
     if (report != null) {
-      return Json.read(report, DrillReport.class);
+      DrillReport r = Json.read(report, DrillReport.class);
+      return new Ran(r, DrillJobConfiguration.outcome(execution, r.passed()));
     }
     String error =
         execution.getAllFailureExceptions().stream()
             .map(Throwable::getMessage)
             .findFirst()
             .orElse("the drill job ended " + execution.getStatus());
-    return new DrillReport(
-        DrillReport.FAILED,
-        target.name(),
-        id,
-        DrillJobConfiguration.scratchName(id),
-        false,
-        null,
-        null,
-        null,
-        List.of(DrillCheck.failed("drill", error)));
+    return new Ran(
+        new DrillReport(
+            DrillReport.FAILED,
+            target.name(),
+            id,
+            DrillJobConfiguration.scratchName(id),
+            false,
+            null,
+            null,
+            null,
+            List.of(DrillCheck.failed("drill", error))),
+        DrillJobConfiguration.outcome(execution, false));
   }
 }

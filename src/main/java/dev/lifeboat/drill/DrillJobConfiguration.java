@@ -21,6 +21,10 @@ import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.restore.LifeboatDatabases;
 import dev.lifeboat.restore.RestoreException;
 import dev.lifeboat.restore.SpoolException;
+import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.StoppableWork;
+import dev.lifeboat.run.TargetBusyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -93,8 +97,10 @@ class DrillJobConfiguration {
       Step drillValidateStep,
       Step drillCleanupStep,
       LifeboatConfig config,
-      LifeboatMetrics metrics) {
+      LifeboatMetrics metrics,
+      LocalExecutions localExecutions) {
     return new JobBuilder(NAME, jobRepository)
+        .listener(localExecutions)
         .listener(new Listener(config, metrics))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
@@ -113,7 +119,7 @@ class DrillJobConfiguration {
               Target target = config.target(param(contribution, TARGET));
               PgDatabases server = sessions.get(job.getId());
               if (server == null) {
-                throw new DrillException(
+                throw new TargetBusyException(
                     "another drill is running on the drill server of target '"
                         + target.name()
                         + "' ("
@@ -189,44 +195,48 @@ class DrillJobConfiguration {
     PgRestore pgRestore = new PgRestore();
     return new StepBuilder("restore", repo)
         .tasklet(
-            (contribution, chunk) -> {
-              JobExecution job = contribution.getStepExecution().getJobExecution();
-              Target target = config.target(param(contribution, TARGET));
-              PgDatabases server = sessions.get(job.getId());
-              String scratch = scratchName(param(contribution, BACKUP));
-              PgConnection scratchDb = drillServer(target).withDatabase(scratch);
-              int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-              PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-              server.createMarked(scratch, LifeboatDatabases.SCRATCH, run(contribution));
-              long started = System.nanoTime();
-              try {
-                pgRestore.restore(
-                    tool,
-                    Path.of(context(contribution).getString(ARCHIVE)),
-                    scratchDb,
-                    config.properties().restore().effectiveJobs(),
-                    false,
-                    config.properties().restore().timeout());
-              } catch (RuntimeException e) {
-                server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
-                addChecks(contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
-                throw e;
-              }
-              double seconds = (System.nanoTime() - started) / 1e9;
-              context(contribution).putDouble(PG_RESTORE_SECONDS, seconds);
-              addChecks(
-                  contribution,
-                  List.of(
-                      DrillCheck.passed(
-                          "pg_restore",
-                          String.format(
-                              java.util.Locale.ROOT,
-                              "restored into %s with %d parallel jobs in %.1fs, no errors",
-                              scratch,
-                              config.properties().restore().effectiveJobs(),
-                              seconds))));
-              return RepeatStatus.FINISHED;
-            },
+            StoppableWork.of(
+                (contribution, stop) -> {
+                  JobExecution job = contribution.getStepExecution().getJobExecution();
+                  Target target = config.target(param(contribution, TARGET));
+                  PgDatabases server = sessions.get(job.getId());
+                  String scratch = scratchName(param(contribution, BACKUP));
+                  PgConnection scratchDb = drillServer(target).withDatabase(scratch);
+                  // a stop ends pg_restore's sessions; pg_restore then fails and the scratch goes
+                  stop.onStop(() -> endSessions(drillServer(target), scratch));
+                  int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
+                  PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
+                  server.createMarked(scratch, LifeboatDatabases.SCRATCH, run(contribution));
+                  long started = System.nanoTime();
+                  try {
+                    pgRestore.restore(
+                        tool,
+                        Path.of(context(contribution).getString(ARCHIVE)),
+                        scratchDb,
+                        config.properties().restore().effectiveJobs(),
+                        false,
+                        config.properties().restore().timeout());
+                  } catch (RuntimeException e) {
+                    server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
+                    addChecks(
+                        contribution, List.of(DrillCheck.failed("pg_restore", e.getMessage())));
+                    throw e;
+                  }
+                  double seconds = (System.nanoTime() - started) / 1e9;
+                  context(contribution).putDouble(PG_RESTORE_SECONDS, seconds);
+                  addChecks(
+                      contribution,
+                      List.of(
+                          DrillCheck.passed(
+                              "pg_restore",
+                              String.format(
+                                  java.util.Locale.ROOT,
+                                  "restored into %s with %d parallel jobs in %.1fs, no errors",
+                                  scratch,
+                                  config.properties().restore().effectiveJobs(),
+                                  seconds))));
+                  return RepeatStatus.FINISHED;
+                }),
             StepTransactions.none())
         .build();
   }
@@ -351,10 +361,36 @@ class DrillJobConfiguration {
               pgRestore,
               checks);
       ctx.putString(REPORT, Json.write(report));
-      metrics.jobRun(NAME, p.getString(TARGET), passed ? "success" : "failed");
+      metrics.jobRun(NAME, p.getString(TARGET), outcome(job, passed).word());
       if (passed && restore != null) {
         metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);
       }
+    }
+  }
+
+  /** How a drill ended, for the metrics, the log and the scheduler. */
+  static Outcome outcome(JobExecution job, boolean passed) {
+    if (passed) {
+      return Outcome.SUCCESS;
+    }
+    if (job.getStatus() == BatchStatus.STOPPED) {
+      return Outcome.STOPPED;
+    }
+    for (Throwable t : job.getAllFailureExceptions()) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof TargetBusyException) {
+          return Outcome.SKIPPED;
+        }
+      }
+    }
+    return Outcome.FAILED;
+  }
+
+  private static void endSessions(PgConnection server, String database) {
+    try (PgDatabases s = PgDatabases.connect(server)) {
+      s.disconnect(database);
+    } catch (SQLException e) {
+      // the drill then runs to its end; the shutdown waits for it as long as it may
     }
   }
 

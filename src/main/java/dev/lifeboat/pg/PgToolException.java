@@ -1,12 +1,13 @@
 package dev.lifeboat.pg;
 
+import dev.lifeboat.LifeboatException;
 import java.util.List;
 
 /**
  * A PostgreSQL program ended badly. The message is one line: what failed, how, and the program's
  * own last meaningful complaint ({@code pg_dump failed (exit 1): connection … failed: …}).
  */
-public class PgToolException extends RuntimeException {
+public class PgToolException extends LifeboatException {
 
   /** The program could not be started (missing, not executable) or talking to it failed. */
   public static final int NOT_STARTED = -1;
@@ -19,7 +20,7 @@ public class PgToolException extends RuntimeException {
   private final String stderrTail;
 
   public PgToolException(String tool, int exitCode, String stderrTail) {
-    super(describe(tool, exitCode, stderrTail));
+    super(describe(tool, exitCode, stderrTail), null);
     this.tool = tool;
     this.exitCode = exitCode;
     this.stderrTail = stderrTail == null ? "" : stderrTail;
@@ -29,7 +30,8 @@ public class PgToolException extends RuntimeException {
     return tool;
   }
 
-  public int exitCode() {
+  /** The program's own exit code, or {@link #TIMED_OUT} / {@link #NOT_STARTED}. */
+  public int toolExitCode() {
     return exitCode;
   }
 
@@ -98,5 +100,10 @@ public class PgToolException extends RuntimeException {
     }
     chosen = chosen.replaceAll("\\s+", " ");
     return chosen.length() > 500 ? chosen.substring(0, 500) + "…" : chosen;
+  }
+
+  @Override
+  public int exitCode() {
+    return FAILED;
   }
 }

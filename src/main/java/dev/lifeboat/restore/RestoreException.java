@@ -1,9 +1,10 @@
 package dev.lifeboat.restore;
 
+import dev.lifeboat.LifeboatException;
 import java.util.List;
 
 /** A restore or drill could not go on; the message says why and that the target is untouched. */
-public class RestoreException extends RuntimeException {
+public class RestoreException extends LifeboatException {
 
   private final transient List<ArchiveFetcher.Attempt> attempts;
 
@@ -17,11 +18,16 @@ public class RestoreException extends RuntimeException {
   }
 
   public RestoreException(String message, List<ArchiveFetcher.Attempt> attempts) {
-    super(message);
+    super(message, null);
     this.attempts = List.copyOf(attempts);
   }
 
   public List<ArchiveFetcher.Attempt> attempts() {
     return attempts;
+  }
+
+  @Override
+  public int exitCode() {
+    return FAILED;
   }
 }

@@ -36,6 +36,13 @@ public interface BackupStore extends AutoCloseable {
   /** Deletes the objects; missing ones are ignored. */
   void delete(Collection<String> keys);
 
+  /**
+   * Checks cheaply that the store answers and can be written (the health check): an S3 bucket that
+   * exists and the credentials reach, a directory that exists or can be made. Throws {@link
+   * StoreException} otherwise.
+   */
+  void probe();
+
   /** Free space where the store can tell (filesystem stores), else empty. */
   OptionalLong freeBytes();
 

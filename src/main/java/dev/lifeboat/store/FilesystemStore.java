@@ -160,6 +160,27 @@ public final class FilesystemStore implements BackupStore {
   }
 
   @Override
+  public void probe() {
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+      throw new StoreException(
+          name,
+          StoreException.Kind.UNAVAILABLE,
+          "store '"
+              + name
+              + "': "
+              + root
+              + (Files.isDirectory(root)
+                  ? " is not writable"
+                  : " does not exist and cannot be created")
+              + " by this user");
+    }
+  }
+
+  @Override
   public OptionalLong freeBytes() {
     Path existing = root;
     while (existing != null && !Files.exists(existing)) {

@@ -184,6 +184,15 @@ public final class S3Store implements BackupStore {
   }
 
   @Override
+  public void probe() {
+    try {
+      s3.headBucket(b -> b.bucket(bucket));
+    } catch (RuntimeException e) {
+      throw failure("probe", null, e);
+    }
+  }
+
+  @Override
   public void delete(Collection<String> keys) {
     List<String> all = List.copyOf(keys);
     all.forEach(StoreKeys::requireValidKey);

@@ -1,7 +1,9 @@
 package dev.lifeboat.store;
 
+import dev.lifeboat.LifeboatException;
+
 /** A store operation failed; the message names the store and says what to do. */
-public class StoreException extends RuntimeException {
+public class StoreException extends LifeboatException {
 
   /** Why it failed, so callers can react (fall back, report, exit code). */
   public enum Kind {
@@ -31,5 +33,10 @@ public class StoreException extends RuntimeException {
 
   public Kind kind() {
     return kind;
+  }
+
+  @Override
+  public int exitCode() {
+    return FAILED;
   }
 }

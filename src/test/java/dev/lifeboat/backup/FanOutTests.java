@@ -238,6 +238,9 @@ class FanOutTests {
     public void delete(Collection<String> keys) {}
 
     @Override
+    public void probe() {}
+
+    @Override
     public OptionalLong freeBytes() {
       return OptionalLong.empty();
     }

@@ -1,9 +1,11 @@
 package dev.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,29 +13,55 @@ class LauncherTests {
 
   @Test
   void configFilesAreFoundBeforeOrAfterTheCommand() {
-    Launcher.Arguments a =
-        Launcher.Arguments.parse(
-            new String[] {"--config", "a.yml", "backup", "--config=b.yml", "--label", "x"});
-    assertThat(a.configFiles()).containsExactly(Path.of("a.yml"), Path.of("b.yml"));
-    assertThat(a.command()).isEqualTo("backup");
-    assertThat(a.commandArgs())
-        .containsExactly("--config", "a.yml", "backup", "--config=b.yml", "--label", "x");
+    Launcher.Invocation i =
+        Launcher.Invocation.parse(
+            List.of("--config", "a.yml", "backup", "--config=b.yml", "--label", "x"));
+    assertThat(i.configFiles()).containsExactly(Path.of("a.yml"), Path.of("b.yml"));
+    assertThat(i.name()).isEqualTo("backup");
   }
 
   @Test
   void dottedKeyValueArgumentsGoToSpringNotToTheCommand() {
     Launcher.Arguments a =
-        Launcher.Arguments.parse(new String[] {"backups", "--lifeboat.home=/tmp/h", "--json"});
+        Launcher.Arguments.split(new String[] {"backups", "--lifeboat.home=/tmp/h", "--json"});
     assertThat(a.springProperties()).containsExactly("--lifeboat.home=/tmp/h");
     assertThat(a.commandArgs()).containsExactly("backups", "--json");
     assertThat(a.json()).isTrue();
+    assertThat(Launcher.Invocation.parse(a.commandArgs()).json()).isTrue();
   }
 
   @Test
   void anOptionValueIsNotTakenForTheCommandName() {
-    Launcher.Arguments a =
-        Launcher.Arguments.parse(new String[] {"--target", "app", "verify", "latest"});
-    assertThat(a.command()).isEqualTo("verify");
+    Launcher.Invocation i =
+        Launcher.Invocation.parse(List.of("--target", "app", "verify", "latest"));
+    assertThat(i.name()).isEqualTo("verify");
+    assertThat(i.root().targetName()).isEqualTo("app");
+  }
+
+  @Test
+  void optionsOfEveryCommandAreKnownWithoutStartingAnything() {
+    Launcher.Invocation i =
+        Launcher.Invocation.parse(
+            List.of("restore", "latest", "--into", "x", "--target", "app", "--json", "--yes"));
+    assertThat(i.name()).isEqualTo("restore");
+    assertThat(i.root().targetName()).isEqualTo("app");
+    assertThat(i.json()).isTrue();
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("backup", "--lable", "x")))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class)
+        .hasMessageContaining("--lable");
+  }
+
+  @Test
+  void everyFailureLifeboatForeseesCarriesItsExitCode() {
+    assertThat(Launcher.exitCode(new dev.lifeboat.config.ConfigException("k", "m"))).isEqualTo(2);
+    assertThat(Launcher.exitCode(new dev.lifeboat.backup.BackupNotFoundException("m")))
+        .isEqualTo(2);
+    assertThat(Launcher.exitCode(new dev.lifeboat.drill.DrillException("m"))).isEqualTo(1);
+    assertThat(Launcher.exitCode(new dev.lifeboat.run.TargetBusyException("m"))).isEqualTo(1);
+    assertThat(Launcher.exitCode(new IllegalStateException("bug"))).isEqualTo(1);
+    assertThat(Launcher.describe(new dev.lifeboat.drill.DrillException("why"))).isEqualTo("why");
+    assertThat(Launcher.describe(new IllegalStateException("bug")))
+        .isEqualTo("IllegalStateException: bug");
   }
 
   @Test

@@ -16,7 +16,7 @@ class PgToolExceptionTests {
         .isEqualTo(
             "pg_dump failed (exit 1): connection to server at \"127.0.0.1\", port 5432 failed:"
                 + " FATAL: password authentication failed for user \"backup\"");
-    assertThat(e.exitCode()).isEqualTo(1);
+    assertThat(e.toolExitCode()).isEqualTo(1);
     assertThat(e.stderrTail()).isEqualTo(stderr);
   }
 

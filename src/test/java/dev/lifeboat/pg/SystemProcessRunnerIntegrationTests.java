@@ -48,7 +48,9 @@ class SystemProcessRunnerIntegrationTests {
             () -> runner.run(List.of("sleep", "30"), Map.of(), null, Duration.ofMillis(300)))
         .isInstanceOf(PgToolException.class)
         .satisfies(
-            e -> assertThat(((PgToolException) e).exitCode()).isEqualTo(PgToolException.TIMED_OUT));
+            e ->
+                assertThat(((PgToolException) e).toolExitCode())
+                    .isEqualTo(PgToolException.TIMED_OUT));
   }
 
   @Test

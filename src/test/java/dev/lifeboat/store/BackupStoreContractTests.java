@@ -46,6 +46,13 @@ abstract class BackupStoreContractTests {
   }
 
   @Test
+  void aStoreThatAnswersPassesItsHealthProbe() {
+    store.probe();
+    store.put("app/20261125T020000Z/manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
+    store.probe();
+  }
+
+  @Test
   void anUploadSpanningSeveralPartsReadsBackByteForByte() {
     byte[] content = randomBytes(partSizeBytes() * 3 + partSizeBytes() / 2);
 

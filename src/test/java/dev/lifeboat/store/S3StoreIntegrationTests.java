@@ -149,6 +149,12 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
                       .isEqualTo(StoreException.Kind.UNAVAILABLE));
       assertThatThrownBy(() -> hung.put("app/1/manifest.json", bytes(10)))
           .isInstanceOf(StoreException.class);
+      assertThatThrownBy(hung::probe)
+          .isInstanceOf(StoreException.class)
+          .satisfies(
+              e ->
+                  assertThat(((StoreException) e).kind())
+                      .isEqualTo(StoreException.Kind.UNAVAILABLE));
       ObjectUpload upload = hung.upload("app/1/dump");
       upload.write(bytes(1000), 0, 1000);
       assertThatThrownBy(upload::commit).isInstanceOf(StoreException.class);

@@ -1,0 +1,164 @@
+package dev.lifeboat.run;
+
+import dev.lifeboat.Json;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The audit trail: job runs read back from the job repository, newest first, with who started them
+ * (trigger, node), how they ended and why.
+ *
+ * <p>Spring Batch records times as local date-times of the recording JVM; they are read back in
+ * this JVM's zone, so nodes should share one (UTC, as containers and systemd units here do).
+ */
+@Component
+public final class History {
+
+  /** One job run. Times are UTC as the job repository recorded them. */
+  public record Entry(
+      long execution,
+      String job,
+      String target,
+      String trigger,
+      String node,
+      String startedAt,
+      Double seconds,
+      String outcome,
+      String status,
+      String result,
+      String error) {}
+
+  private final JobRepository repository;
+
+  History(JobRepository repository) {
+    this.repository = repository;
+  }
+
+  /** The newest {@code limit} runs, optionally of one target and/or one job. */
+  public List<Entry> list(String target, String job, int limit) {
+    List<Entry> result = new ArrayList<>();
+    for (String name : repository.getJobNames()) {
+      if (job != null && !job.equals(name)) {
+        continue;
+      }
+      int page = Math.max(limit, 50);
+      for (int start = 0; ; start += page) {
+        List<JobInstance> instances = repository.getJobInstances(name, start, page);
+        int matched = 0;
+        for (JobInstance instance : instances) {
+          for (JobExecution e : repository.getJobExecutions(instance)) {
+            Entry entry = entry(name, e);
+            if (target == null || target.equals(entry.target())) {
+              result.add(entry);
+              matched++;
+            }
+          }
+        }
+        if (instances.size() < page || matched >= limit) {
+          break;
+        }
+      }
+    }
+    result.sort(Comparator.comparingLong(Entry::execution).reversed());
+    return result.size() > limit ? List.copyOf(result.subList(0, limit)) : result;
+  }
+
+  private static Entry entry(String job, JobExecution e) {
+    JobParameters p = e.getJobParameters();
+    String status = e.getStatus().name();
+    String resultText = null;
+    String error = null;
+    String outcome;
+    String context = null;
+    if (e.getExecutionContext().containsKey("result")) {
+      context = e.getExecutionContext().getString("result");
+    } else if (e.getExecutionContext().containsKey("report")) {
+      context = e.getExecutionContext().getString("report");
+    }
+    JsonNode node = context == null ? null : Json.mapper().readTree(context);
+    if (e.getStatus().isRunning()) {
+      outcome = "running";
+    } else if (e.getStatus() == BatchStatus.STOPPED) {
+      outcome = Outcome.STOPPED.word();
+    } else if (e.getStatus() == BatchStatus.COMPLETED) {
+      outcome = Outcome.SUCCESS.word();
+      if (node != null && node.has("status")) {
+        String s = node.get("status").asString();
+        outcome =
+            switch (s) {
+              case "partial" -> Outcome.PARTIAL.word();
+              case "failed" -> Outcome.FAILED.word();
+              default -> Outcome.SUCCESS.word();
+            };
+      }
+    } else {
+      outcome = Outcome.FAILED.word();
+    }
+    if ("backup".equals(job)) {
+      resultText = p.getString("id");
+    } else if (node != null && node.has("status")) {
+      resultText = node.get("status").asString() + " (backup " + p.getString("backup") + ")";
+    }
+    if (node != null && node.has("error") && !node.get("error").isNull()) {
+      error = node.get("error").asString();
+    } else if (node != null && node.has("checks")) {
+      for (JsonNode c : node.get("checks")) {
+        if (c.has("ok") && !c.get("ok").asBoolean()) {
+          error = c.get("name").asString() + ": " + c.get("detail").asString();
+          break;
+        }
+      }
+    }
+    String description = e.getExitStatus().getExitDescription();
+    if (error == null
+        && description != null
+        && !description.isBlank()
+        && !"running".equals(outcome)) {
+      error = firstLine(description);
+    }
+    if (Outcome.FAILED.word().equals(outcome) && busy(description)) {
+      outcome = Outcome.SKIPPED.word();
+    }
+    LocalDateTime start = e.getStartTime();
+    LocalDateTime end = e.getEndTime();
+    Double seconds =
+        start != null && end != null ? Duration.between(start, end).toMillis() / 1000.0 : null;
+    return new Entry(
+        e.getId(),
+        job,
+        p.getString("target"),
+        Trigger.of(p.getString(Trigger.PARAMETER)).word(),
+        p.getString(Trigger.NODE),
+        start == null ? null : start.atZone(ZoneId.systemDefault()).toInstant().toString(),
+        seconds,
+        outcome,
+        status,
+        resultText,
+        error);
+  }
+
+  private static boolean busy(String description) {
+    return description != null && description.contains(TargetBusyException.class.getName());
+  }
+
+  /** The message of a stack trace's first line, without the exception's class name. */
+  static String firstLine(String text) {
+    String line = text.lines().findFirst().orElse("");
+    int colon = line.indexOf(": ");
+    if (colon > 0 && line.substring(0, colon).matches("[\\w.$]+(Exception|Error)")) {
+      line = line.substring(colon + 2);
+    }
+    return line;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.lifeboat.run;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The job executions running in this process. On shutdown (SIGTERM, Ctrl-C, the end of {@code
+ * serve}) each is stopped through {@code JobOperator.stop}, which ends its child processes and
+ * aborts its uploads, and the shutdown waits for them to record STOPPED before the control database
+ * closes.
+ */
+@Component
+public final class LocalExecutions implements JobExecutionListener, SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
+
+  /** How long a shutdown waits for stopped jobs to finish; below systemd's 90 s and our 30 s. */
+  static final Duration GRACE = Duration.ofSeconds(20);
+
+  private final Map<Long, JobExecution> running = new ConcurrentHashMap<>();
+  private final JobOperator jobOperator;
+  private volatile boolean lifecycleRunning;
+
+  LocalExecutions(@org.springframework.context.annotation.Lazy JobOperator jobOperator) {
+    this.jobOperator = jobOperator;
+  }
+
+  @Override
+  public void beforeJob(JobExecution execution) {
+    running.put(execution.getId(), execution);
+    var p = execution.getJobParameters();
+    log.info(
+        "started {} of target '{}' (execution {}, trigger {}, node {})",
+        execution.getJobInstance().getJobName(),
+        p.getString("target"),
+        execution.getId(),
+        Trigger.of(p.getString(Trigger.PARAMETER)).word(),
+        p.getString(Trigger.NODE));
+  }
+
+  @Override
+  public void afterJob(JobExecution execution) {
+    synchronized (running) {
+      running.remove(execution.getId());
+      running.notifyAll();
+    }
+  }
+
+  /** Stops every job running here and waits up to {@code grace} for them to end. */
+  public void stopAll(Duration grace) {
+    for (JobExecution execution : running.values()) {
+      try {
+        log.info(
+            "stopping {} execution {} (shutdown)",
+            execution.getJobInstance().getJobName(),
+            execution.getId());
+        jobOperator.stop(execution);
+      } catch (Exception e) {
+        log.warn("could not stop execution {}: {}", execution.getId(), e.getMessage());
+      }
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (running) {
+      while (!running.isEmpty() && System.nanoTime() < deadline) {
+        try {
+          running.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  public boolean idle() {
+    return running.isEmpty();
+  }
+
+  @Override
+  public void start() {
+    lifecycleRunning = true;
+  }
+
+  @Override
+  public void stop() {
+    lifecycleRunning = false;
+    if (!running.isEmpty()) {
+      stopAll(GRACE);
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return lifecycleRunning;
+  }
+
+  /** Stopped after the scheduler (which stops first so that nothing new starts). */
+  @Override
+  public int getPhase() {
+    return Integer.MAX_VALUE - 2000;
+  }
+}

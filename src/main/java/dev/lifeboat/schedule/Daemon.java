@@ -1,0 +1,184 @@
+package dev.lifeboat.schedule;
+
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.Verb;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import javax.sql.DataSource;
+import org.quartz.SchedulerException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The door of {@code serve}: checks the schedules, starts the Quartz scheduler over the control
+ * database and keeps it until the application stops (SIGTERM), then stops it gracefully. Typed
+ * commands never start it.
+ */
+@Component
+public final class Daemon implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
+
+  /** A schedule in force with its next fire times, for the start-up lines. */
+  public record Entry(
+      String verb, String target, String cron, String zone, String key, List<Instant> next) {}
+
+  /** What {@code serve} started: the node, whether it is clustered, the schedules, the changes. */
+  public record Serving(
+      String node,
+      boolean clustered,
+      String clusterNote,
+      List<Entry> schedules,
+      List<String> changes) {}
+
+  private final DataSource controlDataSource;
+  private final LifeboatConfig config;
+  private final Map<String, Verb> verbs = new LinkedHashMap<>();
+  private final LocalExecutions localExecutions;
+  private final Node node;
+  private final Clock clock;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile QuartzScheduler quartz;
+  private volatile boolean running;
+
+  Daemon(
+      DataSource controlDataSource,
+      LifeboatConfig config,
+      List<Verb> verbs,
+      LocalExecutions localExecutions,
+      Node node,
+      Clock clock) {
+    this.controlDataSource = controlDataSource;
+    this.config = config;
+    verbs.forEach(v -> this.verbs.put(v.name(), v));
+    this.localExecutions = localExecutions;
+    this.node = node;
+    this.clock = clock;
+  }
+
+  /** The schedules in force; a mistake is a {@link ConfigException} naming its key. */
+  public List<Schedules.Planned> plan() {
+    return Schedules.plan(config.properties(), verbs.keySet());
+  }
+
+  /** Starts firing the configured schedules; returns what it started. */
+  public synchronized Serving serve() {
+    config.validate();
+    List<Schedules.Planned> planned = plan();
+    for (Schedules.Planned p : planned) {
+      config.target(p.target());
+    }
+    LifeboatProperties properties = config.properties();
+    boolean postgres = properties.control().url() != null && !properties.control().url().isBlank();
+    Boolean wanted = properties.serve().cluster();
+    boolean clustered = postgres && (wanted == null || wanted);
+    String note =
+        !postgres && Boolean.TRUE.equals(wanted)
+            ? "lifeboat.serve.cluster: the embedded H2 control database serves one node only;"
+                + " this node runs alone. Set lifeboat.control.url to a PostgreSQL database to"
+                + " run several nodes."
+            : null;
+    try {
+      quartz =
+          new QuartzScheduler(
+              controlDataSource,
+              postgres,
+              clustered,
+              properties.serve(),
+              node.name(),
+              verbs,
+              config,
+              localExecutions);
+      List<String> changes = quartz.reconcile(planned);
+      quartz.start();
+      running = true;
+      Instant now = clock.instant();
+      List<Entry> entries = new ArrayList<>();
+      for (Schedules.Planned p : planned) {
+        entries.add(
+            new Entry(
+                p.verb(),
+                p.target(),
+                p.cron(),
+                p.zone().getId(),
+                p.key(),
+                QuartzScheduler.nextFireTimes(p, 3, now)));
+      }
+      if (note != null) {
+        log.warn(note);
+      }
+      LifeboatProperties.Http http = properties.http();
+      log.info(
+          "serving: node {}, {}, {} schedule(s), http://{}:{}/actuator/health",
+          node.name(),
+          clustered ? "clustered" : "single node",
+          entries.size(),
+          http.address(),
+          http.port());
+      if (entries.isEmpty()) {
+        log.warn("nothing is scheduled; add lifeboat.schedules (see config/lifeboat.yml)");
+      }
+      for (Entry e : entries) {
+        log.info(
+            "schedule {} of target '{}': \"{}\" {} ({}); next: {}",
+            e.verb(),
+            e.target(),
+            e.cron(),
+            e.zone(),
+            e.key(),
+            e.next().stream()
+                .map(Instant::toString)
+                .collect(java.util.stream.Collectors.joining(", ")));
+      }
+      changes.forEach(c -> log.info(c));
+      return new Serving(node.name(), clustered, note, entries, changes);
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("the scheduler could not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Blocks until the application stops. */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public void start() {
+    // the scheduler starts only through serve()
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (quartz != null) {
+      log.info("stopping: no new firings; stopping running jobs");
+      long started = System.nanoTime();
+      quartz.stop();
+      quartz = null;
+      log.info("stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+    running = false;
+    stopped.countDown();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Before the jobs of this process are stopped and long before the web server goes. */
+  @Override
+  public int getPhase() {
+    return Integer.MAX_VALUE - 1000;
+  }
+}

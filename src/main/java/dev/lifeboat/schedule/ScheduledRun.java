@@ -1,0 +1,80 @@
+package dev.lifeboat.schedule;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
+import java.util.Locale;
+import java.util.Map;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one Quartz job: runs the verb its job data names through that verb's door, exactly as the
+ * command line does. Quartz never runs two firings of one (verb, target) at once, across the
+ * cluster; a typed command running at the same time is refused by the target's lock and logged as
+ * skipped.
+ */
+@DisallowConcurrentExecution
+final class ScheduledRun implements Job {
+
+  static final String VERB = "verb";
+  static final String TARGET = "target";
+  static final String KEY = "key";
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
+
+  private final Map<String, Verb> verbs;
+  private final LifeboatConfig config;
+
+  ScheduledRun(Map<String, Verb> verbs, LifeboatConfig config) {
+    this.verbs = verbs;
+    this.config = config;
+  }
+
+  @Override
+  public void execute(JobExecutionContext context) {
+    JobDataMap data = context.getMergedJobDataMap();
+    String verb = data.getString(VERB);
+    String target = data.getString(TARGET);
+    log.info(
+        "fired {} of target '{}' ({}, due {})",
+        verb,
+        target,
+        context.isRecovering()
+            ? "recovering a firing whose node died"
+            : "schedule " + data.getString(KEY),
+        context.getScheduledFireTime().toInstant());
+    long started = System.nanoTime();
+    Verb.Run run;
+    try {
+      run = verbs.get(verb).run(config.target(target), Trigger.SCHEDULE);
+    } catch (RuntimeException e) {
+      run = new Verb.Run(Outcome.FAILED, "", e.getMessage());
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    if (run.outcome() == Outcome.SKIPPED) {
+      log.info("skipped {} of target '{}': {}", verb, target, run.error());
+      return;
+    }
+    String line =
+        String.format(
+            Locale.ROOT,
+            "finished %s of target '%s': %s in %.1fs%s%s",
+            verb,
+            target,
+            run.outcome().word(),
+            seconds,
+            run.summary() == null || run.summary().isBlank() ? "" : " (" + run.summary() + ")",
+            run.error() == null ? "" : ": " + run.error());
+    if (run.outcome() == Outcome.SUCCESS || run.outcome() == Outcome.STOPPED) {
+      log.info(line);
+    } else {
+      log.warn(line);
+    }
+  }
+}

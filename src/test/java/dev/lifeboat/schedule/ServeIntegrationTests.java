@@ -1,0 +1,529 @@
+package dev.lifeboat.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.store.ChecksumMode;
+import dev.lifeboat.store.S3Store;
+import dev.lifeboat.store.S3StoreSettings;
+import dev.lifeboat.testing.Fixture;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.LifeboatCli.Running;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.ThrottledProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code lifeboat serve} through the real jar: schedules fire backups through the same door as the
+ * command line, on one node or a cluster sharing a PostgreSQL control database, surviving node
+ * death, downtime and SIGTERM.
+ */
+class ServeIntegrationTests {
+
+  static PgConnection db;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void database() {
+    db = PostgresServer.shared().createExampleDatabase("serve_it", 1);
+  }
+
+  private Fixture fixture() throws Exception {
+    return new Fixture(dir).filesystem("local", dir.resolve("store"));
+  }
+
+  /** A PostgreSQL control database of its own, for clustered nodes. */
+  private static Fixture controlledBy(Fixture fx, PgConnection control) {
+    fx.env.put("CONTROL_PASSWORD", control.password());
+    return fx.yaml(
+        "  control:\n    url: \""
+            + control.jdbcUrl()
+            + "\"\n    username: "
+            + control.user()
+            + "\n    password: \"${CONTROL_PASSWORD}\"");
+  }
+
+  private static Running serve(LifeboatCli cli, Path config, String node, int port) {
+    return cli.start(
+        "--config",
+        config.toString(),
+        "serve",
+        "--lifeboat.node=" + node,
+        "--lifeboat.http.port=" + port);
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static int count(String text, String needle) {
+    int n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Sends SIGTERM and returns how long the process took to exit. */
+  private static Duration terminate(Running running) throws InterruptedException {
+    long start = System.nanoTime();
+    running.process().destroy();
+    assertThat(running.process().waitFor(40, java.util.concurrent.TimeUnit.SECONDS))
+        .as("serve exits after SIGTERM: " + running.stderrSoFar())
+        .isTrue();
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private static JsonNode json(Result r) {
+    assertThat(r.exitCode()).as(r.toString()).isIn(0, 3);
+    return Json.mapper().readTree(r.stdout());
+  }
+
+  private static List<JsonNode> list(JsonNode array) {
+    List<JsonNode> result = new ArrayList<>();
+    array.forEach(result::add);
+    return result;
+  }
+
+  @Test
+  void aSecondsLevelScheduleFiresBackupsThatAreListedAndRecordedOnceEach() throws Exception {
+    Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0/5 * * * * ?\" }");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+
+    Running serve = serve(cli, config, "node-a", PostgresServer.freePort());
+    await(
+        "two scheduled backups",
+        Duration.ofSeconds(60),
+        () -> count(serve.stderrSoFar(), "finished backup of target 'app': success") >= 2);
+    String log = serve.stderrSoFar();
+    Duration stop = terminate(serve);
+
+    assertThat(log)
+        .contains("schedule backup of target 'app': \"0/5 * * * * ?\" UTC")
+        .contains("fired backup of target 'app' (schedule lifeboat.schedules.backup")
+        .contains("started backup of target 'app'")
+        .doesNotContain("Exception");
+    assertThat(stop).isLessThan(Duration.ofSeconds(30));
+    List<JsonNode> backups =
+        list(json(cli.run("--config", config.toString(), "backups", "--json")));
+    assertThat(backups.size()).isGreaterThanOrEqualTo(2);
+    List<JsonNode> history =
+        list(json(cli.run("--config", config.toString(), "history", "--json")));
+    for (JsonNode b : backups) {
+      List<JsonNode> runs =
+          history.stream()
+              .filter(h -> b.get("id").asString().equals(h.get("result").asString()))
+              .toList();
+      assertThat(runs).as(b.get("id").asString()).hasSize(1);
+      assertThat(runs.get(0).get("trigger").asString()).isEqualTo("schedule");
+      assertThat(runs.get(0).get("node").asString()).isEqualTo("node-a");
+      assertThat(runs.get(0).get("outcome").asString()).isEqualTo("success");
+    }
+  }
+
+  @Test
+  void twoNodesOnOnePostgresControlDatabaseRunEachFiringExactlyOnce() throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("control_cluster");
+    Fixture fx =
+        controlledBy(fixture(), control)
+            .yaml(
+                "  schedules:\n    backup: { cron: \"0/4 * * * * ?\" }\n"
+                    + "  serve:\n    checkin-interval: 2s");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+
+    Running a = serve(cli, config, "node-a", PostgresServer.freePort());
+    Running b = serve(cli, config, "node-b", PostgresServer.freePort());
+    await(
+        "six scheduled backups across the cluster",
+        Duration.ofSeconds(90),
+        () -> count(a.stderrSoFar() + b.stderrSoFar(), "finished backup of target 'app'") >= 6);
+    String logs = a.stderrSoFar() + b.stderrSoFar();
+    terminate(a);
+    terminate(b);
+
+    assertThat(logs).contains("node node-a, clustered").contains("node node-b, clustered");
+    assertThat(logs).doesNotContain("skipped backup");
+    List<JsonNode> backups =
+        list(json(cli.run("--config", config.toString(), "backups", "--json")));
+    Map<Long, List<String>> bySlot = new HashMap<>();
+    for (JsonNode backup : backups) {
+      long second = Instant.parse(backup.get("startedAt").asString()).getEpochSecond();
+      bySlot.computeIfAbsent(second / 4, k -> new ArrayList<>()).add(backup.get("id").asString());
+    }
+    assertThat(backups.size()).isGreaterThanOrEqualTo(6);
+    assertThat(bySlot.values()).as("one backup per firing").allMatch(ids -> ids.size() == 1);
+    List<JsonNode> history =
+        list(json(cli.run("--config", config.toString(), "history", "--json", "--limit", "100")));
+    assertThat(history).hasSize(backups.size());
+    assertThat(history).allMatch(h -> h.get("outcome").asString().equals("success"));
+  }
+
+  @Test
+  void whenTheNodeRunningABackupIsKilledTheOtherNodeRunsThatFiring() throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("control_kill");
+    PgConnection target = PostgresServer.shared().createExampleDatabase("serve_kill", 1);
+    Fixture fx =
+        controlledBy(fixture(), control)
+            .yaml(
+                "  schedules:\n    backup: { cron: \"0 0/30 * * * ?\" }\n"
+                    + "  serve:\n    checkin-interval: 2s");
+    Path config = fx.write(target, "app");
+    LifeboatCli cli = fx.cli();
+
+    Running a;
+    Running b;
+    String killedNode;
+    try (Connection lock = target.open()) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
+      }
+      a = serve(cli, config, "node-a", PostgresServer.freePort());
+      b = serve(cli, config, "node-b", PostgresServer.freePort());
+      Running first = a;
+      Running second = b;
+      await(
+          "both nodes up",
+          Duration.ofSeconds(60),
+          () ->
+              first.stderrSoFar().contains("serving: node")
+                  && second.stderrSoFar().contains("serving: node"));
+      // fire the schedule now, as if its time had come
+      try (Connection c = control.open();
+          Statement st = c.createStatement()) {
+        st.executeUpdate(
+            "UPDATE qrtz_triggers SET next_fire_time = "
+                + (System.currentTimeMillis() + 1000)
+                + " WHERE trigger_name = 'backup.app'");
+      }
+      await(
+          "a node to start the backup",
+          Duration.ofSeconds(60),
+          () ->
+              first.stderrSoFar().contains("started backup")
+                  || second.stderrSoFar().contains("started backup"));
+      Running victim = a.stderrSoFar().contains("started backup") ? a : b;
+      killedNode = victim == a ? "node-a" : "node-b";
+      victim.kill();
+      lock.commit();
+    }
+    Running survivor = killedNode.equals("node-a") ? b : a;
+    await(
+        "the other node to finish the recovered firing",
+        Duration.ofSeconds(90),
+        () -> survivor.stderrSoFar().contains("finished backup of target 'app': success"));
+    String log = survivor.stderrSoFar();
+    terminate(survivor);
+
+    assertThat(log).contains("recovering a firing whose node died");
+    List<JsonNode> backups =
+        list(json(cli.run("--config", config.toString(), "backups", "--json")));
+    assertThat(backups).hasSize(1);
+    Result history = cli.run("--config", config.toString(), "history");
+    List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
+    assertThat(runs).as(history.stdout()).hasSize(2);
+    JsonNode dead = runs.get(1);
+    assertThat(dead.get("node").asString()).isEqualTo(killedNode);
+    assertThat(dead.get("outcome").asString()).isEqualTo("failed");
+    assertThat(dead.get("error").asString())
+        .contains("the process running it died on node " + killedNode);
+    assertThat(runs.get(0).get("outcome").asString()).isEqualTo("success");
+    assertThat(runs.get(0).get("result").asString()).isEqualTo(backups.get(0).get("id").asString());
+    System.out.println("history after kill -9 of " + killedNode + ":\n" + history.stdout());
+  }
+
+  @Test
+  void scheduledSlotsMissedWhileEveryNodeWasDownRunOnceWhenANodeIsBack() throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("control_misfire");
+    Fixture fx =
+        controlledBy(fixture(), control)
+            .yaml(
+                "  schedules:\n    backup: { cron: \"0/10 * * * * ?\" }\n"
+                    + "  serve:\n    misfire-threshold: 3s");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+
+    Running first = serve(cli, config, "node-a", PostgresServer.freePort());
+    await(
+        "one scheduled backup",
+        Duration.ofSeconds(60),
+        () -> first.stderrSoFar().contains("finished backup of target 'app'"));
+    terminate(first);
+    Instant down = Instant.now();
+    int before = list(json(cli.run("--config", config.toString(), "backups", "--json"))).size();
+    Thread.sleep(Duration.between(Instant.now(), down.plusSeconds(33)).toMillis());
+
+    Running again = serve(cli, config, "node-a", PostgresServer.freePort());
+    await(
+        "the catch-up backup",
+        Duration.ofSeconds(60),
+        () -> again.stderrSoFar().contains("finished backup of target 'app'"));
+    Instant caughtUp = Instant.now();
+    String log = again.stderrSoFar();
+    terminate(again);
+
+    List<JsonNode> backups =
+        list(json(cli.run("--config", config.toString(), "backups", "--json")));
+    long afterRestart =
+        backups.stream()
+            .filter(b -> Instant.parse(b.get("startedAt").asString()).isAfter(down))
+            .count();
+    // three slots were missed; one catch-up run, plus at most the regular slot that came since
+    long regular = Duration.between(caughtUp.minusSeconds(10), caughtUp).toSeconds() / 10;
+    assertThat(afterRestart).as(log).isBetween(1L, 1L + regular);
+    assertThat(count(log, "fired backup")).isEqualTo((int) afterRestart);
+    assertThat(backups.size()).isEqualTo(before + (int) afterRestart);
+  }
+
+  @Test
+  void sigtermDuringABackupStopsItCleanlyWithinThirtySeconds() throws Exception {
+    S3ProxyServer s3 = S3ProxyServer.shared("serve");
+    s3.createBucket("sigterm");
+    PgConnection big = PostgresServer.shared().createExampleDatabase("serve_sigterm", 2);
+    try (ThrottledProxy slow = new ThrottledProxy(s3.endpoint(), 1024 * 1024)) {
+      Fixture fx = new Fixture(dir);
+      fx.env.put("SLOW_KEY", s3.accessKey());
+      fx.env.put("SLOW_SECRET", s3.secretKey());
+      fx.stores.put(
+          "slow",
+          "{ type: s3, endpoint: \""
+              + slow.endpoint()
+              + "\", bucket: sigterm, prefix: lifeboat/, path-style: true, part-size: 5MB,"
+              + " access-key: \"${SLOW_KEY}\", secret-key: \"${SLOW_SECRET}\" }");
+      fx.yaml("  schedules:\n    backup: { cron: \"0/5 * * * * ?\" }");
+      Path config = fx.write(big, "app");
+      LifeboatCli cli = fx.cli();
+      S3Store store =
+          new S3Store(
+              new S3StoreSettings(
+                  "check",
+                  s3.endpoint(),
+                  s3.region(),
+                  "sigterm",
+                  "lifeboat/",
+                  true,
+                  s3.accessKey(),
+                  s3.secretKey(),
+                  ChecksumMode.WHEN_REQUIRED,
+                  S3StoreSettings.MIN_PART_SIZE_BYTES));
+
+      Running serve = serve(cli, config, "node-a", PostgresServer.freePort());
+      await(
+          "a multipart upload under way",
+          Duration.ofSeconds(90),
+          () -> !store.unfinishedUploads("app/").isEmpty());
+      Duration stop = terminate(serve);
+      String log = serve.stderrSoFar();
+
+      System.out.println("SIGTERM stopped a running backup in " + stop.toMillis() + " ms");
+      assertThat(stop).as(log).isLessThan(Duration.ofSeconds(30));
+      assertThat(log).contains("stopping: no new firings").contains("stopped in");
+      assertThat(store.unfinishedUploads("")).as("no multipart upload left open").isEmpty();
+      assertThat(store.list("app/")).as("nothing half-written is visible").isEmpty();
+      List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
+      assertThat(runs).hasSize(1);
+      assertThat(runs.get(0).get("status").asString()).isEqualTo("STOPPED");
+      assertThat(runs.get(0).get("outcome").asString()).isEqualTo("stopped");
+      try (Connection c = big.open();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("pg_dump was ended").isZero();
+      }
+      store.close();
+    }
+  }
+
+  @Test
+  void aScheduledAndATypedBackupLeaveTheSameRecordAndTheSameMetrics() throws Exception {
+    Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0/5 * * * * ?\" }");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+    int port = PostgresServer.freePort();
+
+    Result typed = cli.run("--config", config.toString(), "backup", "--lifeboat.node=node-a");
+    assertThat(typed.exitCode()).as(typed.toString()).isZero();
+    Running serve = serve(cli, config, "node-a", port);
+    await(
+        "a scheduled backup",
+        Duration.ofSeconds(60),
+        () -> serve.stderrSoFar().contains("finished backup of target 'app': success"));
+    String metrics = get(port, "/actuator/prometheus").body();
+    terminate(serve);
+
+    List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
+    JsonNode scheduled = runs.get(0);
+    JsonNode cliRun = runs.get(runs.size() - 1);
+    assertThat(cliRun.get("trigger").asString()).isEqualTo("cli");
+    assertThat(scheduled.get("trigger").asString()).isEqualTo("schedule");
+    for (String field : List.of("job", "target", "node", "outcome", "status")) {
+      assertThat(scheduled.get(field)).as(field).isEqualTo(cliRun.get(field));
+    }
+    assertThat(fieldNames(scheduled)).isEqualTo(fieldNames(cliRun));
+    // the scheduled run recorded exactly the meters a typed run pushes
+    // (PushgatewayIntegrationTests)
+    assertThat(metrics)
+        .contains("lifeboat_job_runs_total{job=\"backup\",outcome=\"success\",target=\"app\"} 1")
+        .contains("lifeboat_backup_last_success_timestamp_seconds{target=\"app\"}")
+        .contains("lifeboat_backup_size_bytes{target=\"app\"}")
+        .contains("lifeboat_backup_duration_seconds_count{outcome=\"success\",target=\"app\"} 1");
+  }
+
+  private static List<String> fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.propertyNames().forEach(names::add);
+    return names;
+  }
+
+  @Test
+  void badSchedulesAreRefusedNamingTheKeyAndARemovedScheduleNoLongerFires() throws Exception {
+    Fixture bad = fixture().yaml("  schedules:\n    backup: { cron: \"0 0 25 * * ?\" }");
+    Path badCron = bad.write(db, "app");
+    Result cron = bad.cli().run("--config", badCron.toString(), "serve");
+    assertThat(cron.exitCode()).as(cron.toString()).isEqualTo(2);
+    assertThat(cron.stderr())
+        .contains("lifeboat.schedules.backup.cron: '0 0 25 * * ?' is not a Quartz cron expression")
+        .doesNotContain("Exception:");
+
+    Fixture zone = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    zone.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", zone: Mars/Olympus }");
+    Result badZone = zone.cli().run("--config", zone.write(db, "app").toString(), "serve");
+    assertThat(badZone.exitCode()).isEqualTo(2);
+    assertThat(badZone.stderr()).contains("lifeboat.schedules.backup.zone: 'Mars/Olympus'");
+
+    Fixture job = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    job.yaml("  schedules:\n    vacuum: { cron: \"0 0 2 * * ?\" }");
+    Result unknownJob = job.cli().run("--config", job.write(db, "app").toString(), "serve");
+    assertThat(unknownJob.exitCode()).isEqualTo(2);
+    assertThat(unknownJob.stderr())
+        .contains("lifeboat.schedules.vacuum: there is no job named 'vacuum'");
+
+    Fixture target = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    target.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", targets: [app, billing] }");
+    Result unknownTarget =
+        target.cli().run("--config", target.write(db, "app").toString(), "serve");
+    assertThat(unknownTarget.exitCode()).isEqualTo(2);
+    assertThat(unknownTarget.stderr())
+        .contains("lifeboat.schedules.backup.targets: no target named 'billing'");
+
+    // a schedule taken out of the configuration is taken out of the job store at the next start
+    Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0/3 * * * * ?\" }");
+    Path withSchedule = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+    Running first = serve(cli, withSchedule, "node-a", PostgresServer.freePort());
+    await(
+        "the schedule in place",
+        Duration.ofSeconds(60),
+        () -> first.stderrSoFar().contains("added schedule backup.app"));
+    terminate(first);
+    Fixture none = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    Path without = none.write(db, "app");
+    int before = list(json(cli.run("--config", without.toString(), "backups", "--json"))).size();
+    Running second = serve(cli, without, "node-a", PostgresServer.freePort());
+    await(
+        "the removal",
+        Duration.ofSeconds(60),
+        () -> second.stderrSoFar().contains("removed schedule backup.app (no longer configured)"));
+    Thread.sleep(8000);
+    String log = second.stderrSoFar();
+    terminate(second);
+    assertThat(log).doesNotContain("fired backup");
+    assertThat(list(json(cli.run("--config", without.toString(), "backups", "--json"))))
+        .hasSize(before);
+  }
+
+  @Test
+  void healthIsDownWhileAStoreIsUnreachableAndOnlyHealthAndPrometheusAnswer() throws Exception {
+    S3ProxyServer s3 = S3ProxyServer.start();
+    try {
+      s3.createBucket("health");
+      Fixture fx = fixture().s3("remote", s3, "health");
+      Path config = fx.write(db, "app");
+      int port = PostgresServer.freePort();
+      Running serve = serve(fx.cli(), config, "node-a", port);
+      await(
+          "the port", Duration.ofSeconds(60), () -> serve.stderrSoFar().contains("serving: node"));
+
+      HttpResponse<String> up = get(port, "/actuator/health");
+      assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
+      assertThat(up.body()).contains("\"status\":\"UP\"").contains("\"remote\":\"reachable\"");
+
+      s3.stop();
+      HttpResponse<String> down = get(port, "/actuator/health");
+      assertThat(down.statusCode()).isEqualTo(503);
+      assertThat(down.body()).contains("\"status\":\"DOWN\"").contains("unreachable");
+
+      s3.restart();
+      await(
+          "the store back",
+          Duration.ofSeconds(30),
+          () -> get(port, "/actuator/health").statusCode() == 200);
+
+      assertThat(get(port, "/actuator/prometheus").statusCode()).isEqualTo(200);
+      for (String other :
+          List.of("/actuator", "/actuator/env", "/actuator/beans", "/actuator/info")) {
+        assertThat(get(port, other).statusCode()).as(other).isEqualTo(404);
+      }
+      terminate(serve);
+      assertThat(serve.stderrSoFar()).doesNotContain(s3.secretKey()).doesNotContain(db.password());
+    } finally {
+      s3.close();
+    }
+  }
+
+  static HttpResponse<String> get(int port, String path) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String firstMatch(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    return m.find() ? m.group(1) : null;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.lifeboat.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a real server (s3proxy) that forwards requests at a bounded
+ * rate: an upload through it takes long enough to be interrupted mid-way, deterministically.
+ */
+public final class ThrottledProxy implements AutoCloseable {
+
+  private final ServerSocket server;
+  private final ExecutorService pool = Executors.newCachedThreadPool(r -> daemon(r));
+  private final URI upstream;
+  private final int bytesPerSecond;
+
+  public ThrottledProxy(URI upstream, int bytesPerSecond) throws IOException {
+    this.upstream = upstream;
+    this.bytesPerSecond = bytesPerSecond;
+    this.server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    pool.execute(this::accept);
+  }
+
+  public String endpoint() {
+    return "http://127.0.0.1:" + server.getLocalPort();
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        Socket target = new Socket();
+        target.connect(new InetSocketAddress(upstream.getHost(), upstream.getPort()), 5000);
+        pool.execute(() -> pump(client, target, bytesPerSecond));
+        pool.execute(() -> pump(target, client, Integer.MAX_VALUE));
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private static void pump(Socket from, Socket to, int rate) {
+    byte[] buffer = new byte[Math.min(64 * 1024, Math.max(1024, rate / 10))];
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        out.write(buffer, 0, n);
+        out.flush();
+        if (rate != Integer.MAX_VALUE) {
+          Thread.sleep(Math.max(1, n * 1000L / rate));
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      // the other side closed
+    } finally {
+      close(from);
+      close(to);
+    }
+  }
+
+  private static void close(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  private static Thread daemon(Runnable r) {
+    Thread t = new Thread(r, "throttled-proxy");
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    pool.shutdownNow();
+  }
+}
