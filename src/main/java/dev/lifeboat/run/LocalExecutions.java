@@ -62,6 +62,15 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
             "stopping {} execution {} (shutdown)",
             execution.getJobInstance().getJobName(),
             execution.getId());
+        execution
+            .getStepExecutions()
+            .forEach(
+                se ->
+                    log.info(
+                        "DEBUG step {} id {} status {}",
+                        se.getStepName(),
+                        se.getId(),
+                        se.getStatus()));
         jobOperator.stop(execution);
       } catch (Exception e) {
         log.warn("could not stop execution {}: {}", execution.getId(), e.getMessage());

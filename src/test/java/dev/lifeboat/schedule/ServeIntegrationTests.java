@@ -352,7 +352,7 @@ class ServeIntegrationTests {
       assertThat(stop).as(log).isLessThan(Duration.ofSeconds(30));
       assertThat(log).contains("stopping: no new firings").contains("stopped in");
       assertThat(store.unfinishedUploads("")).as("no multipart upload left open").isEmpty();
-      assertThat(store.list("app/")).as("nothing half-written is visible").isEmpty();
+      assertThat(store.list("app/")).as("nothing half-written is visible\n" + log).isEmpty();
       List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
       assertThat(runs).hasSize(1);
       assertThat(runs.get(0).get("status").asString()).isEqualTo("STOPPED");
@@ -422,21 +422,23 @@ class ServeIntegrationTests {
 
     Fixture zone = new Fixture(dir).filesystem("local", dir.resolve("store"));
     zone.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", zone: Mars/Olympus }");
-    Result badZone = zone.cli().run("--config", zone.write(db, "app").toString(), "serve");
+    Path zoneConfig = zone.write(db, "app");
+    Result badZone = zone.cli().run("--config", zoneConfig.toString(), "serve");
     assertThat(badZone.exitCode()).isEqualTo(2);
     assertThat(badZone.stderr()).contains("lifeboat.schedules.backup.zone: 'Mars/Olympus'");
 
     Fixture job = new Fixture(dir).filesystem("local", dir.resolve("store"));
     job.yaml("  schedules:\n    vacuum: { cron: \"0 0 2 * * ?\" }");
-    Result unknownJob = job.cli().run("--config", job.write(db, "app").toString(), "serve");
+    Path jobConfig = job.write(db, "app");
+    Result unknownJob = job.cli().run("--config", jobConfig.toString(), "serve");
     assertThat(unknownJob.exitCode()).isEqualTo(2);
     assertThat(unknownJob.stderr())
         .contains("lifeboat.schedules.vacuum: there is no job named 'vacuum'");
 
     Fixture target = new Fixture(dir).filesystem("local", dir.resolve("store"));
     target.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", targets: [app, billing] }");
-    Result unknownTarget =
-        target.cli().run("--config", target.write(db, "app").toString(), "serve");
+    Path targetConfig = target.write(db, "app");
+    Result unknownTarget = target.cli().run("--config", targetConfig.toString(), "serve");
     assertThat(unknownTarget.exitCode()).isEqualTo(2);
     assertThat(unknownTarget.stderr())
         .contains("lifeboat.schedules.backup.targets: no target named 'billing'");
