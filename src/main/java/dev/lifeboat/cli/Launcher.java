@@ -74,8 +74,18 @@ public final class Launcher {
       return parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : null;
     }
 
+    /** Every {@code --config}, before and after the command name, in order. */
     List<Path> configFiles() {
-      return root().config == null ? List.of() : root().config;
+      // an inherited option shares one field: the command's own --config would replace the
+      // top-level ones, so the values are taken from each level as typed
+      List<Path> files = new ArrayList<>();
+      for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
+        CommandLine.Model.OptionSpec option = level.matchedOption("--config");
+        if (option != null) {
+          option.stringValues().forEach(v -> files.add(Path.of(v)));
+        }
+      }
+      return files;
     }
 
     boolean json() {

@@ -404,6 +404,68 @@ class ServeIntegrationTests {
         .contains("lifeboat_backup_duration_seconds_count{outcome=\"success\",target=\"app\"} 1");
   }
 
+  @Test
+  void aFiringWhileATypedBackupRunsIsSkippedNotFailedAndNothingOverlaps() throws Exception {
+    PgConnection target = PostgresServer.shared().createExampleDatabase("serve_skip", 1);
+    Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0/3 * * * * ?\" }");
+    Path config = fx.write(target, "app");
+    LifeboatCli cli = fx.cli();
+    int port = PostgresServer.freePort();
+    Running serve;
+    Running typed;
+    try (Connection lock = target.open()) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
+      }
+      typed = cli.start("--config", config.toString(), "backup");
+      await(
+          "the typed backup to hold the target",
+          Duration.ofSeconds(60),
+          () -> {
+            try (Connection c = target.open();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                    st.executeQuery(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
+              rs.next();
+              return rs.getInt(1) > 0;
+            } catch (java.sql.SQLException e) {
+              return false;
+            }
+          });
+      serve = serve(cli, config, "node-a", port);
+      Running daemon = serve;
+      await(
+          "a skipped firing",
+          Duration.ofSeconds(60),
+          () -> daemon.stderrSoFar().contains("skipped backup of target 'app'"));
+      lock.commit();
+    }
+    Result typedResult = typed.await(Duration.ofMinutes(2));
+    String metrics = get(port, "/actuator/prometheus").body();
+    String log = serve.stderrSoFar();
+    terminate(serve);
+
+    assertThat(typedResult.exitCode()).as(typedResult.toString()).isZero();
+    assertThat(log)
+        .contains("skipped backup of target 'app': another backup of target 'app' is running");
+    assertThat(metrics)
+        .contains("lifeboat_job_runs_total{job=\"backup\",outcome=\"skipped\",target=\"app\"}");
+    List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
+    assertThat(runs)
+        .anyMatch(
+            r ->
+                r.get("outcome").asString().equals("skipped")
+                    && r.get("trigger").asString().equals("schedule"));
+    assertThat(runs).noneMatch(r -> r.get("outcome").asString().equals("failed"));
+    assertThat(runs)
+        .anyMatch(
+            r ->
+                r.get("outcome").asString().equals("success")
+                    && r.get("trigger").asString().equals("cli"));
+  }
+
   private static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.propertyNames().forEach(names::add);

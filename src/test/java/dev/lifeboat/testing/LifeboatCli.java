@@ -114,7 +114,7 @@ public final class LifeboatCli {
                   "-Xlog:disable",
                   "-jar",
                   extracted.toString(),
-                  "--version",
+                  "history",
                   "--lifeboat.home=" + home));
           exec(training);
           deleteTree(home);
