@@ -213,13 +213,14 @@ public final class Launcher {
     defaults.put("logging.level.org.springframework", "ERROR");
     defaults.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
     defaults.put("logging.level.org.springframework.boot.diagnostics", "OFF");
+    // the control schema's upgrades are Lifeboat's business, not the user's
+    defaults.put("logging.level.org.flywaydb", "ERROR");
     String pushgateway = "management.prometheus.metrics.export.pushgateway.";
     if (serve) {
       // one line per job event from lifeboat.jobs; Quartz and Tomcat only when something is wrong
       defaults.put("logging.level.lifeboat", "INFO");
       defaults.put("logging.level.dev.lifeboat", "INFO");
       defaults.put("logging.level.org.quartz", "WARN");
-      defaults.put("logging.level.org.flywaydb", "ERROR");
       defaults.put("server.port", "${lifeboat.http.port:8080}");
       defaults.put("server.address", "${lifeboat.http.address:127.0.0.1}");
       defaults.put("server.shutdown", "immediate");
@@ -334,6 +335,13 @@ public final class Launcher {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConfigException ce) {
         return Optional.of(ce.getMessage());
+      }
+      if (t.getClass().getSimpleName().equals("PortInUseException")) {
+        return Optional.of(
+            "lifeboat.http.port: "
+                + dev.lifeboat.pg.PgErrors.firstLine(t.getMessage())
+                + " Stop what uses it, or choose another port (lifeboat.http.port,"
+                + " LIFEBOAT_HTTP_PORT)");
       }
       if (t instanceof BindException be) {
         String key = be.getName().toString();

@@ -101,7 +101,7 @@ class DrillJobConfiguration {
       LocalExecutions localExecutions) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, metrics))
+        .listener(new Listener(config, metrics, jobRepository))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -285,10 +285,12 @@ class DrillJobConfiguration {
   private final class Listener implements JobExecutionListener {
     private final LifeboatConfig config;
     private final LifeboatMetrics metrics;
+    private final JobRepository repository;
 
-    Listener(LifeboatConfig config, LifeboatMetrics metrics) {
+    Listener(LifeboatConfig config, LifeboatMetrics metrics, JobRepository repository) {
       this.config = config;
       this.metrics = metrics;
+      this.repository = repository;
     }
 
     @Override
@@ -361,6 +363,12 @@ class DrillJobConfiguration {
               pgRestore,
               checks);
       ctx.putString(REPORT, Json.write(report));
+      try {
+        // Spring Batch saves no context changed after the job: the report is history's record
+        repository.updateExecutionContext(job);
+      } catch (RuntimeException e) {
+        // the report still reaches the caller; only history lacks it
+      }
       metrics.jobRun(NAME, p.getString(TARGET), outcome(job, passed).word());
       if (passed && restore != null) {
         metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);

@@ -105,8 +105,10 @@ public final class History {
     } else {
       outcome = Outcome.FAILED.word();
     }
+    boolean ran = outcome.equals(Outcome.SUCCESS.word()) || outcome.equals(Outcome.PARTIAL.word());
     if ("backup".equals(job)) {
-      resultText = p.getString("id");
+      // a backup that did not complete has an id nothing was written under
+      resultText = ran || "running".equals(outcome) ? p.getString("id") : null;
     } else if (node != null && node.has("status")) {
       resultText = node.get("status").asString() + " (backup " + p.getString("backup") + ")";
     }
@@ -129,6 +131,10 @@ public final class History {
     }
     if (Outcome.FAILED.word().equals(outcome) && busy(description)) {
       outcome = Outcome.SKIPPED.word();
+    }
+    if (Outcome.STOPPED.word().equals(outcome)) {
+      error =
+          "stopped on request (SIGTERM, Ctrl-C or JobOperator.stop); nothing of it was published";
     }
     LocalDateTime start = e.getStartTime();
     LocalDateTime end = e.getEndTime();

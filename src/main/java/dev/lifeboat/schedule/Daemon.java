@@ -62,6 +62,8 @@ public final class Daemon implements SmartLifecycle {
     this.controlDataSource = controlDataSource;
     this.config = config;
     verbs.forEach(v -> this.verbs.put(v.name(), v));
+    // schedules are configuration: a bad cron is refused when the file loads, for every command
+    plan();
     this.localExecutions = localExecutions;
     this.node = node;
     this.clock = clock;

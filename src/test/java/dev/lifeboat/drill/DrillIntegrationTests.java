@@ -81,6 +81,14 @@ class DrillIntegrationTests {
             "assert no-orphan-rows.sql");
     assertThat(scratchDatabases()).isEmpty();
     assertThat(r.all()).doesNotContain(source.password());
+
+    // the audit trail keeps the drill's result, typed like any scheduled one
+    Result history =
+        s.cli.run("--config", s.config.toString(), "history", "--json", "--job", "drill");
+    JsonNode run = Json.mapper().readTree(history.stdout()).get(0);
+    assertThat(run.get("outcome").asString()).isEqualTo("success");
+    assertThat(run.get("trigger").asString()).isEqualTo("cli");
+    assertThat(run.get("result").asString()).isEqualTo("passed (backup " + s.id + ")");
   }
 
   @Test

@@ -476,23 +476,25 @@ class ServeIntegrationTests {
   void badSchedulesAreRefusedNamingTheKeyAndARemovedScheduleNoLongerFires() throws Exception {
     Fixture bad = fixture().yaml("  schedules:\n    backup: { cron: \"0 0 25 * * ?\" }");
     Path badCron = bad.write(db, "app");
-    Result cron = bad.cli().run("--config", badCron.toString(), "serve");
+    Result cron = bad.cli().run("--config", badCron.toString(), "serve", port());
     assertThat(cron.exitCode()).as(cron.toString()).isEqualTo(2);
     assertThat(cron.stderr())
         .contains("lifeboat.schedules.backup.cron: '0 0 25 * * ?' is not a Quartz cron expression")
         .doesNotContain("Exception:");
+    Result typed = bad.cli().run("--config", badCron.toString(), "backups");
+    assertThat(typed.exitCode()).as("the whole file is checked, whatever the command").isEqualTo(2);
 
     Fixture zone = new Fixture(dir).filesystem("local", dir.resolve("store"));
     zone.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", zone: Mars/Olympus }");
     Path zoneConfig = zone.write(db, "app");
-    Result badZone = zone.cli().run("--config", zoneConfig.toString(), "serve");
+    Result badZone = zone.cli().run("--config", zoneConfig.toString(), "serve", port());
     assertThat(badZone.exitCode()).isEqualTo(2);
     assertThat(badZone.stderr()).contains("lifeboat.schedules.backup.zone: 'Mars/Olympus'");
 
     Fixture job = new Fixture(dir).filesystem("local", dir.resolve("store"));
     job.yaml("  schedules:\n    vacuum: { cron: \"0 0 2 * * ?\" }");
     Path jobConfig = job.write(db, "app");
-    Result unknownJob = job.cli().run("--config", jobConfig.toString(), "serve");
+    Result unknownJob = job.cli().run("--config", jobConfig.toString(), "serve", port());
     assertThat(unknownJob.exitCode()).isEqualTo(2);
     assertThat(unknownJob.stderr())
         .contains("lifeboat.schedules.vacuum: there is no job named 'vacuum'");
@@ -500,7 +502,7 @@ class ServeIntegrationTests {
     Fixture target = new Fixture(dir).filesystem("local", dir.resolve("store"));
     target.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", targets: [app, billing] }");
     Path targetConfig = target.write(db, "app");
-    Result unknownTarget = target.cli().run("--config", targetConfig.toString(), "serve");
+    Result unknownTarget = target.cli().run("--config", targetConfig.toString(), "serve", port());
     assertThat(unknownTarget.exitCode()).isEqualTo(2);
     assertThat(unknownTarget.stderr())
         .contains("lifeboat.schedules.backup.targets: no target named 'billing'");
@@ -567,6 +569,30 @@ class ServeIntegrationTests {
       assertThat(serve.stderrSoFar()).doesNotContain(s3.secretKey()).doesNotContain(db.password());
     } finally {
       s3.close();
+    }
+  }
+
+  private static String port() {
+    return "--lifeboat.http.port=" + PostgresServer.freePort();
+  }
+
+  @Test
+  void aPortInUseIsRefusedNamingTheKey() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Fixture fx = fixture();
+      Path config = fx.write(db, "app");
+      Result r =
+          fx.cli()
+              .run(
+                  "--config",
+                  config.toString(),
+                  "serve",
+                  "--lifeboat.http.port=" + taken.getLocalPort());
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderr())
+          .contains("lifeboat.http.port: Port " + taken.getLocalPort())
+          .doesNotContain("Exception");
     }
   }
 
