@@ -365,6 +365,25 @@ class ServeIntegrationTests {
         rs.next();
         assertThat(rs.getInt(1)).as("pg_dump was ended").isZero();
       }
+
+      // the next start runs normally and does not run the stopped firing again
+      Running again = serve(cli, config, "node-a", PostgresServer.freePort());
+      await(
+          "a backup after the restart",
+          Duration.ofSeconds(120),
+          () -> again.stderrSoFar().contains("finished backup of target 'app': success"));
+      String after = again.stderrSoFar();
+      terminate(again);
+      assertThat(after).doesNotContain("recovering");
+      assertThat(store.unfinishedUploads("")).isEmpty();
+      List<JsonNode> later =
+          list(json(cli.run("--config", config.toString(), "history", "--json")));
+      // the first run stays stopped; a second SIGTERM may have stopped a later firing too
+      assertThat(later.get(later.size() - 1).get("outcome").asString()).isEqualTo("stopped");
+      assertThat(later).anyMatch(r -> r.get("outcome").asString().equals("success"));
+      assertThat(later).noneMatch(r -> r.get("outcome").asString().equals("failed"));
+      assertThat(list(json(cli.run("--config", config.toString(), "backups", "--json"))))
+          .isNotEmpty();
       store.close();
     }
   }
