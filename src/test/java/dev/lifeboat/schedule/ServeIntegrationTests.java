@@ -596,6 +596,34 @@ class ServeIntegrationTests {
   }
 
   @Test
+  void withStructuredLoggingEveryLogLineIsOneJsonObject() throws Exception {
+    Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\" }");
+    Path config = fx.write(db, "app");
+    Running serve =
+        fx.cli()
+            .start(
+                "--config",
+                config.toString(),
+                "serve",
+                port(),
+                "--logging.structured.format.console=ecs");
+    await(
+        "the start-up lines",
+        Duration.ofSeconds(60),
+        () -> serve.stderrSoFar().contains("schedule backup of target"));
+    terminate(serve);
+    List<String> lines = serve.stderrSoFar().lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).isNotEmpty();
+    for (String line : lines) {
+      JsonNode event = Json.mapper().readTree(line);
+      assertThat(event.get("message")).as(line).isNotNull();
+    }
+    assertThat(lines)
+        .anyMatch(
+            l -> Json.mapper().readTree(l).get("message").asString().startsWith("serving: node"));
+  }
+
+  @Test
   void aPortInUseIsRefusedNamingTheKey() throws Exception {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
