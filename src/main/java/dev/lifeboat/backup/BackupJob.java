@@ -130,19 +130,10 @@ public final class BackupJob implements Verb {
     if (execution.getStatus() == BatchStatus.STOPPED) {
       status = BackupResult.STOPPED;
       error = "stopped on request; nothing of it is listed";
-    } else if (execution.getAllFailureExceptions().stream().anyMatch(BackupJob::busy)) {
+    } else if (TargetBusyException.among(execution.getAllFailureExceptions())) {
       status = BackupResult.SKIPPED;
     }
     return new BackupResult(id, target.name(), label, status, null, List.of(), error);
-  }
-
-  private static boolean busy(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof TargetBusyException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String rootMessage(Throwable t) {

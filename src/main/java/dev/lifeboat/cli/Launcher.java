@@ -444,12 +444,7 @@ public final class Launcher {
   }
 
   static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String m = root.getMessage();
-    return m == null ? root.getClass().getSimpleName() : m.lines().findFirst().orElse("");
+    return dev.lifeboat.pg.PgErrors.rootCause(e);
   }
 
   private static int usage(boolean json, String message) {

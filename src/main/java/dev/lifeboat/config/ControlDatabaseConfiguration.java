@@ -56,7 +56,7 @@ class ControlDatabaseConfiguration {
     try (Connection ignored = dataSource.getConnection()) {
       // reachable
     } catch (SQLException | RuntimeException e) {
-      String reason = PgErrors.firstLine(rootMessage(e));
+      String reason = PgErrors.rootCause(e);
       if (embedded) {
         throw new ConfigException(
             "lifeboat.home",
@@ -74,14 +74,6 @@ class ControlDatabaseConfiguration {
               + reason
               + "; nothing was backed up or changed");
     }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
   /**

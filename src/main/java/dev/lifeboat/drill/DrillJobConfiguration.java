@@ -384,14 +384,9 @@ class DrillJobConfiguration {
     if (job.getStatus() == BatchStatus.STOPPED) {
       return Outcome.STOPPED;
     }
-    for (Throwable t : job.getAllFailureExceptions()) {
-      for (Throwable c = t; c != null; c = c.getCause()) {
-        if (c instanceof TargetBusyException) {
-          return Outcome.SKIPPED;
-        }
-      }
-    }
-    return Outcome.FAILED;
+    return TargetBusyException.among(job.getAllFailureExceptions())
+        ? Outcome.SKIPPED
+        : Outcome.FAILED;
   }
 
   private static void endSessions(PgConnection server, String database) {

@@ -7,6 +7,18 @@ import dev.lifeboat.LifeboatException;
  * refuses rather than waits, and a schedule records it as skipped, not failed.
  */
 public class TargetBusyException extends LifeboatException {
+  /** Whether one of a job's failures (or a cause of one) is this refusal. */
+  public static boolean among(java.util.List<Throwable> failures) {
+    for (Throwable t : failures) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof TargetBusyException) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   public TargetBusyException(String message) {
     super(message, null);
   }
