@@ -64,6 +64,8 @@ final class BackupDumper {
       StoppableWork.Stop stop) {
     List<BackupStore> stores = config.stores(target);
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
+      // a stop before pg_dump runs cancels what the session waits on (a locked table)
+      stop.onStop(session::cancelRunningQuery);
       if (!session.tryLock()) {
         String holder = session.lockHolder().map(h -> " (held by " + h + ")").orElse("");
         throw new TargetBusyException(

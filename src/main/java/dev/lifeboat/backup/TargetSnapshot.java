@@ -33,6 +33,18 @@ final class TargetSnapshot implements AutoCloseable {
   }
 
   /**
+   * Cancels the statement this session runs now, from another thread: a stop must not wait for a
+   * query blocked on a table lock.
+   */
+  void cancelRunningQuery() {
+    try {
+      connection.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+    } catch (SQLException e) {
+      // nothing to cancel, or the session is gone already
+    }
+  }
+
+  /**
    * Takes the target's backup lock if free; the lock dies with the session, so a crash frees it.
    */
   boolean tryLock() throws SQLException {

@@ -357,14 +357,7 @@ class ServeIntegrationTests {
       assertThat(runs).hasSize(1);
       assertThat(runs.get(0).get("status").asString()).isEqualTo("STOPPED");
       assertThat(runs.get(0).get("outcome").asString()).isEqualTo("stopped");
-      try (Connection c = big.open();
-          Statement st = c.createStatement();
-          ResultSet rs =
-              st.executeQuery(
-                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'")) {
-        rs.next();
-        assertThat(rs.getInt(1)).as("pg_dump was ended").isZero();
-      }
+      assertThat(pgDumpsOf(big.database())).as("pg_dump was ended").isZero();
 
       // the next start runs normally and does not run the stopped firing again
       Running again = serve(cli, config, "node-a", PostgresServer.freePort());
@@ -386,6 +379,52 @@ class ServeIntegrationTests {
           .isNotEmpty();
       store.close();
     }
+  }
+
+  @Test
+  void sigtermStopsATypedBackupTooAndRecordsItStopped() throws Exception {
+    PgConnection target = PostgresServer.shared().createExampleDatabase("cli_sigterm", 1);
+    Fixture fx = fixture();
+    Path config = fx.write(target, "app");
+    LifeboatCli cli = fx.cli();
+    Duration stop;
+    Running typed;
+    try (Connection lock = target.open()) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
+      }
+      typed = cli.start("--config", config.toString(), "backup");
+      await(
+          "the backup waiting on the table",
+          Duration.ofSeconds(60),
+          () -> {
+            try (Connection c = target.open();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                    st.executeQuery(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")) {
+              rs.next();
+              return rs.getInt(1) > 0;
+            } catch (java.sql.SQLException e) {
+              return false;
+            }
+          });
+      stop = terminate(typed);
+      lock.rollback();
+    }
+    String err = typed.stderrSoFar();
+
+    assertThat(stop).as(err).isLessThan(Duration.ofSeconds(30));
+    assertThat(pgDumpsOf(target.database())).as("pg_dump was ended").isZero();
+    assertThat(typed.process().exitValue()).as(err).isNotZero();
+    assertThat(err).doesNotContain("Exception");
+    assertThat(list(json(cli.run("--config", config.toString(), "backups", "--json")))).isEmpty();
+    List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).get("status").asString()).isEqualTo("STOPPED");
+    assertThat(runs.get(0).get("trigger").asString()).isEqualTo("cli");
   }
 
   @Test
@@ -589,6 +628,19 @@ class ServeIntegrationTests {
     } finally {
       s3.close();
     }
+  }
+
+  /** pg_dump processes (real OS processes) dumping {@code database}. */
+  private static long pgDumpsOf(String database) {
+    return ProcessHandle.allProcesses()
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            p ->
+                p.info()
+                    .commandLine()
+                    .map(c -> c.contains("pg_dump") && c.contains("--dbname=" + database))
+                    .orElse(false))
+        .count();
   }
 
   private static String port() {
