@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +35,19 @@ public final class BackupCatalog {
     this.clock = clock;
   }
 
-  /** One complete backup and the stores that hold it complete. */
-  public record Entry(Manifest manifest, List<String> stores) {}
+  /**
+   * One complete backup, the stores that hold it complete, and when a {@code verify} or drill last
+   * proved a copy of it good ({@code null}: never).
+   */
+  public record Entry(Manifest manifest, List<String> stores, Instant verifiedAt) {
+    public Entry(Manifest manifest, List<String> stores) {
+      this(manifest, stores, null);
+    }
+
+    public boolean verified() {
+      return verifiedAt != null;
+    }
+  }
 
   /** A manifest that was skipped because it cannot be trusted: where it is and why. */
   public record InvalidManifest(String store, String key, String id, String reason) {
@@ -52,18 +64,32 @@ public final class BackupCatalog {
   public record Listing(
       List<Entry> backups,
       Map<String, String> unreadableStores,
-      List<InvalidManifest> invalidManifests) {}
+      List<InvalidManifest> invalidManifests) {
+
+    /** The newest complete backup a {@code verify} or drill proved good, if any. */
+    public java.util.Optional<Entry> newestVerified() {
+      return backups.stream().filter(Entry::verified).findFirst();
+    }
+  }
 
   public Listing list(Target target) {
     Map<String, Manifest> manifests = new LinkedHashMap<>();
     Map<String, List<String>> holders = new LinkedHashMap<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
+    Map<String, Instant> verified = new HashMap<>();
     List<InvalidManifest> invalid = new ArrayList<>();
     Instant now = clock.instant();
     for (BackupStore store : config.stores(target)) {
       try {
         for (StoredObject object : store.list(target.name() + "/")) {
           String[] parts = object.key().split("/");
+          if (parts.length == 3 && parts[2].equals(Verifications.FILE)) {
+            // the listing's time is the mark's: no read per backup, so listing stays one call
+            if (object.lastModified() != null) {
+              verified.merge(parts[1], object.lastModified(), BackupCatalog::later);
+            }
+            continue;
+          }
           if (parts.length != 3 || !parts[2].equals("manifest.json")) {
             continue;
           }
@@ -99,7 +125,8 @@ public final class BackupCatalog {
       }
     }
     List<Entry> entries = new ArrayList<>();
-    manifests.forEach((id, m) -> entries.add(new Entry(m, List.copyOf(holders.get(id)))));
+    manifests.forEach(
+        (id, m) -> entries.add(new Entry(m, List.copyOf(holders.get(id)), verified.get(id))));
     entries.sort(
         Comparator.comparing(
                 (Entry e) -> e.manifest().completedAt(),
@@ -107,6 +134,10 @@ public final class BackupCatalog {
             .thenComparing(e -> e.manifest().id())
             .reversed());
     return new Listing(entries, unreadable, List.copyOf(invalid));
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   private static boolean sameBackup(Manifest a, Manifest b) {

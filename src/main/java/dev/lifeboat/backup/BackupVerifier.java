@@ -26,11 +26,17 @@ public final class BackupVerifier {
   private final LifeboatConfig config;
   private final BackupCatalog catalog;
   private final Progress progress;
+  private final Verifications verifications;
 
-  BackupVerifier(LifeboatConfig config, BackupCatalog catalog, Progress progress) {
+  BackupVerifier(
+      LifeboatConfig config,
+      BackupCatalog catalog,
+      Progress progress,
+      Verifications verifications) {
     this.config = config;
     this.catalog = catalog;
     this.progress = progress;
+    this.verifications = verifications;
   }
 
   /**
@@ -104,6 +110,12 @@ public final class BackupVerifier {
         checks.add(f.get());
       }
       boolean ok = checks.stream().allMatch(StoreCheck::ok);
+      // each copy read back whole and matching is marked, even when another copy failed
+      verifications.mark(
+          manifest.target(),
+          manifest.id(),
+          checks.stream().filter(StoreCheck::ok).map(c -> config.store(c.store())).toList(),
+          Verifications.By.VERIFY);
       return new VerifyResult(
           manifest.id(), target.name(), manifest.sha256(), manifest.sizeBytes(), ok, checks);
     } catch (InterruptedException e) {

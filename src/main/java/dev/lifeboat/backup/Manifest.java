@@ -43,4 +43,12 @@ public record Manifest(
   public static String manifestKey(String target, String id) {
     return target + "/" + id + "/manifest.json";
   }
+
+  /**
+   * Key of the mark a passed {@code verify} or drill leaves beside backup {@code id}: this copy was
+   * read back whole and proved good (see {@link Verifications}).
+   */
+  public static String verifiedKey(String target, String id) {
+    return target + "/" + id + "/" + Verifications.FILE;
+  }
 }

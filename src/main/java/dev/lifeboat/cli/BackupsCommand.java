@@ -37,7 +37,8 @@ final class BackupsCommand implements Callable<Integer> {
       String sha256,
       String serverVersion,
       boolean pinned,
-      List<String> stores) {}
+      List<String> stores,
+      Instant verifiedAt) {}
 
   @Override
   public Integer call() {
@@ -61,7 +62,8 @@ final class BackupsCommand implements Callable<Integer> {
               m.sha256(),
               m.serverVersion(),
               m.pinned(),
-              e.stores()));
+              e.stores(),
+              e.verifiedAt()));
     }
     listing
         .unreadableStores()
@@ -90,23 +92,25 @@ final class BackupsCommand implements Callable<Integer> {
     console.say(
         String.format(
             Locale.ROOT,
-            "%-20s %-12s %-20s %10s  %s",
+            "%-20s %-12s %-20s %10s  %-10s  %s",
             "ID",
             "LABEL",
             "COMPLETED",
             "SIZE",
+            "VERIFIED",
             "STORES"));
     for (Row r : rows) {
       console.say(
           String.format(
               Locale.ROOT,
-              "%-20s %-12s %-20s %10s  %s",
+              "%-20s %-12s %-20s %10s  %-10s  %s",
               r.id(),
               r.label() == null ? "" : r.label(),
               r.completedAt() == null
                   ? ""
                   : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
               TerminalProgress.bytes(r.sizeBytes()),
+              r.verifiedAt() == null ? "-" : r.verifiedAt().toString().substring(0, 10),
               String.join(",", r.stores())));
     }
     return exit;

@@ -6,6 +6,7 @@ import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Manifests;
+import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
@@ -98,10 +99,11 @@ class DrillJobConfiguration {
       Step drillCleanupStep,
       LifeboatConfig config,
       LifeboatMetrics metrics,
-      LocalExecutions localExecutions) {
+      LocalExecutions localExecutions,
+      Verifications verifications) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, metrics, jobRepository))
+        .listener(new Listener(config, metrics, jobRepository, verifications))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -286,10 +288,16 @@ class DrillJobConfiguration {
     private final LifeboatConfig config;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
+    private final Verifications verifications;
 
-    Listener(LifeboatConfig config, LifeboatMetrics metrics, JobRepository repository) {
+    Listener(
+        LifeboatConfig config,
+        LifeboatMetrics metrics,
+        JobRepository repository,
+        Verifications verifications) {
       this.config = config;
       this.metrics = metrics;
+      this.verifications = verifications;
       this.repository = repository;
     }
 
@@ -370,6 +378,14 @@ class DrillJobConfiguration {
         // the report still reaches the caller; only history lacks it
       }
       metrics.jobRun(NAME, p.getString(TARGET), outcome(job, passed).word());
+      if (passed && ctx.containsKey(STORE)) {
+        // the copy it restored is proved good: every node and the pruning floor can see it
+        verifications.mark(
+            p.getString(TARGET),
+            p.getString(BACKUP),
+            List.of(config.store(ctx.getString(STORE))),
+            Verifications.By.DRILL);
+      }
       if (passed && restore != null) {
         metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);
       }
