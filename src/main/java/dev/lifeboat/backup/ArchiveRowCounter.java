@@ -16,9 +16,10 @@ import java.util.Optional;
  * WriteHead/WriteToc, archive versions 1.12 to 1.16: pg_dump 10 to 17), then follows the data
  * blocks (pg_backup_custom.c: a block type byte, the entry's dump id, length-prefixed chunks, a
  * zero length) and counts '\n' in each TABLE DATA block: uncompressed COPY text ends every row with
- * exactly one newline and escapes the newlines inside values. Anything it does not know (another
- * version, compressed data, a malformed byte) makes it give up: {@link #counts()} is then empty and
- * the caller counts the rows another way. It never changes or holds back the stream.
+ * exactly one newline and escapes the newlines inside values; pg_dump's dumpTableData_copy then
+ * ends the block with a "\." line and two empty ones, which are not rows. Anything it does not know
+ * (another version, compressed data, a malformed byte) makes it give up: {@link #counts()} is then
+ * empty and the caller counts the rows another way. It never changes or holds back the stream.
  */
 final class ArchiveRowCounter {
 
@@ -27,7 +28,10 @@ final class ArchiveRowCounter {
   private static final int TOC_LIMIT = 64 << 20;
   private static final int BLK_DATA = 1;
   private static final int BLK_BLOBS = 3;
-  private static final int TERMINATOR = ('\\' << 16) | ('.' << 8) | '\n';
+  // archprintf(fout, "\\.\n\n\n") after the rows: five bytes, three of them newlines
+  private static final long TRAILER = 0x5C2E0A0A0AL;
+  private static final long TRAILER_MASK = 0xFFFFFFFFFFL;
+  private static final int TRAILER_NEWLINES = 3;
 
   private enum State {
     HEAD,
@@ -73,7 +77,7 @@ final class ArchiveRowCounter {
   private long remaining;
   private Entry current;
   private long blockBytes;
-  private int tail; // the last four bytes of the current data block
+  private long tail; // the last eight bytes of the current data block
 
   /** Feeds the next bytes of the archive, in order. Cheap; never throws. */
   void accept(byte[] bytes, int offset, int length) {
@@ -425,7 +429,7 @@ final class ArchiveRowCounter {
             }
             e.rows += rows;
           }
-          for (int j = Math.max(i, i + n - 4); j < i + n; j++) {
+          for (int j = Math.max(i, i + n - 8); j < i + n; j++) {
             tail = (tail << 8) | (b[j] & 0xFF);
           }
           blockBytes += n;
@@ -511,19 +515,21 @@ final class ArchiveRowCounter {
     return true;
   }
 
-  /** A COPY block must end with a whole row and must not carry an old-style "\." terminator. */
+  /**
+   * A COPY block is whole rows, then the "\." line and two empty ones, which no row can be (COPY
+   * writes a value "\." as "\\."); anything else and the count is not trusted.
+   */
   private boolean endOfBlock() {
-    if (current.tableData && blockBytes > 0) {
-      if ((tail & 0xFF) != '\n') {
-        fail("a TABLE DATA block does not end with a newline");
+    if (current.tableData) {
+      boolean trailer =
+          blockBytes >= 5
+              && (tail & TRAILER_MASK) == TRAILER
+              && (blockBytes == 5 || ((tail >>> 40) & 0xFF) == '\n');
+      if (!trailer) {
+        fail("a TABLE DATA block does not end with COPY's \\. line");
         return false;
       }
-      if (blockBytes >= 3
-          && (tail & 0xFFFFFF) == TERMINATOR
-          && (blockBytes == 3 || (tail >>> 24) == '\n')) {
-        fail("a TABLE DATA block ends with a \\. line");
-        return false;
-      }
+      current.rows -= TRAILER_NEWLINES;
     }
     current = null;
     state = State.BLOCK_TYPE;
