@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -128,9 +129,14 @@ final class TargetSnapshot implements AutoCloseable {
     }
   }
 
-  /** Exact row counts of every user table, in the snapshot. */
-  Map<String, Long> rowCounts() throws SQLException {
-    return PgCatalog.rowCounts(connection);
+  /** Every user table that holds rows, in the snapshot. */
+  List<PgCatalog.Table> tables() throws SQLException {
+    return PgCatalog.tables(connection);
+  }
+
+  /** Exact row counts of {@code tables} by {@code count(*)}, in the snapshot. */
+  Map<String, Long> rowCounts(List<PgCatalog.Table> tables) throws SQLException {
+    return PgCatalog.rowCounts(connection, tables);
   }
 
   /** RLS enabled/forced and the policy count of every table that has RLS or policies. */
