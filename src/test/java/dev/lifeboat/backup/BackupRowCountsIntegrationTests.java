@@ -154,21 +154,10 @@ class BackupRowCountsIntegrationTests {
   void anArchiveTheCounterCannotReadFallsBackToCountStarInTheDumpsSnapshot() throws Exception {
     PgConnection db = databaseOfEveryShape("row_counts_fallback");
     // a pg_dump that writes archive version 1.99 in its header: real data, unknown version
-    Path bin = Files.createDirectories(dir.resolve("bin"));
-    Path real = PostgresServer.shared().binaries().require("pg_dump", 10).path();
-    Path wrapper = bin.resolve("pg_dump");
-    Files.writeString(
-        wrapper,
-        "#!/bin/bash\n"
-            + "set -o pipefail\n"
-            + "if [ \"$1\" = --version ]; then exec '"
-            + real
-            + "' \"$@\"; fi\n"
-            + "'"
-            + real
-            + "' \"$@\" | { dd bs=1 count=6 2>/dev/null; dd bs=1 count=1 of=/dev/null 2>/dev/null;"
-            + " printf '\\143'; cat; }\n");
-    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path bin =
+        pgDumpWrapper(
+            "\"$@\" | { dd bs=1 count=6 2>/dev/null; dd bs=1 count=1 of=/dev/null 2>/dev/null;"
+                + " printf '\\143'; cat; }");
     Fixture fx =
         new Fixture(dir)
             .filesystem("local", dir.resolve("store"))
@@ -186,5 +175,50 @@ class BackupRowCountsIntegrationTests {
     assertThat(scanned).hasSize(7).allSatisfy((table, n) -> assertThat(n).as(table).isEqualTo(2L));
     assertThat(new TreeMap<>(manifest.tables())).isEqualTo(countStar(db));
     assertThat(manifest.tables()).containsEntry("public.never_used", 0L);
+  }
+
+  @Test
+  void aTableTheArchiveCarriesNoDataForIsCountedOnItsOwn() throws Exception {
+    PgConnection db = databaseOfEveryShape("row_counts_missing");
+    // a pg_dump that leaves one table's data out
+    Path bin = pgDumpWrapper("--exclude-table-data=public.cache \"$@\"");
+    Fixture fx =
+        new Fixture(dir)
+            .filesystem("local", dir.resolve("store"))
+            .yaml("  pg:\n    bin-dirs: [\"" + bin + "\"]");
+    Path config = fx.write(db, "app");
+    Map<String, Long> before = scans(db);
+
+    Manifest manifest = backup(fx, config);
+
+    assertThat(lastOutput.stderr())
+        .contains("row counts of [public.cache] taken by count(*): the archive carried no data")
+        .doesNotContain("of every table");
+    // the count(*) of the one table pg_dump left out is its only scan; every other table: pg_dump's
+    Map<String, Long> scanned = scansSince(db, before, 1);
+    assertThat(scanned).hasSize(7).allSatisfy((table, n) -> assertThat(n).as(table).isEqualTo(1L));
+    assertThat(new TreeMap<>(manifest.tables())).isEqualTo(countStar(db));
+    assertThat(manifest.tables()).containsEntry("public.cache", 40L);
+  }
+
+  /** A directory holding a pg_dump that runs the real one as {@code real <args>}. */
+  private Path pgDumpWrapper(String args) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path real = PostgresServer.shared().binaries().require("pg_dump", 10).path();
+    Path wrapper = bin.resolve("pg_dump");
+    Files.writeString(
+        wrapper,
+        "#!/bin/bash\n"
+            + "set -o pipefail\n"
+            + "if [ \"$1\" = --version ]; then exec '"
+            + real
+            + "' \"$@\"; fi\n"
+            + "'"
+            + real
+            + "' "
+            + args
+            + "\n");
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return bin;
   }
 }
