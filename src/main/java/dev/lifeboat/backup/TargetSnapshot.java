@@ -16,8 +16,8 @@ import java.util.Optional;
 
 /**
  * A session on the target that holds the backup lock and an exported snapshot: pg_dump imports the
- * snapshot, and the row counts and RLS state are read in it, so the manifest describes exactly what
- * is in the dump.
+ * snapshot, and the table list, RLS state and any count(*) fallback are read in it, so the manifest
+ * describes exactly what is in the dump.
  */
 final class TargetSnapshot implements AutoCloseable {
 
