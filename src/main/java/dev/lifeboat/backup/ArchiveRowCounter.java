@@ -1,6 +1,9 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.pg.PgCatalog;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +29,8 @@ final class ArchiveRowCounter {
   static final int MIN_MINOR = 12; // K_VERS_1_12
   static final int MAX_MINOR = 16; // K_VERS_1_16
   private static final int TOC_LIMIT = 64 << 20;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BLK_DATA = 1;
   private static final int BLK_BLOBS = 3;
   // archprintf(fout, "\\.\n\n\n") after the rows: five bytes, three of them newlines
@@ -421,13 +426,7 @@ final class ArchiveRowCounter {
           int n = (int) Math.min(remaining, end - i);
           Entry e = current;
           if (e.tableData) {
-            long rows = 0;
-            for (int j = i, stop = i + n; j < stop; j++) {
-              if (b[j] == '\n') {
-                rows++;
-              }
-            }
-            e.rows += rows;
+            e.rows += newlines(b, i, i + n);
           }
           for (int j = Math.max(i, i + n - 8); j < i + n; j++) {
             tail = (tail << 8) | (b[j] & 0xFF);
@@ -452,6 +451,24 @@ final class ArchiveRowCounter {
         }
       }
     }
+  }
+
+  /** The '\n' bytes in {@code b[from, to)}, eight bytes at a time. */
+  static long newlines(byte[] b, int from, int to) {
+    long n = 0;
+    int j = from;
+    for (; j + 8 <= to; j += 8) {
+      long x = (long) LONGS.get(b, j) ^ 0x0A0A0A0A0A0A0A0AL; // a zero byte where '\n' was
+      // high bit of each byte of t is 0 exactly where x's byte is 0; no carry crosses bytes
+      long t = ((x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL) | x;
+      n += Long.bitCount(~t & 0x8080808080808080L);
+    }
+    for (; j < to; j++) {
+      if (b[j] == '\n') {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void startInt(State next) {

@@ -268,4 +268,32 @@ class ArchiveRowCounterTests {
     latin1.encoding = "LATIN1";
     assertThat(count(latin1.bytes(), 11)).contains(Map.of("public.plain", 1L));
   }
+
+  @Test
+  void newlinesAreCountedExactlyAtEveryOffsetAndLength() {
+    java.util.Random random = new java.util.Random(12);
+    byte[] bytes = new byte[300];
+    for (int round = 0; round < 200; round++) {
+      for (int k = 0; k < bytes.length; k++) {
+        // newlines, bytes with the high bit set, and their neighbours 0x0B, 0x8A
+        int pick = random.nextInt(6);
+        bytes[k] =
+            (byte)
+                switch (pick) {
+                  case 0, 1 -> '\n';
+                  case 2 -> 0x0B;
+                  case 3 -> 0x8A;
+                  case 4 -> 0xFF;
+                  default -> random.nextInt(256);
+                };
+      }
+      int from = random.nextInt(40);
+      int to = from + random.nextInt(bytes.length - from);
+      long expected = 0;
+      for (int k = from; k < to; k++) {
+        expected += bytes[k] == '\n' ? 1 : 0;
+      }
+      assertThat(ArchiveRowCounter.newlines(bytes, from, to)).isEqualTo(expected);
+    }
+  }
 }
