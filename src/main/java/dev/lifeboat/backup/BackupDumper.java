@@ -7,6 +7,7 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog.RlsState;
+import dev.lifeboat.pg.PgCatalog.Table;
 import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgErrors;
@@ -21,10 +22,14 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,6 +40,7 @@ import org.springframework.stereotype.Component;
 @Component
 final class BackupDumper {
 
+  private static final Logger LOG = LoggerFactory.getLogger(BackupDumper.class);
   private static final int CHUNK = 1 << 20;
 
   private final LifeboatConfig config;
@@ -84,6 +90,10 @@ final class BackupDumper {
       String snapshot = session.exportSnapshot();
       session.checkReadable();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));
+      // the row counts come from the archive as it passes; a count(*) of every table in the
+      // snapshot starts only if the archive cannot be read
+      ArchiveRowCounter counter = new ArchiveRowCounter();
+      CompletableFuture<Map<String, Long>> scan = null;
       PgDumpRun run = pgDumpRunner.start(pgDump, target.connection(), snapshot, List.of());
       // a stop ends pg_dump; the loop below then fails and aborts every upload
       stop.onStop(run::cancel);
@@ -101,6 +111,16 @@ final class BackupDumper {
           InputStream in = run.output();
           byte[] buffer = new byte[256 * 1024];
           for (int n; (n = in.read(buffer)) > 0; ) {
+            if (scan == null) {
+              counter.accept(buffer, 0, n);
+              if (counter.gaveUp()) {
+                LOG.warn(
+                    "row counts taken by count(*) of every table: the archive could not be read"
+                        + " ({})",
+                    counter.failure());
+                scan = catalog.thenApplyAsync(c -> scan(session, c.tables()));
+              }
+            }
             zstd.write(buffer, 0, n);
             raw += n;
             task.update(raw, digest.count());
@@ -108,6 +128,7 @@ final class BackupDumper {
           run.finish();
         }
         Catalog tables = join(catalog);
+        Map<String, Long> counts = rowCounts(session, tables, counter, scan);
         Manifest manifest =
             new Manifest(
                 id,
@@ -123,7 +144,7 @@ final class BackupDumper {
                 serverVersion,
                 pgDump.version(),
                 LifeboatVersion.get(),
-                tables.counts(),
+                counts,
                 tables.rls(),
                 false);
         byte[] json = Manifests.write(manifest);
@@ -149,6 +170,9 @@ final class BackupDumper {
         fanOut.abort();
         run.cancel();
         catalog.cancel(true);
+        if (scan != null) {
+          scan.cancel(true);
+        }
         throw e instanceof BackupException be ? be : new BackupException(FanOut.message(e), e);
       } finally {
         run.close();
@@ -158,19 +182,64 @@ final class BackupDumper {
     }
   }
 
-  private record Catalog(Map<String, Long> counts, Map<String, RlsState> rls) {}
+  private record Catalog(List<Table> tables, Map<String, RlsState> rls) {}
 
   private static Catalog catalog(TargetSnapshot session) {
     try {
-      return new Catalog(session.rowCounts(), session.rlsState());
+      return new Catalog(session.tables(), session.rlsState());
+    } catch (SQLException e) {
+      throw new BackupException(
+          "reading the table list failed: " + PgErrors.firstLine(e.getMessage()), e);
+    }
+  }
+
+  private static Map<String, Long> scan(TargetSnapshot session, List<Table> tables) {
+    try {
+      return session.rowCounts(tables);
     } catch (SQLException e) {
       throw new BackupException("counting rows failed: " + PgErrors.firstLine(e.getMessage()), e);
     }
   }
 
-  private static Catalog join(CompletableFuture<Catalog> catalog) throws IOException {
+  /**
+   * The row count of every table of the snapshot: from the archive where it carried the table, else
+   * (a table it did not carry, or an archive it could not read) by count(*) in the snapshot.
+   */
+  private static Map<String, Long> rowCounts(
+      TargetSnapshot session,
+      Catalog catalog,
+      ArchiveRowCounter counter,
+      CompletableFuture<Map<String, Long>> scan)
+      throws IOException {
+    if (scan != null) {
+      return join(scan);
+    }
+    Optional<Map<String, Long>> fromArchive = counter.counts();
+    if (fromArchive.isEmpty()) {
+      LOG.warn(
+          "row counts taken by count(*) of every table: the archive could not be read ({})",
+          counter.failure());
+      return scan(session, catalog.tables());
+    }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    List<Table> missing = new ArrayList<>();
+    for (Table t : catalog.tables()) {
+      Long rows = fromArchive.get().get(t.key());
+      if (rows == null) {
+        missing.add(t);
+      }
+      counts.put(t.key(), rows);
+    }
+    if (!missing.isEmpty()) {
+      LOG.warn("row counts of {} taken by count(*): the archive carried no data for them", missing);
+      counts.putAll(scan(session, missing));
+    }
+    return counts;
+  }
+
+  private static <T> T join(CompletableFuture<T> future) throws IOException {
     try {
-      return catalog.get();
+      return future.get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;

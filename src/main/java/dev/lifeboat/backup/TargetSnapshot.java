@@ -10,13 +10,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A session on the target that holds the backup lock and an exported snapshot: pg_dump imports the
- * snapshot, and the row counts and RLS state are read in it, so the manifest describes exactly what
- * is in the dump.
+ * snapshot, and the table list, RLS state and any count(*) fallback are read in it, so the manifest
+ * describes exactly what is in the dump.
  */
 final class TargetSnapshot implements AutoCloseable {
 
@@ -128,9 +129,14 @@ final class TargetSnapshot implements AutoCloseable {
     }
   }
 
-  /** Exact row counts of every user table, in the snapshot. */
-  Map<String, Long> rowCounts() throws SQLException {
-    return PgCatalog.rowCounts(connection);
+  /** Every user table that holds rows, in the snapshot. */
+  List<PgCatalog.Table> tables() throws SQLException {
+    return PgCatalog.tables(connection);
+  }
+
+  /** Exact row counts of {@code tables} by {@code count(*)}, in the snapshot. */
+  Map<String, Long> rowCounts(List<PgCatalog.Table> tables) throws SQLException {
+    return PgCatalog.rowCounts(connection, tables);
   }
 
   /** RLS enabled/forced and the policy count of every table that has RLS or policies. */

@@ -129,8 +129,14 @@ public final class PgCatalog {
 
   /** Exact row counts keyed {@link Table#key()}, in the connection's current transaction. */
   public static Map<String, Long> rowCounts(Connection connection) throws SQLException {
+    return rowCounts(connection, tables(connection));
+  }
+
+  /** Exact row counts of {@code tables}, keyed {@link Table#key()}, in the current transaction. */
+  public static Map<String, Long> rowCounts(Connection connection, List<Table> tables)
+      throws SQLException {
     Map<String, Long> counts = new LinkedHashMap<>();
-    for (Table t : tables(connection)) {
+    for (Table t : tables) {
       String name = t.key();
       try (Statement st = connection.createStatement();
           ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
