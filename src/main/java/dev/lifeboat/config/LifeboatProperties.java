@@ -36,7 +36,8 @@ public record LifeboatProperties(
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules,
     String node,
-    @DefaultValue @Valid Serve serve) {
+    @DefaultValue @Valid Serve serve,
+    @DefaultValue @Valid Metrics metrics) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -166,4 +167,7 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /** What {@code serve} measures beyond the jobs: how often it probes stores and schedules. */
+  public record Metrics(@DefaultValue("60s") @DurationMin(seconds = 1) Duration probeInterval) {}
 }

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -43,14 +42,13 @@ final class ServeGauges implements DisposableBean {
       BackupCatalog catalog,
       History history,
       Daemon daemon,
-      LifeboatMetrics metrics,
-      @Value("${lifeboat.metrics.probe-interval:60s}") Duration interval) {
+      LifeboatMetrics metrics) {
     this.config = config;
     this.catalog = catalog;
     this.history = history;
     this.daemon = daemon;
     this.metrics = metrics;
-    this.interval = interval;
+    this.interval = config.properties().metrics().probeInterval();
   }
 
   @EventListener
