@@ -79,6 +79,9 @@ final class ServeGauges implements DisposableBean {
                 e ->
                     metrics.backupSucceeded(
                         name, e.manifest().completedAt(), e.manifest().sizeBytes()));
+        listing
+            .newestVerified()
+            .ifPresent(e -> metrics.backupVerified(name, e.manifest().completedAt()));
       } catch (RuntimeException e) {
         log.warn("could not read back the backups of target '{}': {}", name, e.getMessage());
       }

@@ -80,7 +80,7 @@ public final class Notifier implements RunObserver, DisposableBean {
 
   @Override
   public void finished(JobExecution execution, History.Entry run) {
-    if (notify.webhooks().isEmpty() && notify.heartbeatUrl() == null) {
+    if (notify.webhooks().isEmpty() && blank(notify.heartbeatUrl())) {
       return;
     }
     String event = Event.of(run.job(), run.outcome());
@@ -94,17 +94,21 @@ public final class Notifier implements RunObserver, DisposableBean {
         submit(w.format(), w.url(), payload);
       }
     }
-    if ("backup".equals(run.job()) && notify.heartbeatUrl() != null) {
+    if ("backup".equals(run.job()) && !blank(notify.heartbeatUrl())) {
       if ("success".equals(run.outcome())) {
         submit("heartbeat", notify.heartbeatUrl(), null);
       } else if (Event.failure(run.outcome())) {
         String fail =
-            notify.heartbeatFailureUrl() != null
+            !blank(notify.heartbeatFailureUrl())
                 ? notify.heartbeatFailureUrl()
                 : failUrl(notify.heartbeatUrl());
         submit("heartbeat", fail, String.valueOf(body.get("text")));
       }
     }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
   }
 
   static Map<String, Object> body(JobExecution execution, History.Entry run, String event) {
