@@ -4,6 +4,7 @@ import dev.lifeboat.Json;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.Node;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
@@ -82,18 +83,19 @@ public final class BackupJob implements Verb {
   }
 
   public BackupResult run(Target target, String label, Trigger trigger) {
+    Instant started = clock.instant();
     BackupResult result = execute(target, label, trigger);
-    String outcome = result.outcome().word();
-    metrics.jobRun(NAME, target.name(), outcome);
+    // runs, running and last run of every job are counted by LocalExecutions (metrics.JobMetrics)
     result.stores().stream().filter(s -> !s.isOk()).forEach(s -> metrics.uploadFailed(s.store()));
-    if (result.manifest() != null) {
+    if (result.outcome() != Outcome.SKIPPED) {
       Manifest m = result.manifest();
+      Instant ended = m == null ? clock.instant() : m.completedAt();
       metrics.backupFinished(
           target.name(),
-          outcome,
-          java.time.Duration.between(m.startedAt(), m.completedAt()),
-          m.completedAt(),
-          m.sizeBytes());
+          result.outcome().word(),
+          java.time.Duration.between(m == null ? started : m.startedAt(), ended),
+          ended,
+          m == null ? null : m.sizeBytes());
     }
     return result;
   }

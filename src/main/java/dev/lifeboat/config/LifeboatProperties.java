@@ -11,6 +11,7 @@ import java.util.Map;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -36,7 +37,9 @@ public record LifeboatProperties(
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules,
     String node,
-    @DefaultValue @Valid Serve serve) {
+    @DefaultValue @Valid Serve serve,
+    @DefaultValue @Valid Metrics metrics,
+    @DefaultValue @Valid @Name("notify") Notify notifications) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -166,4 +169,40 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /** What {@code serve} measures beyond the jobs: how often it probes stores and schedules. */
+  public record Metrics(@DefaultValue("60s") @DurationMin(seconds = 1) Duration probeInterval) {}
+
+  /**
+   * Notifications without a monitoring stack: webhooks per event, and a heartbeat URL pinged after
+   * each backup (a dead man's switch). Delivery never fails a job.
+   */
+  public record Notify(
+      List<@Valid Webhook> webhooks,
+      String heartbeatUrl,
+      String heartbeatFailureUrl,
+      @DefaultValue("10s") @DurationMin(millis = 100) Duration timeout,
+      @DefaultValue("3") @Min(1) @Max(10) int attempts) {
+
+    public Notify {
+      webhooks = webhooks == null ? List.of() : webhooks;
+    }
+
+    @Override
+    public String toString() {
+      return "Notify[webhooks=" + webhooks.size() + ", heartbeat=" + (heartbeatUrl != null) + "]";
+    }
+  }
+
+  /** One webhook: where (a secret: from ${ENV}), which events, json or slack. */
+  public record Webhook(String url, List<String> events, @DefaultValue("json") String format) {
+    public Webhook {
+      events = events == null ? List.of() : events;
+    }
+
+    @Override
+    public String toString() {
+      return "Webhook[events=" + events + ", format=" + format + "]";
+    }
+  }
 }

@@ -377,7 +377,6 @@ class DrillJobConfiguration {
       } catch (RuntimeException e) {
         // the report still reaches the caller; only history lacks it
       }
-      metrics.jobRun(NAME, p.getString(TARGET), outcome(job, passed).word());
       if (passed && ctx.containsKey(STORE)) {
         // the copy it restored is proved good: every node and the pruning floor can see it
         verifications.mark(

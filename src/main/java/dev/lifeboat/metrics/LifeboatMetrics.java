@@ -12,10 +12,29 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.stereotype.Component;
 
 /**
- * The meters of CONTRACT §5, recorded by the jobs; one place so names and labels stay consistent.
+ * The meters of CONTRACT §5 and {@link MetricCatalogue}, recorded by the jobs; one place so names
+ * and labels stay consistent. Label values are targets, stores, jobs and outcomes: never ids.
  */
 @Component
 public final class LifeboatMetrics {
+
+  /** Histogram buckets that fit backups: seconds to hours. */
+  static final Duration[] BUCKETS = {
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(15),
+    Duration.ofSeconds(30),
+    Duration.ofMinutes(1),
+    Duration.ofMinutes(2),
+    Duration.ofMinutes(5),
+    Duration.ofMinutes(10),
+    Duration.ofMinutes(30),
+    Duration.ofHours(1),
+    Duration.ofHours(2),
+    Duration.ofHours(4),
+    Duration.ofHours(8),
+    Duration.ofHours(24)
+  };
 
   private final MeterRegistry registry;
   private final Map<String, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
@@ -25,9 +44,14 @@ public final class LifeboatMetrics {
   }
 
   /**
-   * {@code lifeboat_job_runs_total{job, target, outcome}}; outcome is success, partial or failed.
+   * Does nothing: every job that registers {@code LocalExecutions} is counted there (JobMetrics).
+   * Kept so that code written against the old signature compiles without counting twice.
    */
-  public void jobRun(String job, String target, String outcome) {
+  @Deprecated
+  public void jobRun(String job, String target, String outcome) {}
+
+  /** {@code lifeboat_job_runs_total}, {@code _job_duration_seconds}, {@code _job_last_run_…}. */
+  public void jobRun(String job, String target, String outcome, Duration took, Instant endedAt) {
     Counter.builder("lifeboat.job.runs")
         .description("Every job run")
         .tag("job", job)
@@ -35,24 +59,79 @@ public final class LifeboatMetrics {
         .tag("outcome", outcome)
         .register(registry)
         .increment();
+    timer("lifeboat.job.duration", "How long job runs take")
+        .tag("job", job)
+        .tag("target", target)
+        .tag("outcome", outcome)
+        .register(registry)
+        .record(took);
+    lastRun(job, target, outcome, endedAt);
   }
 
+  /** {@code lifeboat_job_last_run_timestamp_seconds}; also read back from the job repository. */
+  public void lastRun(String job, String target, String outcome, Instant endedAt) {
+    gauge(
+        "lifeboat.job.last.run.timestamp.seconds",
+        seconds(endedAt),
+        "job",
+        job,
+        "target",
+        target,
+        "outcome",
+        outcome);
+  }
+
+  /** {@code lifeboat_job_running{job,target}}: how many run in this process now. */
+  public void running(String job, String target, int delta) {
+    String key = "lifeboat.job.running|" + job + "|" + target;
+    AtomicReference<Double> ref =
+        gauges.computeIfAbsent(
+            key,
+            k -> {
+              AtomicReference<Double> r = new AtomicReference<>(0.0);
+              Gauge.builder("lifeboat.job.running", r, AtomicReference::get)
+                  .description("Jobs of this target running in this process")
+                  .tag("job", job)
+                  .tag("target", target)
+                  .register(registry);
+              return r;
+            });
+    ref.accumulateAndGet((double) delta, (a, b) -> Math.max(0, a + b));
+  }
+
+  /** A backup ended: its duration and attempt; size and last success when it reached a store. */
   public void backupFinished(
-      String target, String outcome, Duration duration, Instant completedAt, long sizeBytes) {
-    Timer.builder("lifeboat.backup.duration")
-        .description("How long backups take")
+      String target, String outcome, Duration duration, Instant endedAt, Long sizeBytes) {
+    timer("lifeboat.backup.duration", "How long backups take")
         .tag("target", target)
         .tag("outcome", outcome)
         .register(registry)
         .record(duration);
-    if (!"failed".equals(outcome)) {
-      gauge(
-          "lifeboat.backup.last.success.timestamp.seconds",
-          "target",
-          target,
-          completedAt.toEpochMilli() / 1000.0);
-      gauge("lifeboat.backup.size.bytes", "target", target, sizeBytes);
+    gauge(
+        "lifeboat.backup.last.attempt.timestamp.seconds",
+        seconds(endedAt),
+        "target",
+        target,
+        "outcome",
+        outcome);
+    if (sizeBytes != null) {
+      backupSucceeded(target, endedAt, sizeBytes);
     }
+  }
+
+  /** The newest complete backup of a target: after a backup, or read back from the stores. */
+  public void backupSucceeded(String target, Instant completedAt, long sizeBytes) {
+    gauge("lifeboat.backup.last.success.timestamp.seconds", seconds(completedAt), "target", target);
+    gauge("lifeboat.backup.size.bytes", sizeBytes, "target", target);
+  }
+
+  /** The newest backup that a drill or verify proved good. */
+  public void backupVerified(String target, Instant completedAt) {
+    gauge(
+        "lifeboat.backup.verified.last.success.timestamp.seconds",
+        seconds(completedAt),
+        "target",
+        target);
   }
 
   public void uploadFailed(String store) {
@@ -64,21 +143,73 @@ public final class LifeboatMetrics {
   }
 
   public void drillPassed(String target, Instant at, double restoreSeconds) {
-    gauge(
-        "lifeboat.drill.last.success.timestamp.seconds",
-        "target",
-        target,
-        at.toEpochMilli() / 1000.0);
-    gauge("lifeboat.drill.restore.seconds", "target", target, restoreSeconds);
+    drillSucceeded(target, at);
+    gauge("lifeboat.drill.restore.seconds", restoreSeconds, "target", target);
   }
 
-  private void gauge(String name, String tag, String value, double v) {
+  /** When the last passed drill ended (read back from the job repository when serve starts). */
+  public void drillSucceeded(String target, Instant at) {
+    gauge("lifeboat.drill.last.success.timestamp.seconds", seconds(at), "target", target);
+  }
+
+  /** The result of one probe of a store by {@code serve}. */
+  public void storeProbed(String store, boolean reachable, Long freeBytes, Long sizeBytes) {
+    gauge("lifeboat.store.reachable", reachable ? 1 : 0, "store", store);
+    if (freeBytes != null) {
+      gauge("lifeboat.store.free.bytes", freeBytes, "store", store);
+    }
+    if (sizeBytes != null) {
+      gauge("lifeboat.store.size.bytes", sizeBytes, "store", store);
+    }
+  }
+
+  /** The next firing of a schedule and the time between its next two firings. */
+  public void schedule(String job, String target, Instant next, Duration interval) {
+    gauge(
+        "lifeboat.schedule.next.fire.timestamp.seconds",
+        seconds(next),
+        "job",
+        job,
+        "target",
+        target);
+    if (interval != null) {
+      gauge(
+          "lifeboat.schedule.interval.seconds",
+          interval.toMillis() / 1000.0,
+          "job",
+          job,
+          "target",
+          target);
+    }
+  }
+
+  public void notificationFailed(String channel) {
+    Counter.builder("lifeboat.notifications.failed")
+        .description("Notifications that could not be delivered")
+        .tag("channel", channel)
+        .register(registry)
+        .increment();
+  }
+
+  private static Timer.Builder timer(String name, String description) {
+    return Timer.builder(name)
+        .description(description)
+        .serviceLevelObjectives(BUCKETS)
+        .minimumExpectedValue(BUCKETS[0])
+        .maximumExpectedValue(BUCKETS[BUCKETS.length - 1]);
+  }
+
+  private static double seconds(Instant at) {
+    return at.toEpochMilli() / 1000.0;
+  }
+
+  private void gauge(String name, double v, String... tags) {
     AtomicReference<Double> holder =
         gauges.computeIfAbsent(
-            name + "|" + tag + "=" + value,
+            name + "|" + String.join("|", tags),
             k -> {
               AtomicReference<Double> ref = new AtomicReference<>(Double.NaN);
-              Gauge.builder(name, ref, AtomicReference::get).tag(tag, value).register(registry);
+              Gauge.builder(name, ref, AtomicReference::get).tags(tags).register(registry);
               return ref;
             });
     holder.set(v);

@@ -74,6 +74,11 @@ public final class History {
     return result.size() > limit ? List.copyOf(result.subList(0, limit)) : result;
   }
 
+  /** How {@code execution} ran (or runs), as {@code history} shows it. */
+  public static Entry describe(JobExecution execution) {
+    return entry(execution.getJobInstance().getJobName(), execution);
+  }
+
   private static Entry entry(String job, JobExecution e) {
     JobParameters p = e.getJobParameters();
     String status = e.getStatus().name();

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -27,10 +28,14 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
 
   private final Map<Long, JobExecution> running = new ConcurrentHashMap<>();
   private final JobOperator jobOperator;
+  private final ObjectProvider<RunObserver> observers;
   private volatile boolean lifecycleRunning;
 
-  LocalExecutions(@org.springframework.context.annotation.Lazy JobOperator jobOperator) {
+  LocalExecutions(
+      @org.springframework.context.annotation.Lazy JobOperator jobOperator,
+      ObjectProvider<RunObserver> observers) {
     this.jobOperator = jobOperator;
+    this.observers = observers;
   }
 
   @Override
@@ -44,13 +49,37 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
         execution.getId(),
         Trigger.of(p.getString(Trigger.PARAMETER)).word(),
         p.getString(Trigger.NODE));
+    observers.orderedStream().forEach(o -> tell(o, execution, null));
   }
 
   @Override
   public void afterJob(JobExecution execution) {
+    try {
+      History.Entry run = History.describe(execution);
+      observers.orderedStream().forEach(o -> tell(o, execution, run));
+    } catch (RuntimeException e) {
+      log.warn("could not report execution {}: {}", execution.getId(), e.getMessage());
+    }
     synchronized (running) {
       running.remove(execution.getId());
       running.notifyAll();
+    }
+  }
+
+  private static void tell(RunObserver observer, JobExecution execution, History.Entry run) {
+    try {
+      if (run == null) {
+        observer.started(execution);
+      } else {
+        observer.finished(execution, run);
+      }
+    } catch (RuntimeException e) {
+      // metrics and notifications never fail a job
+      log.warn(
+          "{} could not record execution {}: {}",
+          observer.getClass().getSimpleName(),
+          execution.getId(),
+          e.getMessage());
     }
   }
 

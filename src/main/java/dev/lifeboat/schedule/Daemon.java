@@ -17,6 +17,7 @@ import javax.sql.DataSource;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -48,6 +49,7 @@ public final class Daemon implements SmartLifecycle {
   private final LocalExecutions localExecutions;
   private final Node node;
   private final Clock clock;
+  private final ApplicationEventPublisher events;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile QuartzScheduler quartz;
   private volatile boolean running;
@@ -58,7 +60,9 @@ public final class Daemon implements SmartLifecycle {
       List<Verb> verbs,
       LocalExecutions localExecutions,
       Node node,
-      Clock clock) {
+      Clock clock,
+      ApplicationEventPublisher events) {
+    this.events = events;
     this.controlDataSource = controlDataSource;
     this.config = config;
     verbs.forEach(v -> this.verbs.put(v.name(), v));
@@ -144,9 +148,29 @@ public final class Daemon implements SmartLifecycle {
                 .collect(java.util.stream.Collectors.joining(", ")));
       }
       changes.forEach(c -> log.info(c));
-      return new Serving(node.name(), clustered, note, entries, changes);
+      Serving serving = new Serving(node.name(), clustered, note, entries, changes);
+      // the daemon's gauges (stores, schedules, read-back last successes) start here
+      events.publishEvent(serving);
+      return serving;
     } catch (SchedulerException e) {
       throw new IllegalStateException("the scheduler could not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** The next firing of a schedule, from Quartz's trigger, and the time to the one after. */
+  public record Firing(String verb, String target, Instant next, java.time.Duration interval) {}
+
+  /** The next firings of the schedules in force; empty unless serving. */
+  public List<Firing> firings() {
+    QuartzScheduler q = quartz;
+    if (q == null) {
+      return List.of();
+    }
+    try {
+      return q.firings(plan());
+    } catch (SchedulerException e) {
+      log.warn("could not read the triggers: {}", e.getMessage());
+      return List.of();
     }
   }
 

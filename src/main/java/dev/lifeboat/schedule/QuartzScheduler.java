@@ -149,6 +149,26 @@ final class QuartzScheduler {
     return changes;
   }
 
+  /** Each schedule's next fire time as its trigger in the job store holds it. */
+  List<Daemon.Firing> firings(List<Schedules.Planned> planned) throws SchedulerException {
+    List<Daemon.Firing> result = new ArrayList<>();
+    for (Schedules.Planned s : planned) {
+      var trigger = scheduler.getTrigger(TriggerKey.triggerKey(s.jobName(), GROUP));
+      if (trigger == null || trigger.getNextFireTime() == null) {
+        continue;
+      }
+      Date next = trigger.getNextFireTime();
+      Date after = trigger.getFireTimeAfter(next);
+      result.add(
+          new Daemon.Firing(
+              s.verb(),
+              s.target(),
+              next.toInstant(),
+              after == null ? null : Duration.between(next.toInstant(), after.toInstant())));
+    }
+    return result;
+  }
+
   /** The next {@code n} fire times of a schedule, computed from its cron and zone. */
   static List<Instant> nextFireTimes(Schedules.Planned s, int n, Instant from) {
     CronTrigger t =

@@ -46,6 +46,11 @@ public interface BackupStore extends AutoCloseable {
   /** Free space where the store can tell (filesystem stores), else empty. */
   OptionalLong freeBytes();
 
+  /** Total space of the file system that holds the store, where it can tell; else empty. */
+  default OptionalLong totalBytes() {
+    return OptionalLong.empty();
+  }
+
   /**
    * A short description for messages, without secrets (e.g. {@code s3://bucket/prefix at
    * http://host:9000}).

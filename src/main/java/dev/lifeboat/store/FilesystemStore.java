@@ -197,6 +197,21 @@ public final class FilesystemStore implements BackupStore {
   }
 
   @Override
+  public OptionalLong totalBytes() {
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    try {
+      return existing == null
+          ? OptionalLong.empty()
+          : OptionalLong.of(Files.getFileStore(existing).getTotalSpace());
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  @Override
   public String describe() {
     return root.toString();
   }

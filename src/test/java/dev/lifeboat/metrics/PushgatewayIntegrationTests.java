@@ -77,7 +77,9 @@ class PushgatewayIntegrationTests {
       assertThat(drillPush)
           .contains("lifeboat_job_runs_total{job=\"drill\",outcome=\"success\",target=\"app\"} 1")
           .contains("lifeboat_drill_last_success_timestamp_seconds{target=\"app\"}")
-          .contains("lifeboat_drill_restore_seconds{target=\"app\"}");
+          .contains("lifeboat_drill_restore_seconds{target=\"app\"}")
+          // the drill marked the backup verified: the newest proven backup is known
+          .contains("lifeboat_backup_verified_last_success_timestamp_seconds{target=\"app\"}");
     } finally {
       gateway.stop(0);
     }

@@ -1,0 +1,37 @@
+package dev.lifeboat.metrics;
+
+import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.run.History;
+import dev.lifeboat.run.RunObserver;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code lifeboat_backup_verified_last_success_timestamp_seconds{target}}: after a passed drill,
+ * the newest backup the stores' verified marks prove good (read back at serve start too).
+ */
+@Component
+final class VerifiedMetrics implements RunObserver {
+
+  private final LifeboatConfig config;
+  private final BackupCatalog catalog;
+  private final LifeboatMetrics metrics;
+
+  VerifiedMetrics(LifeboatConfig config, BackupCatalog catalog, LifeboatMetrics metrics) {
+    this.config = config;
+    this.catalog = catalog;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void finished(JobExecution execution, History.Entry run) {
+    if (!"drill".equals(run.job()) || !"success".equals(run.outcome()) || run.target() == null) {
+      return;
+    }
+    catalog
+        .list(config.target(run.target()))
+        .newestVerified()
+        .ifPresent(e -> metrics.backupVerified(run.target(), e.manifest().completedAt()));
+  }
+}

@@ -1,0 +1,16 @@
+package dev.lifeboat.notify;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.metrics.LifeboatMetrics;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The notifier as a {@link dev.lifeboat.run.RunObserver} of every job. */
+@Configuration(proxyBeanMethods = false)
+class NotifyConfiguration {
+
+  @Bean
+  Notifier notifier(LifeboatConfig config, LifeboatMetrics metrics) {
+    return new Notifier(config.properties().notifications(), metrics);
+  }
+}
