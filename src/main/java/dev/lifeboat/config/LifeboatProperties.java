@@ -130,7 +130,8 @@ public record LifeboatProperties(
       @PositiveOrZero Integer keepYearly,
       @DurationMin(seconds = 0) Duration keepWithin,
       List<String> keepLabels,
-      String zone) {}
+      String zone,
+      @DurationMin(seconds = 0) Duration leftoverAge) {}
 
   /** Extra directories searched first for pg_dump, pg_restore, psql, initdb. */
   public record Pg(List<Path> binDirs) {
