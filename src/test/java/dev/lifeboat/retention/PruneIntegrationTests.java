@@ -3,6 +3,8 @@ package dev.lifeboat.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.Json;
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
@@ -102,18 +104,27 @@ class PruneIntegrationTests {
 
   static String backup(Objects store, Instant completed, String label) throws IOException {
     String id = ID.format(completed.minusSeconds(60));
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", id);
-    m.put("target", "app");
-    m.put("label", label);
-    m.put("startedAt", completed.minusSeconds(60).toString());
-    m.put("completedAt", completed.toString());
-    m.put("format", "pg_dump-custom+zstd");
-    m.put("sizeBytes", 4);
-    m.put("sha256", "0".repeat(64));
-    m.put("tables", Map.of());
+    Manifest m =
+        new Manifest(
+            id,
+            "app",
+            label,
+            completed.minusSeconds(60),
+            completed,
+            Manifest.FORMAT,
+            4,
+            "0".repeat(64),
+            4,
+            "app",
+            "15.0",
+            "15.0",
+            "test",
+            Map.of(),
+            Map.of(),
+            false);
     store.put("app/" + id + "/dump", "dump");
-    store.put("app/" + id + "/manifest.json", Json.write(m));
+    store.put(
+        "app/" + id + "/manifest.json", new String(Manifests.write(m), StandardCharsets.UTF_8));
     return id;
   }
 
@@ -192,8 +203,12 @@ class PruneIntegrationTests {
     Map<String, List<String>> kept = kept(plan);
     assertThat(kept.get(young)).contains("newest", "min-age", "keep-last");
     assertThat(kept.get(nightly.get(0))).contains("keep-last", "keep-daily");
-    assertThat(kept.get(nightly.get(6))).contains("keep-daily");
-    assertThat(kept).doesNotContainKey(nightly.get(7 + 10)); // neither daily nor week's newest
+    assertThat(kept.get(nightly.get(4))).contains("keep-daily");
+    int plain = 40; // beyond daily and weekly; not the newest of its month either
+    while (!nightly.get(plain).substring(0, 6).equals(nightly.get(plain - 1).substring(0, 6))) {
+      plain++;
+    }
+    assertThat(kept).doesNotContainKey(nightly.get(plain));
     assertThat(kept.get(toPin)).containsExactly("pinned");
     assertThat(kept.get(verified)).contains("newest-verified");
     assertThat(kept.get(safetyYoung)).containsExactly("safety");
