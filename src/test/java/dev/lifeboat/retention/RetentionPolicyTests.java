@@ -340,4 +340,41 @@ class RetentionPolicyTests {
     assertThat(RetentionRules.DEFAULTS.describe())
         .isEqualTo("keep-last 7, keep-daily 7, keep-weekly 4, keep-monthly 12, min-age 24h");
   }
+
+  /** The worked example of docs/backup-restore.md ("Retention"), exactly. */
+  @Test
+  void theWorkedExampleOfTheDocsHolds() {
+    List<Backup> list = new ArrayList<>();
+    for (Instant t = Instant.parse("2026-10-01T02:00:00Z");
+        !t.isAfter(Instant.parse("2026-11-26T02:00:00Z"));
+        t = t.plus(Duration.ofDays(1))) {
+      list.add(new Backup(id(t), t, "nightly", t.toString().startsWith("2026-11-01"), null));
+    }
+    Instant safety = Instant.parse("2026-11-20T10:00:00Z");
+    list.add(new Backup(id(safety), safety, "pre-restore", false, null));
+    RetentionRules rules =
+        new RetentionRules(2, 0, 5, 3, 2, 0, null, List.of(), Duration.ofHours(24), null);
+    Plan plan = RetentionPolicy.plan(list, CLOCK, rules, Duration.ofHours(48));
+    Map<String, List<String>> kept = kept(plan);
+    assertThat(kept)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "2026-11-26T02:00:00Z",
+                    List.of(
+                        "keep-last",
+                        "keep-daily",
+                        "keep-weekly",
+                        "keep-monthly",
+                        "newest",
+                        "min-age"),
+                "2026-11-25T02:00:00Z", List.of("keep-last", "keep-daily"),
+                "2026-11-24T02:00:00Z", List.of("keep-daily"),
+                "2026-11-23T02:00:00Z", List.of("keep-daily"),
+                "2026-11-22T02:00:00Z", List.of("keep-daily", "keep-weekly"),
+                "2026-11-20T10:00:00Z", List.of("safety"),
+                "2026-11-15T02:00:00Z", List.of("keep-weekly"),
+                "2026-11-01T02:00:00Z", List.of("pinned"),
+                "2026-10-31T02:00:00Z", List.of("keep-monthly")));
+    assertThat(plan.deleted()).hasSize(list.size() - 9);
+  }
 }
