@@ -73,19 +73,24 @@ config() {   # config FILE STORE
 }
 config "$W/fs.yml" fs
 config "$W/s3.yml" s3a
+mkdir -p "$W/empty"
+config "$W/empty.yml" fs
+sed -i "s#path: $W/fsstore#path: $W/empty#" "$W/empty.yml"
 
-declare -A WALL COUNT
-run() {   # run KEY CONFIG ARGS…: wall seconds into WALL[KEY], stdout into $W/KEY.json
+declare -A WALL CPUS COUNT
+run() {   # run KEY CONFIG ARGS…: wall and CPU (user+sys) seconds into WALL/CPUS[KEY], stdout into $W/KEY.json
   local key=$1 cfg=$2 rc=0
   shift 2
   settle
   /usr/bin/time -v -o "$W/$key.time" java -jar "$JAR" --config "$cfg" "$@" >"$W/$key.json" 2>"$W/$key.err" || rc=$?
   ((rc == 0)) || { cat "$W/$key.err" >&2; die "lifeboat $* exited $rc"; }
-  read -r wall _ < <(time_fields "$W/$key.time")
+  read -r wall _ user sys < <(time_fields "$W/$key.time")
   WALL[$key]=$wall
-  log "$key: ${WALL[$key]} s"
+  CPUS[$key]=$(plus "$user" "$sys")
+  log "$key: ${WALL[$key]} s wall, ${CPUS[$key]} s CPU"
 }
 
+run start "$W/empty.yml" prune --dry-run --json   # the JVM + Spring start-up every command pays
 for s in fs s3; do
   run "$s-list" "$W/$s.yml" backups --json
   COUNT[$s-listed]=$(jq length "$W/$s-list.json")
@@ -111,17 +116,19 @@ SECTION=$W/section.md
   echo
   echo "\`bench/prune-bench.sh $N\`, one round, on $(date -u +%Y-%m-%d) at commit $COMMIT: $NPROC CPUs ($CPU), $RAM, $JAVA."
   echo "The machine was shared with other engineers' builds and tests while it ran (load average $LOAD"
-  echo "at the end): the figures are an upper bound, not a clean-room measurement."
+  echo "at the end, on $NPROC CPUs): wall times are an upper bound, not a clean-room measurement; the CPU"
+  echo "seconds (user + sys of the lifeboat process) say more about the work itself."
   echo
   echo "$N backups of one target (one an hour, the newest 25 h old; a 4-byte dump and a real manifest"
   echo "each) under the default rules (keep-last 7, keep-daily 7, keep-weekly 4, keep-monthly 12). Wall"
-  echo "times include the JVM and Spring start-up, which \`backups\` on the same store shows; the S3 store"
-  echo "is one s3proxy 4.1.0 process (filesystem backend) on the same machine."
+  echo "times include the JVM and Spring start-up: \`prune --dry-run\` on an empty store took ${WALL[start]} s"
+  echo "wall, ${CPUS[start]} s CPU. The S3 store is one s3proxy 4.1.0 process (filesystem backend) on the same"
+  echo "machine. \`backups\` (listing, one manifest read at a time) is shown for comparison."
   echo
-  echo "| store | backups listed | \`backups\` s | plan (\`prune --dry-run\`) s | prune s | deleted | kept | left after |"
+  echo "| store | backups | \`backups\` wall / CPU s | plan (\`prune --dry-run\`) wall / CPU s | prune wall / CPU s | deleted | kept | left after |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for s in fs s3; do
-    echo "| $s | ${COUNT[$s-listed]} | ${WALL[$s-list]} | ${WALL[$s-plan]} | ${WALL[$s-prune]} | ${COUNT[$s-deleted]} | ${COUNT[$s-kept]} | ${COUNT[$s-left]} |"
+    echo "| $s | ${COUNT[$s-listed]} | ${WALL[$s-list]} / ${CPUS[$s-list]} | ${WALL[$s-plan]} / ${CPUS[$s-plan]} | ${WALL[$s-prune]} / ${CPUS[$s-prune]} | ${COUNT[$s-deleted]} | ${COUNT[$s-kept]} | ${COUNT[$s-left]} |"
   done
   echo
   echo "A prune reads every manifest (16 at a time), decides, then deletes the pruned backups' manifests in"
