@@ -371,8 +371,9 @@ final class Pruner {
     List<Retained> retained = new ArrayList<>();
     refused.forEach((key, why) -> retained.add(new Retained(key, why)));
     List<Kept> keptNow = new ArrayList<>(kept);
+    Set<String> gone = new HashSet<>(deleted);
     for (String id : toDelete) {
-      if (!deleted.contains(id)) {
+      if (!gone.contains(id)) {
         keptNow.add(new Kept(id, List.of("retained-by-store")));
       }
     }
