@@ -1,5 +1,7 @@
 package dev.lifeboat.backup;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
@@ -39,9 +41,20 @@ public final class BackupCatalog {
    * One complete backup, the stores that hold it complete, and when a {@code verify} or drill last
    * proved a copy of it good ({@code null}: never).
    */
-  public record Entry(Manifest manifest, List<String> stores, Instant verifiedAt) {
+  public record Entry(Manifest manifest, List<String> stores, Instant verifiedAt, Pin pin) {
     public Entry(Manifest manifest, List<String> stores) {
-      this(manifest, stores, null);
+      this(manifest, stores, null, null);
+    }
+
+    public Entry(Manifest manifest, List<String> stores, Instant verifiedAt) {
+      this(manifest, stores, verifiedAt, null);
+    }
+
+    /**
+     * Pinned with {@code lifeboat pin} (a pin in any store counts), or marked so in its manifest.
+     */
+    public boolean pinned() {
+      return pin != null || manifest.pinned();
     }
 
     public boolean verified() {
@@ -77,6 +90,7 @@ public final class BackupCatalog {
     Map<String, List<String>> holders = new LinkedHashMap<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
     Map<String, Instant> verified = new HashMap<>();
+    Map<String, Pin> pins = new HashMap<>();
     List<InvalidManifest> invalid = new ArrayList<>();
     Instant now = clock.instant();
     for (BackupStore store : config.stores(target)) {
@@ -87,6 +101,12 @@ public final class BackupCatalog {
             // the listing's time is the mark's: no read per backup, so listing stays one call
             if (object.lastModified() != null) {
               verified.merge(parts[1], object.lastModified(), BackupCatalog::later);
+            }
+            continue;
+          }
+          if (parts.length == 3 && parts[2].equals(Pin.FILE)) {
+            if (!pins.containsKey(parts[1])) { // read once, from the first store that has it
+              pins.put(parts[1], readPin(store, object.key(), parts[0], parts[1]));
             }
             continue;
           }
@@ -126,7 +146,9 @@ public final class BackupCatalog {
     }
     List<Entry> entries = new ArrayList<>();
     manifests.forEach(
-        (id, m) -> entries.add(new Entry(m, List.copyOf(holders.get(id)), verified.get(id))));
+        (id, m) ->
+            entries.add(
+                new Entry(m, List.copyOf(holders.get(id)), verified.get(id), pins.get(id))));
     entries.sort(
         Comparator.comparing(
                 (Entry e) -> e.manifest().completedAt(),
@@ -134,6 +156,19 @@ public final class BackupCatalog {
             .thenComparing(e -> e.manifest().id())
             .reversed());
     return new Listing(entries, unreadable, List.copyOf(invalid));
+  }
+
+  /** A pin whose content cannot be read still pins: its presence is what counts. */
+  static Pin readPin(BackupStore store, String key, String target, String id) {
+    try (InputStream in = store.open(key)) {
+      Pin pin = dev.lifeboat.Json.read(new String(in.readAllBytes(), UTF_8), Pin.class);
+      return pin == null ? new Pin(id, target, null, null, null) : pin;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof StoreException se && se.kind() == StoreException.Kind.UNAVAILABLE) {
+        throw se;
+      }
+      return new Pin(id, target, null, "(pin.json unreadable: " + e.getMessage() + ")", null);
+    }
   }
 
   private static Instant later(Instant a, Instant b) {

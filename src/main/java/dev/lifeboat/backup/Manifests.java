@@ -62,7 +62,7 @@ public final class Manifests {
    * was not completed in the future. Anything else is an {@link IllegalArgumentException} that says
    * what is wrong, so one bad object is named and skipped, never believed.
    */
-  static Manifest read(byte[] json, String target, String id, Instant now) {
+  public static Manifest read(byte[] json, String target, String id, Instant now) {
     Manifest m = read(json);
     if (!target.equals(m.target())) {
       throw new IllegalArgumentException(

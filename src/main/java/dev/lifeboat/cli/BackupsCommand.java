@@ -38,7 +38,8 @@ final class BackupsCommand implements Callable<Integer> {
       String serverVersion,
       boolean pinned,
       List<String> stores,
-      Instant verifiedAt) {}
+      Instant verifiedAt,
+      String pinReason) {}
 
   @Override
   public Integer call() {
@@ -61,9 +62,10 @@ final class BackupsCommand implements Callable<Integer> {
               m.rawBytes(),
               m.sha256(),
               m.serverVersion(),
-              m.pinned(),
+              e.pinned(),
               e.stores(),
-              e.verifiedAt()));
+              e.verifiedAt(),
+              e.pin() == null ? null : e.pin().reason()));
     }
     listing
         .unreadableStores()
@@ -111,7 +113,10 @@ final class BackupsCommand implements Callable<Integer> {
                   : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
               TerminalProgress.bytes(r.sizeBytes()),
               r.verifiedAt() == null ? "-" : r.verifiedAt().toString().substring(0, 10),
-              String.join(",", r.stores())));
+              String.join(",", r.stores())
+                  + (r.pinned()
+                      ? "  pinned" + (r.pinReason() == null ? "" : ": " + r.pinReason())
+                      : "")));
     }
     return exit;
   }

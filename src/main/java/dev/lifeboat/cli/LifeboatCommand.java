@@ -22,7 +22,10 @@ import picocli.CommandLine.ScopeType;
       DrillCommand.class,
       ServeCommand.class,
       HistoryCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      PruneCommand.class,
+      PinCommand.class,
+      UnpinCommand.class
     })
 final class LifeboatCommand {
 

@@ -67,7 +67,8 @@ public record LifeboatProperties(
       String password,
       List<String> stores,
       String drillUrl,
-      Map<String, Schedule> schedules) {
+      Map<String, Schedule> schedules,
+      @Valid Retention retention) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -97,7 +98,8 @@ public record LifeboatProperties(
       @DefaultValue("16MB") DataSize partSize,
       @DefaultValue("10s") Duration connectTimeout,
       @DefaultValue("60s") Duration requestTimeout,
-      @DefaultValue("10m") Duration partTimeout) {
+      @DefaultValue("10m") Duration partTimeout,
+      @Valid Retention retention) {
 
     @Override
     public String toString() {
@@ -115,12 +117,24 @@ public record LifeboatProperties(
     }
   }
 
+  /**
+   * Retention rules (CONTRACT §2). Every key is optional: a store's rules override its target's, a
+   * target's override the global ones key by key, and what no level sets takes the defaults
+   * (keep-last 7, keep-daily 7, keep-weekly 4, keep-monthly 12, min-age 24h, zone UTC); see {@code
+   * retention/RetentionSettings}.
+   */
   public record Retention(
-      @DefaultValue("7") @PositiveOrZero int keepLast,
-      @DefaultValue("7") @PositiveOrZero int keepDaily,
-      @DefaultValue("4") @PositiveOrZero int keepWeekly,
-      @DefaultValue("12") @PositiveOrZero int keepMonthly,
-      @DefaultValue("24h") @DurationMin(seconds = 0) Duration minAge) {}
+      @PositiveOrZero Integer keepLast,
+      @PositiveOrZero Integer keepDaily,
+      @PositiveOrZero Integer keepWeekly,
+      @PositiveOrZero Integer keepMonthly,
+      @DurationMin(seconds = 0) Duration minAge,
+      @PositiveOrZero Integer keepHourly,
+      @PositiveOrZero Integer keepYearly,
+      @DurationMin(seconds = 0) Duration keepWithin,
+      List<String> keepLabels,
+      String zone,
+      @DurationMin(seconds = 0) Duration leftoverAge) {}
 
   /** Extra directories searched first for pg_dump, pg_restore, psql, initdb. */
   public record Pg(List<Path> binDirs) {

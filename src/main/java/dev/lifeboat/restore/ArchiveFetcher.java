@@ -93,17 +93,29 @@ public final class ArchiveFetcher {
    * pid that lives again under another process is told apart by its start time.
    */
   static List<Path> removeStale(Path spool) throws IOException {
-    List<Path> removed = new ArrayList<>();
+    List<Path> removed = staleSpoolFiles(spool);
+    removed.forEach(ArchiveFetcher::deleteQuietly);
+    return removed;
+  }
+
+  /**
+   * Spool files whose process is gone, without touching them (pruning's plan); a file of a running
+   * process is never among them. An absent spool directory has none.
+   */
+  public static List<Path> staleSpoolFiles(Path spool) throws IOException {
+    List<Path> stale = new ArrayList<>();
+    if (!Files.isDirectory(spool)) {
+      return stale;
+    }
     try (var files = Files.list(spool)) {
       for (Path f : files.toList()) {
         Matcher m = SPOOL_FILE.matcher(f.getFileName().toString());
         if (m.matches() && !alive(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)))) {
-          deleteQuietly(f);
-          removed.add(f);
+          stale.add(f);
         }
       }
     }
-    return removed;
+    return stale;
   }
 
   private static boolean alive(long pid, long startMillis) {

@@ -114,6 +114,8 @@ public final class History {
     if ("backup".equals(job)) {
       // a backup that did not complete has an id nothing was written under
       resultText = ran || "running".equals(outcome) ? p.getString("id") : null;
+    } else if (node != null && node.has("summary")) {
+      resultText = node.get("summary").asString(); // prune: what it deleted and cleaned
     } else if (node != null && node.has("status")) {
       resultText = node.get("status").asString() + " (backup " + p.getString("backup") + ")";
     }

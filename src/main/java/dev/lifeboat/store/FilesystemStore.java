@@ -159,6 +159,54 @@ public final class FilesystemStore implements BackupStore {
     }
   }
 
+  /**
+   * The hidden {@code .*.partial} files under {@code prefix} that writes in progress (or crashed
+   * ones) use; {@link #list} never shows them. Keys are relative like every other key.
+   */
+  public List<StoredObject> partialFiles(String prefix) {
+    StoreKeys.requireValidPrefix(prefix);
+    Path start = root.resolve(prefix.substring(0, prefix.lastIndexOf('/') + 1));
+    if (!Files.isDirectory(start)) {
+      return List.of();
+    }
+    List<StoredObject> found = new ArrayList<>();
+    try (var files = Files.walk(start)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        if (isPartial(file) && Files.isRegularFile(file)) {
+          try {
+            found.add(
+                new StoredObject(
+                    keyOf(file), Files.size(file), Files.getLastModifiedTime(file).toInstant()));
+          } catch (NoSuchFileException e) {
+            // committed or aborted meanwhile
+          }
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new StoreException(
+          name,
+          StoreException.Kind.UNAVAILABLE,
+          "store '" + name + "' (" + root + ") could not list temporary files: " + e.getMessage(),
+          e);
+    }
+    return found;
+  }
+
+  /** Deletes one {@code .*.partial} file found by {@link #partialFiles}; a gone one is fine. */
+  public void deletePartial(String key) {
+    StoreKeys.requireValidKey(key);
+    Path file = root.resolve(key).normalize();
+    if (!file.startsWith(root) || !isPartial(file)) {
+      throw new IllegalArgumentException("'" + key + "' is not a temporary file of this store");
+    }
+    try {
+      Files.deleteIfExists(file);
+      removeEmptyParents(file.getParent());
+    } catch (IOException e) {
+      throw failure("delete", file, e);
+    }
+  }
+
   @Override
   public void probe() {
     Path existing = root;

@@ -1,0 +1,89 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.retention.Prune;
+import dev.lifeboat.retention.PruneReport;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "prune",
+    description =
+        "Apply the retention policy to every store of the target: show what is kept and why,"
+            + " delete the rest, clean up what crashes left behind.")
+final class PruneCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Option(names = "--dry-run", description = "Print the plan; change nothing.")
+  boolean dryRun;
+
+  @Option(names = "--store", paramLabel = "S", description = "Prune this store only.")
+  String store;
+
+  @Override
+  public Integer call() {
+    LifeboatConfig config = root.bean(LifeboatConfig.class);
+    Console console = root.bean(Console.class);
+    Target target = root.target(config);
+    PruneReport report = root.bean(Prune.class).run(target, store, dryRun);
+    if (console.json()) {
+      console.printJson(report);
+    }
+    String verb = dryRun ? "would delete" : "deleted";
+    for (PruneReport.StoreReport s : report.stores()) {
+      if (s.status().equals(PruneReport.StoreStatus.SKIPPED.word())) {
+        console.error("lifeboat: store '" + s.store() + "' skipped: " + s.error());
+        continue;
+      }
+      console.say(
+          "store '"
+              + s.store()
+              + "' ("
+              + s.rules()
+              + "): "
+              + s.kept().size()
+              + " kept, "
+              + s.deleted().size()
+              + " "
+              + verb
+              + ", "
+              + s.cleaned().size()
+              + " leftover"
+              + (s.cleaned().size() == 1 ? "" : "s")
+              + (dryRun ? " to clean" : " cleaned"));
+      if (s.guard() != null) {
+        console.say("  NOTHING DELETED: " + s.guard());
+      }
+      for (PruneReport.Kept k : s.kept()) {
+        console.say(
+            String.format(
+                Locale.ROOT, "  keep    %-22s %s", k.id(), String.join(", ", k.reasons())));
+      }
+      for (String id : s.deleted()) {
+        console.say(String.format(Locale.ROOT, "  %-7s %s", dryRun ? "delete" : "deleted", id));
+      }
+      for (PruneReport.Cleaned c : s.cleaned()) {
+        console.say(
+            String.format(
+                Locale.ROOT, "  %-7s %s %s", dryRun ? "clean" : "cleaned", c.kind(), c.key()));
+      }
+      for (PruneReport.Retained r : s.retainedByStore()) {
+        console.say("  retained by the store: " + r.key() + " (" + r.why() + ")");
+      }
+      for (PruneReport.Retained r : s.leftAlone()) {
+        console.say("  left alone: " + r.key() + " (" + r.why() + ")");
+      }
+    }
+    for (PruneReport.Cleaned c : report.spool()) {
+      console.say((dryRun ? "  clean   " : "  cleaned ") + c.kind() + " " + c.key());
+    }
+    console.say((dryRun ? "dry run: " : "") + report.summary());
+    return report.exitCode();
+  }
+}

@@ -1,0 +1,30 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.retention.Pins;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "unpin",
+    description = "Remove a backup's pin from every store; retention applies to it again.")
+final class UnpinCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Parameters(paramLabel = "ID|latest", description = "The backup to unpin.")
+  String id;
+
+  @Override
+  public Integer call() {
+    LifeboatConfig config = root.bean(LifeboatConfig.class);
+    Console console = root.bean(Console.class);
+    Target target = root.target(config);
+    Pins.Result result = root.bean(Pins.class).unpin(target, id);
+    return PinCommand.report(console, result, "unpinned", "unpin");
+  }
+}

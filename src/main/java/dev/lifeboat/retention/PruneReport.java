@@ -1,0 +1,81 @@
+package dev.lifeboat.retention;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@code prune} decided and did, per store ({@code prune --json}); with {@code --dry-run} the
+ * plan alone.
+ *
+ * @param status {@code success}, {@code partial} (a store was skipped) or {@code failed} (none
+ *     could be read)
+ * @param spool spool files of dead processes under {@code lifeboat.home} removed (or, dry, to be)
+ */
+public record PruneReport(
+    String target,
+    boolean dryRun,
+    String status,
+    String summary,
+    String error,
+    List<StoreReport> stores,
+    List<Cleaned> spool) {
+
+  public static final String SUCCESS = "success";
+  public static final String PARTIAL = "partial";
+  public static final String FAILED = "failed";
+
+  /** How a store fared. */
+  public enum StoreStatus {
+    /** Dry run: the plan only. */
+    PLANNED,
+    PRUNED,
+    /** Down or unreadable: nothing decided, nothing deleted. */
+    SKIPPED;
+
+    public String word() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * One store's plan and outcome.
+   *
+   * @param guard why nothing is deleted (backups failing), or null
+   * @param deleted ids deleted (dry run: to be deleted), their manifest first
+   * @param retainedByStore objects the store refused to delete (Object Lock, AccessDenied)
+   * @param leftAlone objects not understood (an invalid manifest), never deleted
+   */
+  public record StoreReport(
+      String store,
+      String status,
+      String rules,
+      String guard,
+      List<Kept> kept,
+      List<String> deleted,
+      List<Cleaned> cleaned,
+      List<Retained> retainedByStore,
+      List<Retained> leftAlone,
+      String error) {}
+
+  /** A kept backup and every reason. */
+  public record Kept(String id, List<String> reasons) {}
+
+  /**
+   * Something a crash left behind: {@code incomplete-backup} (objects without a manifest), {@code
+   * multipart-upload}, {@code partial-file}, {@code spool-file}.
+   */
+  public record Cleaned(String kind, String key, Instant lastModified) {}
+
+  /** An object left in place and why. */
+  public record Retained(String key, String why) {}
+
+  /** 0 all stores handled; 3 a store was skipped; 1 none could be handled. */
+  public int exitCode() {
+    return switch (status) {
+      case SUCCESS -> 0;
+      case PARTIAL -> 3;
+      default -> 1;
+    };
+  }
+}

@@ -1,0 +1,450 @@
+package dev.lifeboat.retention;
+
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.Manifests;
+import dev.lifeboat.backup.Pin;
+import dev.lifeboat.backup.Verifications;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.restore.ArchiveFetcher;
+import dev.lifeboat.retention.PruneReport.Cleaned;
+import dev.lifeboat.retention.PruneReport.Kept;
+import dev.lifeboat.retention.PruneReport.Retained;
+import dev.lifeboat.retention.PruneReport.StoreReport;
+import dev.lifeboat.retention.PruneReport.StoreStatus;
+import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.FilesystemStore;
+import dev.lifeboat.store.S3Store;
+import dev.lifeboat.store.StoreException;
+import dev.lifeboat.store.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.springframework.stereotype.Component;
+
+/**
+ * The work of one prune: reads every store of the target, decides with {@link RetentionPolicy} per
+ * store, then (unless dry) deletes: each pruned backup's manifest first, then the rest, so a
+ * half-pruned backup is never listed as complete; and cleans up what crashes left behind.
+ */
+@Component
+final class Pruner {
+
+  /** Leftovers younger than this may belong to a backup still running somewhere. */
+  static final Duration LEFTOVER_AGE = Duration.ofDays(1);
+
+  private static final int READERS = 16;
+
+  private final LifeboatConfig config;
+  private final Clock clock;
+  private final RetentionMetrics metrics;
+
+  Pruner(LifeboatConfig config, Clock clock, RetentionMetrics metrics) {
+    this.config = config;
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  /** One store's objects of the target, grouped by backup id. */
+  private record Scan(
+      BackupStore store,
+      Map<String, List<StoredObject>> byId,
+      Map<String, Manifest> manifests,
+      Map<String, String> invalid) {}
+
+  PruneReport prune(Target target, String onlyStore, boolean dryRun) {
+    List<BackupStore> stores = config.stores(target);
+    if (onlyStore != null && stores.stream().noneMatch(s -> s.name().equals(onlyStore))) {
+      throw new ConfigException(
+          "--store",
+          "target '"
+              + target.name()
+              + "' has no store '"
+              + onlyStore
+              + "' (its stores: "
+              + target.stores()
+              + ")");
+    }
+    Instant now = clock.instant();
+    Duration failingAfter = RetentionSettings.failingAfter(config.properties(), target.name(), now);
+    Map<String, Scan> scans = new LinkedHashMap<>();
+    Map<String, String> down = new LinkedHashMap<>();
+    for (BackupStore store : stores) {
+      try {
+        scans.put(store.name(), scan(store, target, now));
+      } catch (StoreException e) {
+        down.put(store.name(), e.getMessage());
+      }
+    }
+    // a pin or a verified mark in any store counts in all: more is kept, never less
+    Set<String> pinned = new HashSet<>();
+    Map<String, Instant> verified = new HashMap<>();
+    for (Scan scan : scans.values()) {
+      scan.byId()
+          .forEach(
+              (id, objects) -> {
+                for (StoredObject o : objects) {
+                  String file = o.key().substring(o.key().lastIndexOf('/') + 1);
+                  if (file.equals(Pin.FILE)) {
+                    pinned.add(id);
+                  } else if (file.equals(Verifications.FILE)) {
+                    verified.merge(
+                        id, o.lastModified() == null ? now : o.lastModified(), Pruner::later);
+                  }
+                }
+              });
+    }
+    List<StoreReport> reports = new ArrayList<>();
+    for (BackupStore store : stores) {
+      if (onlyStore != null && !store.name().equals(onlyStore)) {
+        continue;
+      }
+      RetentionRules rules =
+          RetentionSettings.rules(config.properties(), target.name(), store.name());
+      if (down.containsKey(store.name())) {
+        reports.add(skipped(store.name(), rules, down.get(store.name())));
+        continue;
+      }
+      Scan scan = scans.get(store.name());
+      try {
+        reports.add(pruneStore(scan, target, rules, failingAfter, pinned, verified, now, dryRun));
+      } catch (StoreException e) {
+        reports.add(skipped(store.name(), rules, e.getMessage()));
+      }
+    }
+    List<Cleaned> spool = spool(dryRun);
+    long skipped =
+        reports.stream().filter(r -> r.status().equals(StoreStatus.SKIPPED.word())).count();
+    String status =
+        skipped == 0
+            ? PruneReport.SUCCESS
+            : skipped == reports.size() ? PruneReport.FAILED : PruneReport.PARTIAL;
+    int deleted = reports.stream().mapToInt(r -> r.deleted().size()).sum();
+    int cleaned = reports.stream().mapToInt(r -> r.cleaned().size()).sum() + spool.size();
+    String summary =
+        (dryRun ? "would delete " : "deleted ")
+            + deleted
+            + " backup"
+            + (deleted == 1 ? "" : "s")
+            + " and clean "
+            + cleaned
+            + " leftover"
+            + (cleaned == 1 ? "" : "s")
+            + " in "
+            + (reports.size() - skipped)
+            + " store"
+            + (reports.size() - skipped == 1 ? "" : "s");
+    String error =
+        skipped == 0
+            ? null
+            : String.join(
+                "; ",
+                reports.stream()
+                    .filter(r -> r.error() != null)
+                    .map(r -> "store '" + r.store() + "' skipped: " + r.error())
+                    .toList());
+    return new PruneReport(
+        target.name(), dryRun, status, summary, error, List.copyOf(reports), spool);
+  }
+
+  private static StoreReport skipped(String store, RetentionRules rules, String why) {
+    return new StoreReport(
+        store,
+        StoreStatus.SKIPPED.word(),
+        rules.describe(),
+        null,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        why);
+  }
+
+  private Scan scan(BackupStore store, Target target, Instant now) {
+    Map<String, List<StoredObject>> byId = new TreeMap<>();
+    for (StoredObject o : store.list(target.name() + "/")) {
+      String[] parts = o.key().split("/", 3);
+      if (parts.length < 3) {
+        continue; // not under <target>/<id>/: not ours to judge
+      }
+      byId.computeIfAbsent(parts[1], k -> new ArrayList<>()).add(o);
+    }
+    List<String> withManifest =
+        byId.keySet().stream()
+            .filter(id -> byId.get(id).stream().anyMatch(o -> isFile(o, "manifest.json")))
+            .toList();
+    Map<String, Manifest> manifests = new HashMap<>();
+    Map<String, String> invalid = new TreeMap<>();
+    // thousands of small reads: in parallel, so 10,000 backups plan in seconds
+    ExecutorService readers = Executors.newFixedThreadPool(READERS);
+    try {
+      Map<String, Future<Manifest>> reads = new LinkedHashMap<>();
+      for (String id : withManifest) {
+        reads.put(
+            id,
+            readers.submit(
+                () -> {
+                  try (InputStream in = store.open(Manifest.manifestKey(target.name(), id))) {
+                    return Manifests.read(in.readAllBytes(), target.name(), id, now);
+                  }
+                }));
+      }
+      for (Map.Entry<String, Future<Manifest>> e : reads.entrySet()) {
+        try {
+          manifests.put(e.getKey(), e.getValue().get());
+        } catch (ExecutionException x) {
+          Throwable cause = x.getCause();
+          if (cause instanceof StoreException se && se.kind() != StoreException.Kind.NOT_FOUND) {
+            throw se;
+          }
+          if (cause instanceof IOException io) {
+            throw new StoreException(
+                store.name(),
+                StoreException.Kind.UNAVAILABLE,
+                "store '" + store.name() + "' failed reading a manifest: " + io.getMessage(),
+                io);
+          }
+          invalid.put(e.getKey(), cause.getMessage());
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          throw new StoreException(
+              store.name(), StoreException.Kind.OTHER, "interrupted reading manifests", x);
+        }
+      }
+    } finally {
+      readers.shutdownNow();
+    }
+    return new Scan(store, byId, manifests, invalid);
+  }
+
+  private StoreReport pruneStore(
+      Scan scan,
+      Target target,
+      RetentionRules rules,
+      Duration failingAfter,
+      Set<String> pinned,
+      Map<String, Instant> verified,
+      Instant now,
+      boolean dryRun) {
+    BackupStore store = scan.store();
+    List<RetentionPolicy.Backup> backups = new ArrayList<>();
+    scan.manifests()
+        .forEach(
+            (id, m) ->
+                backups.add(
+                    new RetentionPolicy.Backup(
+                        id,
+                        m.completedAt(),
+                        m.label(),
+                        m.pinned() || pinned.contains(id),
+                        verified.get(id))));
+    RetentionPolicy.Plan plan =
+        RetentionPolicy.plan(backups, Clock.fixed(now, clock.getZone()), rules, failingAfter);
+    List<Kept> kept = plan.kept().stream().map(d -> new Kept(d.backup().id(), d.words())).toList();
+    List<String> toDelete = plan.deleted().stream().map(d -> d.backup().id()).toList();
+    List<Retained> leftAlone = new ArrayList<>();
+    scan.invalid()
+        .forEach(
+            (id, why) ->
+                leftAlone.add(
+                    new Retained(
+                        Manifest.manifestKey(target.name(), id),
+                        "invalid manifest, left alone: " + why)));
+
+    // leftovers: objects of ids without a manifest, untouched for a day
+    Duration leftoverAge = config.properties().retention().leftoverAge();
+    Instant leftoverBefore = now.minus(leftoverAge == null ? LEFTOVER_AGE : leftoverAge);
+    List<Cleaned> cleaned = new ArrayList<>();
+    List<String> incompleteKeys = new ArrayList<>();
+    scan.byId()
+        .forEach(
+            (id, objects) -> {
+              boolean hasManifest = objects.stream().anyMatch(o -> isFile(o, "manifest.json"));
+              Instant newest =
+                  objects.stream()
+                      .map(StoredObject::lastModified)
+                      .map(t -> t == null ? now : t)
+                      .max(Instant::compareTo)
+                      .orElse(now);
+              if (!hasManifest && newest.isBefore(leftoverBefore)) {
+                cleaned.add(new Cleaned("incomplete-backup", target.name() + "/" + id, newest));
+                objects.forEach(o -> incompleteKeys.add(o.key()));
+              }
+            });
+    List<S3Store.UnfinishedUpload> uploads = new ArrayList<>();
+    if (store instanceof S3Store s3) {
+      for (S3Store.UnfinishedUpload u : s3.unfinishedUploads(target.name() + "/")) {
+        if (u.initiated() != null && u.initiated().isBefore(leftoverBefore)) {
+          uploads.add(u);
+          cleaned.add(new Cleaned("multipart-upload", u.key(), u.initiated()));
+        }
+      }
+    }
+    List<StoredObject> partials = new ArrayList<>();
+    if (store instanceof FilesystemStore fs) {
+      for (StoredObject p : fs.partialFiles(target.name() + "/")) {
+        if (p.lastModified() != null && p.lastModified().isBefore(leftoverBefore)) {
+          partials.add(p);
+          cleaned.add(new Cleaned("partial-file", p.key(), p.lastModified()));
+        }
+      }
+    }
+    if (dryRun) {
+      return new StoreReport(
+          store.name(),
+          StoreStatus.PLANNED.word(),
+          rules.describe(),
+          plan.guard(),
+          kept,
+          toDelete,
+          cleaned,
+          List.of(),
+          leftAlone,
+          null);
+    }
+
+    // act: manifests first, so a backup is never half-deleted and still listed as complete
+    Map<String, String> refused = new LinkedHashMap<>();
+    List<String> manifestKeys =
+        toDelete.stream().map(id -> Manifest.manifestKey(target.name(), id)).toList();
+    refused.putAll(delete(store, manifestKeys));
+    List<String> deleted = new ArrayList<>();
+    List<String> rest = new ArrayList<>();
+    for (String id : toDelete) {
+      if (refused.containsKey(Manifest.manifestKey(target.name(), id))) {
+        continue; // still complete in this store: keep all of it
+      }
+      deleted.add(id);
+      for (StoredObject o : scan.byId().get(id)) {
+        if (!isFile(o, "manifest.json")) {
+          rest.add(o.key());
+        }
+      }
+    }
+    rest.addAll(incompleteKeys);
+    refused.putAll(delete(store, rest));
+    List<Cleaned> done = new ArrayList<>();
+    for (Cleaned c : cleaned) {
+      if (c.kind().equals("incomplete-backup")) {
+        if (refused.keySet().stream().noneMatch(k -> k.startsWith(c.key() + "/"))) {
+          done.add(c);
+        }
+      }
+    }
+    for (S3Store.UnfinishedUpload u : uploads) {
+      try {
+        ((S3Store) store).abortUpload(u);
+        done.add(new Cleaned("multipart-upload", u.key(), u.initiated()));
+      } catch (StoreException e) {
+        requireReachable(e);
+        refused.put(u.key() + " (upload " + u.uploadId() + ")", e.getMessage());
+      }
+    }
+    for (StoredObject p : partials) {
+      try {
+        ((FilesystemStore) store).deletePartial(p.key());
+        done.add(new Cleaned("partial-file", p.key(), p.lastModified()));
+      } catch (StoreException e) {
+        requireReachable(e);
+        refused.put(p.key(), e.getMessage());
+      }
+    }
+    List<Retained> retained = new ArrayList<>();
+    refused.forEach((key, why) -> retained.add(new Retained(key, why)));
+    List<Kept> keptNow = new ArrayList<>(kept);
+    Set<String> gone = new HashSet<>(deleted);
+    for (String id : toDelete) {
+      if (!gone.contains(id)) {
+        keptNow.add(new Kept(id, List.of("retained-by-store")));
+      }
+    }
+    metrics.pruned(store.name(), deleted.size(), keptNow.size());
+    return new StoreReport(
+        store.name(),
+        StoreStatus.PRUNED.word(),
+        rules.describe(),
+        plan.guard(),
+        List.copyOf(keptNow),
+        List.copyOf(deleted),
+        List.copyOf(done),
+        List.copyOf(retained),
+        leftAlone,
+        null);
+  }
+
+  /**
+   * Deletes in batches (the store's own); when the store refuses some, finds which one by one and
+   * returns them (key → why). A store that went down is an exception: the store is skipped.
+   */
+  private static Map<String, String> delete(BackupStore store, Collection<String> keys) {
+    Map<String, String> refused = new LinkedHashMap<>();
+    if (keys.isEmpty()) {
+      return refused;
+    }
+    try {
+      store.delete(keys);
+      return refused;
+    } catch (StoreException e) {
+      requireReachable(e);
+    }
+    for (String key : keys) {
+      try {
+        store.delete(List.of(key));
+      } catch (StoreException e) {
+        requireReachable(e);
+        refused.put(key, e.getMessage());
+      }
+    }
+    return refused;
+  }
+
+  private static void requireReachable(StoreException e) {
+    if (e.kind() == StoreException.Kind.UNAVAILABLE) {
+      throw e;
+    }
+  }
+
+  private List<Cleaned> spool(boolean dryRun) {
+    Path spool = config.properties().spool().toAbsolutePath().normalize();
+    List<Cleaned> cleaned = new ArrayList<>();
+    try {
+      for (Path f : ArchiveFetcher.staleSpoolFiles(spool)) {
+        Instant modified = Files.getLastModifiedTime(f).toInstant();
+        if (!dryRun) {
+          Files.deleteIfExists(f);
+        }
+        cleaned.add(new Cleaned("spool-file", f.toString(), modified));
+      }
+    } catch (IOException e) {
+      // the spool is this node's scratch space; the next restore or drill cleans it as well
+    }
+    return cleaned;
+  }
+
+  private static boolean isFile(StoredObject o, String file) {
+    return o.key().endsWith("/" + file) && o.key().split("/").length == 3;
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+}
