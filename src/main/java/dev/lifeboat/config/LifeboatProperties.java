@@ -31,7 +31,7 @@ public record LifeboatProperties(
     @DefaultValue @Valid Backup backup,
     @DefaultValue @Valid Restore restore,
     @DefaultValue @Valid Http http,
-    @DefaultValue Dir migrations,
+    @DefaultValue @Valid Migrations migrations,
     @DefaultValue Dir dataMigrations,
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules,
@@ -64,7 +64,8 @@ public record LifeboatProperties(
       String password,
       List<String> stores,
       String drillUrl,
-      Map<String, Schedule> schedules) {
+      Map<String, Schedule> schedules,
+      Dir migrations) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -166,4 +167,13 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /**
+   * Versioned migrations ({@code lifeboat migrate}): where the files are, the {@code lock_timeout}
+   * every migration runs under, and whether {@code --safe} is the only way to apply.
+   */
+  public record Migrations(
+      Path dir,
+      @DefaultValue("5s") @DurationMin(millis = 1) Duration lockTimeout,
+      @DefaultValue("false") boolean requireSafe) {}
 }

@@ -110,7 +110,9 @@ public final class History {
       // a backup that did not complete has an id nothing was written under
       resultText = ran || "running".equals(outcome) ? p.getString("id") : null;
     } else if (node != null && node.has("status")) {
-      resultText = node.get("status").asString() + " (backup " + p.getString("backup") + ")";
+      resultText =
+          node.get("status").asString()
+              + (p.getString("backup") == null ? "" : " (backup " + p.getString("backup") + ")");
     }
     if (node != null && node.has("error") && !node.get("error").isNull()) {
       error = node.get("error").asString();
