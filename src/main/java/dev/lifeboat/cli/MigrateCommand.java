@@ -6,6 +6,8 @@ import dev.lifeboat.migrate.Migrate;
 import dev.lifeboat.migrate.MigrateResult;
 import dev.lifeboat.migrate.MigrationStatus;
 import dev.lifeboat.migrate.Migrations;
+import dev.lifeboat.migrate.Rehearsal;
+import dev.lifeboat.migrate.RehearsalReport;
 import dev.lifeboat.run.Trigger;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -128,6 +131,18 @@ final class MigrateCommand implements Callable<Integer> {
 
     @ParentCommand MigrateCommand parent;
 
+    @Option(
+        names = "--dry-run",
+        description =
+            "Print the plan and rehearse it on a scratch copy of the target's schema, then drop"
+                + " the copy; the target is not touched.")
+    boolean dryRun;
+
+    @Option(
+        names = "--with-data",
+        description = "With --dry-run: rehearse on the latest backup restored (a kept drill).")
+    boolean withData;
+
     @Override
     public Integer call() {
       LifeboatCommand root = parent.root;
@@ -135,7 +150,14 @@ final class MigrateCommand implements Callable<Integer> {
       Console console = root.bean(Console.class);
       Migrate migrate = root.bean(Migrate.class);
       Target target = root.target(config);
+      if (withData && !dryRun) {
+        throw new dev.lifeboat.config.ConfigException(
+            "--with-data", "only goes with --dry-run; nothing was changed");
+      }
       config.checkConnection(target);
+      if (dryRun) {
+        return dryRun(root, console, target);
+      }
       MigrateResult r = migrate.apply(target, Trigger.CLI);
       if (console.json()) {
         console.printJson(r);
@@ -164,6 +186,65 @@ final class MigrateCommand implements Callable<Integer> {
         default -> console.error("lifeboat: " + r.error());
       }
       return r.ok() ? 0 : 1;
+    }
+
+    private int dryRun(LifeboatCommand root, Console console, Target target) {
+      RehearsalReport r = root.bean(Rehearsal.class).run(target, withData, console::note);
+      if (console.json()) {
+        console.printJson(r);
+      }
+      if (MigrateResult.UP_TO_DATE.equals(r.status())) {
+        console.say("target '" + r.target() + "' is up to date: nothing to rehearse");
+        return 0;
+      }
+      if (!r.plan().isEmpty()) {
+        console.say("plan for target '" + r.target() + "': " + r.plan().size() + " migration(s)");
+      }
+      for (RehearsalReport.Planned p : r.plan()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %s (version %s, checksum %s, %s)",
+                p.script(),
+                p.version(),
+                p.checksum(),
+                p.inTransaction() ? "in a transaction" : "outside a transaction"));
+        p.sql().lines().forEach(line -> console.say("    | " + line));
+      }
+      if (r.copy() != null) {
+        console.say("rehearsal on " + r.scratch() + " (" + r.copy() + " copy of the target):");
+      }
+      for (RehearsalReport.Rehearsed m : r.rehearsal()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %-6s %s in %d ms%s",
+                m.ok() ? "ok" : "FAILED",
+                m.script(),
+                m.millis(),
+                m.ok() ? "" : ": " + m.error()));
+        for (RehearsalReport.StatementLocks st : m.statements()) {
+          console.say(
+              "      "
+                  + st.sql()
+                  + (m.inTransaction()
+                      ? "  -> "
+                          + (st.locks().isEmpty() ? "no new lock" : String.join(", ", st.locks()))
+                      : ""));
+        }
+      }
+      if (r.scratch() != null) {
+        console.say(
+            "scratch database "
+                + r.scratch()
+                + (r.scratchDropped() ? " dropped" : " NOT dropped (drop it by hand)"));
+      }
+      if (!r.ok()) {
+        console.error("lifeboat: dry run " + r.status() + ": " + r.error());
+        return 1;
+      }
+      console.say("dry run passed; the target was not touched");
+      return 0;
     }
   }
 

@@ -83,7 +83,7 @@ public final class Migrations {
     return config.properties().migrations().lockTimeout();
   }
 
-  Flyway flyway(Target target, Path dir) {
+  Flyway flyway(Target target, Path dir, org.flywaydb.core.api.callback.Callback... callbacks) {
     PgConnection db = target.connection();
     return Flyway.configure(Migrations.class.getClassLoader())
         // a transaction holding Flyway's lock would make CREATE INDEX CONCURRENTLY wait forever
@@ -100,6 +100,7 @@ public final class Migrations {
         .cleanDisabled(true)
         .failOnMissingLocations(false)
         .loggers("slf4j")
+        .callbacks(callbacks)
         .load();
   }
 

@@ -267,6 +267,148 @@ class MigrateIntegrationTests {
     assertThat(v8.get("installedOn").asString()).isNotBlank();
   }
 
+  @Test
+  void aDryRunRehearsesOnASchemaCopyReportsLocksAndLeavesTheTargetByteIdentical() throws Exception {
+    Setup s = setup("mig_dry", "");
+    sql(
+        s.db(),
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int);"
+            + " INSERT INTO accounts SELECT g, g FROM generate_series(1, 100) g");
+    s.file("V1__notes.sql", "CREATE TABLE notes (id bigint PRIMARY KEY);\n");
+    s.file("V2__email.sql", "ALTER TABLE accounts ADD COLUMN email text;\n");
+    s.file(
+        "V3__balance_index.sql",
+        "CREATE INDEX accounts_balance ON accounts (balance);\nSELECT 1;\n");
+    String before = schemaDump(s.db());
+
+    Result dry = s.migrate("apply", "--dry-run", "--json");
+
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    JsonNode r = Json.mapper().readTree(dry.stdout());
+    assertThat(r.get("status").asString()).isEqualTo("passed");
+    assertThat(r.get("copy").asString()).isEqualTo("schema-only");
+    assertThat(r.get("scratchDropped").asBoolean()).isTrue();
+    assertThat(versions(r.get("plan"))).containsExactly("1", "2", "3");
+    assertThat(r.get("plan").get(1).get("sql").asString()).contains("ADD COLUMN email");
+    assertThat(r.get("plan").get(1).get("checksum").isNumber()).isTrue();
+    JsonNode rehearsal = r.get("rehearsal");
+    assertThat(rehearsal.size()).isEqualTo(3);
+    rehearsal.forEach(m -> assertThat(m.get("ok").asBoolean()).as(m.toString()).isTrue());
+    assertThat(rehearsal.get(1).get("statements").get(0).get("locks").toString())
+        .contains("AccessExclusiveLock on accounts");
+    assertThat(rehearsal.get(2).get("statements").get(0).get("locks").toString())
+        .contains("ShareLock on accounts");
+    assertThat(rehearsal.get(2).get("statements").get(1).get("locks").size()).isZero();
+
+    assertThat(schemaDump(s.db())).isEqualTo(before);
+    assertThat(tables(s.db())).containsExactly("accounts");
+    assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+
+    Result human = s.migrate("apply", "--dry-run");
+    assertThat(human.exitCode()).as(human.toString()).isZero();
+    assertThat(human.stdout())
+        .contains("V2__email.sql (version 2, checksum")
+        .contains("| ALTER TABLE accounts ADD COLUMN email text;")
+        .contains("-> AccessExclusiveLock on accounts")
+        .contains("dry run passed");
+    assertThat(schemaDump(s.db())).isEqualTo(before);
+  }
+
+  @Test
+  void aDryRunOfAFailingMigrationSaysWhichAndWhyAndLeavesNothingBehind() throws Exception {
+    Setup s = setup("mig_dry_fail", "");
+    sql(s.db(), "CREATE TABLE accounts (id bigint PRIMARY KEY)");
+    s.file("V1__ok.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    s.file("V2__bad.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    s.file("V3__never.sql", "CREATE TABLE never (id int);\n");
+    String before = schemaDump(s.db());
+
+    Result dry = s.migrate("apply", "--dry-run", "--json");
+
+    assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(1);
+    JsonNode r = Json.mapper().readTree(dry.stdout());
+    assertThat(r.get("status").asString()).isEqualTo("failed");
+    assertThat(r.get("error").asString())
+        .contains("V2__bad.sql")
+        .contains("column \"note\" of relation \"accounts\" already exists");
+    assertThat(r.get("rehearsal").size()).isEqualTo(2);
+    assertThat(r.get("rehearsal").get(0).get("ok").asBoolean()).isTrue();
+    assertThat(r.get("rehearsal").get(1).get("ok").asBoolean()).isFalse();
+    assertThat(schemaDump(s.db())).isEqualTo(before);
+    assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+  }
+
+  @Test
+  void aDryRunWithDataCatchesWhatTheSchemaAloneCannot() throws Exception {
+    Setup s = setup("mig_dry_data", "");
+    sql(
+        s.db(),
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int);"
+            + " INSERT INTO accounts VALUES (1, 10), (2, -5)");
+    s.file(
+        "V1__positive.sql",
+        "ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);\n");
+    Result backup = s.cli().run("--config", s.config().toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    String before = schemaDump(s.db());
+
+    Result schemaOnly = s.migrate("apply", "--dry-run");
+    Result withData = s.migrate("apply", "--dry-run", "--with-data", "--json");
+
+    assertThat(schemaOnly.exitCode()).as(schemaOnly.toString()).isZero();
+    assertThat(withData.exitCode()).as(withData.toString()).isEqualTo(1);
+    JsonNode r = Json.mapper().readTree(withData.stdout());
+    assertThat(r.get("copy").asString()).isEqualTo("backup " + backup.stdout().trim());
+    assertThat(r.get("error").asString())
+        .contains("V1__positive.sql")
+        .contains("is violated by some row");
+    assertThat(r.get("scratchDropped").asBoolean()).isTrue();
+    assertThat(databases("lifeboat_drill_")).isEmpty();
+    assertThat(schemaDump(s.db())).isEqualTo(before);
+  }
+
+  private static void sql(PgConnection db, String sql) throws SQLException {
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private static List<String> databases(String prefix) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = PostgresServer.shared().connection("postgres").open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT datname FROM pg_database")) {
+      while (rs.next()) {
+        if (rs.getString(1).startsWith(prefix)) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** pg_dump --schema-only of the database, as text, without its per-run random key. */
+  private static String schemaDump(PgConnection db) throws Exception {
+    var pgDump = PostgresServer.shared().binaries().require("pg_dump", 15);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                pgDump.path().toString(),
+                "--schema-only",
+                "--host=" + db.host(),
+                "--port=" + db.port(),
+                "--username=" + db.user(),
+                "--dbname=" + db.database())
+            .redirectErrorStream(true);
+    pb.environment().put("PGPASSWORD", db.password() == null ? "" : db.password());
+    Process p = pb.start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    // pg_dump's restrict line carries a fresh random key on every run
+    return out.replaceAll("(?m)^\\\\(un)?restrict .*$", "");
+  }
+
   private static List<String> versions(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.get("version").asString()));
