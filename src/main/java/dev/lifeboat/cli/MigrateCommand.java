@@ -139,6 +139,18 @@ final class MigrateCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(
+        names = "--safe",
+        description =
+            "A verified pre-migrate backup first, post-checks and a post-migrate backup after;"
+                + " on failure, the restore command that undoes it.")
+    boolean safe;
+
+    @Option(
+        names = "--restore-on-failure",
+        description = "With --safe: restore the pre-migration backup when the apply fails.")
+    boolean restoreOnFailure;
+
+    @Option(
         names = "--with-data",
         description = "With --dry-run: rehearse on the latest backup restored (a kept drill).")
     boolean withData;
@@ -154,11 +166,15 @@ final class MigrateCommand implements Callable<Integer> {
         throw new dev.lifeboat.config.ConfigException(
             "--with-data", "only goes with --dry-run; nothing was changed");
       }
+      if (restoreOnFailure && !safe) {
+        throw new dev.lifeboat.config.ConfigException(
+            "--restore-on-failure", "only goes with --safe; nothing was changed");
+      }
       config.checkConnection(target);
       if (dryRun) {
         return dryRun(root, console, target);
       }
-      MigrateResult r = migrate.apply(target, Trigger.CLI);
+      MigrateResult r = migrate.apply(target, Trigger.CLI, safe, restoreOnFailure);
       if (console.json()) {
         console.printJson(r);
       }
@@ -184,6 +200,22 @@ final class MigrateCommand implements Callable<Integer> {
                     + r.target()
                     + "'");
         default -> console.error("lifeboat: " + r.error());
+      }
+      if (r.preBackup() != null) {
+        console.say("pre-migration backup: " + r.preBackup());
+      }
+      if (r.postChecks() != null) {
+        r.postChecks().forEach(c -> console.say("  post-check " + c));
+      }
+      if (r.postBackup() != null) {
+        console.say("post-migration backup: " + r.postBackup());
+      }
+      if (!r.ok() && r.undo() != null && !r.restored()) {
+        console.error("to undo: " + r.undo());
+      }
+      if (r.ok() && r.error() != null) {
+        console.error("lifeboat: " + r.error());
+        return 3;
       }
       return r.ok() ? 0 : 1;
     }

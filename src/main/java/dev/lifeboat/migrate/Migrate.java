@@ -29,6 +29,7 @@ public final class Migrate implements Verb {
   private final History history;
   private final Clock clock;
   private final Node node;
+  private final dev.lifeboat.config.LifeboatConfig config;
 
   Migrate(
       JobOperator jobOperator,
@@ -37,7 +38,9 @@ public final class Migrate implements Verb {
       MigrationMetrics metrics,
       History history,
       Clock clock,
-      Node node) {
+      Node node,
+      dev.lifeboat.config.LifeboatConfig config) {
+    this.config = config;
     this.jobOperator = jobOperator;
     this.migrateBatchJob = migrateBatchJob;
     this.migrations = migrations;
@@ -55,7 +58,8 @@ public final class Migrate implements Verb {
   /** A scheduled apply: the same as {@code lifeboat migrate apply}. */
   @Override
   public Verb.Run run(Target target, Trigger trigger) {
-    MigrateResult r = apply(target, trigger);
+    boolean safe = config.properties().migrations().requireSafe();
+    MigrateResult r = apply(target, trigger, safe, false);
     String summary =
         r.status()
             + (r.migrations().isEmpty()
@@ -84,6 +88,22 @@ public final class Migrate implements Verb {
 
   /** Applies the pending migrations through the migrate job; the result says how it ended. */
   public MigrateResult apply(Target target, Trigger trigger) {
+    return apply(target, trigger, false, false);
+  }
+
+  /**
+   * Applies through the migrate job; {@code safe} wraps it in verified pre- and post-migration
+   * backups and post-checks, {@code restoreOnFailure} restores the pre-migration backup when it
+   * fails. Refused (exit 2) without {@code safe} when {@code lifeboat.migrations.require-safe}.
+   */
+  public MigrateResult apply(
+      Target target, Trigger trigger, boolean safe, boolean restoreOnFailure) {
+    if (!safe && config.properties().migrations().requireSafe()) {
+      throw new dev.lifeboat.config.ConfigException(
+          "lifeboat.migrations.require-safe",
+          "is true, so migrations are applied only with --safe (a verified backup first);"
+              + " run lifeboat migrate apply --safe; nothing was changed");
+    }
     JobExecution execution;
     try {
       execution =
@@ -92,6 +112,11 @@ public final class Migrate implements Verb {
               new JobParametersBuilder()
                   .addString(MigrateJobConfiguration.TARGET, target.name())
                   .addString(MigrateJobConfiguration.STARTED_AT, clock.instant().toString())
+                  .addString(MigrateJobConfiguration.SAFE, String.valueOf(safe), false)
+                  .addString(
+                      MigrateJobConfiguration.RESTORE_ON_FAILURE,
+                      String.valueOf(restoreOnFailure),
+                      false)
                   .addString(Trigger.PARAMETER, trigger.word(), false)
                   .addString(Trigger.NODE, node.name(), false)
                   .toJobParameters());

@@ -35,6 +35,8 @@ class MigrateJobConfiguration {
   static final String TARGET = "target";
   static final String STARTED_AT = "startedAt";
   static final String RESULT = "result";
+  static final String SAFE = "safe";
+  static final String RESTORE_ON_FAILURE = "restoreOnFailure";
 
   private static final Logger log = LoggerFactory.getLogger("lifeboat.migrate");
 
@@ -54,13 +56,23 @@ class MigrateJobConfiguration {
   }
 
   @Bean
-  Step migrateApplyStep(JobRepository repo, LifeboatConfig config, Migrations migrations) {
+  Step migrateApplyStep(
+      JobRepository repo, LifeboatConfig config, Migrations migrations, SafeApply safeApply) {
     return new StepBuilder("apply", repo)
         .tasklet(
             (contribution, chunk) -> {
               JobExecution job = contribution.getStepExecution().getJobExecution();
               Target target = config.target(job.getJobParameters().getString(TARGET));
-              MigrateResult result = migrations.apply(target, log::info);
+              var p = job.getJobParameters();
+              MigrateResult result =
+                  Boolean.parseBoolean(p.getString(SAFE))
+                      ? safeApply.apply(
+                          target,
+                          Boolean.parseBoolean(p.getString(RESTORE_ON_FAILURE)),
+                          dev.lifeboat.run.Trigger.of(
+                              p.getString(dev.lifeboat.run.Trigger.PARAMETER)),
+                          log::info)
+                      : migrations.apply(target, log::info);
               result = result.withExecution(job.getId());
               job.getExecutionContext().putString(RESULT, Json.write(result));
               if (!result.ok()) {
@@ -111,7 +123,18 @@ class MigrateJobConfiguration {
                 .orElse("the migrate job ended " + job.getStatus());
         result =
             new MigrateResult(
-                MigrateResult.FAILED, target, job.getId(), List.of(), null, -1, why, null, null);
+                MigrateResult.FAILED,
+                target,
+                job.getId(),
+                List.of(),
+                null,
+                -1,
+                why,
+                null,
+                null,
+                List.of(),
+                null,
+                false);
         job.getExecutionContext().putString(RESULT, Json.write(result));
         try {
           // Spring Batch saves no context changed after the job: the result is history's record

@@ -16,7 +16,10 @@ public record MigrateResult(
     int pending,
     String error,
     String preBackup,
-    String postBackup) {
+    String postBackup,
+    List<String> postChecks,
+    String undo,
+    boolean restored) {
 
   public static final String APPLIED = "applied";
   public static final String UP_TO_DATE = "up-to-date";
@@ -29,7 +32,42 @@ public record MigrateResult(
 
   MigrateResult withExecution(long id) {
     return new MigrateResult(
-        status, target, id, migrations, failure, pending, error, preBackup, postBackup);
+        status,
+        target,
+        id,
+        migrations,
+        failure,
+        pending,
+        error,
+        preBackup,
+        postBackup,
+        postChecks,
+        undo,
+        restored);
+  }
+
+  /** The same result with what {@code --safe} added around it. */
+  MigrateResult safe(
+      String status,
+      String error,
+      String preBackup,
+      String postBackup,
+      List<String> postChecks,
+      String undo,
+      boolean restored) {
+    return new MigrateResult(
+        status,
+        target,
+        execution,
+        migrations,
+        failure,
+        pending,
+        error,
+        preBackup,
+        postBackup,
+        postChecks,
+        undo,
+        restored);
   }
 
   /** One migration applied by this run. */

@@ -220,77 +220,106 @@ public final class Migrations {
    */
   MigrateResult apply(Target target, Consumer<String> waiting) {
     try (Connection lock = lock(target, waiting)) {
-      MigrationStatus before = status(target);
-      if (!before.clean()) {
-        MigrationStatus.Problem p = before.problems().get(0);
-        String error =
-            "refused: "
-                + before.problems().size()
-                + " problem"
-                + (before.problems().size() == 1 ? "" : "s")
-                + " (see lifeboat migrate status): "
-                + p.detail()
-                + "; to fix: "
-                + p.fix()
-                + "; nothing was applied";
-        return new MigrateResult(
-            MigrateResult.REFUSED,
-            target.name(),
-            null,
-            List.of(),
-            null,
-            before.pending().size(),
-            error,
-            null,
-            null);
-      }
-      if (before.pending().isEmpty()) {
-        return new MigrateResult(
-            MigrateResult.UP_TO_DATE, target.name(), null, List.of(), null, 0, null, null, null);
-      }
-      Flyway flyway = flyway(target, dir(target));
-      try {
-        return result(target, flyway.migrate(), null, null);
-      } catch (FlywayMigrateException e) {
-        MigrationInfo m = e.getMigration();
-        String message = PgErrors.firstLine(sqlMessage(e));
-        boolean inTransaction = e.isExecutableInTransaction();
-        MigrateResult.Failure failure =
-            new MigrateResult.Failure(
-                m == null || m.getVersion() == null ? null : m.getVersion().getVersion(),
-                m == null ? null : m.getScript(),
-                e.getLineNumber() > 0 ? e.getLineNumber() : null,
-                message,
-                inTransaction);
-        String error =
-            "migration "
-                + failure.script()
-                + " failed"
-                + (failure.line() == null ? "" : " at line " + failure.line())
-                + ": "
-                + message
-                + (inTransaction
-                    ? "; it was rolled back, the migrations before it stay applied and none after"
-                        + " it ran"
-                    : "; it ran outside a transaction, so what it did before the error stays;"
-                        + " none after it ran (see lifeboat migrate status)");
-        return result(target, e.getErrorResult(), failure, error);
-      } catch (FlywayException e) {
-        return new MigrateResult(
-            MigrateResult.FAILED,
-            target.name(),
-            null,
-            List.of(),
-            null,
-            before.pending().size(),
-            "could not apply the migrations of target '" + target.name() + "': " + reason(e),
-            null,
-            null);
-      }
+      return applyLocked(target);
     } catch (SQLException e) {
       throw new MigrationException(
           "cannot connect to target '" + target.name() + "': " + PgErrors.firstLine(e.getMessage()),
           e);
+    }
+  }
+
+  /** Why {@code status} stands in the way of an apply, as one sentence; null when it does not. */
+  static String refusal(MigrationStatus before) {
+    if (before.clean()) {
+      return null;
+    }
+    MigrationStatus.Problem p = before.problems().get(0);
+    return "refused: "
+        + before.problems().size()
+        + " problem"
+        + (before.problems().size() == 1 ? "" : "s")
+        + " (see lifeboat migrate status): "
+        + p.detail()
+        + "; to fix: "
+        + p.fix()
+        + "; nothing was applied";
+  }
+
+  /** {@link #apply} for a caller that holds {@link #lock} already. */
+  MigrateResult applyLocked(Target target) {
+    MigrationStatus before = status(target);
+    if (!before.clean()) {
+      String error = refusal(before);
+      return new MigrateResult(
+          MigrateResult.REFUSED,
+          target.name(),
+          null,
+          List.of(),
+          null,
+          before.pending().size(),
+          error,
+          null,
+          null,
+          List.of(),
+          null,
+          false);
+    }
+    if (before.pending().isEmpty()) {
+      return new MigrateResult(
+          MigrateResult.UP_TO_DATE,
+          target.name(),
+          null,
+          List.of(),
+          null,
+          0,
+          null,
+          null,
+          null,
+          List.of(),
+          null,
+          false);
+    }
+    Flyway flyway = flyway(target, dir(target));
+    try {
+      return result(target, flyway.migrate(), null, null);
+    } catch (FlywayMigrateException e) {
+      MigrationInfo m = e.getMigration();
+      String message = PgErrors.firstLine(sqlMessage(e));
+      boolean inTransaction = e.isExecutableInTransaction();
+      MigrateResult.Failure failure =
+          new MigrateResult.Failure(
+              m == null || m.getVersion() == null ? null : m.getVersion().getVersion(),
+              m == null ? null : m.getScript(),
+              e.getLineNumber() > 0 ? e.getLineNumber() : null,
+              message,
+              inTransaction);
+      String error =
+          "migration "
+              + failure.script()
+              + " failed"
+              + (failure.line() == null ? "" : " at line " + failure.line())
+              + ": "
+              + message
+              + (inTransaction
+                  ? "; it was rolled back, the migrations before it stay applied and none after"
+                      + " it ran"
+                  : "; it ran outside a transaction, so what it did before the error stays;"
+                      + " none after it ran (see lifeboat migrate status)");
+      return result(target, e.getErrorResult(), failure, error);
+    } catch (FlywayException e) {
+      return new MigrateResult(
+          MigrateResult.FAILED,
+          target.name(),
+          null,
+          List.of(),
+          null,
+          before.pending().size(),
+          "could not apply the migrations of target '" + target.name() + "': " + reason(e),
+          null,
+          null,
+          List.of(),
+          null,
+          false);
     }
   }
 
@@ -324,14 +353,17 @@ public final class Migrations {
         pending,
         error,
         null,
-        null);
+        null,
+        List.of(),
+        null,
+        false);
   }
 
   /**
    * A session-level advisory lock on the target, taken by polling so the waiting side holds no
    * transaction open (a waiting {@code pg_advisory_lock} would stall a concurrent index build).
    */
-  private Connection lock(Target target, Consumer<String> waiting) throws SQLException {
+  Connection lock(Target target, Consumer<String> waiting) throws SQLException {
     Connection c = target.connection().open();
     boolean said = false;
     try {

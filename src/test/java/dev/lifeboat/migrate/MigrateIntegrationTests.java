@@ -367,6 +367,119 @@ class MigrateIntegrationTests {
     assertThat(schemaDump(s.db())).isEqualTo(before);
   }
 
+  @Test
+  void aSafeApplyThatFailsNamesThePreMigrationBackupAndTheRestoreThatUndoesIt() throws Exception {
+    Setup s = setup("mig_safe_fail", "");
+    sql(
+        s.db(),
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int);"
+            + " INSERT INTO accounts SELECT g, g FROM generate_series(1, 50) g");
+    s.file("V1__email.sql", "ALTER TABLE accounts ADD COLUMN email text;\n");
+    s.file("V2__broken.sql", "UPDATE accounts SET balance = 0;\nSELECT * FROM nowhere;\n");
+
+    Result apply = s.migrate("apply", "--safe");
+
+    assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(1);
+    JsonNode pre = backup(s, "pre-migrate-2");
+    String id = pre.get("id").asString();
+    String undo =
+        "lifeboat restore " + id + " --target app --into " + s.db().database() + " --clean --yes";
+    assertThat(apply.all())
+        .contains("V2__broken.sql")
+        .contains("relation \"nowhere\" does not exist")
+        .contains("pre-migration backup is " + id)
+        .contains("to undo: " + undo);
+    assertThat(apply.all()).doesNotContain(s.db().password());
+    assertThat(backup(s, "post-migrate-2")).isNull();
+    assertThat(columns(s.db(), "accounts")).containsExactly("id", "balance", "email");
+
+    // the printed command is the one that works
+    List<String> restore = new ArrayList<>(List.of("--config", s.config().toString()));
+    restore.addAll(List.of(undo.substring("lifeboat ".length()).split(" ")));
+    Result undone = s.cli().run(restore.toArray(String[]::new));
+    assertThat(undone.exitCode()).as(undone.toString()).isZero();
+    assertThat(columns(s.db(), "accounts")).containsExactly("id", "balance");
+    assertThat(count(s.db(), "SELECT sum(balance) FROM accounts")).isEqualTo(1275);
+  }
+
+  @Test
+  void aSafeApplyWithRestoreOnFailureRestoresTheTargetWhenAPostCheckFails() throws Exception {
+    Path drills = Files.createDirectories(dir.resolve("drills"));
+    Files.writeString(drills.resolve("accounts-kept.sql"), "SELECT count(*) = 50 FROM accounts\n");
+    Setup s = setup("mig_safe_restore", "\n  drills:\n    dir: \"" + drills + "\"");
+    sql(
+        s.db(),
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int);"
+            + " INSERT INTO accounts SELECT g, g FROM generate_series(1, 50) g");
+    s.file("V1__purge.sql", "DELETE FROM accounts WHERE id > 40;\n");
+
+    Result apply = s.migrate("apply", "--safe", "--restore-on-failure", "--json");
+
+    assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(1);
+    JsonNode r = Json.mapper().readTree(apply.stdout());
+    assertThat(r.get("restored").asBoolean()).isTrue();
+    assertThat(r.get("postChecks").toString()).contains("FAILED assert accounts-kept.sql");
+    assertThat(r.get("error").asString())
+        .contains("a post-check failed")
+        .contains("restored the pre-migration backup " + r.get("preBackup").asString());
+    assertThat(count(s.db(), "SELECT count(*) FROM accounts")).isEqualTo(50);
+    assertThat(tables(s.db())).doesNotContain(Migrations.HISTORY);
+    assertThat(backup(s, "pre-migrate-1")).isNotNull();
+    Result history =
+        s.cli().run("--config", s.config().toString(), "history", "--json", "--job", "migrate");
+    JsonNode run = Json.mapper().readTree(history.stdout()).get(0);
+    assertThat(run.get("outcome").asString()).isEqualTo("failed");
+  }
+
+  @Test
+  void requireSafeRefusesAPlainApplyAndASafeOneTakesVerifiedBackupsAroundIt() throws Exception {
+    Setup s = setup("mig_require_safe", "\n    require-safe: true");
+    sql(s.db(), "CREATE TABLE accounts (id bigint PRIMARY KEY)");
+    s.file("V1__email.sql", "ALTER TABLE accounts ADD COLUMN email text;\n");
+
+    Result plain = s.migrate("apply");
+
+    assertThat(plain.exitCode()).as(plain.toString()).isEqualTo(2);
+    assertThat(plain.stderr())
+        .contains("lifeboat.migrations.require-safe")
+        .contains("--safe")
+        .contains("nothing was changed");
+    assertThat(columns(s.db(), "accounts")).containsExactly("id");
+
+    Result safe = s.migrate("apply", "--safe", "--json");
+
+    assertThat(safe.exitCode()).as(safe.toString()).isZero();
+    JsonNode r = Json.mapper().readTree(safe.stdout());
+    assertThat(r.get("status").asString()).isEqualTo("applied");
+    assertThat(r.get("postChecks").get(0).asString()).startsWith("ok status");
+    assertThat(r.get("preBackup").asString())
+        .isEqualTo(backup(s, "pre-migrate-1").get("id").asString());
+    assertThat(r.get("postBackup").asString())
+        .isEqualTo(backup(s, "post-migrate-1").get("id").asString());
+    assertThat(columns(s.db(), "accounts")).containsExactly("id", "email");
+  }
+
+  /** The newest backup with {@code label}, or null. */
+  private static JsonNode backup(Setup s, String label) throws Exception {
+    Result list = s.cli().run("--config", s.config().toString(), "backups", "--json");
+    assertThat(list.exitCode()).as(list.toString()).isZero();
+    for (JsonNode b : Json.mapper().readTree(list.stdout())) {
+      if (label.equals(b.get("label").asString())) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  private static long count(PgConnection db, String sql) throws SQLException {
+    try (Connection c = db.open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private static void sql(PgConnection db, String sql) throws SQLException {
     try (Connection c = db.open();
         Statement st = c.createStatement()) {
