@@ -57,7 +57,16 @@ class MigrateJobConfiguration {
 
   @Bean
   Step migrateApplyStep(
-      JobRepository repo, LifeboatConfig config, Migrations migrations, SafeApply safeApply) {
+      JobRepository repo,
+      LifeboatConfig config,
+      Migrations migrations,
+      SafeApply safeApply,
+      dev.lifeboat.progress.Progress progress) {
+    java.util.function.Consumer<String> say =
+        text -> {
+          log.info(text);
+          progress.note(text);
+        };
     return new StepBuilder("apply", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -71,8 +80,8 @@ class MigrateJobConfiguration {
                           Boolean.parseBoolean(p.getString(RESTORE_ON_FAILURE)),
                           dev.lifeboat.run.Trigger.of(
                               p.getString(dev.lifeboat.run.Trigger.PARAMETER)),
-                          log::info)
-                      : migrations.apply(target, log::info);
+                          say)
+                      : migrations.apply(target, say);
               result = result.withExecution(job.getId());
               job.getExecutionContext().putString(RESULT, Json.write(result));
               if (!result.ok()) {

@@ -455,9 +455,10 @@ public final class Migrations {
               + "\n"
               + "-- Created "
               + now
-              + " by lifeboat migrate new. `lifeboat migrate apply` runs this file once, in its\n"
-              + "-- own transaction, under lock_timeout (lifeboat.migrations.lock-timeout); never\n"
-              + "-- edit it after it was applied: write a new migration instead.\n"
+              + " by lifeboat migrate new.\n"
+              + "-- `lifeboat migrate apply` runs this file once, in its own transaction, under\n"
+              + "-- lock_timeout (lifeboat.migrations.lock-timeout); never edit it after it was\n"
+              + "-- applied: write a new migration instead.\n"
               + "-- For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY),\n"
               + "-- create "
               + file.getFileName()

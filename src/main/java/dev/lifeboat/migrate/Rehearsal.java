@@ -402,7 +402,8 @@ public final class Rehearsal {
     }
 
     private static String shorten(String sql) {
-      String one = sql.strip().replaceAll("\\s+", " ");
+      // leading comment lines (a migration's header) say nothing about the statement
+      String one = sql.replaceAll("(?m)^\\s*--.*$", "").strip().replaceAll("\\s+", " ");
       return one.length() > 120 ? one.substring(0, 117) + "..." : one;
     }
   }

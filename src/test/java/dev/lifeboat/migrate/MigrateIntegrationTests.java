@@ -217,7 +217,7 @@ class MigrateIntegrationTests {
     Setup s = setup("mig_concurrent", "");
     s.file(
         "V1__slow.sql",
-        "CREATE TABLE counter (n int);\nSELECT pg_sleep(4);\nINSERT INTO counter VALUES (1);\n");
+        "CREATE TABLE counter (n int);\nSELECT pg_sleep(8);\nINSERT INTO counter VALUES (1);\n");
     s.file("V2__more.sql", "INSERT INTO counter VALUES (2);\n");
 
     LifeboatCli.Running first = s.start("apply", "--json");
@@ -231,6 +231,9 @@ class MigrateIntegrationTests {
         Json.mapper().readTree(a.stdout()).get("migrations").size()
             + Json.mapper().readTree(b.stdout()).get("migrations").size();
     assertThat(applied).isEqualTo(2);
+    // the second waited for the first instead of failing or running beside it
+    assertThat(a.stderr() + b.stderr())
+        .containsOnlyOnce("another migrate apply of target 'app' is running; waiting for it");
     try (Connection c = s.db().open();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT count(*), sum(n) FROM counter")) {
