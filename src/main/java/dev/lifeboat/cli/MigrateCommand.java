@@ -210,7 +210,7 @@ final class MigrateCommand implements Callable<Integer> {
       if (r.postBackup() != null) {
         console.say("post-migration backup: " + r.postBackup());
       }
-      if (!r.ok() && r.undo() != null && !r.restored()) {
+      if (!r.ok() && r.undo() != null && !r.restored() && !r.error().contains(r.undo())) {
         console.error("to undo: " + r.undo());
       }
       if (r.ok() && r.error() != null) {
