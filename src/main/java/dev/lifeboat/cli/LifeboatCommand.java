@@ -25,7 +25,8 @@ import picocli.CommandLine.ScopeType;
       DemoCommand.class,
       PruneCommand.class,
       PinCommand.class,
-      UnpinCommand.class
+      UnpinCommand.class,
+      MigrateCommand.class
     })
 final class LifeboatCommand {
 

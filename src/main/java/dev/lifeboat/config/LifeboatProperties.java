@@ -32,7 +32,7 @@ public record LifeboatProperties(
     @DefaultValue @Valid Backup backup,
     @DefaultValue @Valid Restore restore,
     @DefaultValue @Valid Http http,
-    @DefaultValue Dir migrations,
+    @DefaultValue @Valid Migrations migrations,
     @DefaultValue Dir dataMigrations,
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules,
@@ -68,7 +68,8 @@ public record LifeboatProperties(
       List<String> stores,
       String drillUrl,
       Map<String, Schedule> schedules,
-      @Valid Retention retention) {
+      @Valid Retention retention,
+      Dir migrations) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -219,4 +220,13 @@ public record LifeboatProperties(
       return "Webhook[events=" + events + ", format=" + format + "]";
     }
   }
+
+  /**
+   * Versioned migrations ({@code lifeboat migrate}): where the files are, the {@code lock_timeout}
+   * every migration runs under, and whether {@code --safe} is the only way to apply.
+   */
+  public record Migrations(
+      Path dir,
+      @DefaultValue("5s") @DurationMin(millis = 1) Duration lockTimeout,
+      @DefaultValue("false") boolean requireSafe) {}
 }

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * security enabled, forced and policy counts as at backup time) and runs the operator's own
  * assertions: every {@code *.sql} in the drills directory is one query returning one boolean.
  */
-final class DrillValidator {
+public final class DrillValidator {
 
   private DrillValidator() {}
 
@@ -106,7 +106,11 @@ final class DrillValidator {
     return checks;
   }
 
-  static List<DrillCheck> assertions(Connection c, Path dir) {
+  /**
+   * Runs the operator's assertions ({@code *.sql} in {@code dir}, each one query returning one
+   * boolean) on a live connection; also the post-check of {@code migrate apply --safe}.
+   */
+  public static List<DrillCheck> assertions(Connection c, Path dir) {
     List<DrillCheck> checks = new ArrayList<>();
     if (dir == null || !Files.isDirectory(dir)) {
       return checks;

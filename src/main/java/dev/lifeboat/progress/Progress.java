@@ -11,6 +11,9 @@ public interface Progress {
   /** Starts a task; {@code totalBytes} is -1 when unknown. */
   Task start(String what, long totalBytes);
 
+  /** A line for the person watching (stderr on a command line); nothing by default. */
+  default void note(String text) {}
+
   /** One running task. */
   interface Task extends AutoCloseable {
     /** Bytes done so far, and (when it differs) bytes written to the stores. */

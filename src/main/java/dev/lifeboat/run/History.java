@@ -117,7 +117,9 @@ public final class History {
     } else if (node != null && node.has("summary")) {
       resultText = node.get("summary").asString(); // prune: what it deleted and cleaned
     } else if (node != null && node.has("status")) {
-      resultText = node.get("status").asString() + " (backup " + p.getString("backup") + ")";
+      resultText =
+          node.get("status").asString()
+              + (p.getString("backup") == null ? "" : " (backup " + p.getString("backup") + ")");
     }
     if (node != null && node.has("error") && !node.get("error").isNull()) {
       error = node.get("error").asString();

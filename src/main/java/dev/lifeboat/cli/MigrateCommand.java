@@ -1,0 +1,310 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.migrate.Migrate;
+import dev.lifeboat.migrate.MigrateResult;
+import dev.lifeboat.migrate.MigrationStatus;
+import dev.lifeboat.migrate.Migrations;
+import dev.lifeboat.migrate.Rehearsal;
+import dev.lifeboat.migrate.RehearsalReport;
+import dev.lifeboat.run.Trigger;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "migrate",
+    description = "Versioned SQL migrations of a target: status, apply, new.",
+    subcommands = {
+      MigrateCommand.Status.class,
+      MigrateCommand.Apply.class,
+      MigrateCommand.New.class
+    })
+final class MigrateCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(System.err);
+    return 2;
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "status",
+      description =
+          "Applied and pending migrations and every problem (changed checksum, missing file, failed"
+              + " migration); exit 1 when there is a problem.")
+  static final class Status implements Callable<Integer> {
+
+    @ParentCommand MigrateCommand parent;
+
+    @Override
+    public Integer call() {
+      LifeboatCommand root = parent.root;
+      LifeboatConfig config = root.bean(LifeboatConfig.class);
+      Console console = root.bean(Console.class);
+      Migrate migrate = root.bean(Migrate.class);
+      Target target = root.target(config);
+      config.checkConnection(target);
+      MigrationStatus s = migrate.status(target);
+      if (console.json()) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("target", s.target());
+        out.put("dir", s.dir());
+        out.put("historyTable", s.historyTable());
+        out.put("clean", s.clean());
+        out.put("applied", s.applied());
+        out.put("pending", s.pending());
+        out.put("problems", s.problems());
+        out.put("runs", migrate.runs(target, 20));
+        console.printJson(out);
+      }
+      console.say(
+          String.format(
+              Locale.ROOT,
+              "migrations of target '%s' (%s): %d applied, %d pending, %s",
+              s.target(),
+              s.dir(),
+              s.applied().size(),
+              s.pending().size(),
+              s.clean()
+                  ? "no problems"
+                  : s.problems().size() + " problem" + (s.problems().size() == 1 ? "" : "s")));
+      for (MigrationStatus.Applied a : s.applied()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %-8s %-6s %-40s checksum %-12s %s by %s, %d ms",
+                a.success() ? "applied" : "FAILED",
+                a.version(),
+                a.description(),
+                a.checksum(),
+                a.installedOn(),
+                a.installedBy(),
+                a.executionMillis() == null ? 0 : a.executionMillis()));
+      }
+      for (MigrationStatus.Pending p : s.pending()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %-8s %-6s %-40s checksum %s",
+                "pending",
+                p.version(),
+                p.description(),
+                p.checksum()));
+      }
+      for (MigrationStatus.Problem p : s.problems()) {
+        console.say(
+            "  PROBLEM "
+                + p.kind().name().toLowerCase(Locale.ROOT).replace('_', '-')
+                + ": "
+                + p.detail()
+                + "; to fix: "
+                + p.fix());
+      }
+      return s.clean() ? 0 : 1;
+    }
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "apply",
+      description =
+          "Apply the pending migrations in order, each in its own transaction where PostgreSQL"
+              + " allows; refuses while migrate status shows a problem.")
+  static final class Apply implements Callable<Integer> {
+
+    @ParentCommand MigrateCommand parent;
+
+    @Option(
+        names = "--dry-run",
+        description =
+            "Print the plan and rehearse it on a scratch copy of the target's schema, then drop"
+                + " the copy; the target is not touched.")
+    boolean dryRun;
+
+    @Option(
+        names = "--safe",
+        description =
+            "A verified pre-migrate backup first, post-checks and a post-migrate backup after;"
+                + " on failure, the restore command that undoes it.")
+    boolean safe;
+
+    @Option(
+        names = "--restore-on-failure",
+        description = "With --safe: restore the pre-migration backup when the apply fails.")
+    boolean restoreOnFailure;
+
+    @Option(
+        names = "--with-data",
+        description = "With --dry-run: rehearse on the latest backup restored (a kept drill).")
+    boolean withData;
+
+    @Override
+    public Integer call() {
+      LifeboatCommand root = parent.root;
+      LifeboatConfig config = root.bean(LifeboatConfig.class);
+      Console console = root.bean(Console.class);
+      Migrate migrate = root.bean(Migrate.class);
+      Target target = root.target(config);
+      if (withData && !dryRun) {
+        throw new dev.lifeboat.config.ConfigException(
+            "--with-data", "only goes with --dry-run; nothing was changed");
+      }
+      if (restoreOnFailure && !safe) {
+        throw new dev.lifeboat.config.ConfigException(
+            "--restore-on-failure", "only goes with --safe; nothing was changed");
+      }
+      config.checkConnection(target);
+      if (dryRun) {
+        return dryRun(root, console, target);
+      }
+      MigrateResult r = migrate.apply(target, Trigger.CLI, safe, restoreOnFailure);
+      if (console.json()) {
+        console.printJson(r);
+      }
+      for (MigrateResult.Step step : r.migrations()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  applied %-6s %-40s %d ms",
+                step.version(),
+                step.description(),
+                step.millis()));
+      }
+      switch (r.status()) {
+        case MigrateResult.UP_TO_DATE ->
+            console.say("target '" + r.target() + "' is up to date: no pending migration");
+        case MigrateResult.APPLIED ->
+            console.say(
+                "applied "
+                    + r.migrations().size()
+                    + " migration"
+                    + (r.migrations().size() == 1 ? "" : "s")
+                    + " to target '"
+                    + r.target()
+                    + "'");
+        default -> console.error("lifeboat: " + r.error());
+      }
+      if (r.preBackup() != null) {
+        console.say("pre-migration backup: " + r.preBackup());
+      }
+      if (r.postChecks() != null) {
+        r.postChecks().forEach(c -> console.say("  post-check " + c));
+      }
+      if (r.postBackup() != null) {
+        console.say("post-migration backup: " + r.postBackup());
+      }
+      if (!r.ok() && r.undo() != null && !r.restored() && !r.error().contains(r.undo())) {
+        console.error("to undo: " + r.undo());
+      }
+      if (r.ok() && r.error() != null) {
+        console.error("lifeboat: " + r.error());
+        return 3;
+      }
+      return r.ok() ? 0 : 1;
+    }
+
+    private int dryRun(LifeboatCommand root, Console console, Target target) {
+      RehearsalReport r = root.bean(Rehearsal.class).run(target, withData, console::note);
+      if (console.json()) {
+        console.printJson(r);
+      }
+      if (MigrateResult.UP_TO_DATE.equals(r.status())) {
+        console.say("target '" + r.target() + "' is up to date: nothing to rehearse");
+        return 0;
+      }
+      if (!r.plan().isEmpty()) {
+        console.say("plan for target '" + r.target() + "': " + r.plan().size() + " migration(s)");
+      }
+      for (RehearsalReport.Planned p : r.plan()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %s (version %s, checksum %s, %s)",
+                p.script(),
+                p.version(),
+                p.checksum(),
+                p.inTransaction() ? "in a transaction" : "outside a transaction"));
+        p.sql().lines().forEach(line -> console.say("    | " + line));
+      }
+      if (r.copy() != null) {
+        console.say("rehearsal on " + r.scratch() + " (" + r.copy() + " copy of the target):");
+      }
+      for (RehearsalReport.Rehearsed m : r.rehearsal()) {
+        console.say(
+            String.format(
+                Locale.ROOT,
+                "  %-6s %s in %d ms%s",
+                m.ok() ? "ok" : "FAILED",
+                m.script(),
+                m.millis(),
+                m.ok() ? "" : ": " + m.error()));
+        for (RehearsalReport.StatementLocks st : m.statements()) {
+          console.say(
+              "      "
+                  + st.sql()
+                  + (m.inTransaction()
+                      ? "  -> "
+                          + (st.locks().isEmpty() ? "no new lock" : String.join(", ", st.locks()))
+                      : ""));
+        }
+      }
+      if (r.scratch() != null) {
+        console.say(
+            "scratch database "
+                + r.scratch()
+                + (r.scratchDropped() ? " dropped" : " NOT dropped (drop it by hand)"));
+      }
+      if (!r.ok()) {
+        console.error("lifeboat: dry run " + r.status() + ": " + r.error());
+        return 1;
+      }
+      console.say("dry run passed; the target was not touched");
+      return 0;
+    }
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "new",
+      description = "Create the next version's migration file, with a header comment.")
+  static final class New implements Callable<Integer> {
+
+    @ParentCommand MigrateCommand parent;
+
+    @Parameters(paramLabel = "NAME", description = "What the migration does, e.g. add_email_index.")
+    String name;
+
+    @Override
+    public Integer call() {
+      LifeboatCommand root = parent.root;
+      LifeboatConfig config = root.bean(LifeboatConfig.class);
+      Console console = root.bean(Console.class);
+      Migrations migrations = root.bean(Migrations.class);
+      Path dir = root.targetName() == null ? migrations.dir() : migrations.dir(root.target(config));
+      Path file = Migrations.newFile(dir, name, Instant.now());
+      if (console.json()) {
+        console.printJson(Map.of("file", file.toString()));
+      } else {
+        console.say(file.toString());
+      }
+      return 0;
+    }
+  }
+}

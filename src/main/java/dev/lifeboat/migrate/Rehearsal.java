@@ -1,0 +1,410 @@
+package dev.lifeboat.migrate;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.drill.Drill;
+import dev.lifeboat.drill.DrillReport;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.pg.PgDump;
+import dev.lifeboat.pg.PgDumpRun;
+import dev.lifeboat.pg.PgRestore;
+import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.restore.LifeboatDatabases;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.flywaydb.core.internal.exception.FlywayMigrateException;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code migrate apply --dry-run}: the plan, then a rehearsal of it on a scratch database that
+ * holds a schema-only copy of the target (or, with data, the latest backup restored by a kept
+ * drill), timing each migration and recording the locks each statement takes. The target is only
+ * read: its history table is read, never created.
+ */
+@Component
+public final class Rehearsal {
+
+  /** Scratch databases of rehearsals: not the drill's prefix, so a drill never takes them. */
+  static final String PREFIX = "lifeboat_rehearsal_";
+
+  private final LifeboatConfig config;
+  private final Migrations migrations;
+  private final Drill drill;
+
+  Rehearsal(LifeboatConfig config, Migrations migrations, Drill drill) {
+    this.config = config;
+    this.migrations = migrations;
+    this.drill = drill;
+  }
+
+  /** The plan of pending migrations, read from the target and the directory; touches nothing. */
+  public List<RehearsalReport.Planned> plan(MigrationStatus status) {
+    List<RehearsalReport.Planned> plan = new ArrayList<>();
+    Path dir = Path.of(status.dir());
+    for (MigrationStatus.Pending p : status.pending()) {
+      Path file = dir.resolve(p.script());
+      String sql;
+      boolean inTransaction = true;
+      try {
+        sql = Files.readString(file, StandardCharsets.UTF_8);
+        Path conf = dir.resolve(p.script() + ".conf");
+        if (Files.exists(conf)) {
+          inTransaction =
+              !Files.readString(conf).replace(" ", "").contains("executeInTransaction=false");
+        }
+      } catch (IOException e) {
+        throw new MigrationException("cannot read " + file + ": " + e.getMessage(), e);
+      }
+      plan.add(
+          new RehearsalReport.Planned(
+              p.version(), p.description(), p.script(), p.checksum(), inTransaction, sql));
+    }
+    return plan;
+  }
+
+  /** Plans and rehearses; {@code withData} restores the latest backup instead of the schema. */
+  public RehearsalReport run(Target target, boolean withData, Consumer<String> progress) {
+    MigrationStatus status = migrations.status(target);
+    if (!status.clean()) {
+      MigrationStatus.Problem p = status.problems().get(0);
+      return new RehearsalReport(
+          MigrateResult.REFUSED,
+          target.name(),
+          null,
+          null,
+          false,
+          List.of(),
+          List.of(),
+          "refused: " + p.detail() + "; to fix: " + p.fix() + "; nothing was rehearsed");
+    }
+    List<RehearsalReport.Planned> plan = plan(status);
+    if (plan.isEmpty()) {
+      return new RehearsalReport(
+          MigrateResult.UP_TO_DATE, target.name(), null, null, false, plan, List.of(), null);
+    }
+    PgConnection server = target.connection();
+    String scratch;
+    String copy;
+    String[] markKinds;
+    try (PgDatabases databases = PgDatabases.connect(server)) {
+      if (withData) {
+        progress.accept(
+            "restoring the latest backup of target '" + target.name() + "' (a kept drill)");
+        DrillReport report = drill.run(target, "latest", true);
+        if (!report.kept()) {
+          String why =
+              report.checks().stream()
+                  .filter(c -> !c.ok())
+                  .map(c -> c.name() + ": " + c.detail())
+                  .findFirst()
+                  .orElse("the drill did not keep its database");
+          return new RehearsalReport(
+              RehearsalReport.FAILED,
+              target.name(),
+              "backup " + report.backup(),
+              report.database(),
+              true,
+              plan,
+              List.of(),
+              "could not restore the latest backup to rehearse on: " + why);
+        }
+        scratch = report.database();
+        copy = "backup " + report.backup();
+        markKinds = new String[] {LifeboatDatabases.KEPT, LifeboatDatabases.SCRATCH};
+      } else {
+        scratch = PREFIX + LifeboatDatabases.newRun();
+        copy = "schema-only";
+        markKinds = new String[] {LifeboatDatabases.SCRATCH};
+        progress.accept("copying the schema of target '" + target.name() + "' into " + scratch);
+        databases.createMarked(scratch, LifeboatDatabases.SCRATCH, "rehearsal");
+      }
+      boolean dropped = false;
+      try {
+        PgConnection scratchDb = server.withDatabase(scratch);
+        if (!withData) {
+          copySchema(databases, target.connection(), scratchDb);
+        }
+        copyHistory(target.connection(), scratchDb);
+        progress.accept("rehearsing " + plan.size() + " migration(s) on " + scratch);
+        List<RehearsalReport.Rehearsed> rehearsed = rehearse(target, scratchDb, plan);
+        boolean passed =
+            rehearsed.size() == plan.size()
+                && rehearsed.stream().allMatch(RehearsalReport.Rehearsed::ok);
+        String error =
+            rehearsed.stream()
+                .filter(r -> !r.ok())
+                .map(r -> r.script() + ": " + r.error())
+                .findFirst()
+                .orElse(null);
+        dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        return new RehearsalReport(
+            passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
+            target.name(),
+            copy,
+            scratch,
+            dropped,
+            plan,
+            rehearsed,
+            error);
+      } catch (RuntimeException e) {
+        dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        return new RehearsalReport(
+            RehearsalReport.FAILED,
+            target.name(),
+            copy,
+            scratch,
+            dropped,
+            plan,
+            List.of(),
+            "could not prepare the rehearsal: " + Migrations.reason(e));
+      }
+    } catch (SQLException e) {
+      throw new MigrationException(
+          "cannot prepare a scratch database on the server of target '"
+              + target.name()
+              + "': "
+              + Migrations.reason(e),
+          e);
+    }
+  }
+
+  /** pg_dump --schema-only of the target, restored into the scratch database. */
+  private void copySchema(PgDatabases databases, PgConnection from, PgConnection into)
+      throws SQLException {
+    int major = PgBinaries.serverMajor(databases.serverVersionNum());
+    PgTool pgDump = config.pgBinaries().require("pg_dump", major);
+    PgTool pgRestore = config.pgBinaries().require("pg_restore", major);
+    Path spool = config.properties().spool().toAbsolutePath();
+    Path file = null;
+    try {
+      Files.createDirectories(spool);
+      file = Files.createTempFile(spool, "rehearsal-schema.", ".pgdump");
+      try (PgDumpRun dump = new PgDump().start(pgDump, from, null, List.of("--schema-only"));
+          InputStream in = dump.output()) {
+        Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        dump.finish();
+      }
+      new PgRestore()
+          .restore(pgRestore, file, into, 1, true, config.properties().restore().timeout());
+    } catch (IOException e) {
+      throw new MigrationException("cannot copy the schema: " + e.getMessage(), e);
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          // a leftover temporary file in the spool; the next start's cleanup may take it
+        }
+      }
+    }
+  }
+
+  /** The target's history rows, so the scratch copy knows what is applied. */
+  private static void copyHistory(PgConnection from, PgConnection into) throws SQLException {
+    String table = Migrations.HISTORY;
+    try (Connection source = from.open();
+        Connection target = into.open()) {
+      if (!exists(source, table)) {
+        return;
+      }
+      String columns =
+          "installed_rank, version, description, type, script, checksum, installed_by,"
+              + " installed_on, execution_time, success";
+      try (Statement st = target.createStatement()) {
+        st.execute("DELETE FROM " + table);
+      }
+      try (Statement st = source.createStatement();
+          ResultSet rs = st.executeQuery("SELECT " + columns + " FROM " + table);
+          PreparedStatement insert =
+              target.prepareStatement(
+                  "INSERT INTO "
+                      + table
+                      + " ("
+                      + columns
+                      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        while (rs.next()) {
+          for (int i = 1; i <= 10; i++) {
+            insert.setObject(i, rs.getObject(i));
+          }
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+    }
+  }
+
+  private static boolean exists(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Runs the plan on the scratch database with Flyway, watching every statement. */
+  private List<RehearsalReport.Rehearsed> rehearse(
+      Target target, PgConnection scratch, List<RehearsalReport.Planned> plan) {
+    Watcher watcher = new Watcher(plan);
+    Target onScratch = new Target(target.name(), scratch, target.stores(), target.drillUrl());
+    Flyway flyway = migrations.flyway(onScratch, migrations.dir(target), watcher);
+    try {
+      flyway.migrate();
+    } catch (FlywayMigrateException e) {
+      String message = dev.lifeboat.pg.PgErrors.firstLine(Migrations.sqlMessage(e));
+      watcher.failed(
+          e.getMigration(),
+          (e.getLineNumber() > 0 ? "line " + e.getLineNumber() + ": " : "") + message);
+    } catch (FlywayException e) {
+      watcher.failed(null, Migrations.reason(e));
+    }
+    return watcher.results();
+  }
+
+  /** A Flyway callback that times each migration and reads pg_locks after each statement. */
+  private static final class Watcher implements Callback {
+    private final Map<String, RehearsalReport.Planned> planned = new LinkedHashMap<>();
+    private final List<RehearsalReport.Rehearsed> results = new ArrayList<>();
+    private List<RehearsalReport.StatementLocks> statements = new ArrayList<>();
+    private Set<String> held = new LinkedHashSet<>();
+    private long started;
+    private String current;
+
+    Watcher(List<RehearsalReport.Planned> plan) {
+      plan.forEach(p -> planned.put(p.version(), p));
+    }
+
+    @Override
+    public boolean supports(Event event, Context context) {
+      return event == Event.BEFORE_EACH_MIGRATE
+          || event == Event.AFTER_EACH_MIGRATE
+          || event == Event.AFTER_EACH_MIGRATE_STATEMENT;
+    }
+
+    @Override
+    public boolean canHandleInTransaction(Event event, Context context) {
+      return true;
+    }
+
+    @Override
+    public void handle(Event event, Context context) {
+      MigrationInfo m = context.getMigrationInfo();
+      switch (event) {
+        case BEFORE_EACH_MIGRATE -> {
+          current = m == null || m.getVersion() == null ? null : m.getVersion().getVersion();
+          statements = new ArrayList<>();
+          held = new LinkedHashSet<>();
+          started = System.nanoTime();
+        }
+        case AFTER_EACH_MIGRATE_STATEMENT -> {
+          String sql = context.getStatement() == null ? "" : context.getStatement().getSql();
+          List<String> added = new ArrayList<>();
+          if (inTransaction()) {
+            for (String lock : locks(context.getConnection())) {
+              if (held.add(lock)) {
+                added.add(lock);
+              }
+            }
+          }
+          statements.add(new RehearsalReport.StatementLocks(shorten(sql), added));
+        }
+        case AFTER_EACH_MIGRATE -> {
+          RehearsalReport.Planned p = planned.get(current);
+          results.add(
+              new RehearsalReport.Rehearsed(
+                  current,
+                  p == null ? (m == null ? null : m.getScript()) : p.script(),
+                  true,
+                  (System.nanoTime() - started) / 1_000_000,
+                  null,
+                  inTransaction(),
+                  List.copyOf(statements)));
+          current = null;
+        }
+        default -> {}
+      }
+    }
+
+    private boolean inTransaction() {
+      RehearsalReport.Planned p = planned.get(current);
+      return p == null || p.inTransaction();
+    }
+
+    void failed(MigrationInfo m, String error) {
+      String version =
+          current != null
+              ? current
+              : m == null || m.getVersion() == null ? null : m.getVersion().getVersion();
+      RehearsalReport.Planned p = planned.get(version);
+      results.add(
+          new RehearsalReport.Rehearsed(
+              version,
+              p != null ? p.script() : m == null ? null : m.getScript(),
+              false,
+              started == 0 ? 0 : (System.nanoTime() - started) / 1_000_000,
+              error,
+              inTransaction(),
+              List.copyOf(statements)));
+    }
+
+    List<RehearsalReport.Rehearsed> results() {
+      return List.copyOf(results);
+    }
+
+    @Override
+    public String getCallbackName() {
+      return "lifeboat-rehearsal";
+    }
+
+    /** The relation locks this session holds now, as {@code Mode on relation}. */
+    private static List<String> locks(Connection c) {
+      List<String> out = new ArrayList<>();
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT l.mode || ' on ' || l.relation::regclass::text"
+                      + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
+                      + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
+                      + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
+                      + " AND r.relname <> '"
+                      + Migrations.HISTORY
+                      + "' ORDER BY 1")) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      } catch (SQLException e) {
+        out.add("(pg_locks unreadable: " + e.getMessage() + ")");
+      }
+      return out;
+    }
+
+    private static String shorten(String sql) {
+      // leading comment lines (a migration's header) say nothing about the statement
+      String one = sql.replaceAll("(?m)^\\s*--.*$", "").strip().replaceAll("\\s+", " ");
+      return one.length() > 120 ? one.substring(0, 117) + "..." : one;
+    }
+  }
+}

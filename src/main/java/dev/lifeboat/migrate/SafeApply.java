@@ -1,0 +1,263 @@
+package dev.lifeboat.migrate;
+
+import dev.lifeboat.backup.BackupJob;
+import dev.lifeboat.backup.BackupResult;
+import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.drill.DrillCheck;
+import dev.lifeboat.drill.DrillValidator;
+import dev.lifeboat.restore.Restore;
+import dev.lifeboat.restore.RestorePlan;
+import dev.lifeboat.restore.RestoreResult;
+import dev.lifeboat.run.Trigger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code migrate apply --safe}: a verified {@code pre-migrate-<version>} backup (through the backup
+ * and verify doors), the apply, post-checks (status clean, the drill assertions true on the
+ * target), then a {@code post-migrate-<version>} backup. When the apply or a post-check fails it
+ * says how to restore the pre-migration backup, or restores it through restore's door.
+ */
+@Component
+final class SafeApply {
+
+  private final LifeboatConfig config;
+  private final Migrations migrations;
+  private final BackupJob backupJob;
+  private final BackupVerifier verifier;
+  private final Restore restore;
+
+  SafeApply(
+      LifeboatConfig config,
+      Migrations migrations,
+      BackupJob backupJob,
+      BackupVerifier verifier,
+      Restore restore) {
+    this.config = config;
+    this.migrations = migrations;
+    this.backupJob = backupJob;
+    this.verifier = verifier;
+    this.restore = restore;
+  }
+
+  MigrateResult apply(
+      Target target, boolean restoreOnFailure, Trigger trigger, Consumer<String> say) {
+    MigrateResult applied;
+    String pre;
+    String version;
+    List<String> checks = new ArrayList<>();
+    try (Connection lock = migrations.lock(target, say)) {
+      MigrationStatus before = migrations.status(target);
+      String refusal = Migrations.refusal(before);
+      if (refusal != null || before.pending().isEmpty()) {
+        return migrations.applyLocked(target);
+      }
+      version = before.pending().get(before.pending().size() - 1).version();
+      say.accept("taking the pre-migration backup pre-migrate-" + version);
+      BackupResult backup = outside(() -> backupJob.run(target, "pre-migrate-" + version, trigger));
+      if (!BackupResult.COMPLETE.equals(backup.status())) {
+        return stopped(
+            target,
+            before,
+            "the pre-migration backup did not complete ("
+                + backup.status()
+                + (backup.error() == null ? "" : ": " + backup.error())
+                + "); nothing was applied");
+      }
+      pre = backup.id();
+      BackupVerifier.VerifyResult verified = verifier.verify(target, pre, null);
+      if (!verified.ok()) {
+        return stopped(
+                target,
+                before,
+                "the pre-migration backup "
+                    + pre
+                    + " did not verify in every store; nothing was applied")
+            .safe(
+                MigrateResult.FAILED,
+                "the pre-migration backup "
+                    + pre
+                    + " did not verify in every store; nothing was applied",
+                pre,
+                null,
+                List.of(),
+                null,
+                false);
+      }
+      say.accept("pre-migration backup " + pre + " verified; applying");
+      applied = migrations.applyLocked(target);
+      if (applied.ok()) {
+        MigrationStatus after = migrations.status(target);
+        if (!after.clean()) {
+          checks.add("FAILED status: " + Migrations.refusal(after));
+        } else {
+          checks.add("ok status: clean, " + after.pending().size() + " pending");
+        }
+        for (DrillCheck c : assertions(target)) {
+          checks.add((c.ok() ? "ok " : "FAILED ") + c.name() + ": " + c.detail());
+        }
+      }
+    } catch (SQLException e) {
+      throw new MigrationException(
+          "cannot connect to target '" + target.name() + "': " + Migrations.reason(e), e);
+    }
+    boolean checksFailed = checks.stream().anyMatch(c -> c.startsWith("FAILED"));
+    if (applied.ok() && !checksFailed) {
+      say.accept("taking the post-migration backup post-migrate-" + version);
+      BackupResult post = outside(() -> backupJob.run(target, "post-migrate-" + version, trigger));
+      boolean done = BackupResult.COMPLETE.equals(post.status());
+      return applied.safe(
+          applied.status(),
+          done
+              ? null
+              : "the migrations were applied but the post-migration backup did not complete ("
+                  + post.status()
+                  + (post.error() == null ? "" : ": " + post.error())
+                  + "); take one with lifeboat backup",
+          pre,
+          done ? post.id() : null,
+          checks,
+          null,
+          false);
+    }
+    String why =
+        applied.ok()
+            ? "a post-check failed after the migrations were applied: "
+                + checks.stream().filter(c -> c.startsWith("FAILED")).findFirst().orElse("")
+            : applied.error();
+    String database = target.connection().database();
+    String undo =
+        "lifeboat restore "
+            + pre
+            + " --target "
+            + target.name()
+            + " --into "
+            + database
+            + " --clean --yes";
+    if (!restoreOnFailure) {
+      return applied.safe(
+          MigrateResult.FAILED,
+          why + "; the pre-migration backup is " + pre + "; to undo: " + undo,
+          pre,
+          null,
+          checks,
+          undo,
+          false);
+    }
+    say.accept("restoring the pre-migration backup " + pre + " into " + database);
+    try {
+      String id = pre;
+      RestoreResult restored =
+          outside(
+              () -> {
+                RestorePlan plan = restore.plan(target, id, database, true);
+                return restore.execute(plan);
+              });
+      return applied.safe(
+          MigrateResult.FAILED,
+          why
+              + "; restored the pre-migration backup "
+              + pre
+              + " into "
+              + database
+              + (restored.safetyBackup() == null
+                  ? ""
+                  : " (the migrated database was saved first as backup "
+                      + restored.safetyBackup()
+                      + ")"),
+          pre,
+          null,
+          checks,
+          undo,
+          true);
+    } catch (RuntimeException e) {
+      return applied.safe(
+          MigrateResult.FAILED,
+          why
+              + "; restoring the pre-migration backup failed too: "
+              + e.getMessage()
+              + "; to undo by hand: "
+              + undo,
+          pre,
+          null,
+          checks,
+          undo,
+          false);
+    }
+  }
+
+  /**
+   * Runs another verb's door on a thread of its own: the migrate step's transaction is bound to
+   * this thread, and Spring Batch refuses to start a job inside a transaction.
+   */
+  private static <T> T outside(java.util.function.Supplier<T> door) {
+    java.util.concurrent.atomic.AtomicReference<T> result =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                result.set(door.get());
+              } catch (RuntimeException e) {
+                failure.set(e);
+              }
+            },
+            "migrate-safe");
+    thread.start();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MigrationException("interrupted while waiting for a backup or restore", e);
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return result.get();
+  }
+
+  private static MigrateResult stopped(Target target, MigrationStatus before, String error) {
+    return new MigrateResult(
+        MigrateResult.FAILED,
+        target.name(),
+        null,
+        List.of(),
+        null,
+        before.pending().size(),
+        error,
+        null,
+        null,
+        List.of(),
+        null,
+        false);
+  }
+
+  /** The drill assertions of the target (global and its own), run on the target itself. */
+  private List<DrillCheck> assertions(Target target) {
+    Path dir = config.properties().drills().dir();
+    if (dir == null) {
+      dir = Path.of("jobs/drills");
+    }
+    if (!dir.isAbsolute() && !Files.isDirectory(dir) && System.getenv("LIFEBOAT_ROOT") != null) {
+      dir = Path.of(System.getenv("LIFEBOAT_ROOT")).resolve(dir);
+    }
+    List<DrillCheck> checks = new ArrayList<>();
+    try (Connection c = target.connection().open()) {
+      checks.addAll(DrillValidator.assertions(c, dir));
+      checks.addAll(DrillValidator.assertions(c, dir.resolve(target.name())));
+    } catch (SQLException e) {
+      checks.add(DrillCheck.failed("assertions", "cannot connect: " + Migrations.reason(e)));
+    }
+    return checks;
+  }
+}
