@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
       DrillCommand.class,
       ServeCommand.class,
       HistoryCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      DataMigrateCommand.class
     })
 final class LifeboatCommand {
 
