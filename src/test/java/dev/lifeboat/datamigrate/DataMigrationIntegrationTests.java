@@ -59,6 +59,10 @@ class DataMigrationIntegrationTests {
   }
 
   private Setup setup(int rows) throws Exception {
+    return setup(rows, null);
+  }
+
+  private Setup setup(int rows, String yaml) throws Exception {
     PgConnection db = PostgresServer.shared().createDatabase("datamigrate");
     try (Connection c = db.open();
         Statement s = c.createStatement()) {
@@ -72,6 +76,9 @@ class DataMigrationIntegrationTests {
         new Fixture(dir)
             .filesystem("local", dir.resolve("store"))
             .yaml("  data-migrations:\n    dir: \"" + specs + "\"");
+    if (yaml != null) {
+      fx.yaml(yaml);
+    }
     Path config = fx.write(db, "app");
     return new Setup(db, specs, config, fx.cli());
   }
@@ -188,7 +195,8 @@ class DataMigrationIntegrationTests {
   void pauseFromASecondProcessStopsAfterTheCurrentChunkAndResumeFinishesIt() throws Exception {
     int rows = 40_000;
     Setup s = setup(rows);
-    s.spec("bump", spec(500, 2, "50ms", BUMP));
+    // slow enough (40 chunks of 1 s per partition) that the second JVM starts before the end
+    s.spec("bump", spec(500, 2, "1s", BUMP));
     LifeboatCli.Running runner = s.start("run", "bump");
     awaitChunks(s.db(), "bump", 4, runner);
 
@@ -208,6 +216,7 @@ class DataMigrationIntegrationTests {
     assertThat(run.stderr()).contains("is paused", "data-migrate resume bump");
     assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1")).isEqualTo(done);
 
+    s.spec("bump", spec(500, 2, "0ms", BUMP));
     Result resume = s.run("resume", "bump");
     assertThat(resume.exitCode()).as(resume.toString()).isZero();
     assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1")).isEqualTo(rows);
@@ -218,7 +227,7 @@ class DataMigrationIntegrationTests {
   void cancelFromASecondProcessStopsItForGoodAndStatusKeepsItsHistory() throws Exception {
     int rows = 40_000;
     Setup s = setup(rows);
-    s.spec("bump", spec(500, 1, "50ms", BUMP));
+    s.spec("bump", spec(500, 1, "1s", BUMP));
     LifeboatCli.Running runner = s.start("run", "bump");
     awaitChunks(s.db(), "bump", 3, runner);
 
@@ -245,7 +254,27 @@ class DataMigrationIntegrationTests {
   void aFailingChunkStopsWithItsRangeAndPostgresMessageAndTheFixedSqlResumesThere()
       throws Exception {
     int rows = 20_000;
-    Setup s = setup(rows);
+    List<String> pushes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer gateway =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    gateway.createContext(
+        "/",
+        exchange -> {
+          pushes.add(
+              new String(
+                  exchange.getRequestBody().readAllBytes(),
+                  java.nio.charset.StandardCharsets.UTF_8));
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
+    gateway.start();
+    Setup s =
+        setup(
+            rows,
+            "management.prometheus.metrics.export.pushgateway:\n  enabled: true\n  address:"
+                + " 127.0.0.1:"
+                + gateway.getAddress().getPort()
+                + "\n  format: text");
     s.spec(
         "bump",
         spec(
@@ -262,11 +291,18 @@ class DataMigrationIntegrationTests {
     JsonNode st = status(s, "bump");
     assertThat(st.get("state").asString()).isEqualTo("failed");
     assertThat(st.get("lastError").asString()).contains("chunk [5001, 6001)", "division by zero");
+    assertThat(String.join("\n", pushes))
+        .containsPattern(
+            "lifeboat_data_migration_progress_ratio\\{[^}]*name=\"bump\"[^}]*} 0\\.25");
+    pushes.clear();
 
     s.spec("bump", spec(1000, 1, "0ms", BUMP));
     Result fixed = s.run("run", "bump");
     assertThat(fixed.exitCode()).as(fixed.toString()).isZero();
     assertThat(fixed.stdout()).contains("this run 15000 rows");
+    gateway.stop(0);
+    assertThat(String.join("\n", pushes))
+        .containsPattern("lifeboat_data_migration_progress_ratio\\{[^}]*name=\"bump\"[^}]*} 1\\.0");
     assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1")).isEqualTo(rows);
     assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score <> 1")).isZero();
   }
