@@ -38,13 +38,21 @@ SERVER_VERSION_SHORT=$(q "SHOW server_version")
 # The concurrent writer: single-row updates, each its own transaction, until told to stop; the
 # server measures each statement (lock waits included) with clock_timestamp().
 q "CREATE UNLOGGED TABLE bench_writer (stop boolean NOT NULL, writes bigint, max_wait_ms double precision)"
-q "CREATE PROCEDURE bench_write(n bigint) LANGUAGE plpgsql AS \$\$
-DECLARE t timestamptz; w double precision; mx double precision := 0; c bigint := 0;
+q "CREATE PROCEDURE bench_write(n bigint, chunk bigint) LANGUAGE plpgsql AS \$\$
+DECLARE t timestamptz; w double precision; mx double precision := 0; c bigint := 0; target bigint;
 BEGIN
   LOOP
     EXIT WHEN (SELECT stop FROM bench_writer);
+    -- half the writes aim at the rows a running chunk holds (a partition's next chunk), so the
+    -- writer meets the chunks' locks instead of missing them among millions of rows
+    target := NULL;
+    IF random() < 0.5 AND to_regclass('lifeboat.data_migration_progress') IS NOT NULL THEN
+      EXECUTE 'SELECT next_key + floor(random() * $1)::bigint FROM lifeboat.data_migration_progress'
+        ' WHERE next_key < to_key ORDER BY random() LIMIT 1' INTO target USING chunk;
+    END IF;
+    target := coalesce(target, 1 + floor(random() * n)::bigint);
     t := clock_timestamp();
-    UPDATE public.events SET tenant = tenant WHERE id = 1 + floor(random() * n)::bigint;
+    UPDATE public.events SET tenant = tenant WHERE id = target;
     w := extract(epoch FROM clock_timestamp() - t) * 1000;
     mx := greatest(mx, w); c := c + 1;
     COMMIT;
@@ -57,7 +65,7 @@ WRITER_PID=
 writer_start() {
   q "DELETE FROM bench_writer; INSERT INTO bench_writer VALUES (false, NULL, NULL)"
   LOG_FROM=$(stat -c %s "$PGLOG")
-  PGAPPNAME=bench-writer "${PSQL[@]}" -d bench -c "CALL bench_write($ROWS)" >"$W/writer.log" 2>&1 &
+  PGAPPNAME=bench-writer "${PSQL[@]}" -d bench -c "CALL bench_write($ROWS, $CHUNK)" >"$W/writer.log" 2>&1 &
   WRITER_PID=$!
   sleep 1
 }
@@ -138,8 +146,8 @@ cat >"$W/section.md" <<MD
 
 $ROWS rows (\`public.events\`, $(mb "$TABLE_BYTES") MB), the change \`score = score + 1\` over every row,
 durable commits (fsync on). Chunks of $CHUNK keys, each one transaction that also commits its
-progress row. A concurrent writer updates one random row per transaction (5 ms apart) during each
-run. Its longest **lock wait** comes from the server log (\`log_lock_waits\`, \`deadlock_timeout =
+progress row. A concurrent writer updates one row per transaction (5 ms apart) during each run,
+half of them a random row, half a row of a chunk the data migration is about to lock or holds. Its longest **lock wait** comes from the server log (\`log_lock_waits\`, \`deadlock_timeout =
 50ms\`: "acquired … after N ms"); its longest **statement** (\`clock_timestamp()\` around the
 UPDATE) also holds the CPU and I/O waits of a busy machine.
 
