@@ -47,7 +47,7 @@ BEGIN
     -- writer meets the chunks' locks instead of missing them among millions of rows
     target := NULL;
     IF random() < 0.5 AND to_regclass('lifeboat.data_migration_progress') IS NOT NULL THEN
-      EXECUTE 'SELECT next_key + floor(random() * $1)::bigint FROM lifeboat.data_migration_progress'
+      EXECUTE 'SELECT next_key + floor(random() * \$1)::bigint FROM lifeboat.data_migration_progress'
         ' WHERE next_key < to_key ORDER BY random() LIMIT 1' INTO target USING chunk;
     END IF;
     target := coalesce(target, 1 + floor(random() * n)::bigint);
