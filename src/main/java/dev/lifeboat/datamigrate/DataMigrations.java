@@ -470,6 +470,15 @@ public final class DataMigrations {
           List.of());
     }
     ProgressTable.Row r = row.get();
+    if (r.state() == DataMigrationState.RUNNING && ProgressTable.tryLock(c, spec.name())) {
+      // nobody holds the runner's lock: the process that ran it died (kill -9, power loss)
+      try {
+        ProgressTable.setState(c, spec.name(), DataMigrationState.STOPPED, null, false);
+        r = ProgressTable.find(c, spec.name()).orElseThrow();
+      } finally {
+        ProgressTable.unlock(c, spec.name());
+      }
+    }
     List<DataMigrationStatus.Partition> parts = ProgressTable.partitions(c, spec.name());
     long rows = parts.stream().mapToLong(DataMigrationStatus.Partition::rows).sum();
     long chunks = parts.stream().mapToLong(DataMigrationStatus.Partition::chunks).sum();

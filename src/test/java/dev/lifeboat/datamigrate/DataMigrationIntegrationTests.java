@@ -166,6 +166,9 @@ class DataMigrationIntegrationTests {
     long partial = query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1");
     assertThat(partial).isPositive().isLessThan(rows);
     assertExactlyOnce(s.db(), "bump", rows);
+    JsonNode dead = status(s, "bump");
+    assertThat(dead.get("state").asString()).as(dead.toString()).isEqualTo("stopped");
+    assertThat(dead.get("progressRatio").asDouble()).isGreaterThan(0).isLessThan(1);
 
     s.spec("bump", spec(500, parallelism, "0ms", BUMP));
     Result again = s.run("run", "bump");
