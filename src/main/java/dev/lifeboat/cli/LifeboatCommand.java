@@ -26,7 +26,8 @@ import picocli.CommandLine.ScopeType;
       PruneCommand.class,
       PinCommand.class,
       UnpinCommand.class,
-      MigrateCommand.class
+      MigrateCommand.class,
+      DataMigrateCommand.class
     })
 final class LifeboatCommand {
 

@@ -1,0 +1,589 @@
+package dev.lifeboat.datamigrate;
+
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.TargetBusyException;
+import dev.lifeboat.run.Trigger;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * The door of chunked data migrations ({@code lifeboat data-migrate}): run or resume one by name,
+ * pause or cancel it from any process or node, and show where each stands. The state lives in the
+ * target database ({@code lifeboat.data_migration*}), so every node sees the same thing.
+ */
+@Component
+public final class DataMigrations {
+
+  /** {@code lifeboat_data_migration_progress_ratio{name}}. */
+  static final String PROGRESS_GAUGE = "lifeboat.data.migration.progress.ratio";
+
+  private static final List<String> KEY_TYPES = List.of("smallint", "integer", "bigint");
+
+  private final LifeboatConfig config;
+  private final JobOperator jobOperator;
+  private final JobRepository jobRepository;
+  private final Job dataMigrateBatchJob;
+  private final ActiveRuns active;
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private final Node node;
+  private final Map<String, AtomicReference<Double>> ratios = new ConcurrentHashMap<>();
+
+  DataMigrations(
+      LifeboatConfig config,
+      JobOperator jobOperator,
+      JobRepository jobRepository,
+      Job dataMigrateBatchJob,
+      ActiveRuns active,
+      MeterRegistry registry,
+      Clock clock,
+      Node node) {
+    this.config = config;
+    this.jobOperator = jobOperator;
+    this.jobRepository = jobRepository;
+    this.dataMigrateBatchJob = dataMigrateBatchJob;
+    this.active = active;
+    this.registry = registry;
+    this.clock = clock;
+    this.node = node;
+  }
+
+  /** Where the specs are: {@code lifeboat.data-migrations.dir}, default jobs/data-migrations. */
+  public Path dir() {
+    Path dir = config.properties().dataMigrations().dir();
+    if (dir == null) {
+      dir = Path.of("jobs/data-migrations");
+    }
+    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
+      String root = System.getenv("LIFEBOAT_ROOT");
+      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
+        return Path.of(root).resolve(dir);
+      }
+    }
+    return dir;
+  }
+
+  /** A spec read and checked against its target (exit 2 naming the field when it is wrong). */
+  public record Checked(DataMigrationSpec spec, Target target) {}
+
+  /** Reads spec {@code name} and checks it against the database; nothing is changed. */
+  public Checked check(String name, String cliTarget) {
+    DataMigrationSpec spec = DataMigrationSpec.load(dir(), name);
+    String targetName = spec.target() != null ? spec.target() : cliTarget;
+    if (targetName != null && !config.properties().targets().containsKey(targetName)) {
+      throw DataMigrationSpec.invalid(
+          spec.file(),
+          spec.target() != null ? "target" : "--target",
+          "no target '"
+              + targetName
+              + "' is configured; known targets: "
+              + new java.util.TreeSet<>(config.properties().targets().keySet()));
+    }
+    Target target = config.target(targetName);
+    config.checkConnection(target);
+    try (Connection c = target.connection().open()) {
+      String regclass;
+      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)::text")) {
+        ps.setString(1, spec.table());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          regclass = rs.getString(1);
+        }
+      }
+      if (regclass == null) {
+        throw DataMigrationSpec.invalid(
+            spec.file(),
+            "table",
+            "table '"
+                + spec.table()
+                + "' does not exist in database '"
+                + target.connection().database()
+                + "' of target '"
+                + target.name()
+                + "'");
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
+                  + " ?::regclass AND attname = ? AND attnum > 0 AND NOT attisdropped")) {
+        ps.setString(1, spec.table());
+        ps.setString(2, spec.key().toLowerCase(java.util.Locale.ROOT));
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw DataMigrationSpec.invalid(
+                spec.file(),
+                "key",
+                "table " + spec.table() + " has no column '" + spec.key() + "'");
+          }
+          if (!KEY_TYPES.contains(rs.getString(1))) {
+            throw DataMigrationSpec.invalid(
+                spec.file(),
+                "key",
+                "column "
+                    + spec.key()
+                    + " is "
+                    + rs.getString(1)
+                    + "; the key must be an integer or bigint column (its range is split into"
+                    + " chunks)");
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new DataMigrationException(
+          "cannot check data migration '"
+              + name
+              + "' on target '"
+              + target.name()
+              + "': "
+              + PgErrors.rootCause(e),
+          null);
+    }
+    return new Checked(spec, target);
+  }
+
+  /**
+   * Runs data migration {@code name}, or continues it after the last committed chunk of every
+   * partition. Refuses (exit 2) a paused one unless {@code resume}, and a cancelled one.
+   */
+  public DataMigrationResult run(String name, String cliTarget, boolean resume, Progress progress) {
+    Checked checked = check(name, cliTarget);
+    DataMigrationSpec spec = checked.spec();
+    Target target = checked.target();
+    PgConnection db = target.connection();
+    try (Connection c = db.open()) {
+      ProgressTable.ensure(c);
+      if (!ProgressTable.tryLock(c, name)) {
+        throw new TargetBusyException(
+            "data migration '"
+                + name
+                + "' is already running on target '"
+                + target.name()
+                + "' (another process or node holds it); `lifeboat data-migrate pause "
+                + name
+                + "` pauses it there");
+      }
+      try {
+        return runLocked(c, spec, target, resume, progress);
+      } finally {
+        ProgressTable.unlock(c, name);
+      }
+    } catch (SQLException e) {
+      throw new DataMigrationException(
+          "data migration '"
+              + name
+              + "' on target '"
+              + target.name()
+              + "' failed: "
+              + PgErrors.rootCause(e),
+          null);
+    }
+  }
+
+  private DataMigrationResult runLocked(
+      Connection c, DataMigrationSpec spec, Target target, boolean resume, Progress progress)
+      throws SQLException {
+    String name = spec.name();
+    Optional<ProgressTable.Row> row = ProgressTable.find(c, name);
+    if (row.isEmpty()) {
+      long[] minMax = minMax(c, spec);
+      ProgressTable.create(
+          c,
+          spec,
+          minMax == null ? null : minMax[0],
+          minMax == null ? null : minMax[1],
+          spec.parallelism(),
+          node.name());
+      row = ProgressTable.find(c, name);
+    }
+    ProgressTable.Row r = row.orElseThrow();
+    if (!r.table().equals(spec.table()) || !r.key().equals(spec.key())) {
+      throw DataMigrationSpec.invalid(
+          spec.file(),
+          r.table().equals(spec.table()) ? "key" : "table",
+          "changed since data migration '"
+              + name
+              + "' first started on "
+              + r.table()
+              + "."
+              + r.key()
+              + "; its recorded key ranges belong to that; use a new spec name for another"
+              + " table or key");
+    }
+    switch (r.state()) {
+      case CANCELLED ->
+          throw new ConfigException(
+              "data-migrate",
+              "data migration '"
+                  + name
+                  + "' was cancelled for good; its history stays in `lifeboat data-migrate"
+                  + " status`; to make the change again, use a new spec name");
+      case COMPLETED -> {
+        return finish(c, spec, target, null, 0);
+      }
+      default -> {}
+    }
+    boolean paused =
+        r.state() == DataMigrationState.PAUSED || ProgressTable.PAUSE.equals(r.requested());
+    if (paused && !resume) {
+      throw new ConfigException(
+          "data-migrate",
+          "data migration '"
+              + name
+              + "' is paused; continue it with `lifeboat data-migrate resume "
+              + name
+              + "`");
+    }
+    if (ProgressTable.CANCEL.equals(r.requested())) {
+      // cancelled while no runner was there to see it
+      ProgressTable.setState(c, name, DataMigrationState.CANCELLED, null, true);
+      return finish(c, spec, target, null, 0);
+    }
+    if (paused) {
+      ProgressTable.request(c, name, null);
+    }
+    recoverDeadExecutions(name);
+    ProgressTable.started(c, name, node.name());
+    List<DataMigrationStatus.Partition> partitions = ProgressTable.partitions(c, name);
+    AtomicReference<Double> ratio = ratio(name);
+    ChunkProgress line = new ChunkProgress(progress, name);
+    ActiveRun run =
+        new ActiveRun(
+            spec,
+            target.connection(),
+            partitions,
+            a -> {
+              ratio.set(a.ratio());
+              line.update(a);
+            });
+    ratio.set(run.ratio());
+    active.put(name, run);
+    JobExecution execution;
+    long started = System.nanoTime();
+    try {
+      execution =
+          jobOperator.start(
+              dataMigrateBatchJob,
+              new JobParametersBuilder()
+                  .addString(DataMigrationJobConfiguration.NAME, name)
+                  .addString(DataMigrationJobConfiguration.TARGET, target.name())
+                  .addString(DataMigrationJobConfiguration.STARTED_AT, clock.instant().toString())
+                  .addString(Trigger.PARAMETER, Trigger.CLI.word(), false)
+                  .addString(Trigger.NODE, node.name(), false)
+                  .toJobParameters());
+    } catch (Exception e) {
+      ProgressTable.setState(c, name, DataMigrationState.FAILED, e.getMessage(), false);
+      throw new DataMigrationException(
+          "could not start data migration '" + name + "': " + e.getMessage(), e);
+    } finally {
+      active.remove(name);
+      line.close();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String error = run.failure;
+    if (error == null && execution.getStatus() == BatchStatus.FAILED) {
+      error =
+          execution.getAllFailureExceptions().stream()
+              .map(PgErrors::rootCause)
+              .findFirst()
+              .orElse("the data-migrate job ended " + execution.getStatus());
+    }
+    List<DataMigrationStatus.Partition> after = ProgressTable.partitions(c, name);
+    boolean done = after.stream().allMatch(p -> p.next() >= p.to());
+    String request = run.request != null ? run.request : ProgressTable.requested(c, name);
+    DataMigrationState state;
+    if (error != null) {
+      state = DataMigrationState.FAILED;
+    } else if (done) {
+      state = DataMigrationState.COMPLETED;
+    } else if (ProgressTable.CANCEL.equals(request)) {
+      state = DataMigrationState.CANCELLED;
+    } else if (ProgressTable.PAUSE.equals(request)) {
+      state = DataMigrationState.PAUSED;
+    } else {
+      state = DataMigrationState.STOPPED;
+    }
+    ProgressTable.setState(c, name, state, error, state != DataMigrationState.FAILED || done);
+    ratio.set(run.ratio());
+    return finish(c, spec, target, run, seconds);
+  }
+
+  /** The result, with the rows that arrived above the kept maximum key counted (never skipped). */
+  private DataMigrationResult finish(
+      Connection c, DataMigrationSpec spec, Target target, ActiveRun run, double seconds)
+      throws SQLException {
+    ProgressTable.Row r = ProgressTable.find(c, spec.name()).orElseThrow();
+    Long above = null;
+    if (r.state() == DataMigrationState.COMPLETED) {
+      above = rowsAbove(c, spec, r.maxKey());
+      ProgressTable.rowsAboveMax(c, spec.name(), above);
+    }
+    List<DataMigrationStatus.Partition> parts = ProgressTable.partitions(c, spec.name());
+    long rows = run == null ? 0 : run.rows.get();
+    return new DataMigrationResult(
+        spec.name(),
+        target.name(),
+        r.state().word(),
+        rows,
+        run == null ? 0 : run.chunks.get(),
+        seconds,
+        seconds > 0 ? rows / seconds : 0,
+        ratio(parts),
+        above,
+        r.state() == DataMigrationState.FAILED ? r.lastError() : null);
+  }
+
+  /** Pauses {@code name}: the runner, wherever it is, stops after its current chunk. */
+  public DataMigrationStatus pause(String name, String cliTarget) {
+    return request(name, cliTarget, ProgressTable.PAUSE, DataMigrationState.PAUSED);
+  }
+
+  /** Cancels {@code name} for good: the runner stops after its current chunk. */
+  public DataMigrationStatus cancel(String name, String cliTarget) {
+    return request(name, cliTarget, ProgressTable.CANCEL, DataMigrationState.CANCELLED);
+  }
+
+  private DataMigrationStatus request(
+      String name, String cliTarget, String request, DataMigrationState state) {
+    Checked checked = check(name, cliTarget);
+    PgConnection db = checked.target().connection();
+    try (Connection c = db.open()) {
+      ProgressTable.ensure(c);
+      Optional<ProgressTable.Row> row = ProgressTable.find(c, name);
+      if (row.isEmpty()) {
+        throw new ConfigException(
+            "data-migrate",
+            "data migration '" + name + "' has not started; there is nothing to " + request);
+      }
+      DataMigrationState now = row.get().state();
+      if (now == DataMigrationState.COMPLETED || now == DataMigrationState.CANCELLED) {
+        throw new ConfigException(
+            "data-migrate",
+            "data migration '" + name + "' is " + now.word() + "; there is nothing to " + request);
+      }
+      if (ProgressTable.tryLock(c, name)) {
+        try {
+          // nobody runs it: the state changes now
+          ProgressTable.setState(c, name, state, null, true);
+        } finally {
+          ProgressTable.unlock(c, name);
+        }
+      } else {
+        ProgressTable.request(c, name, request);
+      }
+      return status(c, checked.spec(), checked.target());
+    } catch (SQLException e) {
+      throw new DataMigrationException(
+          "cannot " + request + " data migration '" + name + "': " + PgErrors.rootCause(e), null);
+    }
+  }
+
+  /** Every data migration in the spec directory (or just {@code name}), as its target has it. */
+  public List<DataMigrationStatus> status(String name, String cliTarget) {
+    List<String> names = new ArrayList<>();
+    if (name != null) {
+      names.add(name);
+    } else if (Files.isDirectory(dir())) {
+      try (Stream<Path> files = Files.list(dir())) {
+        files
+            .map(p -> p.getFileName().toString())
+            .filter(f -> f.endsWith(".yml"))
+            .map(f -> f.substring(0, f.length() - 4))
+            .sorted()
+            .forEach(names::add);
+      } catch (IOException e) {
+        throw new ConfigException(
+            "lifeboat.data-migrations.dir", "cannot list " + dir() + ": " + e);
+      }
+    }
+    List<DataMigrationStatus> all = new ArrayList<>();
+    for (String n : names) {
+      DataMigrationSpec spec = DataMigrationSpec.load(dir(), n);
+      String t = spec.target() != null ? spec.target() : cliTarget;
+      Target target = config.target(t);
+      try (Connection c = target.connection().open()) {
+        all.add(status(c, spec, target));
+      } catch (SQLException e) {
+        throw new DataMigrationException(
+            "cannot read data migration '"
+                + n
+                + "' on target '"
+                + target.name()
+                + "': "
+                + PgErrors.rootCause(e),
+            null);
+      }
+    }
+    return all;
+  }
+
+  private DataMigrationStatus status(Connection c, DataMigrationSpec spec, Target target)
+      throws SQLException {
+    Optional<ProgressTable.Row> row =
+        ProgressTable.exists(c) ? ProgressTable.find(c, spec.name()) : Optional.empty();
+    if (row.isEmpty()) {
+      return new DataMigrationStatus(
+          spec.name(),
+          target.name(),
+          spec.table(),
+          spec.key(),
+          DataMigrationState.PENDING.word(),
+          null,
+          null,
+          null,
+          0,
+          0,
+          0,
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of());
+    }
+    ProgressTable.Row r = row.get();
+    if (r.state() == DataMigrationState.RUNNING && ProgressTable.tryLock(c, spec.name())) {
+      // nobody holds the runner's lock: the process that ran it died (kill -9, power loss)
+      try {
+        ProgressTable.setState(c, spec.name(), DataMigrationState.STOPPED, null, false);
+        r = ProgressTable.find(c, spec.name()).orElseThrow();
+      } finally {
+        ProgressTable.unlock(c, spec.name());
+      }
+    }
+    List<DataMigrationStatus.Partition> parts = ProgressTable.partitions(c, spec.name());
+    long rows = parts.stream().mapToLong(DataMigrationStatus.Partition::rows).sum();
+    long chunks = parts.stream().mapToLong(DataMigrationStatus.Partition::chunks).sum();
+    Double rate = null;
+    java.sql.Timestamp last;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT max(updated_at) FROM " + ProgressTable.PROGRESS + " WHERE name = ?")) {
+      ps.setString(1, spec.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        last = rs.getTimestamp(1);
+      }
+    }
+    if (r.runStartedAt() != null && last != null && last.after(r.runStartedAt())) {
+      double secs = (last.getTime() - r.runStartedAt().getTime()) / 1000.0;
+      rate = secs > 0 ? (rows - r.runRowsStart()) / secs : null;
+    }
+    double ratio = ratio(parts);
+    if (r.state() == DataMigrationState.COMPLETED) {
+      ratio = 1.0;
+    }
+    ratio(spec.name()).set(ratio);
+    return new DataMigrationStatus(
+        spec.name(),
+        target.name(),
+        r.table(),
+        r.key(),
+        r.state().word(),
+        r.requested(),
+        r.minKey(),
+        r.maxKey(),
+        rows,
+        chunks,
+        ratio,
+        rate,
+        r.lastError(),
+        r.rowsAboveMax(),
+        r.runStartedAt() == null ? null : r.runStartedAt().toInstant(),
+        r.updatedAt() == null ? null : r.updatedAt().toInstant(),
+        parts);
+  }
+
+  private static double ratio(List<DataMigrationStatus.Partition> parts) {
+    long total = parts.stream().mapToLong(p -> p.to() - p.from()).sum();
+    long done = parts.stream().mapToLong(p -> p.next() - p.from()).sum();
+    return total == 0 ? 1.0 : (double) done / total;
+  }
+
+  private AtomicReference<Double> ratio(String name) {
+    return ratios.computeIfAbsent(
+        name,
+        n -> {
+          AtomicReference<Double> ref = new AtomicReference<>(0.0);
+          Gauge.builder(PROGRESS_GAUGE, ref, AtomicReference::get)
+              .description("Share of a chunked data migration's key range done, 0 to 1")
+              .tag("name", n)
+              .register(registry);
+          return ref;
+        });
+  }
+
+  private static long[] minMax(Connection c, DataMigrationSpec spec) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT min(" + spec.key() + "), max(" + spec.key() + ") FROM " + spec.table());
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      Object min = rs.getObject(1);
+      return min == null ? null : new long[] {rs.getLong(1), rs.getLong(2)};
+    }
+  }
+
+  private static long rowsAbove(Connection c, DataMigrationSpec spec, Long max)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM "
+                + spec.table()
+                + (max == null ? "" : " WHERE " + spec.key() + " > " + max))) {
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * Holding the migration's lock proves no other process runs it, so an execution of it still
+   * marked STARTED belongs to a process that died (kill -9): mark it failed (FIELD-NOTES: recover).
+   */
+  private void recoverDeadExecutions(String name) {
+    for (JobExecution running :
+        jobRepository.findRunningJobExecutions(DataMigrationJobConfiguration.JOB)) {
+      if (name.equals(running.getJobParameters().getString(DataMigrationJobConfiguration.NAME))) {
+        try {
+          JobExecution dead = jobOperator.recover(running);
+          dead.setExitStatus(
+              ExitStatus.FAILED.addExitDescription(
+                  "the process running it died; its committed chunks are kept in the target"));
+          jobRepository.update(dead);
+        } catch (RuntimeException e) {
+          // bookkeeping only; the data migration itself goes on
+        }
+      }
+    }
+  }
+}
