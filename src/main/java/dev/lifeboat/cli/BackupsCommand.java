@@ -38,7 +38,9 @@ final class BackupsCommand implements Callable<Integer> {
       String serverVersion,
       boolean pinned,
       List<String> stores,
-      Instant verifiedAt) {}
+      Instant verifiedAt,
+      String format,
+      List<String> recipients) {}
 
   @Override
   public Integer call() {
@@ -63,7 +65,9 @@ final class BackupsCommand implements Callable<Integer> {
               m.serverVersion(),
               m.pinned(),
               e.stores(),
-              e.verifiedAt()));
+              e.verifiedAt(),
+              m.format(),
+              m.recipients()));
     }
     listing
         .unreadableStores()
@@ -92,18 +96,19 @@ final class BackupsCommand implements Callable<Integer> {
     console.say(
         String.format(
             Locale.ROOT,
-            "%-20s %-12s %-20s %10s  %-10s  %s",
+            "%-20s %-12s %-20s %10s  %-10s  %-16s %s",
             "ID",
             "LABEL",
             "COMPLETED",
             "SIZE",
             "VERIFIED",
-            "STORES"));
+            "STORES",
+            "ENCRYPTED TO"));
     for (Row r : rows) {
       console.say(
           String.format(
               Locale.ROOT,
-              "%-20s %-12s %-20s %10s  %-10s  %s",
+              "%-20s %-12s %-20s %10s  %-10s  %-16s %s",
               r.id(),
               r.label() == null ? "" : r.label(),
               r.completedAt() == null
@@ -111,7 +116,8 @@ final class BackupsCommand implements Callable<Integer> {
                   : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
               TerminalProgress.bytes(r.sizeBytes()),
               r.verifiedAt() == null ? "-" : r.verifiedAt().toString().substring(0, 10),
-              String.join(",", r.stores())));
+              String.join(",", r.stores()),
+              r.recipients().isEmpty() ? "-" : String.join(",", r.recipients())));
     }
     return exit;
   }

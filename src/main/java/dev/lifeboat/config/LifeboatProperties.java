@@ -36,7 +36,8 @@ public record LifeboatProperties(
     @DefaultValue Dir drills,
     Map<String, Schedule> schedules,
     String node,
-    @DefaultValue @Valid Serve serve) {
+    @DefaultValue @Valid Serve serve,
+    @DefaultValue Encryption encryption) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -64,7 +65,8 @@ public record LifeboatProperties(
       String password,
       List<String> stores,
       String drillUrl,
-      Map<String, Schedule> schedules) {
+      Map<String, Schedule> schedules,
+      Encryption encryption) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -94,7 +96,10 @@ public record LifeboatProperties(
       @DefaultValue("16MB") DataSize partSize,
       @DefaultValue("10s") Duration connectTimeout,
       @DefaultValue("60s") Duration requestTimeout,
-      @DefaultValue("10m") Duration partTimeout) {
+      @DefaultValue("10m") Duration partTimeout,
+      @DefaultValue("optional") String encryption,
+      String serverSideEncryption,
+      String kmsKeyId) {
 
     @Override
     public String toString() {
@@ -166,4 +171,19 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /**
+   * age encryption of backups: {@code recipients} are public keys (age1...) backups are encrypted
+   * to; {@code identities} are files or {@code ${ENV}} values holding the secret keys restore,
+   * drill and {@code verify --deep} use; {@code manifestDetails: false} leaves row counts and RLS
+   * state (table names) out of the unencrypted manifest. Under a target, recipients replace the
+   * global ones.
+   */
+  public record Encryption(
+      List<String> recipients, List<String> identities, Boolean manifestDetails) {
+    public Encryption {
+      recipients = recipients == null ? List.of() : recipients;
+      identities = identities == null ? List.of() : identities;
+    }
+  }
 }
