@@ -4,8 +4,9 @@
 #   bench/backup-bench.sh [SCALE] [RUNS]
 #
 # SCALE  jobs/example data scale (default 20: ≈ 600 MB of table data, pg_database_size ≥ 500 MB)
-# RUNS   measured rounds (default 3, minimum 3); each round runs baseline, lifeboat and the
-#        pg_dump|zstd pipeline one after the other, so a noisy neighbour hits all of them alike.
+# RUNS   measured rounds (default 3, minimum 3); each round runs baseline, lifeboat, lifeboat
+#        encrypted with age (when age-keygen is installed) and the pg_dump|zstd pipeline one after
+#        the other, so a noisy neighbour hits all of them alike.
 #
 # Starts its own throwaway PostgreSQL 15 and two s3proxy processes, loads the example data,
 # measures, regenerates the "backup-bench" section of docs/benchmarks.md, and removes everything
@@ -23,6 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 
 bench_require
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_workdir lifeboat-bench
 bench_jar_and_s3cp
 pg_start
@@ -164,7 +166,7 @@ SECTION=$W/section.md
   echo "## Backup: lifeboat backup to two S3 stores vs pg_dump -Fc to a local file"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), lifeboat commit \`$COMMIT\`, \`bench/backup-bench.sh $SCALE $RUNS\` took $((ELAPSED / 60)) min $((ELAPSED % 60)) s (load ${LOAD_SECONDS} s)"
-  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running"
+  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running (load average at start $LOADAVG_START, at end $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "- PostgreSQL $SERVER_VERSION, pg_dump $PGDUMP_VERSION, $JAVA, $ZSTD_VERSION"
   echo "- database: \`jobs/example\` at scale $SCALE: pg_database_size $(mb "$DB_BYTES") MB, table data (heap + TOAST) $(mb "$TABLE_BYTES") MB, indexes $(mb "$INDEX_BYTES") MB, $ROWS rows"
   echo "- baseline: \`pg_dump -Fc -f FILE\` (gzip level 6, its default) to a local ext4 file; pg_dump fsyncs the file"
