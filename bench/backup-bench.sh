@@ -4,8 +4,9 @@
 #   bench/backup-bench.sh [SCALE] [RUNS]
 #
 # SCALE  jobs/example data scale (default 20: ≈ 600 MB of table data, pg_database_size ≥ 500 MB)
-# RUNS   measured rounds (default 3, minimum 3); each round runs baseline, lifeboat and the
-#        pg_dump|zstd pipeline one after the other, so a noisy neighbour hits all of them alike.
+# RUNS   measured rounds (default 3, minimum 3); each round runs baseline, lifeboat, lifeboat
+#        encrypted with age (when age-keygen is installed) and the pg_dump|zstd pipeline one after
+#        the other, so a noisy neighbour hits all of them alike.
 #
 # Starts its own throwaway PostgreSQL 15 and two s3proxy processes, loads the example data,
 # measures, regenerates the "backup-bench" section of docs/benchmarks.md, and removes everything
@@ -23,6 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 
 bench_require
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_workdir lifeboat-bench
 bench_jar_and_s3cp
 pg_start
@@ -48,6 +50,17 @@ $(s3_store_yaml b)
 EOF
 LIFEBOAT=(java -jar "$JAR" --config "$CONFIG")
 
+# the same, encrypted with age to one recipient (age-keygen, the Debian package age)
+HAVE_AGE=0
+if command -v age-keygen >/dev/null 2>&1; then
+  HAVE_AGE=1
+  age-keygen -o "$W/bench-key.txt" 2>/dev/null
+  RECIPIENT=$(age-keygen -y "$W/bench-key.txt")
+  CONFIG_AGE=$W/lifeboat-age.yml
+  { cat "$CONFIG"; printf '  encryption:\n    recipients: ["%s"]\n' "$RECIPIENT"; } >"$CONFIG_AGE"
+  LIFEBOAT_AGE=(java -jar "$JAR" --config "$CONFIG_AGE")
+fi
+
 # ---------------------------------------------------------------- measuring
 DUMP_OPTS=(-h 127.0.0.1 -p "$PGPORT" -U postgres -d bench)
 OUT=$W/out
@@ -58,6 +71,7 @@ log "warm-up (not measured): pg_dump -Z0 to /dev/null, lifeboat backups"
 "${LIFEBOAT[@]}" backups --json >/dev/null 2>"$W/warmup.err" || { cat "$W/warmup.err" >&2; die "lifeboat backups failed"; }
 
 declare -a B_WALL B_RSS B_CPU B_SIZE L_WALL L_RSS L_CPU L_SIZE L_OWN L_RAW S_CPU Z_WALL Z_CPU Z_SIZE RATIO ZRATIO
+declare -a E_WALL E_RSS E_CPU E_SIZE E_OWN E_RATIO E_OWN_RATIO
 for ((r = 1; r <= RUNS; r++)); do
   # baseline: plain pg_dump, custom format, its default gzip compression, to a local file
   log "round $r/$RUNS: baseline pg_dump -Fc"
@@ -90,6 +104,29 @@ for ((r = 1; r <= RUNS; r++)); do
       | ((.completedAt | capture("\\.(?<f>[0-9]+)").f // "0") as $cf | (.startedAt | capture("\\.(?<f>[0-9]+)").f // "0") as $sf
       | $whole + ("0." + $cf | tonumber) - ("0." + $sf | tonumber)) | . * 100 | round / 100' <<<"$row")
   rm -rf "$W/s3a/data/bench/lifeboat" "$W/s3b/data/bench/lifeboat"
+
+  # lifeboat, encrypted: dump | zstd | age | sha256 | two S3 stores
+  if [[ $HAVE_AGE == 1 ]]; then
+    log "round $r/$RUNS: lifeboat backup, age-encrypted"
+    settle
+    if ! /usr/bin/time -v -o "$W/time.txt" "${LIFEBOAT_AGE[@]}" backup --label bench-age >"$W/backup.out" 2>"$W/backup.err"; then
+      cat "$W/backup.err" >&2
+      die "lifeboat backup (encrypted) failed"
+    fi
+    id=$(tail -1 "$W/backup.out")
+    read -r wall rss user sys < <(time_fields "$W/time.txt")
+    E_WALL[r]=$wall E_RSS[r]=$rss E_CPU[r]=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+    "${LIFEBOAT_AGE[@]}" backups --json >"$W/backups.json" 2>"$W/backups.err" || { cat "$W/backups.err" >&2; die "lifeboat backups failed"; }
+    row=$(jq -c --arg id "$id" '.[] | select(.id == $id)' "$W/backups.json")
+    [[ $(jq -r '.recipients | join(",")' <<<"$row") == "$RECIPIENT" ]] || die "backup $id is not listed as encrypted: $row"
+    E_SIZE[r]=$(jq -r '.sizeBytes' <<<"$row")
+    E_OWN[r]=$(jq -r '((.completedAt | sub("\\.[0-9]+"; "") | fromdateiso8601) - (.startedAt | sub("\\.[0-9]+"; "") | fromdateiso8601)) as $whole
+      | ((.completedAt | capture("\\.(?<f>[0-9]+)").f // "0") as $cf | (.startedAt | capture("\\.(?<f>[0-9]+)").f // "0") as $sf
+      | $whole + ("0." + $cf | tonumber) - ("0." + $sf | tonumber)) | . * 100 | round / 100' <<<"$row")
+    rm -rf "$W/s3a/data/bench/lifeboat" "$W/s3b/data/bench/lifeboat"
+    E_RATIO[r]=$(awk -v a="${E_WALL[r]}" -v b="${L_WALL[r]}" 'BEGIN{printf "%.2f", a/b}')
+    E_OWN_RATIO[r]=$(awk -v a="${E_OWN[r]}" -v b="${L_OWN[r]}" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}')
+  fi
 
   # context: the raw pipeline ceiling, pg_dump without compression into the zstd CLI
   if [[ $HAVE_ZSTD == 1 ]]; then
@@ -129,7 +166,7 @@ SECTION=$W/section.md
   echo "## Backup: lifeboat backup to two S3 stores vs pg_dump -Fc to a local file"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), lifeboat commit \`$COMMIT\`, \`bench/backup-bench.sh $SCALE $RUNS\` took $((ELAPSED / 60)) min $((ELAPSED % 60)) s (load ${LOAD_SECONDS} s)"
-  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running"
+  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running (load average at start $LOADAVG_START, at end $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "- PostgreSQL $SERVER_VERSION, pg_dump $PGDUMP_VERSION, $JAVA, $ZSTD_VERSION"
   echo "- database: \`jobs/example\` at scale $SCALE: pg_database_size $(mb "$DB_BYTES") MB, table data (heap + TOAST) $(mb "$TABLE_BYTES") MB, indexes $(mb "$INDEX_BYTES") MB, $ROWS rows"
   echo "- baseline: \`pg_dump -Fc -f FILE\` (gzip level 6, its default) to a local ext4 file; pg_dump fsyncs the file"
@@ -164,6 +201,27 @@ SECTION=$W/section.md
   echo "(uncompressed archive $(mb "$(md L_RAW)") MB)$([[ $HAVE_ZSTD == 1 ]] && echo ", pipeline $(md Z_SIZE_MB) MB")."
   echo "CPU seconds (user+sys, median): baseline (pg_dump) $(md B_CPU) s; lifeboat (JVM + its pg_dump) $(md L_CPU) s, plus $(md S_CPU) s in the two"
   echo "s3proxy processes during the backup$([[ $HAVE_ZSTD == 1 ]] && echo "; pipeline (pg_dump + zstd) $(md Z_CPU) s"). The PostgreSQL server's own CPU is not counted in any of them."
+  if [[ $HAVE_AGE == 1 ]]; then
+    E_RSS_MB=(); E_SIZE_MB=()
+    for ((r = 1; r <= RUNS; r++)); do E_RSS_MB[r]=$(mb $((E_RSS[r] * 1024))); E_SIZE_MB[r]=$(mb "${E_SIZE[r]}"); done
+    echo
+    echo "### Encrypted (age, one X25519 recipient) beside the plain lifeboat backup of the same round"
+    echo
+    echo "Same target and stores, \`lifeboat.encryption.recipients\` set: the stored object is age(zstd(archive))."
+    echo "The encrypted backup runs right after the plain one in each round; the ratio is encrypted ÷ plain lifeboat."
+    echo
+    echo '| round | plain s | encrypted s | ratio (wall) | plain own s | encrypted own s | ratio (own) | encrypted CPU s | encrypted peak RSS MB | encrypted MB |'
+    echo '|---|---|---|---|---|---|---|---|---|---|'
+    for ((r = 1; r <= RUNS; r++)); do
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" "${L_WALL[r]}" "${E_WALL[r]}" "${E_RATIO[r]}" "${L_OWN[r]}" "${E_OWN[r]}" \
+        "${E_OWN_RATIO[r]}" "${E_CPU[r]}" "${E_RSS_MB[r]}" "${E_SIZE_MB[r]}"
+    done
+    printf '| **median** | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s |\n' "$MED_L" "$(md E_WALL)" "$(md E_RATIO)" "$(md L_OWN)" "$(md E_OWN)" \
+      "$(md E_OWN_RATIO)" "$(md E_CPU)" "$(md E_RSS_MB)" "$(md E_SIZE_MB)"
+    echo
+    echo "**encrypted ÷ plain lifeboat backup: wall time $(md E_RATIO) (median of per-round ratios, spread $(sp E_RATIO)), own time $(md E_OWN_RATIO) (spread $(sp E_OWN_RATIO)).**"
+    echo "CPU seconds (median): plain $(md L_CPU) s, encrypted $(md E_CPU) s."
+  fi
   echo "<!-- backup-bench:end -->"
 } >"$SECTION"
 

@@ -5,6 +5,7 @@ import dev.lifeboat.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Age;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgCatalog.Table;
@@ -18,6 +19,7 @@ import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -69,6 +71,8 @@ final class BackupDumper {
       Runnable whileLocked,
       StoppableWork.Stop stop) {
     List<BackupStore> stores = config.stores(target);
+    List<String> recipients = config.recipients(target);
+    boolean details = config.manifestDetails(target);
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       // a stop before pg_dump runs cancels what the session waits on (a locked table)
       stop.onStop(session::cancelRunningQuery);
@@ -102,9 +106,11 @@ final class BackupDumper {
           new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
       try {
         DigestingOutputStream digest = new DigestingOutputStream(fanOut);
+        // encrypted: the hash and size cover the stored (age) bytes, so verify needs no secret
+        OutputStream stored = Age.wrap(digest, recipients);
         long raw = 0;
         try (Progress.Task task = progress.start("backup " + target.name() + " " + id, -1);
-            ZstdOutputStream zstd = new ZstdOutputStream(digest, settings.compressionLevel())) {
+            ZstdOutputStream zstd = new ZstdOutputStream(stored, settings.compressionLevel())) {
           if (settings.compressionWorkers() > 0) {
             zstd.setWorkers(settings.compressionWorkers());
           }
@@ -136,7 +142,7 @@ final class BackupDumper {
                 label,
                 startedAt,
                 clock.instant(),
-                Manifest.FORMAT,
+                recipients.isEmpty() ? Manifest.FORMAT : Manifest.FORMAT_AGE,
                 digest.count(),
                 digest.sha256Hex(),
                 raw,
@@ -144,9 +150,10 @@ final class BackupDumper {
                 serverVersion,
                 pgDump.version(),
                 LifeboatVersion.get(),
-                counts,
-                tables.rls(),
-                false);
+                details ? counts : Map.of(),
+                details ? tables.rls() : null,
+                false,
+                recipients.isEmpty() ? null : new Manifest.Encryption(Age.FORMAT, recipients));
         byte[] json = Manifests.write(manifest);
         String manifestKey = Manifest.manifestKey(target.name(), id);
         // each store is published the moment its own upload commits: a hung store cannot hold

@@ -1,6 +1,7 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.Json;
+import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.Node;
@@ -41,6 +42,7 @@ public final class BackupJob implements Verb {
   private final Clock clock;
   private final LifeboatMetrics metrics;
   private final Node node;
+  private final LifeboatConfig config;
 
   BackupJob(
       JobOperator jobOperator,
@@ -48,7 +50,9 @@ public final class BackupJob implements Verb {
       BackupCatalog catalog,
       Clock clock,
       LifeboatMetrics metrics,
-      Node node) {
+      Node node,
+      LifeboatConfig config) {
+    this.config = config;
     this.metrics = metrics;
     this.node = node;
     this.jobOperator = jobOperator;
@@ -101,6 +105,7 @@ public final class BackupJob implements Verb {
   }
 
   private BackupResult execute(Target target, String label, Trigger trigger) {
+    config.checkEncryptionRequired(target);
     Instant startedAt = clock.instant();
     Set<String> taken = catalog.idsInUse(target);
     String id = BackupId.next(startedAt, taken);

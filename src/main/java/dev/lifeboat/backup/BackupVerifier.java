@@ -3,6 +3,7 @@ package dev.lifeboat.backup;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
@@ -63,6 +64,15 @@ public final class BackupVerifier {
       List<StoreCheck> stores) {}
 
   public VerifyResult verify(Target target, String idOrLatest, String onlyStore) {
+    return verify(target, idOrLatest, onlyStore, false);
+  }
+
+  /**
+   * {@code deep}: an encrypted backup is also decrypted (with the configured identities, refused
+   * with exit 2 before reading when none opens it) and decompressed to nowhere. An unencrypted
+   * backup is always decompressed.
+   */
+  public VerifyResult verify(Target target, String idOrLatest, String onlyStore, boolean deep) {
     if (onlyStore != null && !target.stores().contains(onlyStore)) {
       throw new ConfigException(
           "--store",
@@ -78,6 +88,16 @@ public final class BackupVerifier {
     BackupCatalog.Entry entry = catalog.find(listing, target, idOrLatest);
     Manifest manifest = entry.manifest();
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
+    Identities identities = null;
+    if (deep && manifest.encrypted()) {
+      identities = config.identities(target);
+      DumpReader.requireIdentity(
+          names.stream().filter(entry.stores()::contains).map(config::store).toList(),
+          manifest,
+          identities,
+          config.identitiesKey(target));
+    }
+    Identities opening = identities;
     AtomicLong done = new AtomicLong();
     ExecutorService pool =
         Executors.newFixedThreadPool(
@@ -95,7 +115,7 @@ public final class BackupVerifier {
             pool.submit(
                 () -> {
                   if (entry.stores().contains(name)) {
-                    return check(config.store(name), manifest, done, task);
+                    return check(config.store(name), manifest, done, task, opening);
                   }
                   String unreadable = listing.unreadableStores().get(name);
                   // a store that could not be listed may well hold the copy: say so, not "missing"
@@ -129,7 +149,11 @@ public final class BackupVerifier {
   }
 
   private StoreCheck check(
-      BackupStore store, Manifest expected, AtomicLong done, Progress.Task task) {
+      BackupStore store,
+      Manifest expected,
+      AtomicLong done,
+      Progress.Task task,
+      Identities identities) {
     try {
       Manifest own =
           BackupCatalog.readManifest(store, Manifest.manifestKey(expected.target(), expected.id()));
@@ -147,7 +171,8 @@ public final class BackupVerifier {
           store,
           expected,
           OutputStream.nullOutputStream(),
-          n -> task.update(done.addAndGet(n), -1));
+          n -> task.update(done.addAndGet(n), -1),
+          identities);
     } catch (StoreException e) {
       String status = e.kind() == StoreException.Kind.NOT_FOUND ? "missing" : "unreachable";
       return new StoreCheck(store.name(), status, e.getMessage());

@@ -2,6 +2,9 @@ package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.backup.BackupVerifier.StoreCheck;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import java.io.FilterInputStream;
@@ -14,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
@@ -39,6 +43,20 @@ public final class DumpReader {
    */
   public static StoreCheck read(
       BackupStore store, Manifest expected, OutputStream sink, LongConsumer bytesRead) {
+    return read(store, expected, sink, bytesRead, null);
+  }
+
+  /**
+   * Like {@link #read(BackupStore, Manifest, OutputStream, LongConsumer)}; an encrypted copy is
+   * decrypted with {@code identities}, or, when they are null, only its SHA-256 and size are
+   * checked (nothing reaches the sink).
+   */
+  public static StoreCheck read(
+      BackupStore store,
+      Manifest expected,
+      OutputStream sink,
+      LongConsumer bytesRead,
+      Identities identities) {
     MessageDigest sha = DigestingOutputStream.sha256();
     long[] size = {0};
     String archiveProblem = null;
@@ -56,8 +74,32 @@ public final class DumpReader {
                 return n;
               }
             }) {
-      ZstdInputStream zstd = new ZstdInputStream(counted);
+      if (expected.encrypted() && identities == null) {
+        byte[] start = counted.readNBytes(Age.HEADER_LINE.length());
+        if (!Age.isAge(start)) {
+          archiveProblem = "the manifest says it is age-encrypted but it has no age header";
+        }
+        counted.transferTo(OutputStream.nullOutputStream());
+        archiveProblem = archiveProblem == null ? "" : archiveProblem;
+      }
+      InputStream payload = counted;
+      if (expected.encrypted() && identities != null) {
+        try {
+          payload = Age.decrypting(counted, identities);
+        } catch (Age.NoMatchingIdentity | IOException e) {
+          archiveProblem =
+              e instanceof Age.NoMatchingIdentity
+                  ? "none of the identities opens it"
+                  : "it does not decrypt: " + e.getMessage();
+          counted.transferTo(OutputStream.nullOutputStream());
+          payload = null;
+        }
+      }
+      ZstdInputStream zstd = archiveProblem != null ? null : new ZstdInputStream(payload);
       try {
+        if (zstd == null) {
+          throw new Skip();
+        }
         zstd.setContinuous(false);
         byte[] header = zstd.readNBytes(5);
         if (!"PGDMP".equals(new String(header, StandardCharsets.US_ASCII))) {
@@ -65,13 +107,21 @@ public final class DumpReader {
         }
         out.write(header);
         zstd.transferTo(out);
+      } catch (Skip e) {
+        // already read to the end: encrypted and not opened, or not openable
       } catch (SinkFailed e) {
         throw e;
       } catch (IOException e) {
-        archiveProblem = "it does not decompress: " + e.getMessage();
+        archiveProblem =
+            (expected.encrypted()
+                    ? "it does not decrypt and decompress: "
+                    : "it does not decompress: ")
+                + e.getMessage();
         counted.transferTo(OutputStream.nullOutputStream()); // the hash covers the whole object
       } finally {
-        zstd.close();
+        if (zstd != null) {
+          zstd.close();
+        }
       }
     } catch (SinkFailed e) {
       throw e;
@@ -96,10 +146,72 @@ public final class DumpReader {
               + expected.sizeBytes()
               + " bytes)");
     }
-    if (archiveProblem != null) {
+    if (archiveProblem != null && !archiveProblem.isEmpty()) {
       return new StoreCheck(store.name(), "corrupt", archiveProblem);
     }
-    return new StoreCheck(store.name(), "ok", "SHA-256 and size match, " + size[0] + " bytes");
+    if (archiveProblem != null) {
+      return new StoreCheck(
+          store.name(),
+          "ok",
+          "SHA-256 and size match, "
+              + size[0]
+              + " bytes (age-encrypted; contents checked only by verify --deep with an identity)");
+    }
+    return new StoreCheck(
+        store.name(),
+        "ok",
+        "SHA-256 and size match, "
+            + size[0]
+            + " bytes"
+            + (expected.encrypted() ? " (decrypted and decompressed)" : ""));
+  }
+
+  private static final class Skip extends IOException {
+    Skip() {
+      super(null, null);
+    }
+  }
+
+  /**
+   * Proves before anything is touched that {@code identities} open an encrypted backup: reads the
+   * age header of the first store that answers. Refuses (exit 2) naming the backup's recipients and
+   * the identity sources tried, never an identity. Does nothing for an unencrypted backup.
+   */
+  public static void requireIdentity(
+      List<BackupStore> stores, Manifest manifest, Identities identities, String identitiesKey) {
+    if (!manifest.encrypted()) {
+      return;
+    }
+    String head =
+        "backup "
+            + manifest.id()
+            + " is encrypted with age to "
+            + String.join(", ", manifest.recipients());
+    if (identities == null || identities.isEmpty()) {
+      throw new ConfigException(
+          identitiesKey,
+          head
+              + "; no identity is configured (tried: none); set "
+              + identitiesKey
+              + " to a file holding the age identity (secret key) of one of these recipients, or to a"
+              + " ${VARIABLE} holding it; nothing was touched");
+    }
+    for (BackupStore store : stores) {
+      try (InputStream in = store.open(Manifest.dumpKey(manifest.target(), manifest.id()))) {
+        Age.decrypting(in, identities).close();
+        return;
+      } catch (Age.NoMatchingIdentity e) {
+        throw new ConfigException(
+            identitiesKey,
+            head
+                + "; none of the identities tried opens it (tried: "
+                + String.join(", ", identities.describe())
+                + "); add the identity of one of these recipients; nothing was touched");
+      } catch (IOException | RuntimeException e) {
+        // this store does not answer or holds a damaged copy: try the next one
+      }
+    }
+    // no store answered: the fetch that follows reports each store as it always does
   }
 
   /** Marks failures of the sink so they are not taken for the store's. */

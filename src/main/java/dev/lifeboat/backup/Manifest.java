@@ -1,7 +1,9 @@
 package dev.lifeboat.backup;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +15,7 @@ import java.util.Map;
  * @param rawBytes size of the uncompressed pg_dump archive
  * @param tables exact row count of every table, taken in the dump's own snapshot
  * @param rls row-level security state of every table, for restore drills
+ * @param encryption how the stored objects are encrypted; null when they are not
  */
 public record Manifest(
     String id,
@@ -30,9 +33,66 @@ public record Manifest(
     String lifeboatVersion,
     Map<String, Long> tables,
     Map<String, RlsState> rls,
-    boolean pinned) {
+    boolean pinned,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Encryption encryption) {
 
   public static final String FORMAT = "pg_dump-custom+zstd";
+
+  /** The format of a dump encrypted with age. */
+  public static final String FORMAT_AGE = FORMAT + "+age";
+
+  /** The stored objects are {@code format} (age) files readable by these recipients' identities. */
+  public record Encryption(String format, List<String> recipients) {}
+
+  /** An unencrypted backup's manifest. */
+  public Manifest(
+      String id,
+      String target,
+      String label,
+      Instant startedAt,
+      Instant completedAt,
+      String format,
+      long sizeBytes,
+      String sha256,
+      long rawBytes,
+      String database,
+      String serverVersion,
+      String pgDumpVersion,
+      String lifeboatVersion,
+      Map<String, Long> tables,
+      Map<String, RlsState> rls,
+      boolean pinned) {
+    this(
+        id,
+        target,
+        label,
+        startedAt,
+        completedAt,
+        format,
+        sizeBytes,
+        sha256,
+        rawBytes,
+        database,
+        serverVersion,
+        pgDumpVersion,
+        lifeboatVersion,
+        tables,
+        rls,
+        pinned,
+        null);
+  }
+
+  /** True when the stored objects are encrypted. */
+  public boolean encrypted() {
+    return encryption != null;
+  }
+
+  /** The recipients the backup is encrypted to; empty when it is not encrypted. */
+  public List<String> recipients() {
+    return encryption == null || encryption.recipients() == null
+        ? List.of()
+        : encryption.recipients();
+  }
 
   /** Key of the dump object of backup {@code id} of {@code target}. */
   public static String dumpKey(String target, String id) {

@@ -39,7 +39,9 @@ final class BackupsCommand implements Callable<Integer> {
       boolean pinned,
       List<String> stores,
       Instant verifiedAt,
-      String pinReason) {}
+      String pinReason,
+      String format,
+      List<String> recipients) {}
 
   @Override
   public Integer call() {
@@ -65,7 +67,9 @@ final class BackupsCommand implements Callable<Integer> {
               e.pinned(),
               e.stores(),
               e.verifiedAt(),
-              e.pin() == null ? null : e.pin().reason()));
+              e.pin() == null ? null : e.pin().reason(),
+              m.format(),
+              m.recipients()));
     }
     listing
         .unreadableStores()
@@ -94,18 +98,19 @@ final class BackupsCommand implements Callable<Integer> {
     console.say(
         String.format(
             Locale.ROOT,
-            "%-20s %-12s %-20s %10s  %-10s  %s",
+            "%-20s %-12s %-20s %10s  %-10s  %-16s %s",
             "ID",
             "LABEL",
             "COMPLETED",
             "SIZE",
             "VERIFIED",
-            "STORES"));
+            "STORES",
+            "ENCRYPTED TO"));
     for (Row r : rows) {
       console.say(
           String.format(
               Locale.ROOT,
-              "%-20s %-12s %-20s %10s  %-10s  %s",
+              "%-20s %-12s %-20s %10s  %-10s  %-16s %s",
               r.id(),
               r.label() == null ? "" : r.label(),
               r.completedAt() == null
@@ -113,7 +118,8 @@ final class BackupsCommand implements Callable<Integer> {
                   : r.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
               TerminalProgress.bytes(r.sizeBytes()),
               r.verifiedAt() == null ? "-" : r.verifiedAt().toString().substring(0, 10),
-              String.join(",", r.stores())
+              String.join(",", r.stores()),
+              (r.recipients().isEmpty() ? "-" : String.join(",", r.recipients()))
                   + (r.pinned()
                       ? "  pinned" + (r.pinReason() == null ? "" : ": " + r.pinReason())
                       : "")));

@@ -23,6 +23,13 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--store", paramLabel = "NAME", description = "Check only this store.")
   String store;
 
+  @Option(
+      names = "--deep",
+      description =
+          "Also decrypt (with lifeboat.encryption.identities) and decompress an encrypted backup"
+              + " to nowhere; an unencrypted one is always decompressed.")
+  boolean deep;
+
   private LifeboatConfig config;
   private BackupVerifier verifier;
   private Console console;
@@ -33,7 +40,7 @@ final class VerifyCommand implements Callable<Integer> {
     verifier = root.bean(BackupVerifier.class);
     console = root.bean(Console.class);
     Target target = root.target(config);
-    BackupVerifier.VerifyResult result = verifier.verify(target, id, store);
+    BackupVerifier.VerifyResult result = verifier.verify(target, id, store, deep);
     if (console.json()) {
       console.printJson(result);
     }

@@ -3,6 +3,8 @@ package dev.lifeboat.config;
 import dev.lifeboat.Redaction;
 import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
+import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgPassFile;
@@ -169,6 +171,116 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
   public void validate() {
     properties.stores().keySet().forEach(this::storeDefinition);
     properties.targets().keySet().forEach(this::target);
+    properties.targets().keySet().forEach(this::recipients);
+  }
+
+  /** The target's own section, or that of the target it is another database of ("app.x"). */
+  private String baseTarget(String name) {
+    int dot = name.lastIndexOf('.');
+    return properties.targets().containsKey(name) || dot < 0 ? name : name.substring(0, dot);
+  }
+
+  private LifeboatProperties.Encryption targetEncryption(String name) {
+    TargetProperties t = properties.targets().get(baseTarget(name));
+    return t == null ? null : t.encryption();
+  }
+
+  /**
+   * The age public keys backups of the target are encrypted to, validated (empty: backups are not
+   * encrypted). A target's own list replaces the global one.
+   */
+  public List<String> recipients(Target target) {
+    return recipients(target.name());
+  }
+
+  private List<String> recipients(String name) {
+    LifeboatProperties.Encryption own = targetEncryption(name);
+    String key;
+    List<String> list;
+    if (own != null && !own.recipients().isEmpty()) {
+      key = "lifeboat.targets." + baseTarget(name) + ".encryption.recipients";
+      list = own.recipients();
+    } else {
+      key = "lifeboat.encryption.recipients";
+      list = properties.encryption() == null ? List.of() : properties.encryption().recipients();
+    }
+    List<String> result = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String r = list.get(i);
+      requireResolved(key + "[" + i + "]", r);
+      String problem = Age.recipientProblem(r);
+      if (problem != null) {
+        boolean secret = r != null && r.strip().startsWith("AGE-SECRET-KEY-");
+        throw new ConfigException(
+            key + "[" + i + "]",
+            (secret || r == null ? "the value" : "'" + r.strip() + "'") + " " + problem);
+      }
+      if (!result.contains(r.strip())) {
+        result.add(r.strip());
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  /** Whether manifests of the target carry row counts and RLS state (default: yes). */
+  public boolean manifestDetails(Target target) {
+    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    if (own != null && own.manifestDetails() != null) {
+      return own.manifestDetails();
+    }
+    Boolean global =
+        properties.encryption() == null ? null : properties.encryption().manifestDetails();
+    return global == null || global;
+  }
+
+  /**
+   * The age identities restore, drill and deep verify may use for the target: its own list if it
+   * has one, else the global one. Files are read now; an unreadable one is an error naming it.
+   */
+  public Identities identities(Target target) {
+    String key = identitiesKey(target);
+    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    List<String> list =
+        own != null && !own.identities().isEmpty()
+            ? own.identities()
+            : properties.encryption() == null ? List.of() : properties.encryption().identities();
+    for (int i = 0; i < list.size(); i++) {
+      requireResolved(key + "[" + i + "]", list.get(i));
+    }
+    return Identities.load(key, list, i -> rawValue(key + "[" + i + "]"));
+  }
+
+  /** The key the target's identities are configured under. */
+  public String identitiesKey(Target target) {
+    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    return own != null && !own.identities().isEmpty()
+        ? "lifeboat.targets." + baseTarget(target.name()) + ".encryption.identities"
+        : "lifeboat.encryption.identities";
+  }
+
+  /**
+   * Refuses (exit 2) a backup of the target without recipients when one of its stores is marked
+   * {@code encryption: required}.
+   */
+  public void checkEncryptionRequired(Target target) {
+    if (!recipients(target).isEmpty()) {
+      return;
+    }
+    for (String store : target.stores()) {
+      StoreProperties s = properties.stores().get(store);
+      if (s != null && "required".equalsIgnoreCase(s.encryption().strip())) {
+        throw new ConfigException(
+            "lifeboat.stores." + store + ".encryption",
+            "store '"
+                + store
+                + "' requires encrypted backups but target '"
+                + target.name()
+                + "' has no recipients; set lifeboat.encryption.recipients (or"
+                + " lifeboat.targets."
+                + baseTarget(target.name())
+                + ".encryption.recipients) to age public keys; nothing was backed up");
+      }
+    }
   }
 
   /** The named target, or the only one when {@code name} is null. */
@@ -349,8 +461,19 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     requireResolved(key + ".access-key", s.accessKey());
     requireResolved(key + ".secret-key", s.secretKey());
     String type = s.type() == null ? "" : s.type().trim().toLowerCase();
+    String encryption = s.encryption() == null ? "" : s.encryption().strip().toLowerCase();
+    if (!encryption.equals("optional") && !encryption.equals("required")) {
+      throw new ConfigException(
+          key + ".encryption", "must be 'optional' or 'required' (was '" + s.encryption() + "')");
+    }
     switch (type) {
       case "filesystem" -> {
+        if (!blank(s.serverSideEncryption()) || !blank(s.kmsKeyId())) {
+          throw new ConfigException(
+              key + ".server-side-encryption",
+              "is for S3 stores only; a filesystem store has no server-side encryption (use age"
+                  + " recipients, see docs/encryption.md)");
+        }
         if (s.path() == null) {
           throw new ConfigException(key + ".path", "missing; set the directory backups go to");
         }
@@ -460,7 +583,25 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
         new S3StoreSettings.Timeouts(
             positive(key + ".connect-timeout", s.connectTimeout()),
             positive(key + ".request-timeout", s.requestTimeout()),
-            positive(key + ".part-timeout", s.partTimeout())));
+            positive(key + ".part-timeout", s.partTimeout())),
+        serverSideEncryption(key, s),
+        blank(s.kmsKeyId()) ? null : s.kmsKeyId().strip());
+  }
+
+  /** {@code AES256} or {@code aws:kms} (S3's own words), or null; a KMS key only with aws:kms. */
+  private String serverSideEncryption(String key, StoreProperties s) {
+    requireResolved(key + ".kms-key-id", s.kmsKeyId());
+    String sse = blank(s.serverSideEncryption()) ? null : s.serverSideEncryption().strip();
+    if (sse != null && !sse.equals("AES256") && !sse.equals("aws:kms")) {
+      throw new ConfigException(
+          key + ".server-side-encryption",
+          "must be 'AES256' or 'aws:kms' (was '" + s.serverSideEncryption() + "')");
+    }
+    if (!blank(s.kmsKeyId()) && !"aws:kms".equals(sse)) {
+      throw new ConfigException(
+          key + ".kms-key-id", "needs server-side-encryption: aws:kms beside it");
+    }
+    return sse;
   }
 
   private static Duration positive(String key, Duration value) {

@@ -39,7 +39,8 @@ public record LifeboatProperties(
     String node,
     @DefaultValue @Valid Serve serve,
     @DefaultValue @Valid Metrics metrics,
-    @DefaultValue @Valid @Name("notify") Notify notifications) {
+    @DefaultValue @Valid @Name("notify") Notify notifications,
+    @DefaultValue Encryption encryption) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -69,7 +70,8 @@ public record LifeboatProperties(
       String drillUrl,
       Map<String, Schedule> schedules,
       @Valid Retention retention,
-      Dir migrations) {
+      Dir migrations,
+      Encryption encryption) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -100,7 +102,10 @@ public record LifeboatProperties(
       @DefaultValue("10s") Duration connectTimeout,
       @DefaultValue("60s") Duration requestTimeout,
       @DefaultValue("10m") Duration partTimeout,
-      @Valid Retention retention) {
+      @Valid Retention retention,
+      @DefaultValue("optional") String encryption,
+      String serverSideEncryption,
+      String kmsKeyId) {
 
     @Override
     public String toString() {
@@ -229,4 +234,19 @@ public record LifeboatProperties(
       Path dir,
       @DefaultValue("5s") @DurationMin(millis = 1) Duration lockTimeout,
       @DefaultValue("false") boolean requireSafe) {}
+
+  /**
+   * age encryption of backups: {@code recipients} are public keys (age1...) backups are encrypted
+   * to; {@code identities} are files or {@code ${ENV}} values holding the secret keys restore,
+   * drill and {@code verify --deep} use; {@code manifestDetails: false} leaves row counts and RLS
+   * state (table names) out of the unencrypted manifest. Under a target, recipients replace the
+   * global ones.
+   */
+  public record Encryption(
+      List<String> recipients, List<String> identities, Boolean manifestDetails) {
+    public Encryption {
+      recipients = recipients == null ? List.of() : recipients;
+      identities = identities == null ? List.of() : identities;
+    }
+  }
 }

@@ -5,6 +5,7 @@ import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.restore.LifeboatDatabases;
 import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;
@@ -31,9 +32,17 @@ public final class Drill implements Verb {
   private final BackupCatalog catalog;
   private final Clock clock;
   private final Node node;
+  private final ArchiveFetcher fetcher;
 
-  Drill(JobOperator jobOperator, Job drillBatchJob, BackupCatalog catalog, Clock clock, Node node) {
+  Drill(
+      JobOperator jobOperator,
+      Job drillBatchJob,
+      BackupCatalog catalog,
+      Clock clock,
+      Node node,
+      ArchiveFetcher fetcher) {
     this.node = node;
+    this.fetcher = fetcher;
     this.jobOperator = jobOperator;
     this.drillBatchJob = drillBatchJob;
     this.catalog = catalog;
@@ -93,6 +102,8 @@ public final class Drill implements Verb {
         catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
     String id = entry.manifest().id();
     refuseForeignScratch(target, DrillJobConfiguration.scratchName(id));
+    // a missing or wrong identity is a refusal before the scratch database exists
+    fetcher.requireIdentity(target, entry);
     JobExecution execution;
     try {
       execution =

@@ -6,6 +6,7 @@ import dev.lifeboat.backup.DumpReader;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
@@ -200,14 +201,31 @@ public final class ArchiveFetcher {
   /** Where the archive is decompressed, how much it needs and how much is free. */
   public record SpoolSpace(Path dir, long neededBytes, long freeBytes) {}
 
+  /**
+   * For an encrypted backup: loads the target's identities and proves one of them opens the backup
+   * (reading only its age header), else refuses (exit 2) before anything is touched. Returns the
+   * identities (null for an unencrypted backup).
+   */
+  public Identities requireIdentity(Target target, BackupCatalog.Entry entry) {
+    Manifest manifest = entry.manifest();
+    if (!manifest.encrypted()) {
+      return null;
+    }
+    Identities identities = config.identities(target);
+    List<BackupStore> stores = order(target, entry).stream().map(config::store).toList();
+    DumpReader.requireIdentity(stores, manifest, identities, config.identitiesKey(target));
+    return identities;
+  }
+
   public Fetched fetch(Target target, BackupCatalog.Entry entry) {
     Manifest manifest = entry.manifest();
+    Identities identities = requireIdentity(target, entry);
     SpoolSpace space = checkSpace(manifest);
     Path archive =
         space.dir().resolve(target.name() + "-" + manifest.id() + "." + OWNER + ".pgdump");
     List<Attempt> attempts = new ArrayList<>();
     for (String name : order(target, entry)) {
-      Attempt attempt = fetchFrom(config.store(name), manifest, archive);
+      Attempt attempt = fetchFrom(config.store(name), manifest, archive, identities);
       attempts.add(attempt);
       if (attempt.status().equals("ok")) {
         return new Fetched(archive, name, attempts);
@@ -238,7 +256,8 @@ public final class ArchiveFetcher {
     return order;
   }
 
-  private Attempt fetchFrom(BackupStore store, Manifest manifest, Path archive) {
+  private Attempt fetchFrom(
+      BackupStore store, Manifest manifest, Path archive, Identities identities) {
     Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
     long[] read = {0};
     LIVE.add(partial);
@@ -248,7 +267,7 @@ public final class ArchiveFetcher {
             progress.start(
                 "fetch " + manifest.id() + " from " + store.name(), manifest.sizeBytes());
         OutputStream out = createPrivateFile(partial)) {
-      check = DumpReader.read(store, manifest, out, n -> task.update(read[0] += n, -1));
+      check = DumpReader.read(store, manifest, out, n -> task.update(read[0] += n, -1), identities);
     } catch (IOException | DumpReader.SinkFailed e) {
       deleteQuietly(partial);
       throw new SpoolException(

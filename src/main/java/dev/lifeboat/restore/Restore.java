@@ -135,6 +135,8 @@ public final class Restore {
           config.pgBinaries().require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
       Target safety = userTables > 0 ? safetyTarget(target, database) : null;
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
+      // a missing or wrong identity is a refusal before anything is touched
+      fetcher.requireIdentity(target, entry);
       return new RestorePlan(
           target,
           entry,

@@ -148,7 +148,13 @@ public final class S3Store implements BackupStore {
     StoreKeys.requireValidKey(key);
     try {
       s3.putObject(
-          b -> b.bucket(bucket).key(prefix + key).contentLength((long) content.length),
+          b -> {
+            b.bucket(bucket).key(prefix + key).contentLength((long) content.length);
+            if (settings.serverSideEncryption() != null) {
+              b.serverSideEncryption(settings.serverSideEncryption())
+                  .ssekmsKeyId(settings.kmsKeyId());
+            }
+          },
           RequestBody.fromBytes(content));
     } catch (RuntimeException e) {
       throw failure("write", key, e);
@@ -465,11 +471,16 @@ public final class S3Store implements BackupStore {
       try {
         if (uploadId == null) {
           s3.putObject(
-              b ->
-                  b.bucket(bucket)
-                      .key(prefix + key)
-                      .contentLength((long) filled)
-                      .overrideConfiguration(partTimeouts()),
+              b -> {
+                b.bucket(bucket)
+                    .key(prefix + key)
+                    .contentLength((long) filled)
+                    .overrideConfiguration(partTimeouts());
+                if (settings.serverSideEncryption() != null) {
+                  b.serverSideEncryption(settings.serverSideEncryption())
+                      .ssekmsKeyId(settings.kmsKeyId());
+                }
+              },
               body(buffer, filled));
         } else {
           sendPart();
@@ -517,6 +528,10 @@ public final class S3Store implements BackupStore {
             s3.createMultipartUpload(
                     b -> {
                       b.bucket(bucket).key(prefix + key);
+                      if (settings.serverSideEncryption() != null) {
+                        b.serverSideEncryption(settings.serverSideEncryption())
+                            .ssekmsKeyId(settings.kmsKeyId());
+                      }
                       if (checksums) {
                         b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
                       }

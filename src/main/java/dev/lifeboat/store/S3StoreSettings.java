@@ -22,7 +22,38 @@ public record S3StoreSettings(
     String secretKey,
     ChecksumMode checksumMode,
     int partSizeBytes,
-    Timeouts timeouts) {
+    Timeouts timeouts,
+    String serverSideEncryption,
+    String kmsKeyId) {
+
+  /** Without server-side encryption headers. */
+  public S3StoreSettings(
+      String name,
+      URI endpoint,
+      String region,
+      String bucket,
+      String prefix,
+      boolean pathStyle,
+      String accessKey,
+      String secretKey,
+      ChecksumMode checksumMode,
+      int partSizeBytes,
+      Timeouts timeouts) {
+    this(
+        name,
+        endpoint,
+        region,
+        bucket,
+        prefix,
+        pathStyle,
+        accessKey,
+        secretKey,
+        checksumMode,
+        partSizeBytes,
+        timeouts,
+        null,
+        null);
+  }
 
   /**
    * How long the store may take, so a server that accepts and never answers cannot hold a backup:
@@ -141,6 +172,10 @@ public record S3StoreSettings(
         + partSizeBytes
         + ", timeouts="
         + timeouts
+        + ", serverSideEncryption="
+        + serverSideEncryption
+        + ", kmsKeyId="
+        + kmsKeyId
         + "]";
   }
 }

@@ -38,19 +38,42 @@ public final class ThrottledProxy implements AutoCloseable {
         Socket client = server.accept();
         Socket target = new Socket();
         target.connect(new InetSocketAddress(upstream.getHost(), upstream.getPort()), 5000);
-        pool.execute(() -> pump(client, target, bytesPerSecond));
-        pool.execute(() -> pump(target, client, Integer.MAX_VALUE));
+        pool.execute(() -> pump(client, target, bytesPerSecond, sent));
+        pool.execute(() -> pump(target, client, Integer.MAX_VALUE, null));
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(Socket from, Socket to, int rate) {
+  private final java.util.Queue<String> sent = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * Request header lines sent through the proxy whose name is {@code header} (case-insensitive), as
+   * they went over the wire: what a server was really told.
+   */
+  public java.util.List<String> sentHeaders(String header) {
+    String prefix = header.toLowerCase(java.util.Locale.ROOT) + ":";
+    return sent.stream()
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith(prefix))
+        .toList();
+  }
+
+  private static void pump(Socket from, Socket to, int rate, java.util.Queue<String> sent) {
     byte[] buffer = new byte[Math.min(64 * 1024, Math.max(1024, rate / 10))];
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buffer)) > 0; ) {
+        if (sent != null) {
+          // header lines only: bodies are binary and large
+          for (String line :
+              new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                  .split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("x-amz-")) {
+              sent.add(line);
+            }
+          }
+        }
         out.write(buffer, 0, n);
         out.flush();
         if (rate != Integer.MAX_VALUE) {
