@@ -64,10 +64,14 @@ public record LifeboatProperties(
       String password,
       List<String> stores,
       String drillUrl,
-      Map<String, Schedule> schedules) {
+      Map<String, Schedule> schedules,
+      Dir drills,
+      TenantIsolation tenantIsolation,
+      @DefaultValue("account_id") String tenantColumn) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
+      tenantColumn = tenantColumn == null || tenantColumn.isBlank() ? "account_id" : tenantColumn;
     }
 
     @Override
@@ -166,4 +170,15 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /**
+   * The built-in drill check {@code tenant-isolation}: as {@code role}, with the session setting
+   * {@code setting} at the first probe account, no row of the second is seen or touched.
+   */
+  public record TenantIsolation(
+      String role, @DefaultValue("app.account_id") String setting, List<String> probeAccounts) {
+    public TenantIsolation {
+      probeAccounts = probeAccounts == null ? List.of() : List.copyOf(probeAccounts);
+    }
+  }
 }
