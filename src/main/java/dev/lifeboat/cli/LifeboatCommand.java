@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
       DrillCommand.class,
       ServeCommand.class,
       HistoryCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      VersionCommand.class
     })
 final class LifeboatCommand {
 
@@ -71,7 +72,7 @@ final class LifeboatCommand {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"lifeboat " + LifeboatVersion.get()};
+      return new String[] {LifeboatVersion.get()};
     }
   }
 }
