@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /** The control database (job repository, Quartz): reachable, and its schema current. */
 @Component
+@Order(2)
 final class ControlCheck implements DoctorCheck {
 
   private static final Pattern MIGRATION = Pattern.compile("V(\\d+)__.*\\.sql");

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.UUID;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,6 +19,7 @@ import org.springframework.stereotype.Component;
  * of S3 buckets (shown, not required).
  */
 @Component
+@Order(3)
 final class StoresCheck implements DoctorCheck {
 
   /** Below this much free space a filesystem store is a warning. */

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
 import org.quartz.CronExpression;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,6 +37,7 @@ import org.springframework.stereotype.Component;
  * schedule, and its last drill.
  */
 @Component
+@Order(4)
 final class TargetsCheck implements DoctorCheck {
 
   /** Bounds on one connection, well inside the doctor's deadline. */
@@ -299,6 +301,25 @@ final class TargetsCheck implements DoctorCheck {
       } else {
         findings.add(Finding.ok(label, detail + " (no backup schedule)"));
       }
+      findings.add(
+          listing
+              .newestVerified()
+              .map(
+                  v ->
+                      Finding.ok(
+                          "target " + name + " verified",
+                          "newest verified "
+                              + v.manifest().id()
+                              + " (proved good at "
+                              + v.verifiedAt()
+                              + ", "
+                              + human(Duration.between(v.verifiedAt(), now))
+                              + " ago)"))
+              .orElse(
+                  Finding.warn(
+                      "target " + name + " verified",
+                      "no backup was proved good by a verify or a drill yet; run: lifeboat"
+                          + " verify latest")));
       if (!listing.unreadableStores().isEmpty()) {
         findings.add(
             Finding.warn(

@@ -5,10 +5,12 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgTool;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /** Lifeboat's and Java's versions, and every installed pg_dump and pg_restore. */
 @Component
+@Order(1)
 final class VersionsCheck implements DoctorCheck {
 
   private final LifeboatConfig config;
