@@ -61,7 +61,8 @@ final class BackupDumper {
       String label,
       Instant startedAt,
       Runnable whileLocked,
-      StoppableWork.Stop stop) {
+      StoppableWork.Stop stop,
+      BackupGlobals.Taken globals) {
     List<BackupStore> stores = config.stores(target);
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       // a stop before pg_dump runs cancels what the session waits on (a locked table)
@@ -125,7 +126,8 @@ final class BackupDumper {
                 LifeboatVersion.get(),
                 tables.counts(),
                 tables.rls(),
-                false);
+                false,
+                globals == null ? null : globals.globals());
         byte[] json = Manifests.write(manifest);
         String manifestKey = Manifest.manifestKey(target.name(), id);
         // each store is published the moment its own upload commits: a hung store cannot hold
@@ -134,6 +136,10 @@ final class BackupDumper {
             fanOut.finish(
                 store -> {
                   try {
+                    if (globals != null) {
+                      // before the manifest, which names it
+                      store.put(globals.globals().key(), globals.bytes());
+                    }
                     store.put(manifestKey, json);
                   } catch (RuntimeException e) {
                     throw new BackupException(

@@ -30,7 +30,14 @@ public record Manifest(
     String lifeboatVersion,
     Map<String, Long> tables,
     Map<String, RlsState> rls,
-    boolean pinned) {
+    boolean pinned,
+    Globals globals) {
+
+  /**
+   * The cluster's roles ({@code pg_dumpall --globals-only}) stored beside the dump: its key, size
+   * and SHA-256 of the stored (zstd) bytes; null in backups made before it existed.
+   */
+  public record Globals(String key, long sizeBytes, String sha256) {}
 
   public static final String FORMAT = "pg_dump-custom+zstd";
 

@@ -53,7 +53,8 @@ public final class Manifests {
         m.lifeboatVersion(),
         m.tables() == null ? null : normalized(m.tables()),
         m.rls() == null ? null : normalized(m.rls()),
-        m.pinned());
+        m.pinned(),
+        m.globals());
   }
 
   /**

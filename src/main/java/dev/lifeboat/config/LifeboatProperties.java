@@ -67,7 +67,8 @@ public record LifeboatProperties(
       Map<String, Schedule> schedules,
       Dir drills,
       TenantIsolation tenantIsolation,
-      @DefaultValue("account_id") String tenantColumn) {
+      @DefaultValue("account_id") String tenantColumn,
+      TargetBackup backup) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -181,4 +182,10 @@ public record LifeboatProperties(
       probeAccounts = probeAccounts == null ? List.of() : List.copyOf(probeAccounts);
     }
   }
+
+  /**
+   * A target's backup settings: {@code role-passwords} stores the roles' password hashes in the
+   * backup's globals (off: roles are restored without passwords).
+   */
+  public record TargetBackup(@DefaultValue("false") boolean rolePasswords) {}
 }

@@ -32,7 +32,8 @@ class ManifestsTests {
         "test",
         Map.of("public.accounts", 42L),
         Map.of(),
-        false);
+        false,
+        null);
   }
 
   private static byte[] json(Manifest m) {
@@ -116,7 +117,8 @@ class ManifestsTests {
             null,
             Map.of("public.Accounts", 1L, "public.plain", 2L),
             null,
-            false);
+            false,
+            null);
     assertThat(Manifests.read(json(old)).tables())
         .containsOnlyKeys("public.\"Accounts\"", "public.plain");
   }
