@@ -69,7 +69,8 @@ final class BackupDumper {
       String label,
       Instant startedAt,
       Runnable whileLocked,
-      StoppableWork.Stop stop) {
+      StoppableWork.Stop stop,
+      BackupGlobals.Taken globals) {
     List<BackupStore> stores = config.stores(target);
     List<String> recipients = config.recipients(target);
     boolean details = config.manifestDetails(target);
@@ -153,7 +154,8 @@ final class BackupDumper {
                 details ? counts : Map.of(),
                 details ? tables.rls() : null,
                 false,
-                recipients.isEmpty() ? null : new Manifest.Encryption(Age.FORMAT, recipients));
+                recipients.isEmpty() ? null : new Manifest.Encryption(Age.FORMAT, recipients),
+                globals == null ? null : globals.globals());
         byte[] json = Manifests.write(manifest);
         String manifestKey = Manifest.manifestKey(target.name(), id);
         // each store is published the moment its own upload commits: a hung store cannot hold
@@ -162,6 +164,10 @@ final class BackupDumper {
             fanOut.finish(
                 store -> {
                   try {
+                    if (globals != null) {
+                      // before the manifest, which names it
+                      store.put(globals.globals().key(), globals.bytes());
+                    }
                     store.put(manifestKey, json);
                   } catch (RuntimeException e) {
                     throw new BackupException(

@@ -34,16 +34,19 @@ class BackupJobConfiguration {
 
   static final String DUMPED = "dumped";
   static final String RESULT = "result";
+  static final String GLOBALS = "globals";
 
   @Bean
   Job backupBatchJob(
       JobRepository jobRepository,
+      Step backupGlobalsStep,
       Step backupDumpStep,
       Step backupPublishStep,
       LocalExecutions localExecutions) {
     return new JobBuilder(BackupJob.NAME, jobRepository)
         .listener(localExecutions)
-        .start(backupDumpStep)
+        .start(backupGlobalsStep)
+        .next(backupDumpStep)
         .next(backupPublishStep)
         .build();
   }
@@ -71,12 +74,40 @@ class BackupJobConfiguration {
                           () ->
                               recoverDeadExecutions(
                                   jobRepository, jobOperator, target.name(), self, node.name()),
-                          stop);
+                          stop,
+                          globals(contribution.getStepExecution()));
                   jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
                   return RepeatStatus.FINISHED;
                 }),
             StepTransactions.none())
         .build();
+  }
+
+  /**
+   * The cluster's roles beside the dump (see {@link BackupGlobals}); before the dump names them.
+   */
+  @Bean
+  Step backupGlobalsStep(
+      JobRepository jobRepository, BackupGlobals globals, LifeboatConfig config) {
+    return new StepBuilder("globals", jobRepository)
+        .tasklet(
+            (contribution, chunk) -> {
+              JobParameters p = contribution.getStepExecution().getJobParameters();
+              Target target = config.target(p.getString(BackupJob.TARGET));
+              BackupGlobals.Taken taken = globals.take(target, p.getString(BackupJob.ID));
+              jobContext(contribution.getStepExecution()).putString(GLOBALS, Json.write(taken));
+              return RepeatStatus.FINISHED;
+            },
+            StepTransactions.none())
+        .build();
+  }
+
+  private static BackupGlobals.Taken globals(
+      org.springframework.batch.core.step.StepExecution step) {
+    ExecutionContext job = jobContext(step);
+    return job.containsKey(GLOBALS)
+        ? Json.read(job.getString(GLOBALS), BackupGlobals.Taken.class)
+        : null;
   }
 
   @Bean

@@ -34,7 +34,14 @@ public record Manifest(
     Map<String, Long> tables,
     Map<String, RlsState> rls,
     boolean pinned,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Encryption encryption) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Encryption encryption,
+    Globals globals) {
+
+  /**
+   * The cluster's roles ({@code pg_dumpall --globals-only}) stored beside the dump: its key, size
+   * and SHA-256 of the stored (zstd) bytes; null in backups made before it existed.
+   */
+  public record Globals(String key, long sizeBytes, String sha256) {}
 
   public static final String FORMAT = "pg_dump-custom+zstd";
 
@@ -79,6 +86,7 @@ public record Manifest(
         tables,
         rls,
         pinned,
+        null,
         null);
   }
 

@@ -54,7 +54,8 @@ public final class Manifests {
         m.tables() == null ? null : normalized(m.tables()),
         m.rls() == null ? null : normalized(m.rls()),
         m.pinned(),
-        m.encryption());
+        m.encryption(),
+        m.globals());
   }
 
   /**

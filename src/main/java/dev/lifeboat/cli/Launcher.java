@@ -125,6 +125,12 @@ public final class Launcher {
     if (CommandLine.printHelpIfRequested(invocation.parsed())) {
       return OK;
     }
+    // "version --short" answers without starting anything, like --version
+    if ("version".equals(invocation.name())
+        && invocation.parsed().subcommand().hasMatchedOption("--short")) {
+      System.out.println(dev.lifeboat.LifeboatVersion.get());
+      return OK;
+    }
     if (invocation.name() == null) {
       invocation.cli().usage(System.err);
       return USAGE;

@@ -27,7 +27,8 @@ import picocli.CommandLine.ScopeType;
       PinCommand.class,
       UnpinCommand.class,
       MigrateCommand.class,
-      DataMigrateCommand.class
+      DataMigrateCommand.class,
+      VersionCommand.class
     })
 final class LifeboatCommand {
 
@@ -76,7 +77,7 @@ final class LifeboatCommand {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"lifeboat " + LifeboatVersion.get()};
+      return new String[] {LifeboatVersion.get()};
     }
   }
 }

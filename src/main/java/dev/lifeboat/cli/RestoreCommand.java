@@ -30,6 +30,13 @@ final class RestoreCommand implements Callable<Integer> {
       description = "Database to restore into (created when missing).")
   String into;
 
+  @Option(
+      names = "--create-roles",
+      description =
+          "Create the roles the backup's globals hold and this server lacks (a brand-new server);"
+              + " existing roles are never altered.")
+  boolean createRoles;
+
   @Option(names = "--yes", description = "Do not ask; required when stdin is not a terminal.")
   boolean yes;
 
@@ -49,7 +56,7 @@ final class RestoreCommand implements Callable<Integer> {
     console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkServer(target);
-    RestorePlan plan = restore.plan(target, id, into, clean);
+    RestorePlan plan = restore.plan(target, id, into, clean, createRoles);
     plan.describe().forEach(console::note);
     if (!yes) {
       if (!Console.isTerminal()) {
@@ -70,6 +77,10 @@ final class RestoreCommand implements Callable<Integer> {
     RestoreResult result = restore.execute(plan);
     if (console.json()) {
       console.printJson(result);
+    }
+    if (result.createdRoles() != null && !result.createdRoles().isEmpty()) {
+      console.note(
+          "created roles (from the backup's globals): " + String.join(", ", result.createdRoles()));
     }
     if (result.safetyBackup() != null) {
       console.note(

@@ -71,10 +71,15 @@ public record LifeboatProperties(
       Map<String, Schedule> schedules,
       @Valid Retention retention,
       Dir migrations,
-      Encryption encryption) {
+      Encryption encryption,
+      Dir drills,
+      TenantIsolation tenantIsolation,
+      @DefaultValue("account_id") String tenantColumn,
+      TargetBackup backup) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
+      tenantColumn = tenantColumn == null || tenantColumn.isBlank() ? "account_id" : tenantColumn;
     }
 
     @Override
@@ -227,6 +232,17 @@ public record LifeboatProperties(
   }
 
   /**
+   * The built-in drill check {@code tenant-isolation}: as {@code role}, with the session setting
+   * {@code setting} at the first probe account, no row of the second is seen or touched.
+   */
+  public record TenantIsolation(
+      String role, @DefaultValue("app.account_id") String setting, List<String> probeAccounts) {
+    public TenantIsolation {
+      probeAccounts = probeAccounts == null ? List.of() : List.copyOf(probeAccounts);
+    }
+  }
+
+  /**
    * Versioned migrations ({@code lifeboat migrate}): where the files are, the {@code lock_timeout}
    * every migration runs under, and whether {@code --safe} is the only way to apply.
    */
@@ -249,4 +265,10 @@ public record LifeboatProperties(
       identities = identities == null ? List.of() : identities;
     }
   }
+
+  /**
+   * A target's backup settings: {@code role-passwords} stores the roles' password hashes in the
+   * backup's globals (off: roles are restored without passwords).
+   */
+  public record TargetBackup(@DefaultValue("false") boolean rolePasswords) {}
 }

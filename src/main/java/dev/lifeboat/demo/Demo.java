@@ -59,7 +59,7 @@ public final class Demo {
               + scale
               + ")");
       ExampleDatabase.load(cluster.connection("app"), jobs, scale);
-      Path config = writeConfig(demo, cluster.port(), jobs.resolveSibling("drills"));
+      Path config = writeConfig(demo, cluster.port(), jobs.resolve("drills"));
       // the throwaway cluster's password reaches the config through a placeholder, never a file
       System.setProperty("LIFEBOAT_DEMO_PASSWORD", password);
       out.println(
@@ -125,6 +125,7 @@ public final class Demo {
               username: postgres
               password: ${LIFEBOAT_DEMO_PASSWORD:}
               stores: [local-a, local-b]
+              tenant-isolation: { role: app_tenant, setting: app.account_id, probe-accounts: [1, 2] }
           stores:
             local-a: { type: filesystem, path: %s }
             local-b: { type: filesystem, path: %s }

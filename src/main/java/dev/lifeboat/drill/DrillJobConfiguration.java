@@ -8,6 +8,7 @@ import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.metrics.LifeboatMetrics;
@@ -26,7 +27,6 @@ import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -254,7 +254,13 @@ class DrillJobConfiguration {
               PgConnection scratchDb =
                   drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
               addChecks(
-                  contribution, DrillValidator.validate(scratchDb, manifest, drillsDir(config)));
+                  contribution,
+                  DrillValidator.validate(
+                      scratchDb,
+                      manifest,
+                      Assertions.dir(config, target.name()),
+                      target.name(),
+                      settings(config, target.name())));
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())
@@ -412,18 +418,13 @@ class DrillJobConfiguration {
     }
   }
 
-  static Path drillsDir(LifeboatConfig config) {
-    Path dir = config.properties().drills().dir();
-    if (dir == null) {
-      dir = Path.of("jobs/drills");
+  /** The target's own settings, null when it has none ("app.x" uses app's). */
+  static LifeboatProperties.TargetProperties settings(LifeboatConfig config, String target) {
+    LifeboatProperties.TargetProperties t = config.properties().targets().get(target);
+    if (t == null && target.lastIndexOf('.') > 0) {
+      t = config.properties().targets().get(target.substring(0, target.lastIndexOf('.')));
     }
-    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
-      String root = System.getenv("LIFEBOAT_ROOT");
-      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
-        return Path.of(root).resolve(dir);
-      }
-    }
-    return dir;
+    return t;
   }
 
   /** Why a database with the scratch name is refused; the drill door says it first (exit 2). */

@@ -1,6 +1,7 @@
 package dev.lifeboat.drill;
 
 import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * Checks a restored database against the manifest (every table, exact row counts; row-level
@@ -30,7 +30,12 @@ public final class DrillValidator {
 
   private DrillValidator() {}
 
-  static List<DrillCheck> validate(PgConnection scratch, Manifest manifest, Path drillsDir) {
+  static List<DrillCheck> validate(
+      PgConnection scratch,
+      Manifest manifest,
+      Path drillsDir,
+      String target,
+      LifeboatProperties.TargetProperties settings) {
     List<DrillCheck> checks = new ArrayList<>();
     try (Connection c = scratch.open()) {
       try (Statement st = c.createStatement()) {
@@ -42,7 +47,11 @@ public final class DrillValidator {
         st.execute("RESET row_security");
         st.execute("SET statement_timeout = '10min'");
       }
-      checks.addAll(assertions(c, drillsDir));
+      if (settings != null && settings.tenantIsolation() != null) {
+        checks.addAll(
+            TenantIsolation.check(c, settings.tenantIsolation(), target, settings.tenantColumn()));
+      }
+      checks.addAll(assertions(c, drillsDir, target));
     } catch (SQLException e) {
       checks.add(
           DrillCheck.failed(
@@ -110,22 +119,21 @@ public final class DrillValidator {
    * Runs the operator's assertions ({@code *.sql} in {@code dir}, each one query returning one
    * boolean) on a live connection; also the post-check of {@code migrate apply --safe}.
    */
-  public static List<DrillCheck> assertions(Connection c, Path dir) {
+  public static List<DrillCheck> assertions(Connection c, Path dir, String target) {
     List<DrillCheck> checks = new ArrayList<>();
-    if (dir == null || !Files.isDirectory(dir)) {
-      return checks;
-    }
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted().toList();
+    List<Assertions.Assertion> files;
+    try {
+      files = Assertions.find(dir, target);
     } catch (IOException e) {
       checks.add(DrillCheck.failed("assertions", "cannot read " + dir + ": " + e.getMessage()));
       return checks;
     }
-    for (Path file : files) {
-      String name = "assert " + file.getFileName();
+    for (Assertions.Assertion a : files) {
+      String name = "assert " + a.name();
+      String about = "";
       try {
-        String sql = Files.readString(file).strip();
+        String sql = Files.readString(a.file()).strip();
+        about = Assertions.description(sql);
         while (sql.endsWith(";")) {
           sql = sql.substring(0, sql.length() - 1).strip();
         }
@@ -135,26 +143,33 @@ public final class DrillValidator {
               || rs.getMetaData().getColumnCount() != 1
               || rs.getMetaData().getColumnType(1) != Types.BIT
                   && rs.getMetaData().getColumnType(1) != Types.BOOLEAN) {
-            checks.add(DrillCheck.failed(name, "must be one query returning one boolean"));
+            checks.add(
+                DrillCheck.failed(name, about(about, "must be one query returning one boolean")));
             continue;
           }
           boolean value = rs.getBoolean(1);
           boolean more = rs.next();
           if (more) {
-            checks.add(DrillCheck.failed(name, "must return exactly one row"));
+            checks.add(DrillCheck.failed(name, about(about, "must return exactly one row")));
           } else if (value) {
-            checks.add(DrillCheck.passed(name, "returned true"));
+            checks.add(DrillCheck.passed(name, about(about, "returned true")));
           } else {
-            checks.add(DrillCheck.failed(name, "returned false"));
+            checks.add(DrillCheck.failed(name, about(about, "returned false")));
           }
         }
       } catch (SQLException e) {
-        checks.add(DrillCheck.failed(name, "failed: " + PgErrors.firstLine(e.getMessage())));
+        checks.add(
+            DrillCheck.failed(name, about(about, "failed: " + PgErrors.firstLine(e.getMessage()))));
       } catch (IOException e) {
         checks.add(DrillCheck.failed(name, "cannot read the file: " + e.getMessage()));
       }
     }
     return checks;
+  }
+
+  /** "Money adds up. (returned true)", or just the result when the file has no description. */
+  private static String about(String description, String result) {
+    return description.isEmpty() ? result : description + " (" + result + ")";
   }
 
   private static String describe(RlsState s) {

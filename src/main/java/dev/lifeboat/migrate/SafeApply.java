@@ -5,13 +5,13 @@ import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.drill.Assertions;
 import dev.lifeboat.drill.DrillCheck;
 import dev.lifeboat.drill.DrillValidator;
 import dev.lifeboat.restore.Restore;
 import dev.lifeboat.restore.RestorePlan;
 import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.run.Trigger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -244,17 +244,10 @@ final class SafeApply {
 
   /** The drill assertions of the target (global and its own), run on the target itself. */
   private List<DrillCheck> assertions(Target target) {
-    Path dir = config.properties().drills().dir();
-    if (dir == null) {
-      dir = Path.of("jobs/drills");
-    }
-    if (!dir.isAbsolute() && !Files.isDirectory(dir) && System.getenv("LIFEBOAT_ROOT") != null) {
-      dir = Path.of(System.getenv("LIFEBOAT_ROOT")).resolve(dir);
-    }
+    Path dir = Assertions.dir(config, target.name());
     List<DrillCheck> checks = new ArrayList<>();
     try (Connection c = target.connection().open()) {
-      checks.addAll(DrillValidator.assertions(c, dir));
-      checks.addAll(DrillValidator.assertions(c, dir.resolve(target.name())));
+      checks.addAll(DrillValidator.assertions(c, dir, target.name()));
     } catch (SQLException e) {
       checks.add(DrillCheck.failed("assertions", "cannot connect: " + Migrations.reason(e)));
     }

@@ -61,6 +61,16 @@ public final class Restore {
 
   /** Decides everything without changing anything; refusals are usage errors (exit 2). */
   public RestorePlan plan(Target target, String idOrLatest, String database, boolean clean) {
+    return plan(target, idOrLatest, database, clean, false);
+  }
+
+  /**
+   * As {@link #plan(Target, String, String, boolean)}; with {@code createRoles} the roles of the
+   * backup's globals missing on the server are created before pg_restore, without it their absence
+   * is refused up front, naming them.
+   */
+  public RestorePlan plan(
+      Target target, String idOrLatest, String database, boolean clean, boolean createRoles) {
     LifeboatDatabases.checkInto(database, null);
     BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
     Manifest manifest = entry.manifest();
@@ -137,6 +147,27 @@ public final class Restore {
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
       // a missing or wrong identity is a refusal before anything is touched
       fetcher.requireIdentity(target, entry);
+      List<String> missingRoles = List.of();
+      if (manifest.globals() != null) {
+        String globals =
+            Roles.read(config, target, ArchiveFetcher.order(target, entry), manifest.globals());
+        try (Connection c = target.connection().withDatabase(server.maintenanceDatabase()).open()) {
+          missingRoles = Roles.missing(c, Roles.parse(globals).keySet());
+        }
+        if (!missingRoles.isEmpty() && !createRoles) {
+          throw new ConfigException(
+              "--create-roles",
+              "roles "
+                  + missingRoles
+                  + " of the backed-up server do not exist on "
+                  + into.host()
+                  + ":"
+                  + into.port()
+                  + ", so the restore would fail on the first object, grant or policy that names"
+                  + " one; add --create-roles to create them from the backup's globals (roles"
+                  + " that exist are never altered); nothing was changed");
+        }
+      }
       return new RestorePlan(
           target,
           entry,
@@ -152,7 +183,8 @@ public final class Restore {
           LifeboatDatabases.newRun(),
           spool,
           tool,
-          config.properties().restore().effectiveJobs());
+          config.properties().restore().effectiveJobs(),
+          missingRoles);
     } catch (SQLException e) {
       throw new ConfigException(
           "lifeboat.targets." + target.name() + ".url",
@@ -188,6 +220,7 @@ public final class Restore {
         }
         safetyId = safety.id();
       }
+      List<String> created = createRoles(plan);
       List<RestoreResult.TableCount> tables = restoreIntoStaging(plan, archive);
       swapIntoPlace(plan);
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -201,7 +234,34 @@ public final class Restore {
           safetyId,
           seconds,
           tables,
-          null);
+          null,
+          created);
+    }
+  }
+
+  /** The plan's missing roles, created from the backup's globals; the ones really created. */
+  private List<String> createRoles(RestorePlan plan) {
+    if (plan.rolesToCreate() == null || plan.rolesToCreate().isEmpty()) {
+      return List.of();
+    }
+    String globals =
+        Roles.read(config, plan.target(), plan.stores(), plan.backup().manifest().globals());
+    List<String> skipped = new ArrayList<>();
+    try (PgDatabases server = PgDatabases.connect(plan.into());
+        Connection c = plan.into().withDatabase(server.maintenanceDatabase()).open()) {
+      List<String> created = Roles.create(c, globals, plan.rolesToCreate(), skipped);
+      skipped.forEach(
+          s ->
+              org.slf4j.LoggerFactory.getLogger(Restore.class)
+                  .warn("membership not granted: {}", s));
+      return created;
+    } catch (SQLException e) {
+      throw new RestoreException(
+          "cannot create the missing roles "
+              + plan.rolesToCreate()
+              + ": "
+              + PgErrors.firstLine(e.getMessage())
+              + "; nothing was restored");
     }
   }
 

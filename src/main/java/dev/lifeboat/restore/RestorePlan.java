@@ -34,7 +34,8 @@ public record RestorePlan(
     String run,
     ArchiveFetcher.SpoolSpace spool,
     PgTool pgRestore,
-    int jobs) {
+    int jobs,
+    List<String> rolesToCreate) {
 
   /** The plan as the lines the operator reads before confirming. */
   public List<String> describe() {
@@ -92,6 +93,13 @@ public record RestorePlan(
                 + ", "
                 + jobs
                 + " parallel jobs"));
+    if (rolesToCreate != null && !rolesToCreate.isEmpty()) {
+      lines.add(
+          "  roles       "
+              + String.join(", ", rolesToCreate)
+              + ": missing on this server, created from the backup's globals first"
+              + " (--create-roles; existing roles are not altered)");
+    }
     for (String leftover : leftovers) {
       lines.add(
           "  leftover    '"

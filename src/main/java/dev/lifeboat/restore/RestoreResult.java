@@ -13,7 +13,8 @@ public record RestoreResult(
     String safetyBackup,
     double restoreSeconds,
     List<TableCount> tables,
-    String error) {
+    String error,
+    List<String> createdRoles) {
 
   /** One table: rows the manifest recorded and rows found after the restore. */
   public record TableCount(String table, Long expected, Long actual, boolean ok) {}

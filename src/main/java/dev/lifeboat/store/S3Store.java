@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -196,6 +197,33 @@ public final class S3Store implements BackupStore {
     } catch (RuntimeException e) {
       throw failure("probe", null, e);
     }
+  }
+
+  /**
+   * Whether the bucket keeps old versions and has Object Lock (the doctor shows it; Lifeboat does
+   * not require either). "unknown" when the store does not say.
+   */
+  public String protection() {
+    String versioning;
+    try {
+      String status = s3.getBucketVersioning(b -> b.bucket(bucket)).statusAsString();
+      versioning = status == null || status.isBlank() ? "off" : status.toLowerCase(Locale.ROOT);
+    } catch (RuntimeException e) {
+      versioning = "unknown";
+    }
+    String lock;
+    try {
+      var config = s3.getObjectLockConfiguration(b -> b.bucket(bucket)).objectLockConfiguration();
+      lock =
+          config != null && "Enabled".equalsIgnoreCase(config.objectLockEnabledAsString())
+              ? "on"
+              : "off";
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      lock = e.statusCode() == 404 ? "off" : "unknown";
+    } catch (RuntimeException e) {
+      lock = "unknown";
+    }
+    return "versioning " + versioning + ", Object Lock " + lock;
   }
 
   @Override

@@ -32,7 +32,9 @@ class ManifestsTests {
         "test",
         Map.of("public.accounts", 42L),
         Map.of(),
-        false);
+        false,
+        null,
+        null);
   }
 
   private static byte[] json(Manifest m) {
@@ -116,7 +118,9 @@ class ManifestsTests {
             null,
             Map.of("public.Accounts", 1L, "public.plain", 2L),
             null,
-            false);
+            false,
+            null,
+            null);
     assertThat(Manifests.read(json(old)).tables())
         .containsOnlyKeys("public.\"Accounts\"", "public.plain");
   }

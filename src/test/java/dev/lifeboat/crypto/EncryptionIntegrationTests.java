@@ -136,6 +136,15 @@ class EncryptionIntegrationTests {
     assertThat(manifest.get("encryption").get("recipients").toString())
         .contains(drillKey.recipient(), recoveryKey.recipient());
     assertThat(manifest.get("sizeBytes").asLong()).isEqualTo(stored.length);
+    // the cluster's roles beside the dump are encrypted to the same recipients
+    String globalsKey = manifest.get("globals").get("key").asString();
+    assertThat(globalsKey).isEqualTo("app/" + id + "/globals.sql.zst.age");
+    byte[] globals = Files.readAllBytes(dir.resolve("store/" + globalsKey));
+    assertThat(new String(globals, 0, 22, StandardCharsets.US_ASCII))
+        .isEqualTo("age-encryption.org/v1\n");
+    assertThat(indexOf(globals, new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD})).isEqualTo(-1);
+    assertThat(manifest.get("globals").get("sha256").asString())
+        .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(globals)));
     assertThat(manifest.get("sha256").asString())
         .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(stored)));
 

@@ -54,7 +54,7 @@ class DrillIntegrationTests {
 
   @Test
   void aGoodBackupPassesEveryCheckAndLeavesNoScratchDatabase() throws Exception {
-    Setup s = backedUp(source, Path.of("jobs/drills").toAbsolutePath());
+    Setup s = backedUp(source, Path.of("jobs/example/drills").toAbsolutePath());
 
     Result r = s.drill("--json");
 
@@ -212,6 +212,57 @@ class DrillIntegrationTests {
     assertThat(r.stderr()).contains("FAILED assert no-free-lunch.sql").contains("returned false");
     assertThat(r.stderr()).contains("ok     assert accounts-exist.sql");
     assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void assertionsRunForEveryTargetAndPerTargetWithTheirDescriptionInTheReport() throws Exception {
+    Path drills = Files.createDirectories(dir.resolve("drills"));
+    Files.writeString(
+        drills.resolve("accounts-exist.sql"),
+        "-- Some accounts survived the restore.\nSELECT count(*) > 0 FROM accounts");
+    Files.createDirectories(drills.resolve("app"));
+    Files.writeString(
+        drills.resolve("app/no-free-lunch.sql"),
+        "-- Nobody gets invoices for free:\n--   there are none at all.\nSELECT count(*) = 0 FROM invoices;");
+    // another target's assertions are not this target's business
+    Files.createDirectories(drills.resolve("billing"));
+    Files.writeString(drills.resolve("billing/never-run.sql"), "SELECT false");
+    Setup s = backedUp(source, drills);
+
+    Result r = s.drill();
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.all())
+        .contains(
+            "ok     assert accounts-exist.sql"
+                + " ".repeat(40 - "assert accounts-exist.sql".length())
+                + " Some accounts survived the restore. (returned true)")
+        .contains("FAILED assert app/no-free-lunch.sql")
+        .contains("Nobody gets invoices for free: there are none at all. (returned false)")
+        .doesNotContain("never-run");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
+  void aTargetsOwnDrillsDirReplacesTheGlobalOne() throws Exception {
+    Path global = Files.createDirectories(dir.resolve("global"));
+    Files.writeString(global.resolve("global-fails.sql"), "SELECT false");
+    Path own = Files.createDirectories(dir.resolve("own"));
+    Files.writeString(own.resolve("own-passes.sql"), "SELECT true");
+    Fixture fx =
+        new Fixture(dir)
+            .filesystem("local", dir.resolve("store"))
+            .yaml("  drills:\n    dir: \"" + global + "\"")
+            .targetYaml("app", "      drills:\n        dir: \"" + own + "\"");
+    Path config = fx.write(source, "app");
+    LifeboatCli cli = fx.cli();
+    Result backup = cli.run("--config", config.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+
+    Result r = cli.run("--config", config.toString(), "drill", "--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).contains("assert own-passes.sql").doesNotContain("global-fails");
   }
 
   @Test

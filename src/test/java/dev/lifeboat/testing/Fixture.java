@@ -17,6 +17,7 @@ public final class Fixture {
   public final Map<String, String> stores = new LinkedHashMap<>();
   public final Map<String, String> env = new LinkedHashMap<>();
   public final List<String> extra = new ArrayList<>();
+  public final Map<String, List<String>> targetExtra = new LinkedHashMap<>();
 
   public Fixture(Path dir) throws IOException {
     this.dir = dir;
@@ -73,6 +74,12 @@ public final class Fixture {
     return this;
   }
 
+  /** Adds raw YAML lines under {@code lifeboat.targets.<target>:}, indented by six spaces. */
+  public Fixture targetYaml(String target, String lines) {
+    targetExtra.computeIfAbsent(target, t -> new ArrayList<>()).add(lines);
+    return this;
+  }
+
   /** Writes a config with one target per name, all pointing at {@code db}; returns its path. */
   public Path write(PgConnection db, String... targets) throws IOException {
     env.put("APP_DB_PASSWORD", db.password());
@@ -88,6 +95,7 @@ public final class Fixture {
           .append(db.user())
           .append("\n")
           .append("      password: \"${APP_DB_PASSWORD}\"\n");
+      targetExtra.getOrDefault(t, List.of()).forEach(e -> y.append(e).append("\n"));
     }
     y.append("  stores:\n");
     stores.forEach((n, s) -> y.append("    ").append(n).append(": ").append(s).append("\n"));

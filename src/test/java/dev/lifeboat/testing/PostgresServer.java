@@ -62,6 +62,14 @@ public final class PostgresServer {
     return new PostgresServer(bins, cluster, password);
   }
 
+  /**
+   * A brand-new cluster of its own, not shared (a second server: where a restore lands after the
+   * first is gone); stop it with {@code cluster().close()}.
+   */
+  public static PostgresServer startNew() {
+    return start();
+  }
+
   public LocalCluster cluster() {
     return cluster;
   }

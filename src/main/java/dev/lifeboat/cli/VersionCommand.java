@@ -1,0 +1,89 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.LifeboatVersion;
+import dev.lifeboat.Redaction;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.doctor.Doctor;
+import dev.lifeboat.doctor.DoctorReport;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code lifeboat version}: the doctor. Exit 0 when nothing failed (warnings allowed), else 1. */
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "version",
+    description =
+        "The doctor: versions, compatibility, control database, stores, targets, backups, drills"
+            + " and row-level security, checked in parallel; exit 1 when something is red.")
+final class VersionCommand implements Callable<Integer> {
+
+  @ParentCommand LifeboatCommand root;
+
+  @Option(
+      names = "--short",
+      description = "Print only Lifeboat's version, instantly (checks nothing).")
+  boolean shortVersion;
+
+  @Override
+  public Integer call() {
+    if (shortVersion) {
+      System.out.println(LifeboatVersion.get());
+      return Launcher.OK;
+    }
+    LifeboatConfig config = root.bean(LifeboatConfig.class);
+    Console console = root.bean(Console.class);
+    config.validate();
+    DoctorReport report = root.bean(Doctor.class).examine();
+    if (console.json()) {
+      console.printJson(report);
+    }
+    // the marks are not ASCII: print UTF-8 whatever the locale says
+    PrintStream human =
+        new PrintStream(
+            new FileOutputStream(console.json() ? FileDescriptor.err : FileDescriptor.out),
+            true,
+            StandardCharsets.UTF_8);
+    human.print(Redaction.urls(table(report)));
+    human.flush();
+    return report.healthy() ? Launcher.OK : Launcher.FAILED;
+  }
+
+  static String table(DoctorReport report) {
+    long warnings = report.checks().stream().filter(c -> c.status().equals("warn")).count();
+    long failures = report.checks().stream().filter(c -> c.status().equals("fail")).count();
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "lifeboat %s: %s (%d checks, %d warning%s, %d failure%s)%n",
+            LifeboatVersion.get(),
+            report.status().toUpperCase(Locale.ROOT),
+            report.checks().size(),
+            warnings,
+            warnings == 1 ? "" : "s",
+            failures,
+            failures == 1 ? "" : "s"));
+    int width = 10;
+    for (DoctorReport.Check c : report.checks()) {
+      width = Math.max(width, c.name().length());
+    }
+    for (DoctorReport.Check c : report.checks()) {
+      String mark =
+          switch (c.status()) {
+            case "ok" -> "✓";
+            case "warn" -> "!";
+            default -> "✗";
+          };
+      out.append(
+          String.format(Locale.ROOT, "  %s %-" + width + "s  %s%n", mark, c.name(), c.detail()));
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,24 @@
+package dev.lifeboat.doctor;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Something {@code lifeboat version} checks. Every bean of this type is collected by the {@link
+ * Doctor}; each of its probes runs on its own thread, in parallel with the others, and one that
+ * does not answer in time is reported as failed by the doctor (so a probe may block on a network).
+ */
+public interface DoctorCheck {
+
+  /**
+   * What this check covers ("stores", "migrations"): the doctor reports a topic it expects but no
+   * check covers as "not configured".
+   */
+  String topic();
+
+  /** The independent pieces of work, each answering one or more findings. */
+  List<Probe> probes();
+
+  /** One piece of work; {@code name} names its finding if it does not answer in time. */
+  record Probe(String name, Callable<List<Finding>> work) {}
+}

@@ -1,0 +1,231 @@
+package dev.lifeboat.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.SilentServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The doctor through the real jar: every red case of one configuration answered by one {@code
+ * version --json} run (a store that does not answer, a read-only store, a tenant table without
+ * row-level security, one without a policy, a role without BYPASSRLS, a stale backup, a server that
+ * does not answer), within 20 seconds.
+ */
+class VersionIntegrationTests {
+
+  static Path dir;
+  static Path readOnly;
+  static SilentServer silent;
+  static Result result;
+  static Duration took;
+  static Map<String, JsonNode> checks = new HashMap<>();
+
+  @BeforeAll
+  static void oneRunOverEveryRedCase() throws Exception {
+    dir = Files.createTempDirectory("lifeboat-doctor-it-");
+    silent = new SilentServer();
+    PgConnection good = PostgresServer.shared().createExampleDatabase("doctor_good", 1);
+    PgConnection bare = PostgresServer.shared().createDatabase("doctor_bare");
+    String weak = "doctor_weak_" + UUID.randomUUID().toString().substring(0, 8);
+    try (Connection c = bare.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE notes (id int, account_id bigint, body text)");
+      st.execute("CREATE TABLE docs (id int, account_id bigint)");
+      st.execute("ALTER TABLE docs ENABLE ROW LEVEL SECURITY");
+      st.execute("ALTER TABLE docs FORCE ROW LEVEL SECURITY");
+      st.execute("CREATE TABLE fine (id int, account_id bigint)");
+      st.execute("ALTER TABLE fine ENABLE ROW LEVEL SECURITY");
+      st.execute("ALTER TABLE fine FORCE ROW LEVEL SECURITY");
+      st.execute(
+          "CREATE POLICY mine ON fine USING (account_id = current_setting('app.account_id')::bigint)");
+      st.execute("CREATE ROLE " + weak + " LOGIN PASSWORD '" + good.password() + "'");
+    }
+    Path fine = Files.createDirectories(dir.resolve("fine"));
+    readOnly = Files.createDirectories(dir.resolve("readonly"));
+    // immutable even for root, which the tests may run as
+    new ProcessBuilder("chattr", "+i", readOnly.toString()).inheritIO().start().waitFor();
+
+    String yaml =
+        """
+        lifeboat:
+          home: "%s"
+          targets:
+            good:
+              url: "%s"
+              username: %s
+              password: "${APP_DB_PASSWORD}"
+              stores: [fine]
+              schedules:
+                backup: { cron: "* * * * * ?" }
+            bare:
+              url: "%s"
+              username: %s
+              password: "${APP_DB_PASSWORD}"
+              stores: [fine]
+            weak:
+              url: "%s"
+              username: %s
+              password: "${APP_DB_PASSWORD}"
+              stores: [fine]
+            gone:
+              url: "jdbc:postgresql://127.0.0.1:%d/app"
+              username: nobody
+              password: "${APP_DB_PASSWORD}"
+              stores: [fine]
+          stores:
+            fine: { type: filesystem, path: "%s" }
+            readonly: { type: filesystem, path: "%s" }
+            silent: { type: s3, endpoint: "%s", bucket: b, path-style: true, access-key: "${K}", secret-key: "${S}" }
+        """
+            .formatted(
+                dir.resolve("home"),
+                good.jdbcUrl(),
+                good.user(),
+                bare.jdbcUrl(),
+                bare.user(),
+                good.jdbcUrl(),
+                weak,
+                Integer.parseInt(silent.endpoint().replaceAll(".*:", "")),
+                fine,
+                readOnly,
+                silent.endpoint());
+    Path config = dir.resolve("lifeboat.yml");
+    Files.writeString(config, yaml);
+    LifeboatCli cli =
+        new LifeboatCli(dir)
+            .env("APP_DB_PASSWORD", good.password())
+            .env("K", "nobody")
+            .env("S", "nothing-secret-here");
+    Result backup = cli.run("--config", config.toString(), "--target", "good", "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    // the schedule runs every second: within two seconds the backup is overdue
+    Thread.sleep(2500);
+
+    long started = System.nanoTime();
+    result = cli.run("--config", config.toString(), "version", "--json");
+    took = Duration.ofNanos(System.nanoTime() - started);
+    Json.mapper()
+        .readTree(result.stdout())
+        .get("checks")
+        .forEach(c -> checks.put(c.get("name").asString(), c));
+    System.out.println(
+        "version --json took " + took.toMillis() + " ms; stderr:\n" + result.stderr());
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    new ProcessBuilder("chattr", "-i", readOnly.toString()).inheritIO().start().waitFor();
+    silent.close();
+  }
+
+  private static JsonNode check(String name) {
+    assertThat(checks).as(result.toString()).containsKey(name);
+    return checks.get(name);
+  }
+
+  private static void red(String name, String... details) {
+    JsonNode c = check(name);
+    assertThat(c.get("status").asString()).as(c.toString()).isEqualTo("fail");
+    for (String d : details) {
+      assertThat(c.get("detail").asString()).as(c.toString()).contains(d);
+    }
+  }
+
+  @Test
+  void theAnswerComesWithin20SecondsWithStatusFailAndExit1() throws Exception {
+    assertThat(took).isLessThan(Duration.ofSeconds(20));
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(Json.mapper().readTree(result.stdout()).get("status").asString()).isEqualTo("fail");
+    // the human table goes to stderr in --json mode
+    assertThat(result.stderr()).contains("lifeboat ").contains("FAIL").contains("✗ store silent");
+    assertThat(result.all()).doesNotContain("nothing-secret-here");
+  }
+
+  @Test
+  void aStoreThatDoesNotAnswerIsRedWithinTheBound() {
+    red("store silent", "no answer within");
+  }
+
+  @Test
+  void aReadOnlyStoreIsRed() {
+    red("store readonly", "not writable");
+  }
+
+  @Test
+  void aWorkingStoreIsGreenAndItsProbeObjectIsGone() throws Exception {
+    assertThat(check("store fine").get("status").asString()).isEqualTo("ok");
+    assertThat(check("store fine").get("detail").asString())
+        .contains("reachable, writable, readable, listable")
+        .contains("GB free");
+    Path probes = dir.resolve("fine").resolve("lifeboat-doctor");
+    if (Files.exists(probes)) {
+      try (var files = Files.list(probes)) {
+        assertThat(files).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aTenantTableWithoutRowLevelSecurityIsRedAndNamed() {
+    red("target bare rls", "row-level security not enabled on public.notes");
+  }
+
+  @Test
+  void aTenantTableWithoutAPolicyIsRedAndNamed() {
+    red("target bare rls", "no policy on public.docs");
+    assertThat(check("target bare rls").get("detail").asString()).doesNotContain("public.fine");
+  }
+
+  @Test
+  void theSampleSchemasRowLevelSecurityIsGreen() {
+    JsonNode rls = check("target good rls");
+    assertThat(rls.get("status").asString()).as(rls.toString()).isEqualTo("ok");
+    assertThat(rls.get("detail").asString())
+        .contains("8 tenant tables")
+        .contains("enabled and forced");
+  }
+
+  @Test
+  void aRoleWithoutBypassRlsIsRed() {
+    red("target weak privileges", "neither SUPERUSER nor BYPASSRLS", "ALTER ROLE");
+  }
+
+  @Test
+  void aStaleBackupIsRed() {
+    red("target good backups", "stale", "the backup schedule runs every 1s");
+  }
+
+  @Test
+  void aServerThatDoesNotAnswerIsRed() {
+    red("target gone");
+  }
+
+  @Test
+  void versionsToolsAndTheControlDatabaseAreShownAndMigrationsAreNotConfiguredYet() {
+    assertThat(check("lifeboat").get("status").asString()).isEqualTo("ok");
+    assertThat(check("pg_dump").get("detail").asString()).contains("installed: 15");
+    assertThat(check("target good pg_dump").get("detail").asString())
+        .contains("for server major 15");
+    JsonNode control = check("control database");
+    assertThat(control.get("status").asString()).as(control.toString()).isEqualTo("ok");
+    assertThat(control.get("detail").asString()).contains("(current)");
+    assertThat(check("migrations").get("detail").asString()).isEqualTo("not configured");
+    assertThat(check("target good drill").get("status").asString()).isEqualTo("warn");
+  }
+}

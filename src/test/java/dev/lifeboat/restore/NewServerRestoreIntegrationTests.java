@@ -1,0 +1,164 @@
+package dev.lifeboat.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.Fixture;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.PostgresServer;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * "The server is gone": a backup of the sample database restored onto a second, brand-new cluster
+ * that has none of its roles, then drilled there (tenant isolation included).
+ */
+class NewServerRestoreIntegrationTests {
+
+  @TempDir Path dir;
+
+  static final String TENANT_ISOLATION =
+      "      tenant-isolation: { role: app_tenant, setting: app.account_id, probe-accounts: [1, 2] }";
+
+  private static String globalsOf(Path store, String id) throws Exception {
+    try (InputStream in =
+        new ZstdInputStream(
+            Files.newInputStream(store.resolve("app/" + id + "/globals.sql.zst")))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void aRestoreOntoABrandNewServerNamesTheMissingRolesThenCreatesThemWithTheFlag()
+      throws Exception {
+    PgConnection source = PostgresServer.shared().createExampleDatabase("dr_src", 1);
+    String member = "dr_app_" + UUID.randomUUID().toString().substring(0, 8);
+    try (Connection c = source.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + member + " LOGIN PASSWORD 'not-in-the-globals'");
+      st.execute("GRANT app_tenant TO " + member);
+    }
+    Path store = dir.resolve("store");
+    Fixture old =
+        new Fixture(Files.createDirectories(dir.resolve("old"))).filesystem("local", store);
+    Path oldConfig = old.write(source, "app");
+    Result backup = old.cli().run("--config", oldConfig.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    String id = backup.stdout().strip();
+
+    // the manifest lists the globals beside the dump: key, size, sha256; no role password in them
+    JsonNode manifest =
+        Json.mapper().readTree(Files.readString(store.resolve("app/" + id + "/manifest.json")));
+    JsonNode globals = manifest.get("globals");
+    assertThat(globals.get("key").asString()).isEqualTo("app/" + id + "/globals.sql.zst");
+    assertThat(globals.get("sizeBytes").asLong())
+        .isEqualTo(Files.size(store.resolve("app/" + id + "/globals.sql.zst")));
+    assertThat(globals.get("sha256").asString()).hasSize(64);
+    String sql = globalsOf(store, id);
+    assertThat(sql).contains("CREATE ROLE app_tenant;").contains("CREATE ROLE " + member + ";");
+    assertThat(sql).doesNotContain("PASSWORD");
+
+    PostgresServer fresh = PostgresServer.startNew();
+    try {
+      Fixture now =
+          new Fixture(Files.createDirectories(dir.resolve("new")))
+              .filesystem("local", store)
+              .targetYaml("app", TENANT_ISOLATION)
+              .yaml(
+                  "  drills:\n    dir: \""
+                      + Path.of("jobs/example/drills").toAbsolutePath()
+                      + "\"");
+      Path config = now.write(fresh.connection("app"), "app");
+      LifeboatCli cli = now.cli();
+
+      Result refused =
+          cli.run("--config", config.toString(), "restore", "latest", "--into", "app", "--yes");
+      System.out.println("restore without --create-roles:\n" + refused.all());
+      assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+      assertThat(refused.stderr())
+          .contains("app_tenant")
+          .contains(member)
+          .contains("--create-roles")
+          .contains("nothing was changed");
+      assertThat(roleExists(fresh, "app_tenant")).isFalse();
+
+      Result restored =
+          cli.run(
+              "--config",
+              config.toString(),
+              "restore",
+              "latest",
+              "--into",
+              "app",
+              "--yes",
+              "--create-roles");
+      System.out.println("restore --create-roles:\n" + restored.all());
+      assertThat(restored.exitCode()).as(restored.toString()).isZero();
+      assertThat(restored.all()).contains("created roles").contains("app_tenant").contains(member);
+      assertThat(roleExists(fresh, "app_tenant")).isTrue();
+      try (Connection c = fresh.connection("app").open();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT pg_has_role('"
+                      + member
+                      + "', 'app_tenant', 'MEMBER'),"
+                      + " (SELECT rolcanlogin FROM pg_roles WHERE rolname = '"
+                      + member
+                      + "')")) {
+        rs.next();
+        assertThat(rs.getBoolean(1)).as("membership restored").isTrue();
+        assertThat(rs.getBoolean(2)).as("attributes restored").isTrue();
+      }
+
+      Result drill = cli.run("--config", config.toString(), "drill");
+      System.out.println("drill on the new cluster:\n" + drill.stdout());
+      assertThat(drill.exitCode()).as(drill.toString()).isZero();
+      assertThat(drill.stdout())
+          .contains("ok     tenant-isolation public.tasks")
+          .contains("ok     assert invoices-add-up.sql")
+          .doesNotContain("FAILED");
+      assertThat(restored.all() + refused.all() + drill.all())
+          .doesNotContain(fresh.superuserPassword());
+    } finally {
+      fresh.cluster().close();
+    }
+  }
+
+  @Test
+  void rolePasswordsAreStoredOnlyWhenTheTargetAsksForThem() throws Exception {
+    PgConnection source = PostgresServer.shared().createExampleDatabase("dr_pw", 1);
+    Path store = dir.resolve("store");
+    Fixture fx =
+        new Fixture(dir)
+            .filesystem("local", store)
+            .targetYaml("app", "      backup: { role-passwords: true }");
+    Path config = fx.write(source, "app");
+    Result backup = fx.cli().run("--config", config.toString(), "backup");
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+
+    assertThat(globalsOf(store, backup.stdout().strip())).contains("PASSWORD 'SCRAM-SHA-256$");
+  }
+
+  private static boolean roleExists(PostgresServer server, String role) throws Exception {
+    try (Connection c = server.connection("postgres").open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT count(*) FROM pg_roles WHERE rolname = '" + role + "'")) {
+      rs.next();
+      return rs.getInt(1) > 0;
+    }
+  }
+}
