@@ -57,6 +57,10 @@ class VersionIntegrationTests {
       st.execute("CREATE ROLE " + weak + " LOGIN PASSWORD '" + good.password() + "'");
     }
     Path fine = Files.createDirectories(dir.resolve("fine"));
+    Path pendingMigrations = Files.createDirectories(dir.resolve("bare-migrations"));
+    Files.writeString(
+        pendingMigrations.resolve("V1__add_notes_title.sql"),
+        "ALTER TABLE notes ADD COLUMN title text;\n");
     readOnly = Files.createDirectories(dir.resolve("readonly"));
     // immutable even for root, which the tests may run as
     new ProcessBuilder("chattr", "+i", readOnly.toString()).inheritIO().start().waitFor();
@@ -78,6 +82,7 @@ class VersionIntegrationTests {
               username: %s
               password: "${APP_DB_PASSWORD}"
               stores: [fine]
+              migrations: { dir: "%s" }
             weak:
               url: "%s"
               username: %s
@@ -99,6 +104,7 @@ class VersionIntegrationTests {
                 good.user(),
                 bare.jdbcUrl(),
                 bare.user(),
+                pendingMigrations,
                 good.jdbcUrl(),
                 weak,
                 Integer.parseInt(silent.endpoint().replaceAll(".*:", "")),
@@ -217,7 +223,15 @@ class VersionIntegrationTests {
   }
 
   @Test
-  void versionsToolsAndTheControlDatabaseAreShownAndMigrationsAreNotConfiguredYet() {
+  void aPendingMigrationIsAWarningNamingTheFileAndTheCommand() {
+    JsonNode pending = check("target bare migrations");
+    assertThat(pending.get("status").asString()).as(pending.toString()).isEqualTo("warn");
+    assertThat(pending.get("detail").asString())
+        .contains("1 pending", "V1__add_notes_title.sql", "lifeboat migrate apply");
+  }
+
+  @Test
+  void versionsToolsAndTheControlDatabaseAreShownAndATargetWithoutMigrationsIsNotConfigured() {
     assertThat(check("lifeboat").get("status").asString()).isEqualTo("ok");
     assertThat(check("pg_dump").get("detail").asString()).contains("installed: 15");
     assertThat(check("target good pg_dump").get("detail").asString())
@@ -225,7 +239,9 @@ class VersionIntegrationTests {
     JsonNode control = check("control database");
     assertThat(control.get("status").asString()).as(control.toString()).isEqualTo("ok");
     assertThat(control.get("detail").asString()).contains("(current)");
-    assertThat(check("migrations").get("detail").asString()).isEqualTo("not configured");
+    JsonNode none = check("target good migrations");
+    assertThat(none.get("status").asString()).as(none.toString()).isEqualTo("ok");
+    assertThat(none.get("detail").asString()).startsWith("not configured");
     assertThat(check("target good drill").get("status").asString()).isEqualTo("warn");
   }
 }

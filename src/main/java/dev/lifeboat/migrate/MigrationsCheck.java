@@ -1,0 +1,108 @@
+package dev.lifeboat.migrate;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.doctor.DoctorCheck;
+import dev.lifeboat.doctor.Finding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * The doctor's view of each target's versioned migrations ({@code migrate status} in one line): a
+ * problem (changed checksum, missing file, failed migration) is red, pending migrations a warning,
+ * a target without migration files or history "not configured".
+ */
+@Component
+@Order(5)
+final class MigrationsCheck implements DoctorCheck {
+
+  private final LifeboatConfig config;
+  private final Migrations migrations;
+
+  MigrationsCheck(LifeboatConfig config, Migrations migrations) {
+    this.config = config;
+    this.migrations = migrations;
+  }
+
+  @Override
+  public String topic() {
+    return "migrations";
+  }
+
+  @Override
+  public List<Probe> probes() {
+    List<Probe> probes = new ArrayList<>();
+    for (String t : config.properties().targets().keySet()) {
+      String name = "target " + t + " migrations";
+      probes.add(new Probe(name, () -> List.of(check(name, t))));
+    }
+    return probes;
+  }
+
+  private Finding check(String name, String targetName) {
+    Target target;
+    try {
+      target = config.target(targetName);
+    } catch (RuntimeException e) {
+      return Finding.fail(name, e.getMessage());
+    }
+    Path dir = migrations.dir(target);
+    MigrationStatus status;
+    try {
+      status = migrations.status(target);
+    } catch (MigrationException e) {
+      return Finding.fail(name, e.getMessage());
+    }
+    if (status.applied().isEmpty() && status.pending().isEmpty() && !hasFiles(dir)) {
+      return Finding.ok(name, "not configured (no migration files in " + dir + ")");
+    }
+    String latest =
+        status.applied().isEmpty()
+            ? "none applied"
+            : status.applied().size()
+                + " applied, latest V"
+                + status.applied().get(status.applied().size() - 1).version();
+    if (!status.problems().isEmpty()) {
+      MigrationStatus.Problem p = status.problems().get(0);
+      return Finding.fail(
+          name,
+          latest
+              + "; "
+              + status.problems().size()
+              + " problem(s): "
+              + p.kind()
+              + " "
+              + (p.script() == null ? "V" + p.version() : p.script())
+              + (p.fix() == null ? "" : "; " + p.fix())
+              + " (see: lifeboat migrate status)");
+    }
+    if (!status.pending().isEmpty()) {
+      return Finding.warn(
+          name,
+          latest
+              + "; "
+              + status.pending().size()
+              + " pending, first "
+              + status.pending().get(0).script()
+              + " (run: lifeboat migrate apply --safe)");
+    }
+    return Finding.ok(name, latest + ", none pending (" + dir + ")");
+  }
+
+  private static boolean hasFiles(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.anyMatch(p -> p.getFileName().toString().matches("V.+__.+\\.sql"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
