@@ -22,6 +22,7 @@ import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.restore.LifeboatDatabases;
 import dev.lifeboat.restore.RestoreException;
+import dev.lifeboat.restore.Roles;
 import dev.lifeboat.restore.SpoolException;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.Outcome;
@@ -192,6 +193,39 @@ class DrillJobConfiguration {
         .build();
   }
 
+  /**
+   * A drill on its own server ({@code drill-url}, e.g. a brand-new one) first creates the roles of
+   * the backup's globals that server lacks, so objects, grants and policies restore as on the
+   * source; roles that exist are never altered. The target's own server has them all already.
+   */
+  private static void createMissingRoles(
+      LifeboatConfig config, StepContribution contribution, Target target, PgDatabases server)
+      throws SQLException {
+    if (target.drillUrl() == null || target.drillUrl().isBlank()) {
+      return;
+    }
+    Manifest manifest = Manifests.read(context(contribution).getString(MANIFEST).getBytes(UTF_8));
+    if (manifest.globals() == null) {
+      return;
+    }
+    List<String> created =
+        Roles.createMissing(
+            config,
+            target,
+            List.of(context(contribution).getString(STORE)),
+            manifest.globals(),
+            drillServer(target).withDatabase(server.maintenanceDatabase()));
+    if (!created.isEmpty()) {
+      addChecks(
+          contribution,
+          List.of(
+              DrillCheck.passed(
+                  "roles",
+                  "created on the drill server from the backup's globals: "
+                      + String.join(", ", created))));
+    }
+  }
+
   @Bean
   Step drillRestoreStep(JobRepository repo, LifeboatConfig config) {
     PgRestore pgRestore = new PgRestore();
@@ -208,6 +242,7 @@ class DrillJobConfiguration {
                   stop.onStop(() -> endSessions(drillServer(target), scratch));
                   int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
                   PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
+                  createMissingRoles(config, contribution, target, server);
                   server.createMarked(scratch, LifeboatDatabases.SCRATCH, run(contribution));
                   long started = System.nanoTime();
                   try {

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * destination server, and creating exactly those (with their attributes, settings and memberships),
  * never altering a role that exists.
  */
-final class Roles {
+public final class Roles {
 
   private static final String IDENT = "(\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)";
   private static final Pattern CREATE = Pattern.compile("^CREATE ROLE " + IDENT + ";$");
@@ -156,6 +156,32 @@ final class Roles {
     }
     throw new RestoreException(
         "cannot read the backup's globals (" + globals.key() + "): " + String.join("; ", problems));
+  }
+
+  /**
+   * Creates on {@code server} the roles of a backup's globals that it lacks (a drill on a brand-new
+   * {@code drill-url} server), never altering those that exist; returns the ones created.
+   */
+  public static List<String> createMissing(
+      LifeboatConfig config,
+      Target target,
+      List<String> stores,
+      Manifest.Globals globals,
+      dev.lifeboat.pg.PgConnection server)
+      throws SQLException {
+    String sql = read(config, target, stores, globals);
+    try (Connection c = server.open()) {
+      List<String> missing = missing(c, parse(sql).keySet());
+      if (missing.isEmpty()) {
+        return List.of();
+      }
+      List<String> skipped = new ArrayList<>();
+      List<String> created = create(c, sql, missing, skipped);
+      skipped.forEach(
+          s ->
+              org.slf4j.LoggerFactory.getLogger(Roles.class).warn("membership not granted: {}", s));
+      return created;
+    }
   }
 
   static String unquote(String ident) {

@@ -41,6 +41,64 @@ class NewServerRestoreIntegrationTests {
   }
 
   @Test
+  void aDrillOnABrandNewDrillServerCreatesTheRolesItLacksAndPassesTenantIsolation()
+      throws Exception {
+    PgConnection source = PostgresServer.shared().createExampleDatabase("dr_drill_src", 1);
+    PostgresServer fresh = PostgresServer.startNew();
+    try {
+      // the drill host's operator gave Lifeboat's role the same name and password there
+      try (Connection c = fresh.connection("postgres").open();
+          Statement st = c.createStatement()) {
+        st.execute(
+            "ALTER ROLE "
+                + source.user()
+                + " PASSWORD '"
+                + source.password().replace("'", "''")
+                + "'");
+      }
+      assertThat(roleExists(fresh, "app_tenant")).isFalse();
+      PgConnection drillServer = fresh.connection("postgres");
+      Fixture fx =
+          new Fixture(Files.createDirectories(dir.resolve("drill")))
+              .filesystem("local", dir.resolve("store"))
+              .targetYaml("app", TENANT_ISOLATION)
+              .targetYaml(
+                  "app",
+                  "      drill-url: \"jdbc:postgresql://"
+                      + drillServer.host()
+                      + ":"
+                      + drillServer.port()
+                      + "/postgres\"")
+              .yaml(
+                  "  drills:\n    dir: \""
+                      + Path.of("jobs/example/drills").toAbsolutePath()
+                      + "\"");
+      Path config = fx.write(source, "app");
+      LifeboatCli cli = fx.cli();
+      Result backup = cli.run("--config", config.toString(), "backup");
+      assertThat(backup.exitCode()).as(backup.toString()).isZero();
+
+      Result drill = cli.run("--config", config.toString(), "drill");
+      System.out.println("drill on a brand-new drill server:\n" + drill.stdout());
+      assertThat(drill.exitCode()).as(drill.toString()).isZero();
+      assertThat(drill.stdout())
+          .contains("ok     roles")
+          .contains("app_tenant")
+          .contains("ok     tenant-isolation public.tasks")
+          .doesNotContain("FAILED");
+      assertThat(roleExists(fresh, "app_tenant")).isTrue();
+
+      // a second drill finds the roles there and creates none
+      Result again = cli.run("--config", config.toString(), "drill");
+      assertThat(again.exitCode()).as(again.toString()).isZero();
+      assertThat(again.stdout()).doesNotContain("ok     roles");
+      assertThat(drill.all() + again.all()).doesNotContain(source.password());
+    } finally {
+      fresh.cluster().close();
+    }
+  }
+
+  @Test
   void aRestoreOntoABrandNewServerNamesTheMissingRolesThenCreatesThemWithTheFlag()
       throws Exception {
     PgConnection source = PostgresServer.shared().createExampleDatabase("dr_src", 1);

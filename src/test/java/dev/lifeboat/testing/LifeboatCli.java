@@ -84,7 +84,9 @@ public final class LifeboatCli {
 
     private static List<String> prepare() {
       Path jar = jar();
-      Path app = jar.resolveSibling("it-app");
+      // one extracted copy per test JVM: failsafe runs two forks side by side
+      String fork = System.getProperty("lifeboat.it.fork");
+      Path app = jar.resolveSibling(fork == null || fork.isBlank() ? "it-app" : "it-app-" + fork);
       Path extracted = app.resolve("lifeboat.jar");
       Path jsa = app.resolve("lifeboat.jsa");
       try {
