@@ -70,22 +70,7 @@ final class ServeGauges implements DisposableBean {
 
   /** Last successes from the stores (backups) and the job repository (every job's last runs). */
   void readBack() {
-    for (String name : config.properties().targets().keySet()) {
-      try {
-        BackupCatalog.Listing listing = catalog.list(config.target(name));
-        listing.backups().stream()
-            .findFirst()
-            .ifPresent(
-                e ->
-                    metrics.backupSucceeded(
-                        name, e.manifest().completedAt(), e.manifest().sizeBytes()));
-        listing
-            .newestVerified()
-            .ifPresent(e -> metrics.backupVerified(name, e.manifest().completedAt()));
-      } catch (RuntimeException e) {
-        log.warn("could not read back the backups of target '{}': {}", name, e.getMessage());
-      }
-    }
+    fromStores();
     try {
       Set<String> seen = new HashSet<>();
       for (History.Entry run : history.list(null, null, 1000)) {
@@ -108,8 +93,35 @@ final class ServeGauges implements DisposableBean {
     }
   }
 
-  /** Each store's reachability and space; each schedule's next firing. */
+  /**
+   * The newest backup and the newest verified one of each target, read from the stores: what any
+   * node (or a typed {@code backup}, {@code verify}, {@code drill}) put there shows here within a
+   * probe interval.
+   */
+  void fromStores() {
+    for (String name : config.properties().targets().keySet()) {
+      try {
+        BackupCatalog.Listing listing = catalog.list(config.target(name));
+        listing.backups().stream()
+            .findFirst()
+            .ifPresent(
+                e ->
+                    metrics.backupSucceeded(
+                        name, e.manifest().completedAt(), e.manifest().sizeBytes()));
+        listing
+            .newestVerified()
+            .ifPresent(e -> metrics.backupVerified(name, e.manifest().completedAt()));
+      } catch (RuntimeException e) {
+        log.warn("could not read back the backups of target '{}': {}", name, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Each store's reachability and space; each schedule's next firing; the stores' newest backups.
+   */
   void probe() {
+    fromStores();
     for (String name : config.properties().stores().keySet()) {
       try {
         BackupStore store = config.store(name);

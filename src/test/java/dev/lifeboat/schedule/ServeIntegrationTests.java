@@ -428,6 +428,47 @@ class ServeIntegrationTests {
   }
 
   @Test
+  void whatATypedBackupAndVerifyPutInTheStoresReachServesMetricsWithinAProbeInterval()
+      throws Exception {
+    Fixture fx = fixture().yaml("  metrics:\n    probe-interval: 1s");
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+    int port = PostgresServer.freePort();
+    Running serve = serve(cli, config, "node-a", port);
+    String verified = "lifeboat_backup_verified_last_success_timestamp_seconds{target=\"app\"}";
+    String last = "lifeboat_backup_last_success_timestamp_seconds{target=\"app\"}";
+    try {
+      await("serve is up", Duration.ofSeconds(60), () -> metricsOf(port) != null);
+      assertThat(metricsOf(port)).doesNotContain(verified).doesNotContain(last);
+
+      // another process (a typed command, or another node) backs up and verifies
+      Result backup = cli.run("--config", config.toString(), "backup");
+      assertThat(backup.exitCode()).as(backup.toString()).isZero();
+      Result verify = cli.run("--config", config.toString(), "verify", "latest");
+      assertThat(verify.exitCode()).as(verify.toString()).isZero();
+
+      await(
+          "the stores' newest and newest verified backup in serve's metrics",
+          Duration.ofSeconds(30),
+          () -> {
+            String m = metricsOf(port);
+            return m != null && m.contains(verified) && m.contains(last);
+          });
+    } finally {
+      terminate(serve);
+    }
+  }
+
+  private static String metricsOf(int port) {
+    try {
+      HttpResponse<String> r = get(port, "/actuator/prometheus");
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  @Test
   void aScheduledAndATypedBackupLeaveTheSameRecordAndTheSameMetrics() throws Exception {
     Fixture fx = fixture().yaml("  schedules:\n    backup: { cron: \"0/5 * * * * ?\" }");
     Path config = fx.write(db, "app");
