@@ -56,8 +56,11 @@ class NewServerRestoreIntegrationTests {
                 + source.password().replace("'", "''")
                 + "'");
       }
-      assertThat(roleExists(fresh, "app_tenant")).isFalse();
-      PgConnection drillServer = fresh.connection("postgres");
+      // from here on the fresh server's superuser has the source's password
+      PgConnection drillServer =
+          PgConnection.fromJdbcUrl(
+              fresh.connection("postgres").jdbcUrl(), source.user(), source.password());
+      assertThat(roleExists(drillServer, "app_tenant")).isFalse();
       Fixture fx =
           new Fixture(Files.createDirectories(dir.resolve("drill")))
               .filesystem("local", dir.resolve("store"))
@@ -86,7 +89,7 @@ class NewServerRestoreIntegrationTests {
           .contains("app_tenant")
           .contains("ok     tenant-isolation public.tasks")
           .doesNotContain("FAILED");
-      assertThat(roleExists(fresh, "app_tenant")).isTrue();
+      assertThat(roleExists(drillServer, "app_tenant")).isTrue();
 
       // a second drill finds the roles there and creates none
       Result again = cli.run("--config", config.toString(), "drill");
@@ -211,7 +214,11 @@ class NewServerRestoreIntegrationTests {
   }
 
   private static boolean roleExists(PostgresServer server, String role) throws Exception {
-    try (Connection c = server.connection("postgres").open();
+    return roleExists(server.connection("postgres"), role);
+  }
+
+  private static boolean roleExists(PgConnection server, String role) throws Exception {
+    try (Connection c = server.open();
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery("SELECT count(*) FROM pg_roles WHERE rolname = '" + role + "'")) {
