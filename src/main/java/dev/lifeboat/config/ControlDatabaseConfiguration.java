@@ -41,10 +41,62 @@ class ControlDatabaseConfiguration {
                 .username(control.username())
                 .password(control.password())
                 .build();
-    requireReachable(dataSource, embedded, properties);
-    ControlSchema.migrate(
-        dataSource, embedded, embedded ? "lifeboat.home" : "lifeboat.control.url");
+    if (!embedded) {
+      requireReachable(dataSource, false, properties);
+      ControlSchema.migrate(dataSource, false, "lifeboat.control.url");
+      return dataSource;
+    }
+    // processes that start at the same instant open the file one after the other: the first
+    // becomes its host (AUTO_SERVER), the next ones then connect through it instead of racing for
+    // H2's lock file; the OS drops this lock when a process dies, even by kill -9
+    try (OpenLock ignored = OpenLock.take(properties)) {
+      requireReachable(dataSource, true, properties);
+      ControlSchema.migrate(dataSource, true, "lifeboat.home");
+    }
     return dataSource;
+  }
+
+  /** An OS file lock on {@code <home>/control/open.lock}, held while this process opens H2. */
+  private record OpenLock(java.nio.channels.FileChannel channel) implements AutoCloseable {
+
+    static OpenLock take(LifeboatProperties properties) {
+      Path dir = properties.home().toAbsolutePath().normalize().resolve("control");
+      try {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.channels.FileChannel channel =
+            java.nio.channels.FileChannel.open(
+                dir.resolve("open.lock"),
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (channel.tryLock() == null) {
+          if (System.nanoTime() > deadline) {
+            channel.close();
+            throw new java.io.IOException(
+                "another Lifeboat process has been opening it for 60 s and has not finished");
+          }
+          sleep();
+        }
+        return new OpenLock(channel);
+      } catch (java.io.IOException e) {
+        throw new ConfigException(
+            "lifeboat.home",
+            "cannot open the embedded control database under "
+                + dir
+                + ": "
+                + e.getMessage()
+                + "; check that the directory is writable");
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        channel.close();
+      } catch (java.io.IOException e) {
+        // closing the channel releases the lock; nothing else to do
+      }
+    }
   }
 
   /**
@@ -53,12 +105,55 @@ class ControlDatabaseConfiguration {
    */
   static void requireReachable(
       DataSource dataSource, boolean embedded, LifeboatProperties properties) {
-    try (Connection ignored = dataSource.getConnection()) {
-      // reachable
-    } catch (SQLException | RuntimeException e) {
-      String reason = PgErrors.rootCause(e);
+    long deadline = System.nanoTime() + OPEN_RACE.toNanos();
+    while (true) {
+      try (Connection ignored = dataSource.getConnection()) {
+        return;
+      } catch (SQLException | RuntimeException e) {
+        if (embedded && inUseRace(e) && System.nanoTime() < deadline) {
+          // several processes opening the file at the same instant: one becomes its host, the
+          // others find it "locked by another process" until the host serves; they try again
+          sleep();
+          continue;
+        }
+        throw unreachable(e, embedded, properties);
+      }
+    }
+  }
+
+  /** How long a process waits for another that is becoming (or ceasing to be) the file's host. */
+  static final java.time.Duration OPEN_RACE = java.time.Duration.ofSeconds(15);
+
+  /**
+   * H2's "database may be already in use" (90020), or "lock file recently modified" (8000): another
+   * process holds, or is just taking, the file's lock.
+   */
+  static boolean inUseRace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql
+          && (sql.getErrorCode() == 90020
+              || sql.getErrorCode() == 8000
+                  && String.valueOf(sql.getMessage()).contains("Lock file"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(100 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ConfigException unreachable(
+      Exception e, boolean embedded, LifeboatProperties properties) {
+    String reason = PgErrors.rootCause(e);
+    {
       if (embedded) {
-        throw new ConfigException(
+        return new ConfigException(
             "lifeboat.home",
             "cannot open the embedded control database under "
                 + properties.home().toAbsolutePath().normalize()
@@ -66,7 +161,7 @@ class ControlDatabaseConfiguration {
                 + reason
                 + "; check that the directory is writable");
       }
-      throw new ConfigException(
+      return new ConfigException(
           "lifeboat.control.url",
           "cannot reach the control database "
               + PgConnection.redact(properties.control().url())

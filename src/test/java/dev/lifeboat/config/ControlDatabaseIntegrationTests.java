@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,26 @@ class ControlDatabaseIntegrationTests {
   @Test
   void theCommandThatStartedLastCanExitFirstWithoutBreakingTheOther() throws Exception {
     overlap(false);
+  }
+
+  @Test
+  void commandsStartedAtTheSameInstantOnAFreshHomeAllOpenTheEmbeddedControlDatabase()
+      throws Exception {
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    Path config = fx.write(one, "one");
+    LifeboatCli cli = fx.cli();
+    // cron, a deploy hook and serve may all start at 02:00:00: one process becomes the file's
+    // host, the others must wait for it rather than fail on "locked by another process"
+    for (int round = 0; round < 2; round++) {
+      List<Running> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        all.add(cli.start("--config", config.toString(), "history", "--json"));
+      }
+      for (Running r : all) {
+        Result result = r.await(Duration.ofMinutes(2));
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+      }
+    }
   }
 
   @Test
