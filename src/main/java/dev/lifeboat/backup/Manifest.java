@@ -51,45 +51,6 @@ public record Manifest(
   /** The stored objects are {@code format} (age) files readable by these recipients' identities. */
   public record Encryption(String format, List<String> recipients) {}
 
-  /** An unencrypted backup's manifest. */
-  public Manifest(
-      String id,
-      String target,
-      String label,
-      Instant startedAt,
-      Instant completedAt,
-      String format,
-      long sizeBytes,
-      String sha256,
-      long rawBytes,
-      String database,
-      String serverVersion,
-      String pgDumpVersion,
-      String lifeboatVersion,
-      Map<String, Long> tables,
-      Map<String, RlsState> rls,
-      boolean pinned) {
-    this(
-        id,
-        target,
-        label,
-        startedAt,
-        completedAt,
-        format,
-        sizeBytes,
-        sha256,
-        rawBytes,
-        database,
-        serverVersion,
-        pgDumpVersion,
-        lifeboatVersion,
-        tables,
-        rls,
-        pinned,
-        null,
-        null);
-  }
-
   /** True when the stored objects are encrypted. */
   public boolean encrypted() {
     return encryption != null;

@@ -68,9 +68,11 @@ final class ServeGauges implements DisposableBean {
         this::probe, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
   }
 
-  /** Last successes from the stores (backups) and the job repository (every job's last runs). */
+  /**
+   * Every job's last runs from the job repository; the stores' newest backups come from the first
+   * {@link #probe()}, which runs at once.
+   */
   void readBack() {
-    fromStores();
     try {
       Set<String> seen = new HashSet<>();
       for (History.Entry run : history.list(null, null, 1000)) {

@@ -52,6 +52,10 @@ class EncryptionIntegrationTests {
 
   @BeforeAll
   static void setUp() throws Exception {
+    // the real tools, never skipped: .ci/run installs Debian's age and zstd
+    for (String tool : List.of("/usr/bin/age", "/usr/bin/age-keygen")) {
+      assertThat(Path.of(tool)).as("Debian package age (.ci/run installs it)").isExecutable();
+    }
     source = PostgresServer.shared().createExampleDatabase("enc_src", 1);
     sourceCounts = counts(source);
     drillKey = keygen("drill");

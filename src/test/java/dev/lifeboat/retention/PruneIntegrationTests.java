@@ -121,7 +121,9 @@ class PruneIntegrationTests {
             "test",
             Map.of(),
             Map.of(),
-            false);
+            false,
+            null,
+            null);
     store.put("app/" + id + "/dump", "dump");
     store.put(
         "app/" + id + "/manifest.json", new String(Manifests.write(m), StandardCharsets.UTF_8));
