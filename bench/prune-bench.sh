@@ -6,7 +6,8 @@
 #   bench/prune-bench.sh [BACKUPS]
 #
 # Backups are written directly as objects (a 4-byte dump and a real manifest each, one an hour back
-# from now) into the filesystem store's directory and into the s3proxy's filesystem backend. No
+# from now) into the filesystem store's directory and into the s3proxy's filesystem backend (with the
+# content-MD5 attribute s3proxy keeps for its ETags, as if each had been PUT). No
 # PostgreSQL is needed: prune never connects to the target. Regenerates the "prune-bench" section of
 # docs/benchmarks.md (the other sections stay) and removes everything it started on exit.
 set -Eeuo pipefail
@@ -28,8 +29,18 @@ s3proxy_start a
 # N backups under DIR/bench/<id>/{dump,manifest.json}, one an hour, the newest 25 h old
 make_backups() {
   python3 - "$1" "$N" <<'PY'
-import json, os, sys, datetime as dt
+import hashlib, json, os, sys, datetime as dt
 root, n = sys.argv[1], int(sys.argv[2])
+
+def put(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    # what s3proxy's filesystem backend records on a PUT: without it, its listing has no ETag
+    try:
+        os.setxattr(path, "user.user.content-md5", hashlib.md5(data).digest())
+    except OSError:
+        pass
+
 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
 for i in range(n):
@@ -38,15 +49,13 @@ for i in range(n):
     bid = start.strftime("%Y%m%dT%H%M%SZ")
     d = os.path.join(root, "bench", bid)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "dump"), "w") as f:
-        f.write("dump")
+    put(os.path.join(d, "dump"), b"dump")
     m = {"id": bid, "target": "bench", "label": "nightly", "startedAt": iso(start),
          "completedAt": iso(done), "format": "pg_dump-custom+zstd", "sizeBytes": 4,
          "sha256": "0" * 64, "rawBytes": 4, "database": "bench", "serverVersion": "15.0",
          "pgDumpVersion": "15.0", "lifeboatVersion": "bench", "tables": {}, "rls": {},
          "pinned": False}
-    with open(os.path.join(d, "manifest.json"), "w") as f:
-        json.dump(m, f)
+    put(os.path.join(d, "manifest.json"), json.dumps(m).encode())
 PY
 }
 
@@ -91,10 +100,15 @@ run() {   # run KEY CONFIG ARGS…: wall and CPU (user+sys) seconds into WALL/CP
 }
 
 run start "$W/empty.yml" prune --dry-run --json   # the JVM + Spring start-up every command pays
+cold() { rm -rf "$W/home/cache"; }   # forget the manifests read before (lifeboat.home/cache)
 for s in fs s3; do
+  cold
+  run "$s-list-cold" "$W/$s.yml" backups --json
   run "$s-list" "$W/$s.yml" backups --json
   COUNT[$s-listed]=$(jq length "$W/$s-list.json")
   ((COUNT[$s-listed] == N)) || die "store $s lists ${COUNT[$s-listed]} backups, expected $N"
+  cold
+  run "$s-plan-cold" "$W/$s.yml" prune --dry-run --json
   run "$s-plan" "$W/$s.yml" prune --dry-run --json
   COUNT[$s-plan-deleted]=$(jq '.stores[0].deleted | length' "$W/$s-plan.json")
   run "$s-prune" "$W/$s.yml" prune --json
@@ -123,16 +137,23 @@ SECTION=$W/section.md
   echo "each) under the default rules (keep-last 7, keep-daily 7, keep-weekly 4, keep-monthly 12). Wall"
   echo "times include the JVM and Spring start-up: \`prune --dry-run\` on an empty store took ${WALL[start]} s"
   echo "wall, ${CPUS[start]} s CPU. The S3 store is one s3proxy 4.1.0 process (filesystem backend) on the same"
-  echo "machine. \`backups\` (listing, one manifest read at a time) is shown for comparison."
+  echo "machine. \`backups\` (the same listing and manifest reads) is shown for comparison."
   echo
-  echo "| store | backups | \`backups\` wall / CPU s | plan (\`prune --dry-run\`) wall / CPU s | prune wall / CPU s | deleted | kept | left after |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "**Cold** runs start with no local manifest cache (\`lifeboat.home/cache\` removed): every manifest is"
+  echo "read from the store, 16 at a time. **Warm** runs follow a run that read them: manifests the S3 store"
+  echo "lists with the same ETag and size come from the cache, so only the listing goes over the network"
+  echo "(a filesystem store is never cached: its reads are local already). The prune runs warm, as a"
+  echo "scheduled daily prune does. **Work** = wall − the empty store's start-up."
+  echo
+  echo "| store | backups | \`backups\` cold wall / CPU s | \`backups\` warm wall / CPU s | plan (\`prune --dry-run\`) cold wall / CPU s | plan warm wall / CPU s | plan warm work s | prune wall / CPU s | prune work s | deleted | kept | left after |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for s in fs s3; do
-    echo "| $s | ${COUNT[$s-listed]} | ${WALL[$s-list]} / ${CPUS[$s-list]} | ${WALL[$s-plan]} / ${CPUS[$s-plan]} | ${WALL[$s-prune]} / ${CPUS[$s-prune]} | ${COUNT[$s-deleted]} | ${COUNT[$s-kept]} | ${COUNT[$s-left]} |"
+    echo "| $s | ${COUNT[$s-listed]} | ${WALL[$s-list-cold]} / ${CPUS[$s-list-cold]} | ${WALL[$s-list]} / ${CPUS[$s-list]} | ${WALL[$s-plan-cold]} / ${CPUS[$s-plan-cold]} | ${WALL[$s-plan]} / ${CPUS[$s-plan]} | $(minus "${WALL[$s-plan]}" "${WALL[start]}") | ${WALL[$s-prune]} / ${CPUS[$s-prune]} | $(minus "${WALL[$s-prune]}" "${WALL[start]}") | ${COUNT[$s-deleted]} | ${COUNT[$s-kept]} | ${COUNT[$s-left]} |"
   done
   echo
-  echo "A prune reads every manifest (16 at a time), decides, then deletes the pruned backups' manifests in"
-  echo "one batch (S3 \`DeleteObjects\`, 1,000 keys a request) and then their other objects. Total $ELAPSED s."
+  echo "A prune lists the store once, reads the manifests (cache or store), decides, then deletes the pruned"
+  echo "backups' manifests in one batch (S3 \`DeleteObjects\`, 1,000 keys a request) and then their other"
+  echo "objects. Total $ELAPSED s."
   echo "<!-- prune-bench:end -->"
 } >"$SECTION"
 doc_section prune-bench "$SECTION"

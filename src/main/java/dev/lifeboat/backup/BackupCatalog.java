@@ -95,51 +95,48 @@ public final class BackupCatalog {
     Instant now = clock.instant();
     for (BackupStore store : config.stores(target)) {
       try {
-        for (StoredObject object : store.list(target.name() + "/")) {
+        List<StoredObject> objects = store.list(target.name() + "/");
+        for (StoredObject object : objects) {
           String[] parts = object.key().split("/");
           if (parts.length == 3 && parts[2].equals(Verifications.FILE)) {
             // the listing's time is the mark's: no read per backup, so listing stays one call
             if (object.lastModified() != null) {
               verified.merge(parts[1], object.lastModified(), BackupCatalog::later);
             }
-            continue;
-          }
-          if (parts.length == 3 && parts[2].equals(Pin.FILE)) {
+          } else if (parts.length == 3 && parts[2].equals(Pin.FILE)) {
             if (!pins.containsKey(parts[1])) { // read once, from the first store that has it
               pins.put(parts[1], readPin(store, object.key(), parts[0], parts[1]));
             }
-            continue;
           }
-          if (parts.length != 3 || !parts[2].equals("manifest.json")) {
-            continue;
-          }
-          Manifest manifest;
-          try {
-            if (!BackupId.isValid(parts[1])) {
-              throw new IllegalArgumentException("'" + parts[1] + "' is not a backup id");
-            }
-            manifest = readManifest(store, object.key(), parts[0], parts[1], now);
-          } catch (IllegalArgumentException e) {
-            invalid.add(new InvalidManifest(store.name(), object.key(), parts[1], e.getMessage()));
-            continue;
-          }
-          // copies must agree: a store whose manifest differs from the first one read is not a
-          // holder of that backup
-          Manifest first = manifests.putIfAbsent(manifest.id(), manifest);
-          if (first != null && !sameBackup(first, manifest)) {
-            invalid.add(
-                new InvalidManifest(
-                    store.name(),
-                    object.key(),
-                    parts[1],
-                    "differs from the copy in store '"
-                        + holders.get(manifest.id()).get(0)
-                        + "' (sha256 or size); run: lifeboat verify "
-                        + manifest.id()));
-            continue;
-          }
-          holders.computeIfAbsent(manifest.id(), k -> new ArrayList<>()).add(store.name());
         }
+        ManifestReads.Result read =
+            ManifestReads.read(store, target.name(), objects, now, manifestCache());
+        read.invalid()
+            .forEach(
+                (id, why) ->
+                    invalid.add(
+                        new InvalidManifest(
+                            store.name(), Manifest.manifestKey(target.name(), id), id, why)));
+        read.manifests()
+            .forEach(
+                (id, manifest) -> {
+                  // copies must agree: a store whose manifest differs from the first one read is
+                  // not a holder of that backup
+                  Manifest first = manifests.putIfAbsent(id, manifest);
+                  if (first != null && !sameBackup(first, manifest)) {
+                    invalid.add(
+                        new InvalidManifest(
+                            store.name(),
+                            Manifest.manifestKey(target.name(), id),
+                            id,
+                            "differs from the copy in store '"
+                                + holders.get(id).get(0)
+                                + "' (sha256 or size); run: lifeboat verify "
+                                + id));
+                    return;
+                  }
+                  holders.computeIfAbsent(id, k -> new ArrayList<>()).add(store.name());
+                });
       } catch (StoreException e) {
         unreadable.put(store.name(), e.getMessage());
       }
@@ -156,6 +153,11 @@ public final class BackupCatalog {
             .thenComparing(e -> e.manifest().id())
             .reversed());
     return new Listing(entries, unreadable, List.copyOf(invalid));
+  }
+
+  /** Where manifests already read are kept ({@link ManifestReads}); null when there is no home. */
+  private java.nio.file.Path manifestCache() {
+    return config.home() == null ? null : ManifestReads.cacheRoot(config.home());
   }
 
   /** A pin whose content cannot be read still pins: its presence is what counts. */
@@ -253,20 +255,6 @@ public final class BackupCatalog {
   static Manifest readManifest(BackupStore store, String key) {
     try (InputStream in = store.open(key)) {
       return Manifests.read(in.readAllBytes());
-    } catch (IOException e) {
-      throw new StoreException(
-          store.name(),
-          StoreException.Kind.UNAVAILABLE,
-          "reading " + key + " from store '" + store.name() + "' failed: " + e.getMessage(),
-          e);
-    }
-  }
-
-  /** Reads and checks the manifest at {@code key}; an untrustworthy one is an IAE saying why. */
-  static Manifest readManifest(
-      BackupStore store, String key, String target, String id, Instant now) {
-    try (InputStream in = store.open(key)) {
-      return Manifests.read(in.readAllBytes(), target, id, now);
     } catch (IOException e) {
       throw new StoreException(
           store.name(),

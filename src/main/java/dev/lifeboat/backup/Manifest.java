@@ -68,9 +68,12 @@ public record Manifest(
     return target + "/" + id + "/dump";
   }
 
+  /** The manifest's name beside the dump: written last, so its presence means complete. */
+  public static final String FILE = "manifest.json";
+
   /** Key of the manifest of backup {@code id} of {@code target}. */
   public static String manifestKey(String target, String id) {
-    return target + "/" + id + "/manifest.json";
+    return target + "/" + id + "/" + FILE;
   }
 
   /**

@@ -1,7 +1,7 @@
 package dev.lifeboat.retention;
 
 import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.Manifests;
+import dev.lifeboat.backup.ManifestReads;
 import dev.lifeboat.backup.Pin;
 import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.config.ConfigException;
@@ -19,7 +19,6 @@ import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,10 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,8 +45,6 @@ final class Pruner {
 
   /** Leftovers younger than this may belong to a backup still running somewhere. */
   static final Duration LEFTOVER_AGE = Duration.ofDays(1);
-
-  private static final int READERS = 16;
 
   private final LifeboatConfig config;
   private final Clock clock;
@@ -181,58 +174,25 @@ final class Pruner {
 
   private Scan scan(BackupStore store, Target target, Instant now) {
     Map<String, List<StoredObject>> byId = new TreeMap<>();
-    for (StoredObject o : store.list(target.name() + "/")) {
+    List<StoredObject> objects = store.list(target.name() + "/");
+    for (StoredObject o : objects) {
       String[] parts = o.key().split("/", 3);
       if (parts.length < 3) {
         continue; // not under <target>/<id>/: not ours to judge
       }
       byId.computeIfAbsent(parts[1], k -> new ArrayList<>()).add(o);
     }
-    List<String> withManifest =
-        byId.keySet().stream()
-            .filter(id -> byId.get(id).stream().anyMatch(o -> isFile(o, "manifest.json")))
-            .toList();
-    Map<String, Manifest> manifests = new HashMap<>();
-    Map<String, String> invalid = new TreeMap<>();
-    // thousands of small reads: in parallel, so 10,000 backups plan in seconds
-    ExecutorService readers = Executors.newFixedThreadPool(READERS);
-    try {
-      Map<String, Future<Manifest>> reads = new LinkedHashMap<>();
-      for (String id : withManifest) {
-        reads.put(
-            id,
-            readers.submit(
-                () -> {
-                  try (InputStream in = store.open(Manifest.manifestKey(target.name(), id))) {
-                    return Manifests.read(in.readAllBytes(), target.name(), id, now);
-                  }
-                }));
-      }
-      for (Map.Entry<String, Future<Manifest>> e : reads.entrySet()) {
-        try {
-          manifests.put(e.getKey(), e.getValue().get());
-        } catch (ExecutionException x) {
-          Throwable cause = x.getCause();
-          if (cause instanceof StoreException se && se.kind() != StoreException.Kind.NOT_FOUND) {
-            throw se;
-          }
-          if (cause instanceof IOException io) {
-            throw new StoreException(
-                store.name(),
-                StoreException.Kind.UNAVAILABLE,
-                "store '" + store.name() + "' failed reading a manifest: " + io.getMessage(),
-                io);
-          }
-          invalid.put(e.getKey(), cause.getMessage());
-        } catch (InterruptedException x) {
-          Thread.currentThread().interrupt();
-          throw new StoreException(
-              store.name(), StoreException.Kind.OTHER, "interrupted reading manifests", x);
-        }
-      }
-    } finally {
-      readers.shutdownNow();
-    }
+    // thousands of small reads: in parallel and, for manifests read before, from the local cache,
+    // so 10,000 backups plan in seconds
+    ManifestReads.Result read =
+        ManifestReads.read(
+            store,
+            target.name(),
+            objects,
+            now,
+            config.home() == null ? null : ManifestReads.cacheRoot(config.home()));
+    Map<String, Manifest> manifests = new HashMap<>(read.manifests());
+    Map<String, String> invalid = new TreeMap<>(read.invalid());
     return new Scan(store, byId, manifests, invalid);
   }
 

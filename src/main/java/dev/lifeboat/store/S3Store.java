@@ -181,7 +181,7 @@ public final class S3Store implements BackupStore {
           s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
         String key = object.key().substring(prefix.length());
         if (!key.isEmpty() && !key.endsWith("/")) { // skip "folder" markers made by consoles
-          objects.add(new StoredObject(key, object.size(), object.lastModified()));
+          objects.add(new StoredObject(key, object.size(), object.lastModified(), object.eTag()));
         }
       }
     } catch (RuntimeException e) {
