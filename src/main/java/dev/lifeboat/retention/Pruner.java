@@ -353,7 +353,10 @@ final class Pruner {
 
   /**
    * Deletes in batches (the store's own); when the store refuses some, finds which one by one and
-   * returns them (key → why). A store that went down is an exception: the store is skipped.
+   * returns them (key → why). A store that went down is an exception: the store is skipped. A
+   * server error on a batch is not taken for a store that is down while the store still answers
+   * (s3proxy, for one, fails a whole DeleteObjects with HTTP 500 when one object cannot be
+   * removed): the keys are then deleted one by one and those still refused are retained.
    */
   private static Map<String, String> delete(BackupStore store, Collection<String> keys) {
     Map<String, String> refused = new LinkedHashMap<>();
@@ -364,17 +367,29 @@ final class Pruner {
       store.delete(keys);
       return refused;
     } catch (StoreException e) {
-      requireReachable(e);
+      requireAnswering(store, e);
     }
     for (String key : keys) {
       try {
         store.delete(List.of(key));
       } catch (StoreException e) {
-        requireReachable(e);
+        requireAnswering(store, e);
         refused.put(key, e.getMessage());
       }
     }
     return refused;
+  }
+
+  /** A failure that may mean the store is down: it is, unless it still answers a probe. */
+  private static void requireAnswering(BackupStore store, StoreException e) {
+    if (e.kind() != StoreException.Kind.UNAVAILABLE) {
+      return;
+    }
+    try {
+      store.probe();
+    } catch (StoreException down) {
+      throw e;
+    }
   }
 
   private static void requireReachable(StoreException e) {

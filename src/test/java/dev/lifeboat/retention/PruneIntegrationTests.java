@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -419,6 +420,77 @@ class PruneIntegrationTests {
     assertThat(stores.get(1).get("error").asString()).contains("unreachable");
     assertThat(prune.stdout() + prune.stderr()).doesNotContain("nothing\"", "OFFSITE_SECRET");
     assertThat(store.keys()).hasSize(6);
+  }
+
+  /** Makes a file undeletable even for root (ext4/xfs immutable flag); false where unsupported. */
+  static boolean immutable(Path file, boolean on) throws Exception {
+    Process p =
+        new ProcessBuilder("chattr", on ? "+i" : "-i", file.toString())
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor() == 0;
+  }
+
+  /**
+   * An object the store refuses to delete (Object Lock, AccessDenied; here an immutable file) is
+   * reported as retained by the store; the rest is pruned and the run succeeds; the refused backup
+   * stays whole and listed.
+   */
+  void aRefusedDeleteIsReportedAsRetainedAndTheRestIsPruned(
+      Fixture fx, Objects store, Path root, String storeName) throws Exception {
+    Instant now = Instant.now();
+    List<String> ids = new ArrayList<>();
+    for (int d = 1; d <= 8; d++) {
+      ids.add(backup(store, now.minus(Duration.ofDays(d)).minusSeconds(3600), "nightly"));
+    }
+    String locked = ids.get(6); // old enough to be pruned by keep-last 3
+    Path lockedManifest = root.resolve("app").resolve(locked).resolve("manifest.json");
+    Assumptions.assumeTrue(
+        immutable(lockedManifest, true),
+        "chattr +i is not supported on " + root + ": cannot make a store refuse a delete");
+    try {
+      Path config =
+          fx.yaml(
+                  "  retention:\n    keep-last: 3\n    keep-daily: 0\n    keep-weekly: 0\n"
+                      + "    keep-monthly: 0")
+              .write(db, "app");
+      Result prune = fx.cli().run("--config", config.toString(), "prune", "--json");
+
+      assertThat(prune.exitCode()).as(prune.toString()).isZero();
+      JsonNode report = json(prune).get("stores").get(0);
+      assertThat(report.get("store").asString()).isEqualTo(storeName);
+      assertThat(report.get("status").asString()).isEqualTo("pruned");
+      assertThat(list(report.get("deleted"))).hasSize(4).doesNotContain(locked);
+      assertThat(kept(report)).containsEntry(locked, List.of("retained-by-store"));
+      assertThat(report.get("retainedByStore").toString())
+          .contains("app/" + locked + "/manifest.json");
+      // the refused backup is whole: its dump was not deleted after its manifest stayed
+      assertThat(store.keys())
+          .contains("app/" + locked + "/manifest.json", "app/" + locked + "/dump")
+          .hasSize(2 * 4);
+      Result backups = fx.cli().run("--config", config.toString(), "backups", "--json");
+      assertThat(backups.stdout()).contains(locked);
+    } finally {
+      immutable(lockedManifest, false);
+    }
+  }
+
+  @Test
+  void aFilesystemStoreThatRefusesADeleteReportsItRetainedAndPrunesTheRest() throws Exception {
+    Path local = dir.resolve("store");
+    aRefusedDeleteIsReportedAsRetainedAndTheRestIsPruned(
+        new Fixture(dir).filesystem("local", local), directory(local), local, "local");
+  }
+
+  @Test
+  void anS3StoreThatRefusesADeleteReportsItRetainedAndPrunesTheRest() throws Exception {
+    s3.createBucket("refuses");
+    aRefusedDeleteIsReportedAsRetainedAndTheRestIsPruned(
+        new Fixture(dir).s3("s3", s3, "refuses"),
+        bucket(s3.client(), "refuses"),
+        s3.dataDir().resolve("refuses").resolve("lifeboat"),
+        "s3");
   }
 
   @Test

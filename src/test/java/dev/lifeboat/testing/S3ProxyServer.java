@@ -113,6 +113,11 @@ public final class S3ProxyServer implements AutoCloseable {
     return REGION;
   }
 
+  /** The filesystem backend's directory: {@code <dataDir>/<bucket>/<key>}. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
   public String accessKey() {
     return accessKey;
   }
