@@ -27,6 +27,11 @@ import java.util.function.LongConsumer;
  */
 public final class DumpReader {
 
+  /** Read ahead of decompression: 8 chunks of 1 MiB at most. */
+  static final int READ_AHEAD_CHUNK = 1 << 20;
+
+  static final int READ_AHEAD_CHUNKS = 8;
+
   private DumpReader() {}
 
   /** Writing to the sink failed: a local problem (disk full), not the store's. */
@@ -62,18 +67,23 @@ public final class DumpReader {
     String archiveProblem = null;
     OutputStream out = new Guard(sink);
     try (InputStream raw = store.open(Manifest.dumpKey(expected.target(), expected.id()));
+        // download and SHA-256 on a thread of their own, overlapping decompression and the sink
         InputStream counted =
-            new FilterInputStream(new DigestInputStream(raw, sha)) {
-              @Override
-              public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                  size[0] += n;
-                  bytesRead.accept(n);
-                }
-                return n;
-              }
-            }) {
+            new ReadAhead(
+                new FilterInputStream(new DigestInputStream(raw, sha)) {
+                  @Override
+                  public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                      size[0] += n;
+                      bytesRead.accept(n);
+                    }
+                    return n;
+                  }
+                },
+                READ_AHEAD_CHUNK,
+                READ_AHEAD_CHUNKS,
+                "read-" + store.name())) {
       if (expected.encrypted() && identities == null) {
         byte[] start = counted.readNBytes(Age.HEADER_LINE.length());
         if (!Age.isAge(start)) {
@@ -107,6 +117,7 @@ public final class DumpReader {
         }
         out.write(header);
         zstd.transferTo(out);
+        counted.transferTo(OutputStream.nullOutputStream()); // the hash covers the whole object
       } catch (Skip e) {
         // already read to the end: encrypted and not opened, or not openable
       } catch (SinkFailed e) {
