@@ -49,7 +49,8 @@ $(s3_store_yaml a)
 $(s3_store_yaml b)
 EOF
 # the JVM options of bin/lifeboat's jvm_opts (serial GC from a small heap, C2 only for hot loops)
-JVM_OPTS=(-XX:+UseSerialGC -Xms32m -XX:Tier4InvocationThreshold=100000 -XX:Tier4MinInvocationThreshold=20000
+JVM_OPTS=(-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+  -XX:Tier4InvocationThreshold=100000 -XX:Tier4MinInvocationThreshold=20000
   -XX:Tier4CompileThreshold=200000 -XX:Tier4BackEdgeThreshold=800000)
 LIFEBOAT=(java "${JVM_OPTS[@]}" -jar "$JAR" --config "$CONFIG")
 
