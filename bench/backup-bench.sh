@@ -48,7 +48,11 @@ lifeboat:
 $(s3_store_yaml a)
 $(s3_store_yaml b)
 EOF
-LIFEBOAT=(java -jar "$JAR" --config "$CONFIG")
+# the JVM options of bin/lifeboat's jvm_opts (serial GC from a small heap, C2 only for hot loops)
+JVM_OPTS=(-XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+  -XX:Tier4InvocationThreshold=100000 -XX:Tier4MinInvocationThreshold=20000
+  -XX:Tier4CompileThreshold=200000 -XX:Tier4BackEdgeThreshold=800000)
+LIFEBOAT=(java "${JVM_OPTS[@]}" -jar "$JAR" --config "$CONFIG")
 
 # the same, encrypted with age to one recipient (age-keygen, the Debian package age)
 HAVE_AGE=0
@@ -58,7 +62,7 @@ if command -v age-keygen >/dev/null 2>&1; then
   RECIPIENT=$(age-keygen -y "$W/bench-key.txt")
   CONFIG_AGE=$W/lifeboat-age.yml
   { cat "$CONFIG"; printf '  encryption:\n    recipients: ["%s"]\n' "$RECIPIENT"; } >"$CONFIG_AGE"
-  LIFEBOAT_AGE=(java -jar "$JAR" --config "$CONFIG_AGE")
+  LIFEBOAT_AGE=(java "${JVM_OPTS[@]}" -jar "$JAR" --config "$CONFIG_AGE")
 fi
 
 # ---------------------------------------------------------------- measuring
@@ -170,7 +174,7 @@ SECTION=$W/section.md
   echo "- PostgreSQL $SERVER_VERSION, pg_dump $PGDUMP_VERSION, $JAVA, $ZSTD_VERSION"
   echo "- database: \`jobs/example\` at scale $SCALE: pg_database_size $(mb "$DB_BYTES") MB, table data (heap + TOAST) $(mb "$TABLE_BYTES") MB, indexes $(mb "$INDEX_BYTES") MB, $ROWS rows"
   echo "- baseline: \`pg_dump -Fc -f FILE\` (gzip level 6, its default) to a local ext4 file; pg_dump fsyncs the file"
-  echo "- lifeboat: \`java -jar target/lifeboat.jar --config F backup --label bench\`, default settings (zstd 3 on the reading"
+  echo "- lifeboat: \`java ${JVM_OPTS[*]} -jar target/lifeboat.jar --config F backup --label bench\` (bin/lifeboat's JVM options), default settings (zstd 2 on the reading"
   echo "  thread, 16 MiB multipart parts), to two s3proxy 4.1.0 processes (filesystem backend) on the same machine;"
   echo "  wall time includes JVM start-up, \"own\" is the manifest's completedAt − startedAt; peak RSS is the JVM's"
   echo "- pipeline: \`pg_dump -Fc -Z0 | zstd -3 > FILE\`, for context: the cost of dump + compression alone"

@@ -156,7 +156,7 @@ public record LifeboatProperties(
 
   /** How dumps are compressed and sent. */
   public record Backup(
-      @DefaultValue("3") @Min(1) @Max(22) int compressionLevel, // zstd's levels
+      @DefaultValue("2") @Min(1) @Max(22) int compressionLevel, // zstd's levels
       @DefaultValue("0") @PositiveOrZero int compressionWorkers, // 0: no extra threads
       @DefaultValue("4") @Min(1) @Max(1024) int queueChunks) {}
 
