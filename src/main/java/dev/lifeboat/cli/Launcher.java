@@ -215,7 +215,9 @@ public final class Launcher {
     Map<String, Object> defaults = new LinkedHashMap<>();
     boolean lazy = lazyStart(invocations);
     if (lazy) {
-      // a read-only command makes only the beans it uses: no control database, Batch or Quartz
+      // a read-only command skips the beans nothing asks for (about a tenth of the start-up CPU;
+      // the scheduler's SmartLifecycle, Batch's job registry and the health groups still pull in
+      // the control database and the jobs)
       defaults.put("spring.main.lazy-initialization", "true");
     }
     // A command's own output is the story; the daemon is where logs belong.
