@@ -87,4 +87,30 @@ class LauncherTests {
         .contains("not found");
     assertThat(Launcher.unusableConfigFile(good)).isEmpty();
   }
+
+  @Test
+  void onlyTheReadOnlyListingStartsSpringLazily() {
+    assertThat(Launcher.lazyStart(Launcher.Invocation.parse(List.of("backups", "--json"))))
+        .isTrue();
+    for (List<String> command :
+        List.of(
+            List.of("backup"),
+            List.of("restore", "latest", "--into", "scratch"),
+            List.of("drill"),
+            List.of("prune"),
+            List.of("migrate"),
+            List.of("serve"),
+            List.of("verify", "latest"),
+            List.of("history"))) {
+      assertThat(Launcher.lazyStart(Launcher.Invocation.parse(command)))
+          .as("%s", command)
+          .isFalse();
+    }
+    // demo runs several commands in one start: lazy only if all of them are read-only
+    assertThat(
+            Launcher.lazyStart(
+                Launcher.Invocation.parse(List.of("backups")),
+                Launcher.Invocation.parse(List.of("backup"))))
+        .isFalse();
+  }
 }

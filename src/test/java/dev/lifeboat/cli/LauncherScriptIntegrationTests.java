@@ -1,0 +1,171 @@
+package dev.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.testing.LifeboatCli;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * bin/lifeboat itself, run from a copy beside the packaged jar (so its caches go to the copy's
+ * target/app): the JVM cache it makes on first use, and what happens when that cache is damaged.
+ */
+class LauncherScriptIntegrationTests {
+
+  @TempDir Path dir;
+
+  record Run(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+  }
+
+  @Test
+  void aDamagedJvmCacheIsSkippedAndTheCommandStillAnswersWithCleanJson() throws Exception {
+    Path root = install();
+    Path config = emptyStoreConfig();
+    List<Map<String, String>> jvms = new ArrayList<>();
+    jvms.add(Map.of()); // the JDK the launcher chooses itself (the newest, AOT cache on 25+)
+    java17().ifPresent(home -> jvms.add(Map.of("JAVA_HOME", home.toString()))); // CDS archive
+    for (Map<String, String> env : jvms) {
+      clearCaches(root);
+      Run first = run(root, env, "--json", "backups", "--config", config.toString());
+      assertThat(first.exitCode()).as("%s %s", env, first).isZero();
+      assertThat(Json.mapper().readTree(first.stdout()).isEmpty()).as(first.toString()).isTrue();
+      List<Path> caches = caches(root);
+      assertThat(caches).as("the training run made a cache (%s)", env).isNotEmpty();
+
+      for (Path cache : caches) {
+        damage(cache);
+      }
+      Run damaged = run(root, env, "--json", "backups", "--config", config.toString());
+      assertThat(damaged.exitCode()).as("%s %s", env, damaged).isZero();
+      JsonNode listing = Json.mapper().readTree(damaged.stdout());
+      assertThat(listing.isArray() && listing.isEmpty()).as(damaged.toString()).isTrue();
+      assertThat(damaged.stderr()).as(damaged.toString()).doesNotContain("fatal error");
+    }
+  }
+
+  /** bin/lifeboat and the packaged jar under a fresh root (no sources: nothing is rebuilt). */
+  private Path install() throws IOException {
+    Path root = dir.resolve("lifeboat");
+    Files.createDirectories(root.resolve("bin"));
+    Files.createDirectories(root.resolve("target"));
+    Path script = root.resolve("bin/lifeboat");
+    Files.copy(Path.of("bin/lifeboat"), script);
+    script.toFile().setExecutable(true);
+    Files.copy(
+        LifeboatCli.jar(), root.resolve("target/lifeboat.jar"), StandardCopyOption.COPY_ATTRIBUTES);
+    return root;
+  }
+
+  private Path emptyStoreConfig() throws IOException {
+    Path store = Files.createDirectories(dir.resolve("store"));
+    Path config = dir.resolve("lifeboat.yml");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "lifeboat:",
+            "  home: " + dir.resolve("home"),
+            "  targets:",
+            "    app:",
+            "      url: jdbc:postgresql://127.0.0.1:1/app",
+            "      username: app",
+            "  stores:",
+            "    local:",
+            "      type: filesystem",
+            "      path: " + store,
+            ""));
+    return config;
+  }
+
+  private static Optional<Path> java17() throws IOException {
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> homes = Files.list(jvms)) {
+      return homes
+          .filter(h -> Files.isExecutable(h.resolve("bin/java")))
+          .filter(
+              h -> {
+                try {
+                  return Files.readString(h.resolve("release")).contains("JAVA_VERSION=\"17.");
+                } catch (IOException e) {
+                  return false;
+                }
+              })
+          .sorted()
+          .findFirst();
+    }
+  }
+
+  private static void clearCaches(Path root) throws IOException {
+    for (Path cache : caches(root)) {
+      Files.delete(cache);
+    }
+  }
+
+  private static List<Path> caches(Path root) throws IOException {
+    Path app = root.resolve("target/app");
+    if (!Files.isDirectory(app)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(app)) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("lifeboat-\\d+\\.(aot|jsa)"))
+          .toList();
+    }
+  }
+
+  /** Random bytes over 200 KiB in the middle of the file, as a bad disk block would leave it. */
+  private static void damage(Path cache) throws IOException {
+    cache.toFile().setWritable(true);
+    byte[] noise = new byte[200 * 1024];
+    new Random(42).nextBytes(noise);
+    try (RandomAccessFile file = new RandomAccessFile(cache.toFile(), "rw")) {
+      file.seek(file.length() / 2);
+      file.write(noise);
+    }
+  }
+
+  private Run run(Path root, Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(root.resolve("bin/lifeboat").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
+    builder.environment().remove("JAVA_HOME");
+    builder.environment().remove("LIFEBOAT_JAVA_OPTS");
+    builder.environment().putAll(env);
+    Path out = dir.resolve("out");
+    Path err = dir.resolve("err");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process process = builder.start();
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError(
+          "bin/lifeboat did not finish in 5 minutes: " + Files.readString(err));
+    }
+    return new Run(
+        process.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+}
