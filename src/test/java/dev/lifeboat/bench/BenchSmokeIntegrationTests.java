@@ -117,6 +117,12 @@ class BenchSmokeIntegrationTests {
     assertThat(figures.keySet()).containsAll(SECTIONS);
     assertThat(figures.get("backup-bench")).hasSizeGreaterThanOrEqualTo(3);
     assertThat(figures.get("backup-bench-wide")).hasSizeGreaterThanOrEqualTo(3);
+    // the targets table, made from the key figures: every row has a figure
+    assertThat(doc).contains("<!-- targets:start -->", "<!-- targets:end -->");
+    String targets = doc.substring(doc.indexOf("<!-- targets:start -->"));
+    assertThat(targets.substring(0, targets.indexOf("<!-- targets:end -->")))
+        .contains("| ≤ 0.45 |", "| ≤ 1.15 |")
+        .doesNotContain("not measured");
     // the sections carry the same figures the summary does
     assertThat(doc)
         .contains("**lifeboat ÷ floor `pg_dump -Fc -Z0 > /dev/null` (wall time)")
