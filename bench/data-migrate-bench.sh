@@ -119,7 +119,7 @@ for p in 1 2; do
   reset
   writer_start
   t0=$(now)
-  java -jar "$JAR" --config "$W/lifeboat.yml" --json data-migrate run "bump$p" >"$W/run$p.json" 2>"$W/run$p.err" \
+  "${LB[@]}" --config "$W/lifeboat.yml" --json data-migrate run "bump$p" >"$W/run$p.json" 2>"$W/run$p.err" \
     || { cat "$W/run$p.err" >&2; die "data-migrate run bump$p failed"; }
   t1=$(now)
   writer_stop
@@ -167,3 +167,6 @@ One round; took $ELAPSED s.
 <!-- data-migrate-bench:end -->
 MD
 doc_section data-migrate-bench "$W/section.md"
+for p in 1 2; do
+  bench_summary data-migrate-bench "parallelism $p ÷ one UPDATE (rows/s)" "$(awk -v a="${M_RATE[$p]}" -v b="$U_RATE" 'BEGIN{printf "%.3f", a/b}')"
+done

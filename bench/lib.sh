@@ -6,14 +6,36 @@
 #   bench_jar_and_s3cp         builds target/lifeboat.jar when missing (JAR), s3proxy's classpath (S3CP)
 #   pg_start                   a throwaway PostgreSQL as the postgres OS user (PGPORT, PSQL, PG* env)
 #   load_example DB SCALE      jobs/example into DB (LOAD_SECONDS, DB_BYTES, TABLE_BYTES, INDEX_BYTES, ROWS, SERVER_VERSION)
+#   load_shape DB SHAPE SCALE  the same for a dataset shape: example (jobs/example) or wide
+#                              (bench/shapes/wide.sql); also sets TABLES, EMPTY_TABLES, SHAPE_DESC
 #   s3proxy_start NAME…        one s3proxy per NAME with bucket `bench` (S3_PORT[NAME], S3_KEY[NAME], S3_SECRET[NAME])
 #
 # and the measuring / reporting helpers below (time_fields, settle, median, spread, mb, md, sp,
-# machine_facts, doc_section).
+# machine_facts, doc_section, bench_summary).
+#
+# Set by bench/run (each script also works without them):
+#   BENCH_SMOKE=1     smoke mode: one round is enough (min_runs) and settle does not sleep
+#   BENCH_DOC=FILE    the document the sections go to (default docs/benchmarks.md)
+#   BENCH_SUMMARY=F   key figures are appended to F, one "section<TAB>key<TAB>value" a line
+#   BENCH_S3CP=CP     s3proxy's classpath, resolved once (otherwise each script asks Maven)
+#   BENCH_LIFEBOAT=F  run lifeboat as F instead of bin/lifeboat (jar: java -jar target/lifeboat.jar)
+#   BENCH_S3PROXY_JAVA_OPTS  extra JVM options of the s3proxy processes
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 JAR=$ROOT/target/lifeboat.jar
-DOC=$ROOT/docs/benchmarks.md
+DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+BENCH_SMOKE=${BENCH_SMOKE:-0}
+# How the scripts run lifeboat: `bin/lifeboat`, the way the README starts it (the newest JDK, its
+# AOT or CDS cache, its JVM options); BENCH_LIFEBOAT=F runs F instead, BENCH_LIFEBOAT=jar runs plain
+# `java -jar target/lifeboat.jar`. LB_DESC names it in the sections.
+if [[ ${BENCH_LIFEBOAT:-} == jar ]]; then
+  LB=(java -jar "$JAR")
+  LB_DESC="java -jar target/lifeboat.jar"
+else
+  BENCH_LIFEBOAT=${BENCH_LIFEBOAT:-$ROOT/bin/lifeboat}
+  LB=("$BENCH_LIFEBOAT")
+  LB_DESC="${LIFEBOAT_JAVA_OPTS:+LIFEBOAT_JAVA_OPTS='$LIFEBOAT_JAVA_OPTS' }${BENCH_LIFEBOAT#"$ROOT"/}"
+fi
 MIN_DB_BYTES=$((500 * 1024 * 1024))
 T0=${T0:-$(date +%s)}
 
@@ -73,6 +95,12 @@ bench_jar_and_s3cp() {
   if [[ ! -f $JAR ]]; then
     log "building target/lifeboat.jar"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+  fi
+  # the launcher makes its JVM cache (AOT or CDS) on its first run: here, not in a measured run
+  "${LB[@]}" history "--lifeboat.home=$W/warm-home" >/dev/null 2>&1 || true
+  if [[ -n ${BENCH_S3CP:-} ]]; then
+    S3CP=$BENCH_S3CP
+    return 0
   fi
   log "resolving the test classpath (s3proxy)"
   (cd "$ROOT" && ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test \
@@ -152,6 +180,78 @@ load_example() {
   fi
 }
 
+# load_shape DB SHAPE SCALE: SHAPE example (jobs/example, SCALE a positive integer) or wide
+# (bench/shapes/wide.sql, SCALE a positive number, fractions allowed); the same facts as
+# load_example, and TABLES, EMPTY_TABLES (user tables, partitions counted, parents not) and SHAPE_DESC.
+load_shape() {
+  local db=$1 shape=$2 scale=$3 load_start
+  case $shape in
+    example) load_example "$db" "$scale" ;;
+    wide)
+      "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
+      log "loading the wide shape at scale $scale (bench/shapes/wide.sql)"
+      load_start=$(date +%s)
+      "${PSQL[@]}" -d "$db" -c "SET lifeboat.scale = $scale" -f "$ROOT/bench/shapes/wide.sql" >/dev/null
+      "${PSQL[@]}" -d "$db" -c 'VACUUM (FREEZE, ANALYZE)'
+      "${PSQL[@]}" -d "$db" -c 'CHECKPOINT'
+      LOAD_SECONDS=$(($(date +%s) - load_start))
+      local q=("${PSQL[@]}" -d "$db" -At -c)
+      DB_BYTES=$("${q[@]}" "SELECT pg_database_size('$db')")
+      TABLE_BYTES=$("${q[@]}" "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
+      INDEX_BYTES=$("${q[@]}" "SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
+      ROWS=$("${q[@]}" "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
+      SERVER_VERSION=$("${q[@]}" "SHOW server_version")
+      log "loaded in ${LOAD_SECONDS} s: database $((DB_BYTES / 1048576)) MB, table data $((TABLE_BYTES / 1048576)) MB, indexes $((INDEX_BYTES / 1048576)) MB, $ROWS rows"
+      ;;
+    *) die "unknown dataset shape '$shape' (example or wide)" ;;
+  esac
+  local q=("${PSQL[@]}" -d "$db" -At -c)
+  TABLES=$("${q[@]}" "SELECT count(*) FROM pg_stat_user_tables")
+  EMPTY_TABLES=$("${q[@]}" "SELECT count(*) FROM pg_stat_user_tables WHERE n_live_tup = 0")
+  case $shape in
+    example) SHAPE_DESC="\`jobs/example\` at scale $scale ($TABLES tables)" ;;
+    wide) SHAPE_DESC="the \`wide\` shape (\`bench/shapes/wide.sql\`) at scale $scale: $TABLES tables ($EMPTY_TABLES empty): \`documents\`
+  (wide rows of prose, jsonb, uuid, a bytea with 256 incompressible bytes, 4 KiB on every 20th row), \`readings\` range-partitioned
+  into $("${q[@]}" "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readings'::regclass") partitions (one empty), and $("${q[@]}" "SELECT count(*) FROM pg_tables WHERE schemaname = 'small'") small tables in schema \`small\`" ;;
+  esac
+}
+
+# bench_args "$@": the arguments of backup-bench.sh and restore-bench.sh: [--shape example|wide]
+# [SCALE] [RUNS] (--shape anywhere; BENCH_SHAPE sets the default shape). Sets SHAPE, SCALE, RUNS.
+bench_args() {
+  local usage="usage: $0 [--shape example|wide] [SCALE] [RUNS]" pos=()
+  SHAPE=${BENCH_SHAPE:-example}
+  while (($#)); do
+    case $1 in
+      --shape) (($# >= 2)) || { echo "$usage" >&2; exit 2; }; SHAPE=$2; shift 2 ;;
+      --shape=*) SHAPE=${1#--shape=}; shift ;;
+      -h|--help) echo "$usage" >&2; exit 0 ;;
+      -*) echo "$usage  (unknown option $1)" >&2; exit 2 ;;
+      *) pos+=("$1"); shift ;;
+    esac
+  done
+  ((${#pos[@]} <= 2)) || { echo "$usage" >&2; exit 2; }
+  SCALE=${pos[0]:-20}
+  RUNS=${pos[1]:-3}
+  case $SHAPE in
+    example) [[ $SCALE =~ ^[1-9][0-9]*$ ]] || { echo "$usage  (SCALE of the example shape: a positive integer)" >&2; exit 2; } ;;
+    wide) [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v s="$SCALE" 'BEGIN{exit !(s > 0)}' \
+            || { echo "$usage  (SCALE of the wide shape: a positive number)" >&2; exit 2; } ;;
+    *) echo "$usage  (unknown shape '$SHAPE')" >&2; exit 2 ;;
+  esac
+  min_runs "$RUNS" || { echo "$usage  (RUNS >= $MIN_RUNS)" >&2; exit 2; }
+}
+
+# min_runs N: true when N rounds are enough: at least 3 for figures worth a median and a spread,
+# 1 in smoke mode (BENCH_SMOKE=1), where the figures only show that the harness works.
+min_runs() {
+  MIN_RUNS=3
+  [[ $BENCH_SMOKE == 1 ]] && MIN_RUNS=1
+  [[ $1 =~ ^[0-9]+$ ]] && (($1 >= MIN_RUNS))
+}
+
 # ---------------------------------------------------------------- s3proxy servers
 declare -gA S3_PORT S3_KEY S3_SECRET
 s3proxy_start() {
@@ -180,7 +280,8 @@ s3proxy.credential=${S3_SECRET[$s]}
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=$d/data
 EOF
-    java -Xmx512m -Dlogback.configurationFile="$W/logback-warn.xml" -cp "$S3CP" \
+    # shellcheck disable=SC2086 # BENCH_S3PROXY_JAVA_OPTS: words of JVM options (smoke mode: a quicker start)
+    java -Xmx512m ${BENCH_S3PROXY_JAVA_OPTS:-} -Dlogback.configurationFile="$W/logback-warn.xml" -cp "$S3CP" \
       org.gaul.s3proxy.Main --properties "$d/s3proxy.properties" </dev/null >"$d/s3proxy.log" 2>&1 &
     S3_PIDS+=($!)
   done
@@ -221,7 +322,7 @@ time_fields() {
     /System time \(seconds\)/ { sys = $2 }
     END { printf "%.2f %d %.2f %.2f\n", wall, rss, user, sys }' "$1"
 }
-settle() { sync; sleep 2; }   # no run pays for the previous one's writeback
+settle() { sync; [[ $BENCH_SMOKE == 1 ]] || sleep 2; }   # no run pays for the previous one's writeback
 # CPU seconds (user + sys) the s3proxy processes have used so far: the stores' share of a run
 s3proxy_cpu() {
   local ticks=0 pid
@@ -242,12 +343,58 @@ vals() { local -n a=$1; printf '%s ' "${a[@]:1}"; }   # arrays are 1-based here
 md() { median $(vals "$1"); }
 sp() { spread $(vals "$1"); }
 
+# ---------------------------------------------------------------- fake backups
+# make_fake_backups DIR N: N backups of target `bench` under DIR/bench/<id>/{dump,manifest.json}
+# (a 4-byte dump and a real manifest each), one an hour, the newest 25 h old: a store's
+# layout written straight into a filesystem store's directory or an s3proxy filesystem backend.
+make_fake_backups() {
+  command -v python3 >/dev/null || die "python3 is missing (it writes the backups)"
+  python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, sys, datetime as dt
+root, n = sys.argv[1], int(sys.argv[2])
+
+def put(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    # what s3proxy's filesystem backend records on a PUT: without it, its listing has no ETag
+    try:
+        os.setxattr(path, "user.user.content-md5", hashlib.md5(data).digest())
+    except OSError:
+        pass
+
+now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+for i in range(n):
+    done = now - dt.timedelta(hours=25 + i)
+    start = done - dt.timedelta(seconds=60)
+    bid = start.strftime("%Y%m%dT%H%M%SZ")
+    d = os.path.join(root, "bench", bid)
+    os.makedirs(d, exist_ok=True)
+    put(os.path.join(d, "dump"), b"dump")
+    m = {"id": bid, "target": "bench", "label": "nightly", "startedAt": iso(start),
+         "completedAt": iso(done), "format": "pg_dump-custom+zstd", "sizeBytes": 4,
+         "sha256": "0" * 64, "rawBytes": 4, "database": "bench", "serverVersion": "15.0",
+         "pgDumpVersion": "15.0", "lifeboatVersion": "bench", "tables": {}, "rls": {},
+         "pinned": False}
+    put(os.path.join(d, "manifest.json"), json.dumps(m).encode())
+PY
+}
+
 # ---------------------------------------------------------------- reporting
+# bench_summary SECTION KEY VALUE: one key figure for bench/run's summary (and its smoke test)
+bench_summary() {
+  [[ -n ${BENCH_SUMMARY:-} ]] || return 0
+  printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$BENCH_SUMMARY"
+}
+
 machine_facts() {
   NPROC=$(nproc)
   RAM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
   CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-  JAVA=$(java -version 2>&1 | head -1)
+  # the JVM lifeboat ran on (the launcher picks the newest JDK), as its own version check says
+  JAVA=$("${LB[@]}" version --json "--lifeboat.home=$W/version-home" 2>/dev/null |
+    jq -r '.checks[] | select(.name == "lifeboat") | .detail' 2>/dev/null | sed 's/^.* on /Java: /')
+  [[ -n $JAVA ]] || JAVA=$(java -version 2>&1 | head -1)
   COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   ELAPSED=$(($(date +%s) - T0))
 }

@@ -26,43 +26,10 @@ bench_workdir lifeboat-pbench
 bench_jar_and_s3cp
 s3proxy_start a
 
-# N backups under DIR/bench/<id>/{dump,manifest.json}, one an hour, the newest 25 h old
-make_backups() {
-  python3 - "$1" "$N" <<'PY'
-import hashlib, json, os, sys, datetime as dt
-root, n = sys.argv[1], int(sys.argv[2])
-
-def put(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    # what s3proxy's filesystem backend records on a PUT: without it, its listing has no ETag
-    try:
-        os.setxattr(path, "user.user.content-md5", hashlib.md5(data).digest())
-    except OSError:
-        pass
-
-now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
-for i in range(n):
-    done = now - dt.timedelta(hours=25 + i)
-    start = done - dt.timedelta(seconds=60)
-    bid = start.strftime("%Y%m%dT%H%M%SZ")
-    d = os.path.join(root, "bench", bid)
-    os.makedirs(d, exist_ok=True)
-    put(os.path.join(d, "dump"), b"dump")
-    m = {"id": bid, "target": "bench", "label": "nightly", "startedAt": iso(start),
-         "completedAt": iso(done), "format": "pg_dump-custom+zstd", "sizeBytes": 4,
-         "sha256": "0" * 64, "rawBytes": 4, "database": "bench", "serverVersion": "15.0",
-         "pgDumpVersion": "15.0", "lifeboatVersion": "bench", "tables": {}, "rls": {},
-         "pinned": False}
-    put(os.path.join(d, "manifest.json"), json.dumps(m).encode())
-PY
-}
-
 mkdir -p "$W/fsstore" "$W/home"
 log "writing $N backups into the filesystem store and the s3proxy bucket"
-make_backups "$W/fsstore"
-make_backups "$W/s3a/data/bench/lifeboat"
+make_fake_backups "$W/fsstore" "$N"
+make_fake_backups "$W/s3a/data/bench/lifeboat" "$N"
 
 config() {   # config FILE STORE
   {
@@ -91,7 +58,7 @@ run() {   # run KEY CONFIG ARGS…: wall and CPU (user+sys) seconds into WALL/CP
   local key=$1 cfg=$2 rc=0
   shift 2
   settle
-  /usr/bin/time -v -o "$W/$key.time" java -jar "$JAR" --config "$cfg" "$@" >"$W/$key.json" 2>"$W/$key.err" || rc=$?
+  /usr/bin/time -v -o "$W/$key.time" "${LB[@]}" --config "$cfg" "$@" >"$W/$key.json" 2>"$W/$key.err" || rc=$?
   ((rc == 0)) || { cat "$W/$key.err" >&2; die "lifeboat $* exited $rc"; }
   read -r wall _ user sys < <(time_fields "$W/$key.time")
   WALL[$key]=$wall
@@ -157,3 +124,7 @@ SECTION=$W/section.md
   echo "<!-- prune-bench:end -->"
 } >"$SECTION"
 doc_section prune-bench "$SECTION"
+for s in fs s3; do
+  bench_summary prune-bench "$s plan ÷ start-up (wall)" "$(ratio "${WALL[$s-plan]}" "${WALL[start]}")"
+  bench_summary prune-bench "$s prune ÷ start-up (wall)" "$(ratio "${WALL[$s-prune]}" "${WALL[start]}")"
+done
