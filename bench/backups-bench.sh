@@ -95,13 +95,15 @@ SECTION=$W/section.md
   echo "## Listing: \`backups\` on an S3 store holding $N backups"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), lifeboat commit \`$COMMIT\`, \`bench/backups-bench.sh $N $ROUNDS\` took $((ELAPSED / 60)) min $((ELAPSED % 60)) s"
-  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running (load average at start $LOADAVG_START, at end $(cut -d' ' -f1-3 /proc/loadavg)); \`java\` on the PATH: $JAVA"
+  echo "- machine: $NPROC CPUs ($CPU), $RAM RAM, $(uname -sr); other jobs may have been running (load average at start $LOADAVG_START, at end $(cut -d' ' -f1-3 /proc/loadavg)); JVM: $JAVA"
   echo "- store: one s3proxy 4.1.0 process (filesystem backend) on the same machine; $N backups of one target written"
   echo "  straight into its bucket (a 4-byte dump and a real manifest each, one an hour); the empty store is another"
   echo "  prefix of the same bucket"
   echo "- command: \`bin/lifeboat --config F backups\` as a user runs it (the launcher's JVM, options and start-up cache),"
   echo "  after one unmeasured warm-up; \`lifeboat.home\` stays from run to run, so round 1 is the first listing of the"
-  echo "  $N backups and later rounds find whatever lifeboat keeps locally; wall and CPU (user+sys) from \`/usr/bin/time -v\`"
+  echo "  $N backups (**cold**: every manifest read from the store, 16 at a time) and later rounds are **warm** (manifests"
+  echo "  the store lists unchanged come from the local cache \`lifeboat.home/cache/manifests\`: one listing goes over the"
+  echo "  network), as for any node that listed or pruned before; wall and CPU (user+sys) from \`/usr/bin/time -v\`"
   echo "- every round runs the three one after the other; the ratio is the full store ÷ the empty store of the same round"
   echo
   echo "| round | empty store s | empty CPU s | $N backups s | CPU s | peak RSS MB | ratio | − empty s | \`--json\` s | \`--json\` CPU s |"
