@@ -72,6 +72,8 @@ JSA=$(ls -t "$ROOT"/target/app/lifeboat-*.jsa 2>/dev/null | head -1)
 PICKED_VERSION=$("$ROOT/bin/lifeboat" version --config "$W/empty.yml" 2>/dev/null | grep -o 'on Java [^ ]* ([^)]*)' | head -1) || true
 
 WAYS=(plain cds17 lb17 lb lbc2)
+# smoke (inside ./mvnw verify): the plain jar and the launcher only, enough to keep the script working
+[[ ${BENCH_SMOKE:-0} == 1 ]] && WAYS=(plain lb)
 declare -A LABEL=(
   [plain]="plain jar (\`java -jar target/lifeboat.jar\`, $(basename "$(dirname "$(dirname "$(readlink -f "$PATH_JAVA")")")"))"
   [cds17]="Java 17 + CDS, full JIT, eager Spring (bin/lifeboat before)"
