@@ -69,7 +69,7 @@ public final class ManifestReads {
       Collection<StoredObject> objects,
       Instant now,
       Path cacheRoot) {
-    Path cache = cacheDir(cacheRoot, store.name(), target);
+    Path cache = cacheDir(cacheRoot, store, target);
     Map<String, StoredObject> byId = new LinkedHashMap<>();
     Map<String, String> invalid = new LinkedHashMap<>();
     for (StoredObject o : objects) {
@@ -165,11 +165,22 @@ public final class ManifestReads {
     }
   }
 
-  private static Path cacheDir(Path cacheRoot, String store, String target) {
-    if (cacheRoot == null || !SAFE.matcher(store).matches() || !SAFE.matcher(target).matches()) {
+  /**
+   * {@code <store name>-<where it is>/<target>}: keyed by the store's location too (bucket, prefix,
+   * endpoint), so two configurations that give one name to different places never share entries
+   * (each listing drops the entries its store does not list).
+   */
+  private static Path cacheDir(Path cacheRoot, BackupStore store, String target) {
+    if (cacheRoot == null
+        || !SAFE.matcher(store.name()).matches()
+        || !SAFE.matcher(target).matches()) {
       return null;
     }
-    return cacheRoot.resolve(store).resolve(target);
+    String where =
+        Integer.toHexString(store.describe().hashCode())
+            + Integer.toHexString(
+                new StringBuilder(store.describe()).reverse().toString().hashCode());
+    return cacheRoot.resolve(store.name() + "-" + where).resolve(target);
   }
 
   /** {@code <id>.<etag>.<size>.json}; null where the store gives no ETag to key it by. */

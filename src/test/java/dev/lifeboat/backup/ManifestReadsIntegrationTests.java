@@ -105,7 +105,16 @@ class ManifestReadsIntegrationTests {
   }
 
   private List<Path> cached() throws Exception {
-    Path dir = ManifestReads.cacheRoot(home).resolve("s3a").resolve("app");
+    Path root = ManifestReads.cacheRoot(home);
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    List<Path> stores;
+    try (Stream<Path> dirs = Files.list(root)) {
+      stores = dirs.filter(d -> d.getFileName().toString().startsWith("s3a-")).toList();
+    }
+    assertThat(stores).hasSizeLessThanOrEqualTo(1);
+    Path dir = stores.isEmpty() ? root.resolve("none") : stores.get(0).resolve("app");
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
@@ -225,6 +234,21 @@ class ManifestReadsIntegrationTests {
     } finally {
       own.close();
     }
+  }
+
+  @Test
+  void aStoreOfTheSameNameElsewhereHasACacheOfItsOwn() throws Exception {
+    put(1, "nightly");
+    read();
+    S3Store other = new S3Store(settings(server, "s3a", "run-" + UUID.randomUUID() + "/lifeboat/"));
+    try {
+      // an empty store of the same name (another bucket prefix) lists nothing ...
+      ManifestReads.read(other, "app", other.list("app/"), NOW, ManifestReads.cacheRoot(home));
+    } finally {
+      other.close();
+    }
+    // ... and leaves the first store's entries alone (it dropped them when keyed by name alone)
+    assertThat(cached()).hasSize(1);
   }
 
   @Test
