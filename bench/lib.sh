@@ -156,16 +156,11 @@ pg_durable_on() {
 }
 
 # ---------------------------------------------------------------- the example data
-load_example() {
-  local db=$1 scale=$2 load_start
-  "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
-  log "loading jobs/example at scale $scale (about $((scale * 5)) s)"
-  load_start=$(date +%s)
-  "${PSQL[@]}" -d "$db" -f "$ROOT/jobs/example/schema.sql" >/dev/null
-  "${PSQL[@]}" -d "$db" -c "SET lifeboat.scale = $scale" -f "$ROOT/jobs/example/data.sql" >/dev/null
-  "${PSQL[@]}" -d "$db" -c 'VACUUM (FREEZE, ANALYZE)'
-  "${PSQL[@]}" -d "$db" -c 'CHECKPOINT'
-  LOAD_SECONDS=$(($(date +%s) - load_start))
+# loaded_facts DB LOAD_START: what was loaded (LOAD_SECONDS, DB_BYTES, TABLE_BYTES, INDEX_BYTES, ROWS,
+# SERVER_VERSION), for the sections
+loaded_facts() {
+  local db=$1
+  LOAD_SECONDS=$(($(date +%s) - $2))
   local q=("${PSQL[@]}" -d "$db" -At -c)
   DB_BYTES=$("${q[@]}" "SELECT pg_database_size('$db')")
   TABLE_BYTES=$("${q[@]}" "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -175,6 +170,18 @@ load_example() {
   ROWS=$("${q[@]}" "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
   SERVER_VERSION=$("${q[@]}" "SHOW server_version")
   log "loaded in ${LOAD_SECONDS} s: database $((DB_BYTES / 1048576)) MB, table data $((TABLE_BYTES / 1048576)) MB, indexes $((INDEX_BYTES / 1048576)) MB, $ROWS rows"
+}
+
+load_example() {
+  local db=$1 scale=$2 load_start
+  "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
+  log "loading jobs/example at scale $scale (about $((scale * 5)) s)"
+  load_start=$(date +%s)
+  "${PSQL[@]}" -d "$db" -f "$ROOT/jobs/example/schema.sql" >/dev/null
+  "${PSQL[@]}" -d "$db" -c "SET lifeboat.scale = $scale" -f "$ROOT/jobs/example/data.sql" >/dev/null
+  "${PSQL[@]}" -d "$db" -c 'VACUUM (FREEZE, ANALYZE)'
+  "${PSQL[@]}" -d "$db" -c 'CHECKPOINT'
+  loaded_facts "$db" "$load_start"
   if ((DB_BYTES < MIN_DB_BYTES)); then
     log "note: the database is smaller than 500 MB (scale $scale): a quick run, not the reference figure"
   fi
@@ -194,16 +201,7 @@ load_shape() {
       "${PSQL[@]}" -d "$db" -c "SET lifeboat.scale = $scale" -f "$ROOT/bench/shapes/wide.sql" >/dev/null
       "${PSQL[@]}" -d "$db" -c 'VACUUM (FREEZE, ANALYZE)'
       "${PSQL[@]}" -d "$db" -c 'CHECKPOINT'
-      LOAD_SECONDS=$(($(date +%s) - load_start))
-      local q=("${PSQL[@]}" -d "$db" -At -c)
-      DB_BYTES=$("${q[@]}" "SELECT pg_database_size('$db')")
-      TABLE_BYTES=$("${q[@]}" "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
-      INDEX_BYTES=$("${q[@]}" "SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')")
-      ROWS=$("${q[@]}" "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
-      SERVER_VERSION=$("${q[@]}" "SHOW server_version")
-      log "loaded in ${LOAD_SECONDS} s: database $((DB_BYTES / 1048576)) MB, table data $((TABLE_BYTES / 1048576)) MB, indexes $((INDEX_BYTES / 1048576)) MB, $ROWS rows"
+      loaded_facts "$db" "$load_start"
       ;;
     *) die "unknown dataset shape '$shape' (example or wide)" ;;
   esac
