@@ -1,6 +1,8 @@
 package dev.lifeboat.run;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -29,13 +31,16 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
   private final Map<Long, JobExecution> running = new ConcurrentHashMap<>();
   private final JobOperator jobOperator;
   private final ObjectProvider<RunObserver> observers;
+  private final ObjectProvider<org.springframework.batch.core.repository.JobRepository> repository;
   private volatile boolean lifecycleRunning;
 
   LocalExecutions(
       @org.springframework.context.annotation.Lazy JobOperator jobOperator,
-      ObjectProvider<RunObserver> observers) {
+      ObjectProvider<RunObserver> observers,
+      ObjectProvider<org.springframework.batch.core.repository.JobRepository> repository) {
     this.jobOperator = jobOperator;
     this.observers = observers;
+    this.repository = repository;
   }
 
   @Override
@@ -85,21 +90,13 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
 
   /** Stops every job running here and waits up to {@code grace} for them to end. */
   public void stopAll(Duration grace) {
+    List<Long> stopped = new ArrayList<>(running.keySet());
     for (JobExecution execution : running.values()) {
       try {
         log.info(
             "stopping {} execution {} (shutdown)",
             execution.getJobInstance().getJobName(),
             execution.getId());
-        execution
-            .getStepExecutions()
-            .forEach(
-                se ->
-                    log.info(
-                        "DEBUG step {} id {} status {}",
-                        se.getStepName(),
-                        se.getId(),
-                        se.getStatus()));
         jobOperator.stop(execution);
       } catch (Exception e) {
         log.warn("could not stop execution {}: {}", execution.getId(), e.getMessage());
@@ -115,6 +112,30 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
           return;
         }
       }
+    }
+    // Batch calls afterJob (which empties the map) before it saves the job's final status: wait
+    // for that save too, or closing the control database next would leave the run UNKNOWN
+    for (Long id : stopped) {
+      awaitSaved(id, deadline);
+    }
+  }
+
+  private void awaitSaved(long id, long deadline) {
+    try {
+      var repo = repository.getIfAvailable();
+      while (repo != null && System.nanoTime() < deadline) {
+        JobExecution saved = repo.getJobExecution(id);
+        if (saved == null
+            || !(saved.getStatus() == org.springframework.batch.core.BatchStatus.STOPPING
+                || saved.getStatus().isRunning())) {
+          return;
+        }
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.debug("could not read execution {} back: {}", id, e.getMessage());
     }
   }
 
