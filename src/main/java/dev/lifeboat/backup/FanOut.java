@@ -227,7 +227,7 @@ final class FanOut extends OutputStream {
             }
             return;
           }
-          upload.write(chunk, 0, chunk.length);
+          upload.writeShared(chunk); // every lane gets the same read-only chunk
         }
       } catch (Throwable t) {
         fail(t);

@@ -10,7 +10,6 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -57,6 +56,10 @@ public final class S3Store implements BackupStore {
   static final int DELETE_BATCH_SIZE = 1000;
 
   private static final int INITIAL_BUFFER_BYTES = 256 * 1024;
+
+  /** The largest array an upload copies written bytes into: a part holds several. */
+  private static final int PIECE_BYTES = 1024 * 1024;
+
   private static final int MAX_ATTEMPTS = S3StoreSettings.MAX_ATTEMPTS;
 
   private final S3StoreSettings settings;
@@ -451,15 +454,23 @@ public final class S3Store implements BackupStore {
     return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
   }
 
-  /** One streamed write: buffered into parts, sent as one PutObject or a multipart upload. */
+  /**
+   * One streamed write: buffered into parts, sent as one PutObject or a multipart upload.
+   *
+   * <p>A part is a list of segments: chunks handed over by {@link #writeShared} are kept as they
+   * are (no copy; the stores of one backup share them), bytes given to {@link #write} are copied
+   * into pieces of at most {@link #PIECE_BYTES} of this upload's own.
+   */
   private final class S3Upload implements ObjectUpload {
 
     private final String key;
     private final int partSize = settings.partSizeBytes();
     private final boolean checksums = settings.checksumMode() == ChecksumMode.WHEN_SUPPORTED;
     private final List<CompletedPart> parts = new ArrayList<>();
-    private byte[] buffer = new byte[Math.min(INITIAL_BUFFER_BYTES, partSize)];
-    private int filled;
+    private final List<Segment> segments = new ArrayList<>();
+    private byte[] piece; // the copied bytes not yet in segments
+    private int pieceFilled;
+    private int filled; // bytes of the current part: segments and piece
     private String uploadId;
     private boolean open = true;
 
@@ -477,12 +488,17 @@ public final class S3Store implements BackupStore {
           if (filled == partSize) {
             sendPart();
           }
-          int n = Math.min(length, partSize - filled);
-          if (filled + n > buffer.length) {
-            buffer =
-                Arrays.copyOf(buffer, Math.min(partSize, Math.max(filled + n, buffer.length * 2)));
+          if (piece == null || pieceFilled == piece.length) {
+            sealPiece();
+            // a small object (a manifest) gets a small piece; never more than the part has room for
+            int room = partSize - filled;
+            piece =
+                new byte
+                    [Math.min(room, Math.min(PIECE_BYTES, Math.max(length, INITIAL_BUFFER_BYTES)))];
           }
-          System.arraycopy(bytes, offset, buffer, filled, n);
+          int n = Math.min(length, piece.length - pieceFilled);
+          System.arraycopy(bytes, offset, piece, pieceFilled, n);
+          pieceFilled += n;
           filled += n;
           offset += n;
           length -= n;
@@ -494,22 +510,63 @@ public final class S3Store implements BackupStore {
     }
 
     @Override
+    public void writeShared(byte[] chunk) {
+      requireOpen();
+      try {
+        sealPiece();
+        int offset = 0;
+        int length = chunk.length;
+        while (length > 0) {
+          if (filled == partSize) {
+            sendPart();
+          }
+          int n = Math.min(length, partSize - filled);
+          segments.add(new Segment(chunk, offset, n));
+          filled += n;
+          offset += n;
+          length -= n;
+        }
+      } catch (RuntimeException e) {
+        abort();
+        throw failure("upload", key, e);
+      }
+    }
+
+    private void sealPiece() {
+      if (pieceFilled > 0) {
+        segments.add(new Segment(piece, 0, pieceFilled));
+      }
+      piece = null;
+      pieceFilled = 0;
+    }
+
+    /** The current part as a request body, and the part's buffers let go. */
+    private RequestBody takePart() {
+      sealPiece();
+      RequestBody body = body(List.copyOf(segments), filled);
+      segments.clear();
+      return body;
+    }
+
+    @Override
     public void commit() {
       requireOpen();
       try {
         if (uploadId == null) {
+          long length = filled;
+          RequestBody body = takePart();
           s3.putObject(
               b -> {
                 b.bucket(bucket)
                     .key(prefix + key)
-                    .contentLength((long) filled)
+                    .contentLength(length)
                     .overrideConfiguration(partTimeouts());
                 if (settings.serverSideEncryption() != null) {
                   b.serverSideEncryption(settings.serverSideEncryption())
                       .ssekmsKeyId(settings.kmsKeyId());
                 }
               },
-              body(buffer, filled));
+              body);
         } else {
           sendPart();
           s3.completeMultipartUpload(
@@ -522,7 +579,7 @@ public final class S3Store implements BackupStore {
                       .overrideConfiguration(partTimeouts()));
         }
         open = false;
-        buffer = null;
+        release();
       } catch (RuntimeException e) {
         abort();
         throw failure("upload", key, e);
@@ -535,7 +592,7 @@ public final class S3Store implements BackupStore {
         return;
       }
       open = false;
-      buffer = null;
+      release();
       if (uploadId != null) {
         try {
           s3.abortMultipartUpload(
@@ -548,6 +605,13 @@ public final class S3Store implements BackupStore {
           // unreachable now: unfinishedUploads() finds it later for pruning
         }
       }
+    }
+
+    private void release() {
+      segments.clear();
+      piece = null;
+      pieceFilled = 0;
+      filled = 0;
     }
 
     private void sendPart() {
@@ -567,7 +631,8 @@ public final class S3Store implements BackupStore {
                 .uploadId();
       }
       int number = parts.size() + 1;
-      int length = filled;
+      long length = filled;
+      RequestBody body = takePart();
       UploadPartResponse response =
           s3.uploadPart(
               b -> {
@@ -575,13 +640,13 @@ public final class S3Store implements BackupStore {
                     .key(prefix + key)
                     .uploadId(uploadId)
                     .partNumber(number)
-                    .contentLength((long) length)
+                    .contentLength(length)
                     .overrideConfiguration(partTimeouts());
                 if (checksums) {
                   b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
                 }
               },
-              body(buffer, length));
+              body);
       parts.add(
           CompletedPart.builder()
               .partNumber(number)
@@ -599,9 +664,22 @@ public final class S3Store implements BackupStore {
     }
   }
 
-  /** Streams straight from the part buffer, fresh for each attempt, without copying it. */
-  private static RequestBody body(byte[] buffer, int length) {
+  /** A slice of an array that nobody changes any more. */
+  private record Segment(byte[] bytes, int offset, int length) {}
+
+  /** Streams straight from the part's segments, fresh for each attempt, without copying them. */
+  private static RequestBody body(List<Segment> segments, long length) {
     return RequestBody.fromContentProvider(
-        () -> new ByteArrayInputStream(buffer, 0, length), length, "application/octet-stream");
+        () ->
+            new java.io.SequenceInputStream(
+                java.util.Collections.enumeration(
+                    segments.stream()
+                        .map(
+                            s ->
+                                (InputStream)
+                                    new ByteArrayInputStream(s.bytes(), s.offset(), s.length()))
+                        .toList())),
+        length,
+        "application/octet-stream");
   }
 }
