@@ -227,7 +227,7 @@ final class FanOut extends OutputStream {
             }
             return;
           }
-          upload.writeShared(chunk); // every lane gets the same read-only chunk
+          upload.write(chunk, 0, chunk.length);
         }
       } catch (Throwable t) {
         fail(t);

@@ -11,15 +11,6 @@ public interface ObjectUpload {
   /** Appends bytes; may block while earlier bytes are being sent (back-pressure). */
   void write(byte[] bytes, int offset, int length);
 
-  /**
-   * Appends a whole chunk the caller hands over and never changes again, so the upload may keep a
-   * reference to it instead of copying it: several stores fed the same chunks (a backup's fan-out)
-   * then hold one copy of a part between them.
-   */
-  default void writeShared(byte[] chunk) {
-    write(chunk, 0, chunk.length);
-  }
-
   /** Makes the object visible under its key, whole. */
   void commit();
 

@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -56,10 +57,6 @@ public final class S3Store implements BackupStore {
   static final int DELETE_BATCH_SIZE = 1000;
 
   private static final int INITIAL_BUFFER_BYTES = 256 * 1024;
-
-  /** The largest array an upload copies written bytes into: a part holds several. */
-  private static final int PIECE_BYTES = 1024 * 1024;
-
   private static final int MAX_ATTEMPTS = S3StoreSettings.MAX_ATTEMPTS;
 
   private final S3StoreSettings settings;
@@ -454,23 +451,15 @@ public final class S3Store implements BackupStore {
     return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
   }
 
-  /**
-   * One streamed write: buffered into parts, sent as one PutObject or a multipart upload.
-   *
-   * <p>A part is a list of segments: chunks handed over by {@link #writeShared} are kept as they
-   * are (no copy; the stores of one backup share them), bytes given to {@link #write} are copied
-   * into pieces of at most {@link #PIECE_BYTES} of this upload's own.
-   */
+  /** One streamed write: buffered into parts, sent as one PutObject or a multipart upload. */
   private final class S3Upload implements ObjectUpload {
 
     private final String key;
     private final int partSize = settings.partSizeBytes();
     private final boolean checksums = settings.checksumMode() == ChecksumMode.WHEN_SUPPORTED;
     private final List<CompletedPart> parts = new ArrayList<>();
-    private final List<Segment> segments = new ArrayList<>();
-    private byte[] piece; // the copied bytes not yet in segments
-    private int pieceFilled;
-    private int filled; // bytes of the current part: segments and piece
+    private byte[] buffer = new byte[Math.min(INITIAL_BUFFER_BYTES, partSize)];
+    private int filled;
     private String uploadId;
     private boolean open = true;
 
@@ -488,40 +477,12 @@ public final class S3Store implements BackupStore {
           if (filled == partSize) {
             sendPart();
           }
-          if (piece == null || pieceFilled == piece.length) {
-            sealPiece();
-            // a small object (a manifest) gets a small piece; never more than the part has room for
-            int room = partSize - filled;
-            piece =
-                new byte
-                    [Math.min(room, Math.min(PIECE_BYTES, Math.max(length, INITIAL_BUFFER_BYTES)))];
-          }
-          int n = Math.min(length, piece.length - pieceFilled);
-          System.arraycopy(bytes, offset, piece, pieceFilled, n);
-          pieceFilled += n;
-          filled += n;
-          offset += n;
-          length -= n;
-        }
-      } catch (RuntimeException e) {
-        abort();
-        throw failure("upload", key, e);
-      }
-    }
-
-    @Override
-    public void writeShared(byte[] chunk) {
-      requireOpen();
-      try {
-        sealPiece();
-        int offset = 0;
-        int length = chunk.length;
-        while (length > 0) {
-          if (filled == partSize) {
-            sendPart();
-          }
           int n = Math.min(length, partSize - filled);
-          segments.add(new Segment(chunk, offset, n));
+          if (filled + n > buffer.length) {
+            buffer =
+                Arrays.copyOf(buffer, Math.min(partSize, Math.max(filled + n, buffer.length * 2)));
+          }
+          System.arraycopy(bytes, offset, buffer, filled, n);
           filled += n;
           offset += n;
           length -= n;
@@ -530,22 +491,6 @@ public final class S3Store implements BackupStore {
         abort();
         throw failure("upload", key, e);
       }
-    }
-
-    private void sealPiece() {
-      if (pieceFilled > 0) {
-        segments.add(new Segment(piece, 0, pieceFilled));
-      }
-      piece = null;
-      pieceFilled = 0;
-    }
-
-    /** The current part as a request body, and the part's buffers let go. */
-    private RequestBody takePart() {
-      sealPiece();
-      RequestBody body = body(List.copyOf(segments), filled);
-      segments.clear();
-      return body;
     }
 
     @Override
@@ -553,20 +498,18 @@ public final class S3Store implements BackupStore {
       requireOpen();
       try {
         if (uploadId == null) {
-          long length = filled;
-          RequestBody body = takePart();
           s3.putObject(
               b -> {
                 b.bucket(bucket)
                     .key(prefix + key)
-                    .contentLength(length)
+                    .contentLength((long) filled)
                     .overrideConfiguration(partTimeouts());
                 if (settings.serverSideEncryption() != null) {
                   b.serverSideEncryption(settings.serverSideEncryption())
                       .ssekmsKeyId(settings.kmsKeyId());
                 }
               },
-              body);
+              body(buffer, filled));
         } else {
           sendPart();
           s3.completeMultipartUpload(
@@ -579,7 +522,7 @@ public final class S3Store implements BackupStore {
                       .overrideConfiguration(partTimeouts()));
         }
         open = false;
-        release();
+        buffer = null;
       } catch (RuntimeException e) {
         abort();
         throw failure("upload", key, e);
@@ -592,7 +535,7 @@ public final class S3Store implements BackupStore {
         return;
       }
       open = false;
-      release();
+      buffer = null;
       if (uploadId != null) {
         try {
           s3.abortMultipartUpload(
@@ -605,13 +548,6 @@ public final class S3Store implements BackupStore {
           // unreachable now: unfinishedUploads() finds it later for pruning
         }
       }
-    }
-
-    private void release() {
-      segments.clear();
-      piece = null;
-      pieceFilled = 0;
-      filled = 0;
     }
 
     private void sendPart() {
@@ -631,8 +567,7 @@ public final class S3Store implements BackupStore {
                 .uploadId();
       }
       int number = parts.size() + 1;
-      long length = filled;
-      RequestBody body = takePart();
+      int length = filled;
       UploadPartResponse response =
           s3.uploadPart(
               b -> {
@@ -640,13 +575,13 @@ public final class S3Store implements BackupStore {
                     .key(prefix + key)
                     .uploadId(uploadId)
                     .partNumber(number)
-                    .contentLength(length)
+                    .contentLength((long) length)
                     .overrideConfiguration(partTimeouts());
                 if (checksums) {
                   b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
                 }
               },
-              body);
+              body(buffer, length));
       parts.add(
           CompletedPart.builder()
               .partNumber(number)
@@ -664,22 +599,9 @@ public final class S3Store implements BackupStore {
     }
   }
 
-  /** A slice of an array that nobody changes any more. */
-  private record Segment(byte[] bytes, int offset, int length) {}
-
-  /** Streams straight from the part's segments, fresh for each attempt, without copying them. */
-  private static RequestBody body(List<Segment> segments, long length) {
+  /** Streams straight from the part buffer, fresh for each attempt, without copying it. */
+  private static RequestBody body(byte[] buffer, int length) {
     return RequestBody.fromContentProvider(
-        () ->
-            new java.io.SequenceInputStream(
-                java.util.Collections.enumeration(
-                    segments.stream()
-                        .map(
-                            s ->
-                                (InputStream)
-                                    new ByteArrayInputStream(s.bytes(), s.offset(), s.length()))
-                        .toList())),
-        length,
-        "application/octet-stream");
+        () -> new ByteArrayInputStream(buffer, 0, length), length, "application/octet-stream");
   }
 }

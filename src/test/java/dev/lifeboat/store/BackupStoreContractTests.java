@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -65,37 +64,6 @@ abstract class BackupStoreContractTests {
     assertThat(store.list("app/"))
         .extracting(StoredObject::key, StoredObject::size)
         .containsExactly(tuple("app/20261125T020000Z/dump", (long) content.length));
-  }
-
-  @Test
-  void sharedChunksMixedWithCopiedBytesAcrossPartsReadBackByteForByteInTwoObjects() {
-    // a backup's fan-out hands the same chunks to several uploads; bytes written around them are
-    // copied. Chunks of odd sizes cross part boundaries; both objects must come back whole, and the
-    // chunks must be left as they were.
-    byte[] content = randomBytes(partSizeBytes() * 2 + partSizeBytes() / 3);
-    byte[] before = content.clone();
-    ObjectUpload first = store.upload("app/20261125T020000Z/dump");
-    ObjectUpload second = store.upload("app/20261125T030000Z/dump");
-    int offset = 0;
-    int[] sizes = {1000, 1 << 20, 3, (1 << 20) + 17, 70_000};
-    for (int i = 0; offset < content.length; i++) {
-      int n = Math.min(sizes[i % sizes.length], content.length - offset);
-      if (i % 2 == 0) {
-        first.write(content, offset, n);
-        second.write(content, offset, n);
-      } else {
-        byte[] chunk = Arrays.copyOfRange(content, offset, offset + n);
-        first.writeShared(chunk);
-        second.writeShared(chunk);
-      }
-      offset += n;
-    }
-    first.commit();
-    second.commit();
-
-    assertThat(sha256(read("app/20261125T020000Z/dump"))).isEqualTo(sha256(before));
-    assertThat(sha256(read("app/20261125T030000Z/dump"))).isEqualTo(sha256(before));
-    assertThat(content).isEqualTo(before);
   }
 
   @Test
