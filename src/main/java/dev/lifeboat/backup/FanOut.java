@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -18,18 +21,37 @@ import java.util.function.Consumer;
  * and a small bounded queue of shared, read-only chunks: a slow store slows the producer down
  * (back-pressure), a failed store is dropped and the others go on. Memory is bounded by {@code
  * stores × queueChunks × chunkSize}.
+ *
+ * <p>A chunk goes back to a pool once every store that received it has written it (an upload's
+ * {@code write} copies or sends the bytes before it returns), and the next chunk is taken from
+ * there: a long backup allocates no new chunks, so they do not pile up in the old generation as
+ * garbage that makes the heap, and the RSS, grow with the size of the dump. A chunk a store drops
+ * (it failed, or the stream was aborted) is never given back, only collected.
  */
 final class FanOut extends OutputStream {
 
   /** How one store's upload ended. */
   record Outcome(boolean ok, String error) {}
 
-  private static final byte[] END = new byte[0];
-  private static final byte[] ABORT = new byte[0];
+  /** Bytes shared by the lanes, and how many lanes still have to write them. */
+  private static final class Chunk {
+    final byte[] bytes;
+    int length;
+    final AtomicInteger pending = new AtomicInteger();
+
+    Chunk(byte[] bytes) {
+      this.bytes = bytes;
+    }
+  }
+
+  private static final Chunk END = new Chunk(new byte[0]);
+  private static final Chunk ABORT = new Chunk(new byte[0]);
 
   private final int chunkSize;
   private final List<Lane> lanes = new ArrayList<>();
-  private byte[] current;
+  private final Queue<Chunk> free = new ConcurrentLinkedQueue<>();
+  private final int poolLimit;
+  private Chunk current;
   private int filled;
   private boolean closed;
 
@@ -47,7 +69,32 @@ final class FanOut extends OutputStream {
         lane.fail(e);
       }
     }
-    this.current = new byte[chunkSize];
+    // every chunk in flight can come back: the queues, the one each lane writes, the current one
+    this.poolLimit = lanes.size() * (Math.max(1, queueChunks) + 1) + 1;
+    this.current = take();
+  }
+
+  private int allocated;
+
+  private Chunk take() {
+    Chunk chunk = free.poll();
+    if (chunk != null) {
+      return chunk;
+    }
+    allocated++;
+    return new Chunk(new byte[chunkSize]);
+  }
+
+  /** How many chunks this stream has allocated (the writer's thread only; for tests). */
+  int chunksAllocated() {
+    return allocated;
+  }
+
+  /** A lane is done with {@code chunk}: the last one to be done gives it back to the pool. */
+  private void release(Chunk chunk) {
+    if (chunk.pending.decrementAndGet() == 0 && free.size() < poolLimit) {
+      free.offer(chunk);
+    }
   }
 
   @Override
@@ -59,13 +106,13 @@ final class FanOut extends OutputStream {
   public void write(byte[] b, int off, int len) throws IOException {
     while (len > 0) {
       int n = Math.min(len, chunkSize - filled);
-      System.arraycopy(b, off, current, filled, n);
+      System.arraycopy(b, off, current.bytes, filled, n);
       filled += n;
       off += n;
       len -= n;
       if (filled == chunkSize) {
         dispatch(current, filled);
-        current = new byte[chunkSize];
+        current = take();
         filled = 0;
       }
     }
@@ -76,10 +123,15 @@ final class FanOut extends OutputStream {
     return lanes.stream().anyMatch(l -> l.failure == null);
   }
 
-  private void dispatch(byte[] chunk, int length) throws IOException {
-    byte[] piece = length == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, length);
+  private void dispatch(Chunk chunk, int length) throws IOException {
+    chunk.length = length;
+    // counted before the first lane can be done with it; a lane that does not take it (failed)
+    // is done at once
+    chunk.pending.set(lanes.size());
     for (Lane lane : lanes) {
-      lane.offer(piece);
+      if (!lane.offer(chunk)) {
+        release(chunk);
+      }
     }
     if (!anyAlive()) {
       throw new IOException("every store failed: " + failures());
@@ -174,9 +226,9 @@ final class FanOut extends OutputStream {
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
-  private static final class Lane {
+  private final class Lane {
     final BackupStore store;
-    final BlockingQueue<byte[]> queue;
+    final BlockingQueue<Chunk> queue;
     ObjectUpload upload;
     Thread thread;
     volatile Throwable failure;
@@ -195,14 +247,18 @@ final class FanOut extends OutputStream {
       queue.clear();
     }
 
-    /** Waits for room, but stops waiting the moment this lane fails. */
-    void offer(byte[] chunk) throws IOException {
+    /**
+     * Waits for room, but stops waiting the moment this lane fails; false when the lane did not
+     * take the chunk.
+     */
+    boolean offer(Chunk chunk) throws IOException {
       try {
         while (failure == null) {
           if (queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
-            return;
+            return true;
           }
         }
+        return false;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while sending to store " + store.name(), e);
@@ -212,7 +268,7 @@ final class FanOut extends OutputStream {
     void run() {
       try {
         while (true) {
-          byte[] chunk = queue.take();
+          Chunk chunk = queue.take();
           if (chunk == ABORT || aborting) {
             upload.abort();
             return;
@@ -227,7 +283,8 @@ final class FanOut extends OutputStream {
             }
             return;
           }
-          upload.write(chunk, 0, chunk.length);
+          upload.write(chunk.bytes, 0, chunk.length);
+          release(chunk);
         }
       } catch (Throwable t) {
         fail(t);

@@ -57,6 +57,7 @@ public final class S3Store implements BackupStore {
   static final int DELETE_BATCH_SIZE = 1000;
 
   private static final int INITIAL_BUFFER_BYTES = 256 * 1024;
+  private static final int GROW_LIMIT = 1024 * 1024;
   private static final int MAX_ATTEMPTS = S3StoreSettings.MAX_ATTEMPTS;
 
   private final S3StoreSettings settings;
@@ -479,8 +480,11 @@ public final class S3Store implements BackupStore {
           }
           int n = Math.min(length, partSize - filled);
           if (filled + n > buffer.length) {
-            buffer =
-                Arrays.copyOf(buffer, Math.min(partSize, Math.max(filled + n, buffer.length * 2)));
+            // small objects (a manifest) grow in steps; past GROW_LIMIT the buffer becomes a whole
+            // part at once, which the next parts reuse: no 2, 4, 8 MiB copies left as garbage
+            int need = filled + n;
+            int size = need <= GROW_LIMIT ? Math.max(need, buffer.length * 2) : partSize;
+            buffer = Arrays.copyOf(buffer, Math.min(partSize, size));
           }
           System.arraycopy(bytes, offset, buffer, filled, n);
           filled += n;
