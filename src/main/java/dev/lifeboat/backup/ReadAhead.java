@@ -17,22 +17,31 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The reader sees exactly the source's bytes and, at the point where the source failed, the
  * source's exception. {@link #close()} stops the thread and closes the source.
+ *
+ * <p>A chunk the reader has used up goes back to the thread for the next read, so a long read
+ * allocates no new chunks (they would be promoted as garbage and grow the heap with the object).
  */
 final class ReadAhead extends InputStream {
 
   private static final byte[] END = new byte[0];
+  private static final byte[] NONE = new byte[0];
 
   private final InputStream source;
   private final BlockingQueue<Object> queue;
+  private final BlockingQueue<byte[]> free;
+  private final int chunkSize;
+  private volatile int allocated;
   private final Thread thread;
   private volatile boolean closed;
-  private byte[] current = new byte[0];
+  private byte[] current = NONE;
   private int pos;
   private boolean ended;
 
   ReadAhead(InputStream source, int chunkSize, int chunks, String name) {
     this.source = source;
     this.queue = new ArrayBlockingQueue<>(chunks);
+    this.free = new ArrayBlockingQueue<>(chunks + 1);
+    this.chunkSize = chunkSize;
     this.thread = new Thread(() -> pump(chunkSize), name);
     thread.setDaemon(true);
     thread.start();
@@ -42,7 +51,11 @@ final class ReadAhead extends InputStream {
     Object last = END;
     try {
       while (!closed) {
-        byte[] chunk = new byte[chunkSize];
+        byte[] chunk = free.poll();
+        if (chunk == null) {
+          chunk = new byte[chunkSize];
+          allocated++; // this thread only
+        }
         int n = source.readNBytes(chunk, 0, chunkSize);
         if (n > 0 && !offer(n == chunkSize ? chunk : Arrays.copyOf(chunk, n))) {
           return;
@@ -76,6 +89,10 @@ final class ReadAhead extends InputStream {
       return false;
     }
     while (pos == current.length) {
+      if (current.length == chunkSize) {
+        free.offer(current); // used up: the thread reads into it again
+        current = NONE;
+      }
       Object next;
       try {
         next = queue.take();
@@ -107,6 +124,11 @@ final class ReadAhead extends InputStream {
       pos = 0;
     }
     return true;
+  }
+
+  /** How many chunks the reading thread has allocated (for tests). */
+  int chunksAllocated() {
+    return allocated;
   }
 
   @Override

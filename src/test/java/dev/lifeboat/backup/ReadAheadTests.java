@@ -62,6 +62,23 @@ class ReadAheadTests {
   }
 
   @Test
+  void aLongReadReusesItsChunks() throws IOException {
+    byte[] data = new byte[500 * CHUNK + 3];
+    new java.util.Random(7).nextBytes(data);
+    ReadAhead in = new ReadAhead(new ByteArrayInputStream(data), CHUNK, 3, "t");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] buffer = new byte[CHUNK / 3 + 1];
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      out.write(buffer, 0, n);
+    }
+    in.close();
+
+    assertThat(out.toByteArray()).isEqualTo(data);
+    // three waiting, one being read, one being filled, one given back but not yet taken
+    assertThat(in.chunksAllocated()).isLessThanOrEqualTo(3 + 3);
+  }
+
+  @Test
   void theSourcesFailureReachesTheReaderAfterTheBytesBeforeIt() throws IOException {
     byte[] data = random(5 * CHUNK);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
