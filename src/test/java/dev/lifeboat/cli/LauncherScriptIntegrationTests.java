@@ -3,7 +3,10 @@ package dev.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.PostgresServer;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +62,25 @@ class LauncherScriptIntegrationTests {
       JsonNode listing = Json.mapper().readTree(damaged.stdout());
       assertThat(listing.isArray() && listing.isEmpty()).as(damaged.toString()).isTrue();
       assertThat(damaged.stderr()).as(damaged.toString()).doesNotContain("fatal error");
+    }
+  }
+
+  @Test
+  void aBackupAndItsVerifyThroughTheLauncherPrintNothingButTheirOwnLines() throws Exception {
+    // zstd-jni loads a native library: on Java 22+ the JVM warns about it on stderr at every run
+    // unless the jar allows native access (Enable-Native-Access in its manifest)
+    Path root = install();
+    PgConnection db = PostgresServer.shared().createDatabase("launcher");
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("backups"));
+    Path config = fx.write(db, "app");
+    for (String[] args :
+        List.of(
+            new String[] {"--json", "backup", "--config", config.toString()},
+            new String[] {"--json", "verify", "latest", "--config", config.toString()})) {
+      Run run = run(root, fx.env, args);
+      assertThat(run.exitCode()).as(run.toString()).isZero();
+      Json.mapper().readTree(run.stdout()); // one JSON document, nothing else
+      assertThat(run.stderr()).as(run.toString()).doesNotContain("WARNING");
     }
   }
 
