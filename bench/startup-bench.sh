@@ -4,7 +4,7 @@
 #
 #   bench/startup-bench.sh [ROUNDS]     default 5 rounds
 #
-# Commands: `--version` (answered before Spring), `backups` on an empty filesystem store, and
+# Commands: `--version` and `--help` (answered before Spring), `backups` on an empty filesystem store, and
 # `backups` on a filesystem store holding 1,000 backups. Ways of starting, run round-robin so each
 # round of every way sees the same machine load:
 #   plain jar        java -jar target/lifeboat.jar, with `java` from the PATH (the baseline)
@@ -91,13 +91,14 @@ way_argv() {   # way_argv WAY: the command line that starts Lifeboat that way, i
   esac
 }
 
-CMDS=(version empty full)
+CMDS=(version help empty full)
 declare -A CMDLINE=(
   [version]="--version"
+  [help]="--help"
   [empty]="backups --config $W/empty.yml"
   [full]="backups --config $W/full.yml"
 )
-declare -A CMDLABEL=([version]="\`--version\`" [empty]="\`backups\`, empty store" [full]="\`backups\`, 1,000 backups")
+declare -A CMDLABEL=([version]="\`--version\`" [help]="\`--help\`" [empty]="\`backups\`, empty store" [full]="\`backups\`, 1,000 backups")
 declare -A WALL CPU
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "measuring: ${#CMDS[@]} commands x ${#WAYS[@]} ways x $ROUNDS rounds"
@@ -165,3 +166,5 @@ section="$W/section.md"
   echo "<!-- startup-bench:end -->"
 } >"$section"
 doc_section startup-bench "$section"
+bench_summary startup-bench "bin/lifeboat --version wall s" "$(median ${WALL[version.lb]})"
+bench_summary startup-bench "bin/lifeboat --help wall s" "$(median ${WALL[help.lb]})"

@@ -33,7 +33,8 @@ class BenchSmokeIntegrationTests {
           "restore-bench",
           "prune-bench",
           "data-migrate-bench",
-          "backups-bench");
+          "backups-bench",
+          "rss-bench");
 
   private static final Path DOC = Path.of("docs/benchmarks.md");
 
@@ -91,6 +92,7 @@ class BenchSmokeIntegrationTests {
       assertThat(runs.get(bench)[1]).as(bench).isEqualTo("ok");
     }
     assertThat(runs.get("backups")[1]).isEqualTo("ok");
+    assertThat(runs.get("rss")[1]).isEqualTo("ok");
     boolean startupScript = Files.exists(Path.of("bench/startup-bench.sh"));
     assertThat(runs.get("startup")[1]).isEqualTo(startupScript ? "ok" : "skipped");
     if (startupScript) {
