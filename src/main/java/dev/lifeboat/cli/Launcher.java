@@ -308,7 +308,10 @@ public final class Launcher {
     }
   }
 
-  /** Commands that only read the stores: they start Spring lazily (CONTRACT unchanged). */
+  /**
+   * Commands that only read the stores: they start {@link ReadOnlyApplication}, lazily (CONTRACT
+   * unchanged).
+   */
   static final java.util.Set<String> LAZY_COMMANDS = java.util.Set.of("backups");
 
   /** Whether Spring may make beans on first use: only when every invocation is read-only. */
