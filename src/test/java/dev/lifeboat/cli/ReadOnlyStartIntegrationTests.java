@@ -105,6 +105,33 @@ class ReadOnlyStartIntegrationTests {
   }
 
   @Test
+  void anUnreadableStoreIsNamedAndTheListingIsPartialOrFailed() throws Exception {
+    Path store = Files.createDirectories(dir.resolve("store"));
+    String down =
+        "    down: { type: s3, endpoint: \"http://127.0.0.1:"
+            + PostgresServer.freePort()
+            + "\", region: us-east-1, bucket: b, path-style: true, access-key: k,"
+            + " secret-key: s }\n";
+    Path both = Files.writeString(dir.resolve("both.yml"), base(store) + down);
+    Path only =
+        Files.writeString(
+            dir.resolve("only.yml"), base(store).replaceAll("    local: \\{[^\n]*\n", "") + down);
+    LifeboatCli cli = new LifeboatCli(dir);
+
+    Result partial = cli.run("--config", both.toString(), "backups");
+    Result failed = cli.run("--config", only.toString(), "backups", "--json");
+
+    assertThat(partial.exitCode()).as(partial.toString()).isEqualTo(3);
+    assertThat(partial.all())
+        .contains("warning: store 'down' could not be read: store 'down' (s3://b/ at")
+        .contains("is unreachable")
+        .contains("no complete backups of target 'app' in stores [local, down]");
+    assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
+    assertThat(failed.stderr()).contains("warning: store 'down' could not be read");
+    assertThat(failed.stdout().strip()).isEqualTo("[ ]");
+  }
+
+  @Test
   void backupsPushesItsMetricsIntoItsOwnGroupWhenThePushgatewayIsEnabled() throws Exception {
     List<String> pushes = new CopyOnWriteArrayList<>();
     HttpServer gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
