@@ -208,16 +208,17 @@ public final class Launcher {
       List<Path> configFiles, List<String> springProperties, Invocation... invocations) {
     boolean json = invocations.length > 0 && invocations[0].json();
     boolean serve = java.util.Arrays.stream(invocations).anyMatch(i -> "serve".equals(i.name()));
-    SpringApplication app = new SpringApplication(LifeboatApplication.class);
+    boolean lazy = lazyStart(invocations);
+    // a read-only command starts a smaller application: the configuration, the stores' catalog and
+    // the metrics, without the control database, Batch or the scheduler (ReadOnlyApplication)
+    SpringApplication app =
+        new SpringApplication(lazy ? ReadOnlyApplication.class : LifeboatApplication.class);
     app.setBannerMode(Banner.Mode.OFF);
     app.setLogStartupInfo(false);
     app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);
     Map<String, Object> defaults = new LinkedHashMap<>();
-    boolean lazy = lazyStart(invocations);
     if (lazy) {
-      // a read-only command skips the beans nothing asks for (about a tenth of the start-up CPU;
-      // the scheduler's SmartLifecycle, Batch's job registry and the health groups still pull in
-      // the control database and the jobs)
+      // and makes only the beans it asks for (the meters only when they are pushed)
       defaults.put("spring.main.lazy-initialization", "true");
     }
     // A command's own output is the story; the daemon is where logs belong.
@@ -307,7 +308,10 @@ public final class Launcher {
     }
   }
 
-  /** Commands that only read the stores: they start Spring lazily (CONTRACT unchanged). */
+  /**
+   * Commands that only read the stores: they start {@link ReadOnlyApplication}, lazily (CONTRACT
+   * unchanged).
+   */
   static final java.util.Set<String> LAZY_COMMANDS = java.util.Set.of("backups");
 
   /** Whether Spring may make beans on first use: only when every invocation is read-only. */

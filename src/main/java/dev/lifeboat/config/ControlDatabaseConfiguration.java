@@ -25,9 +25,7 @@ class ControlDatabaseConfiguration {
   DataSource controlDataSource(LifeboatProperties properties, LifeboatConfig config) {
     // taking the checked configuration first: a bad file is refused before H2 creates anything
     LifeboatProperties.Control control = properties.control();
-    config.requireResolved("lifeboat.control.url", control.url());
-    config.requireResolved("lifeboat.control.username", control.username());
-    config.requireResolved("lifeboat.control.password", control.password());
+    config.requireControlResolved();
     boolean embedded = control.url() == null || control.url().isBlank();
     DataSource dataSource =
         embedded

@@ -612,6 +612,17 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
   }
 
   /**
+   * The control database's keys name no variable nobody set: checked without opening the database,
+   * so a command that does not use it (a read-only one) refuses the same file as one that does.
+   */
+  public void requireControlResolved() {
+    LifeboatProperties.Control control = properties.control();
+    requireResolved("lifeboat.control.url", control.url());
+    requireResolved("lifeboat.control.username", control.username());
+    requireResolved("lifeboat.control.password", control.password());
+  }
+
+  /**
    * Spring leaves an unset {@code ${VAR}} in place rather than failing; a configured value that
    * names a variable nobody set is a secret or setting that never arrived. The configured (raw)
    * value is examined, not the resolved one: a password from the environment may well contain
