@@ -23,7 +23,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -53,15 +55,17 @@ public final class AotTraining {
   public static void main(String[] args) {
     try {
       Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "."));
-      train(dir);
-    } catch (Throwable e) {
       // a training run that goes wrong makes a smaller cache, never a failed command
+      train(dir).forEach(problem -> System.err.println("lifeboat: cache training: " + problem));
+    } catch (Throwable e) {
       System.err.println("lifeboat: cache training: " + e);
     }
     System.exit(0);
   }
 
-  private static void train(Path dir) throws Exception {
+  /** Runs every step; returns what went otherwise than planned (nothing, when all is well). */
+  static List<String> train(Path dir) throws Exception {
+    List<String> problems = new ArrayList<>();
     Path store = Files.createDirectories(dir.resolve("store"));
     Path full =
         write(
@@ -77,9 +81,17 @@ public final class AotTraining {
             "      type: filesystem",
             "      path: " + store);
     // the full application: configuration, control database, Batch, scheduler, stores
-    quietly(() -> Launcher.run(new String[] {"history", "--config", full.toString()}));
-    // a data-moving command's start, up to its target (unreachable: it stops there)
-    quietly(() -> Launcher.run(new String[] {"backup", "--config", full.toString()}));
+    step(
+        problems,
+        "history",
+        0,
+        () -> Launcher.run(new String[] {"history", "--config", full.toString()}));
+    // a data-moving command's start, up to its target (unreachable: it stops there, exit 2)
+    step(
+        problems,
+        "backup",
+        2,
+        () -> Launcher.run(new String[] {"backup", "--config", full.toString()}));
 
     FakeS3 s3 = FakeS3.start();
     try {
@@ -107,13 +119,26 @@ public final class AotTraining {
               "      access-key: " + KEY,
               "      secret-key: " + SECRET);
       // the read-only application and an S3 listing, twice: a cold and a cached manifest
-      quietly(() -> Launcher.run(new String[] {"backups", "--config", s3config.toString()}));
-      quietly(() -> Launcher.run(new String[] {"backups", "--config", s3config.toString()}));
+      for (int i = 0; i < 2; i++) {
+        step(
+            problems,
+            "backups",
+            0,
+            () -> Launcher.run(new String[] {"backups", "--config", s3config.toString()}));
+      }
       // what a backup and a restore do with a store: a multipart upload, a download, zstd, SHA-256
-      quietly(() -> roundTrip(s3.endpoint()));
+      step(
+          problems,
+          "upload and download",
+          0,
+          () -> {
+            roundTrip(s3.endpoint());
+            return 0;
+          });
     } finally {
       s3.stop();
     }
+    return problems;
   }
 
   private static void roundTrip(URI endpoint) throws Exception {
@@ -178,14 +203,17 @@ public final class AotTraining {
   }
 
   private interface Step {
-    void run() throws Exception;
+    int run() throws Exception;
   }
 
-  private static void quietly(Step step) {
+  private static void step(List<String> problems, String name, int expected, Step step) {
     try {
-      step.run();
+      int code = step.run();
+      if (code != expected) {
+        problems.add(name + " exited " + code + ", not " + expected);
+      }
     } catch (Throwable e) {
-      System.err.println("lifeboat: cache training step: " + e);
+      problems.add(name + ": " + e);
     }
   }
 
