@@ -157,7 +157,7 @@ public final class BackupCatalog {
 
   /** Where manifests already read are kept ({@link ManifestReads}); null when there is no home. */
   private java.nio.file.Path manifestCache() {
-    return config.home() == null ? null : ManifestReads.cacheRoot(config.home());
+    return ManifestReads.cacheRoot(config);
   }
 
   /** A pin whose content cannot be read still pins: its presence is what counts. */

@@ -58,6 +58,11 @@ public final class ManifestReads {
     return home.resolve("cache").resolve("manifests");
   }
 
+  /** The cache's place for this configuration; null (no cache) when it has no home. */
+  public static Path cacheRoot(dev.lifeboat.config.LifeboatConfig config) {
+    return config.home() == null ? null : cacheRoot(config.home());
+  }
+
   /**
    * Reads every {@code <target>/<id>/manifest.json} among {@code objects}; other objects are
    * ignored. {@code cacheRoot} may be null (no cache). A store that fails while reading is a {@link

@@ -185,12 +185,7 @@ final class Pruner {
     // thousands of small reads: in parallel and, for manifests read before, from the local cache,
     // so 10,000 backups plan in seconds
     ManifestReads.Result read =
-        ManifestReads.read(
-            store,
-            target.name(),
-            objects,
-            now,
-            config.home() == null ? null : ManifestReads.cacheRoot(config.home()));
+        ManifestReads.read(store, target.name(), objects, now, ManifestReads.cacheRoot(config));
     Map<String, Manifest> manifests = new HashMap<>(read.manifests());
     Map<String, String> invalid = new TreeMap<>(read.invalid());
     return new Scan(store, byId, manifests, invalid);
@@ -238,7 +233,7 @@ final class Pruner {
     scan.byId()
         .forEach(
             (id, objects) -> {
-              boolean hasManifest = objects.stream().anyMatch(o -> isFile(o, "manifest.json"));
+              boolean hasManifest = objects.stream().anyMatch(o -> isFile(o, Manifest.FILE));
               Instant newest =
                   objects.stream()
                       .map(StoredObject::lastModified)
@@ -295,7 +290,7 @@ final class Pruner {
       }
       deleted.add(id);
       for (StoredObject o : scan.byId().get(id)) {
-        if (!isFile(o, "manifest.json")) {
+        if (!isFile(o, Manifest.FILE)) {
           rest.add(o.key());
         }
       }
