@@ -84,6 +84,57 @@ class LauncherScriptIntegrationTests {
     }
   }
 
+  @Test
+  void anInstallTheUserCannotWriteRunsTheJarAsItIsWithoutTryingToMakeACache() throws Exception {
+    // the systemd unit's /opt/lifeboat is read-only to the service: extracting the jar and training
+    // a cache there would fail at every start, after costing a JVM run each
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "needs root to run as another user");
+    Path root = install();
+    dir.toFile().setExecutable(true, false);
+    root.resolve("bin/lifeboat").toFile().setExecutable(true, false);
+    root.resolve("target/lifeboat.jar").toFile().setReadable(true, false);
+    // a JDK whose java notes every start, so the test sees each JVM the launcher runs
+    Path jdk = Path.of(System.getProperty("java.home"));
+    Path fake = Files.createDirectories(dir.resolve("jdk/bin"));
+    Path log = dir.resolve("jvm-starts.log");
+    Files.writeString(log, "");
+    log.toFile().setWritable(true, false);
+    Files.copy(jdk.resolve("release"), dir.resolve("jdk/release"));
+    Path java = fake.resolve("java");
+    Files.writeString(
+        java,
+        "#!/bin/sh\necho \"$*\" >>" + log + "\nexec " + jdk.resolve("bin/java") + " \"$@\"\n");
+    java.toFile().setExecutable(true, false);
+    dir.resolve("jdk").toFile().setExecutable(true, false);
+    fake.toFile().setExecutable(true, false);
+    List<String> command =
+        List.of(
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "env",
+            "JAVA_HOME=" + dir.resolve("jdk"),
+            root.resolve("bin/lifeboat").toString(),
+            "version",
+            "--short");
+    ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
+    builder.environment().remove("LIFEBOAT_JAVA_OPTS");
+    Process process = builder.redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+
+    assertThat(process.exitValue()).as(output).isZero();
+    assertThat(output.strip()).as(output).matches("\\d+\\.\\d+\\.\\d+\\S*");
+    assertThat(root.resolve("target/app")).doesNotExist();
+    // one JVM: the command's, from the jar; no extraction and no training run before it
+    assertThat(Files.readAllLines(log))
+        .as("JVM starts")
+        .hasSize(1)
+        .allMatch(l -> l.contains("-jar"));
+  }
+
   /** bin/lifeboat and the packaged jar under a fresh root (no sources: nothing is rebuilt). */
   private Path install() throws IOException {
     Path root = dir.resolve("lifeboat");
