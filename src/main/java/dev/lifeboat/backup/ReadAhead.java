@@ -30,6 +30,7 @@ final class ReadAhead extends InputStream {
   private final BlockingQueue<Object> queue;
   private final BlockingQueue<byte[]> free;
   private final int chunkSize;
+  private final int limit;
   private volatile int allocated;
   private final Thread thread;
   private volatile boolean closed;
@@ -40,7 +41,9 @@ final class ReadAhead extends InputStream {
   ReadAhead(InputStream source, int chunkSize, int chunks, String name) {
     this.source = source;
     this.queue = new ArrayBlockingQueue<>(chunks);
-    this.free = new ArrayBlockingQueue<>(chunks + 1);
+    // every chunk there is fits: the waiting ones, the one being read, the one being filled
+    this.limit = chunks + 2;
+    this.free = new ArrayBlockingQueue<>(limit);
     this.chunkSize = chunkSize;
     this.thread = new Thread(() -> pump(chunkSize), name);
     thread.setDaemon(true);
@@ -52,9 +55,16 @@ final class ReadAhead extends InputStream {
     try {
       while (!closed) {
         byte[] chunk = free.poll();
-        if (chunk == null) {
+        if (chunk == null && allocated < limit) {
           chunk = new byte[chunkSize];
           allocated++; // this thread only
+        }
+        while (chunk == null && !closed) {
+          // all of them are ahead of the reader, or in its hands: it gives one back soon
+          chunk = free.poll(100, TimeUnit.MILLISECONDS);
+        }
+        if (chunk == null) {
+          return;
         }
         int n = source.readNBytes(chunk, 0, chunkSize);
         if (n > 0 && !offer(n == chunkSize ? chunk : Arrays.copyOf(chunk, n))) {
@@ -64,6 +74,9 @@ final class ReadAhead extends InputStream {
           break;
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      last = new InterruptedIOException("interrupted while reading ahead");
     } catch (IOException | RuntimeException | Error e) {
       last = e;
     }

@@ -62,6 +62,7 @@ class ReadAheadTests {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60) // a chunk never given back would stop the reading thread
   void aLongReadReusesItsChunks() throws IOException {
     byte[] data = new byte[500 * CHUNK + 3];
     new java.util.Random(7).nextBytes(data);
@@ -74,8 +75,8 @@ class ReadAheadTests {
     in.close();
 
     assertThat(out.toByteArray()).isEqualTo(data);
-    // three waiting, one being read, one being filled, one given back but not yet taken
-    assertThat(in.chunksAllocated()).isLessThanOrEqualTo(3 + 3);
+    // three waiting, one being read, one being filled
+    assertThat(in.chunksAllocated()).isLessThanOrEqualTo(3 + 2);
   }
 
   @Test
