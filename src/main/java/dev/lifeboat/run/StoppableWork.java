@@ -58,6 +58,17 @@ public final class StoppableWork implements StoppableTasklet {
   private final Work work;
   private final Map<Long, Stop> running = new ConcurrentHashMap<>();
 
+  /** The stops of the work running now in this process, by job execution. */
+  private static final Map<Long, List<Stop>> BY_JOB = new ConcurrentHashMap<>();
+
+  /**
+   * Ends the work of job execution {@code jobExecutionId} running in this process, without saving
+   * anything: the step's own thread then records it stopped ({@link LocalExecutions#stopAll}).
+   */
+  static void stopJob(long jobExecutionId) {
+    BY_JOB.getOrDefault(jobExecutionId, List.of()).forEach(Stop::request);
+  }
+
   private StoppableWork(Work work) {
     this.work = work;
   }
@@ -70,8 +81,10 @@ public final class StoppableWork implements StoppableTasklet {
   public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext)
       throws Exception {
     long id = contribution.getStepExecution().getId();
+    long job = contribution.getStepExecution().getJobExecutionId();
     Stop stop = new Stop();
     running.put(id, stop);
+    BY_JOB.computeIfAbsent(job, k -> new CopyOnWriteArrayList<>()).add(stop);
     try {
       if (contribution.getStepExecution().getJobExecution().isStopping()) {
         stop.request();
@@ -89,6 +102,12 @@ public final class StoppableWork implements StoppableTasklet {
       throw e;
     } finally {
       running.remove(id);
+      BY_JOB.computeIfPresent(
+          job,
+          (k, stops) -> {
+            stops.remove(stop);
+            return stops.isEmpty() ? null : stops;
+          });
     }
   }
 

@@ -189,7 +189,9 @@ class ServeIntegrationTests {
     assertThat(list(json(cli.run("--config", config.toString(), "backups", "--json")))).isEmpty();
     List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
     assertThat(runs).hasSize(1);
-    assertThat(runs.get(0).get("status").asString()).isEqualTo("STOPPED");
+    assertThat(runs.get(0).get("status").asString())
+        .as("%s%n%s", runs.get(0), err)
+        .isEqualTo("STOPPED");
     assertThat(runs.get(0).get("trigger").asString()).isEqualTo("cli");
   }
 
