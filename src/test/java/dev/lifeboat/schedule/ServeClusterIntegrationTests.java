@@ -190,7 +190,7 @@ class ServeClusterIntegrationTests {
     Instant caughtUp = Instant.now();
     terminate(again);
     // the whole log, read after the exit: a regular slot may fire between the catch-up and the
-    // SIGTERM, and the SIGTERM then stops that backup (fired, never finished, not listed)
+    // SIGTERM, and the SIGTERM then stops that backup (fired, finished "stopped", not listed)
     String log = again.stderrSoFar();
 
     List<JsonNode> backups =
@@ -202,7 +202,9 @@ class ServeClusterIntegrationTests {
     // three slots were missed; one catch-up run, plus at most the regular slot that came since
     long regular = Duration.between(caughtUp.minusSeconds(10), caughtUp).toSeconds() / 10;
     assertThat(afterRestart).as(log).isBetween(1L, 1L + regular);
-    assertThat(count(log, "finished backup of target 'app'")).as(log).isEqualTo((int) afterRestart);
+    assertThat(count(log, "finished backup of target 'app': success"))
+        .as(log)
+        .isEqualTo((int) afterRestart);
     assertThat(count(log, "fired backup"))
         .as(log)
         .isBetween((int) afterRestart, (int) afterRestart + 1);
