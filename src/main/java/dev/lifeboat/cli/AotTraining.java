@@ -67,19 +67,7 @@ public final class AotTraining {
   static List<String> train(Path dir) throws Exception {
     List<String> problems = new ArrayList<>();
     Path store = Files.createDirectories(dir.resolve("store"));
-    Path full =
-        write(
-            dir.resolve("full.yml"),
-            "lifeboat:",
-            "  home: " + dir.resolve("home"),
-            "  targets:",
-            "    t:",
-            "      url: jdbc:postgresql://127.0.0.1:1/t",
-            "      username: t",
-            "  stores:",
-            "    s:",
-            "      type: filesystem",
-            "      path: " + store);
+    Path full = config(dir, "full.yml", "    s:", "      type: filesystem", "      path: " + store);
     // the full application: configuration, control database, Batch, scheduler, stores
     step(
         problems,
@@ -100,15 +88,9 @@ public final class AotTraining {
           "lifeboat/t/20261126T000000Z/manifest.json",
           manifest("20261126T000000Z").getBytes(StandardCharsets.UTF_8));
       Path s3config =
-          write(
-              dir.resolve("s3.yml"),
-              "lifeboat:",
-              "  home: " + dir.resolve("home"),
-              "  targets:",
-              "    t:",
-              "      url: jdbc:postgresql://127.0.0.1:1/t",
-              "      username: t",
-              "  stores:",
+          config(
+              dir,
+              "s3.yml",
               "    s3:",
               "      type: s3",
               "      endpoint: " + s3.endpoint(),
@@ -197,8 +179,22 @@ public final class AotTraining {
         + "\"rls\":{},\"pinned\":false}";
   }
 
-  private static Path write(Path file, String... lines) throws IOException {
-    Files.writeString(file, String.join("\n", lines) + "\n");
+  /** A configuration with target t (unreachable) and the given store lines; returns its path. */
+  private static Path config(Path dir, String name, String... storeLines) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(
+        file,
+        String.join(
+                "\n",
+                "lifeboat:",
+                "  home: " + dir.resolve("home"),
+                "  targets:",
+                "    t:",
+                "      url: jdbc:postgresql://127.0.0.1:1/t",
+                "      username: t",
+                "  stores:",
+                String.join("\n", storeLines))
+            + "\n");
     return file;
   }
 

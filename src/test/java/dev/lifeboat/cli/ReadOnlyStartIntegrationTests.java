@@ -2,19 +2,16 @@ package dev.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lifeboat.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.lifeboat.testing.RecordingPushgateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -133,21 +130,8 @@ class ReadOnlyStartIntegrationTests {
 
   @Test
   void backupsPushesItsMetricsIntoItsOwnGroupWhenThePushgatewayIsEnabled() throws Exception {
-    List<String> pushes = new CopyOnWriteArrayList<>();
-    HttpServer gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    gateway.createContext(
-        "/",
-        exchange -> {
-          pushes.add(
-              exchange.getRequestMethod()
-                  + " "
-                  + exchange.getRequestURI()
-                  + "\n"
-                  + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
-        });
-    gateway.start();
+    RecordingPushgateway gateway = new RecordingPushgateway();
+    List<String> pushes = gateway.pushes();
     try {
       Path store = Files.createDirectories(dir.resolve("store"));
       Path config = dir.resolve("lifeboat.yml");
@@ -156,7 +140,7 @@ class ReadOnlyStartIntegrationTests {
           base(store)
               + "management.prometheus.metrics.export.pushgateway:\n  enabled: true\n"
               + "  address: 127.0.0.1:"
-              + gateway.getAddress().getPort()
+              + gateway.port()
               + "\n  format: text\n");
 
       Result list = new LifeboatCli(dir).run("--config", config.toString(), "backups");
@@ -172,7 +156,7 @@ class ReadOnlyStartIntegrationTests {
           .contains("process_uptime_seconds")
           .contains("application_ready_time_seconds");
     } finally {
-      gateway.stop(0);
+      gateway.close();
     }
   }
 

@@ -2,17 +2,14 @@ package dev.lifeboat.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.lifeboat.testing.RecordingPushgateway;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,21 +23,8 @@ class PushgatewayIntegrationTests {
 
   @Test
   void backupAndDrillPushTheirMetricsEachIntoItsOwnGroup() throws Exception {
-    List<String> pushes = new CopyOnWriteArrayList<>();
-    HttpServer gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    gateway.createContext(
-        "/",
-        exchange -> {
-          pushes.add(
-              exchange.getRequestMethod()
-                  + " "
-                  + exchange.getRequestURI()
-                  + "\n"
-                  + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
-        });
-    gateway.start();
+    RecordingPushgateway gateway = new RecordingPushgateway();
+    List<String> pushes = gateway.pushes();
     try {
       PgConnection db = PostgresServer.shared().createExampleDatabase("push_it", 1);
       Fixture fx =
@@ -48,7 +32,7 @@ class PushgatewayIntegrationTests {
               .filesystem("local", dir.resolve("store"))
               .yaml(
                   "management.prometheus.metrics.export.pushgateway:\n  enabled: true\n  address: 127.0.0.1:"
-                      + gateway.getAddress().getPort()
+                      + gateway.port()
                       + "\n  format: text");
       Path config = fx.write(db, "app");
       LifeboatCli cli = fx.cli();
@@ -81,7 +65,7 @@ class PushgatewayIntegrationTests {
           // the drill marked the backup verified: the newest proven backup is known
           .contains("lifeboat_backup_verified_last_success_timestamp_seconds{target=\"app\"}");
     } finally {
-      gateway.stop(0);
+      gateway.close();
     }
   }
 }
