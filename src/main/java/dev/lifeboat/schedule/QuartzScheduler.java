@@ -137,7 +137,18 @@ final class QuartzScheduler {
                       // missed while every node was down: once now, then on schedule
                       .withMisfireHandlingInstructionFireAndProceed())
               .build();
-      scheduler.scheduleJob(job, Set.of(trigger), true);
+      if (existing == null) {
+        // not replace: two nodes starting together on an empty job store would otherwise both
+        // add it, the second replacing the first's trigger just as it fired, and a new trigger's
+        // first fire time (from its start time less a second) then ran that slot a second time
+        try {
+          scheduler.scheduleJob(job, Set.of(trigger), false);
+        } catch (org.quartz.ObjectAlreadyExistsException e) {
+          continue; // another node added it first; a later start reconciles any difference
+        }
+      } else {
+        scheduler.scheduleJob(job, Set.of(trigger), true);
+      }
       changes.add(
           (existing == null ? "added" : "changed")
               + " schedule "
