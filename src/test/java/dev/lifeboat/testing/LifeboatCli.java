@@ -84,9 +84,17 @@ public final class LifeboatCli {
 
     private static List<String> prepare() {
       Path jar = jar();
-      // one extracted copy per test JVM: failsafe runs two forks side by side
+      // one extracted copy per test JVM: failsafe runs forks side by side, and a fork that
+      // extracted into another's copy deleted the jars its commands were running from
+      // (NoClassDefFoundError in a CI run: the fork number did not reach the forks, so they all
+      // shared target/it-app); the JVM's pid when there is no fork number
       String fork = System.getProperty("lifeboat.it.fork");
-      Path app = jar.resolveSibling(fork == null || fork.isBlank() ? "it-app" : "it-app-" + fork);
+      Path app =
+          jar.resolveSibling(
+              "it-app-"
+                  + (fork == null || fork.isBlank() || fork.contains("$")
+                      ? String.valueOf(ProcessHandle.current().pid())
+                      : fork));
       Path extracted = app.resolve("lifeboat.jar");
       Path jsa = app.resolve("lifeboat.jsa");
       try {
