@@ -3,6 +3,7 @@ package dev.lifeboat.store;
 import java.io.InputStream;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -32,6 +33,13 @@ public interface BackupStore extends AutoCloseable {
 
   /** Every object whose key starts with {@code prefix}, in no particular order. */
   List<StoredObject> list(String prefix);
+
+  /**
+   * One object looked up directly by its key (S3: a HEAD), not through a listing: empty when it
+   * does not exist. Used to confirm what a listing says before acting on it (a gateway can end a
+   * listing too soon).
+   */
+  Optional<StoredObject> stat(String key);
 
   /** Deletes the objects; missing ones are ignored. */
   void delete(Collection<String> keys);

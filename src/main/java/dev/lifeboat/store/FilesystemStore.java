@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -80,6 +81,22 @@ public final class FilesystemStore implements BackupStore {
     } catch (NoSuchFileException e) {
       requireRootIsDirectoryIfPresent();
       throw notFound(key);
+    } catch (IOException e) {
+      throw failure("read", file, e);
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> stat(String key) {
+    Path file = resolve(key);
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      return attrs.isRegularFile()
+          ? Optional.of(new StoredObject(key, attrs.size(), attrs.lastModifiedTime().toInstant()))
+          : Optional.empty();
+    } catch (NoSuchFileException e) {
+      requireRootIsDirectoryIfPresent();
+      return Optional.empty();
     } catch (IOException e) {
       throw failure("read", file, e);
     }

@@ -16,6 +16,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -33,7 +34,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -168,6 +171,25 @@ public final class S3Store implements BackupStore {
     StoreKeys.requireValidKey(key);
     try {
       return s3.getObject(b -> b.bucket(bucket).key(prefix + key));
+    } catch (RuntimeException e) {
+      throw failure("read", key, e);
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> stat(String key) {
+    StoreKeys.requireValidKey(key);
+    try {
+      HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(prefix + key));
+      return Optional.of(
+          new StoredObject(key, head.contentLength(), head.lastModified(), head.eTag()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+        return Optional.empty();
+      }
+      throw failure("read", key, e);
     } catch (RuntimeException e) {
       throw failure("read", key, e);
     }

@@ -254,6 +254,11 @@ class FanOutTests {
     }
 
     @Override
+    public java.util.Optional<StoredObject> stat(String key) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
     public void delete(Collection<String> keys) {}
 
     @Override

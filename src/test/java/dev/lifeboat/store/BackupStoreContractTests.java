@@ -28,6 +28,9 @@ abstract class BackupStoreContractTests {
   /** A fresh, empty store for one test. */
   protected abstract BackupStore newStore() throws Exception;
 
+  /** A store of this driver that cannot answer (a directory that cannot exist, a dead port). */
+  protected abstract BackupStore unreachableStore() throws Exception;
+
   /** How many bytes make one upload part, so tests can cross part boundaries. */
   protected int partSizeBytes() {
     return S3StoreSettings.MIN_PART_SIZE_BYTES;
@@ -46,10 +49,48 @@ abstract class BackupStoreContractTests {
   }
 
   @Test
-  void aStoreThatAnswersPassesItsHealthProbe() {
-    store.probe();
+  void aStoreThatAnswersPassesItsHealthProbeAndOneThatCannotFailsIt() throws Exception {
+    store.probe(); // an empty store answers too
     store.put("app/20261125T020000Z/manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
     store.probe();
+    assertThat(store.list("app/")).hasSize(1);
+
+    try (BackupStore dead = unreachableStore()) {
+      assertThatThrownBy(dead::probe)
+          .isInstanceOfSatisfying(
+              StoreException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(StoreException.Kind.UNAVAILABLE);
+                assertThat(e.getMessage()).contains(dead.name());
+              });
+    }
+  }
+
+  @Test
+  void statFindsAnObjectByItsKeyAndNothingForAMissingOrUnfinishedOne() {
+    store.put("app/1/manifest.json", bytes(5));
+    ObjectUpload upload = store.upload("app/2/dump");
+    writeInChunks(upload, randomBytes(partSizeBytes() + 10), 1 << 20);
+
+    assertThat(store.stat("app/1/manifest.json"))
+        .hasValueSatisfying(
+            o -> {
+              assertThat(o.key()).isEqualTo("app/1/manifest.json");
+              assertThat(o.size()).isEqualTo(5);
+              assertThat(o.lastModified()).isNotNull();
+            });
+    assertThat(store.stat("app/1/dump")).isEmpty();
+    assertThat(store.stat("app/2/dump")).isEmpty(); // not committed yet
+    assertThat(store.stat("app/1")).isEmpty(); // a "directory" is not an object
+    upload.commit();
+    assertThat(store.stat("app/2/dump")).isPresent();
+  }
+
+  @Test
+  void statOfAStoreThatCannotAnswerFailsInsteadOfSayingAbsent() throws Exception {
+    try (BackupStore dead = unreachableStore()) {
+      assertThatThrownBy(() -> dead.stat("app/1/manifest.json")).isInstanceOf(StoreException.class);
+    }
   }
 
   @Test

@@ -28,6 +28,12 @@ class FilesystemStoreTests extends BackupStoreContractTests {
   }
 
   @Override
+  protected BackupStore unreachableStore() throws IOException {
+    Path file = Files.writeString(temp.resolve("not-a-directory"), "x");
+    return new FilesystemStore("gone", file.resolve("backups"));
+  }
+
+  @Override
   protected int partSizeBytes() {
     return 1024 * 1024; // the filesystem has no parts; a small size keeps the contract fast
   }

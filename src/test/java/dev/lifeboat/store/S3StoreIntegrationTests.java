@@ -49,6 +49,23 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
     return new S3Store(settings(shared, "primary", BUCKET, prefix, shared.secretKey()));
   }
 
+  @Override
+  protected BackupStore unreachableStore() {
+    return new S3Store(
+        new S3StoreSettings(
+            "gone",
+            java.net.URI.create(
+                "http://127.0.0.1:" + dev.lifeboat.testing.PostgresServer.freePort()),
+            shared.region(),
+            BUCKET,
+            "lifeboat/",
+            true,
+            shared.accessKey(),
+            shared.secretKey(),
+            ChecksumMode.WHEN_REQUIRED,
+            S3StoreSettings.MIN_PART_SIZE_BYTES));
+  }
+
   static S3StoreSettings settings(
       S3ProxyServer server, String name, String bucket, String prefix, String secret) {
     return new S3StoreSettings(

@@ -47,6 +47,23 @@ class S3StoreLocalStackIntegrationTests extends BackupStoreContractTests {
   }
 
   @Override
+  protected BackupStore unreachableStore() {
+    return new S3Store(
+        new S3StoreSettings(
+            "gone",
+            java.net.URI.create(
+                "http://127.0.0.1:" + dev.lifeboat.testing.PostgresServer.freePort()),
+            LOCALSTACK.getRegion(),
+            BUCKET,
+            "lifeboat/",
+            true,
+            LOCALSTACK.getAccessKey(),
+            LOCALSTACK.getSecretKey(),
+            ChecksumMode.WHEN_SUPPORTED,
+            S3StoreSettings.MIN_PART_SIZE_BYTES));
+  }
+
+  @Override
   protected BackupStore newStore() {
     return new S3Store(
         new S3StoreSettings(
