@@ -187,7 +187,7 @@ public final class BackupCatalog {
   }
 
   /** {@link #find(Target, String)} in a listing already read. */
-  Entry find(Listing listing, Target target, String idOrLatest) {
+  public Entry find(Listing listing, Target target, String idOrLatest) {
     List<InvalidManifest> named =
         listing.invalidManifests().stream().filter(i -> i.id().equals(idOrLatest)).toList();
     boolean valid = listing.backups().stream().anyMatch(e -> e.manifest().id().equals(idOrLatest));

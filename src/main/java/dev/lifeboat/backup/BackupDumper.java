@@ -14,6 +14,7 @@ import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.Node;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
@@ -48,12 +49,14 @@ final class BackupDumper {
   private final LifeboatConfig config;
   private final Progress progress;
   private final Clock clock;
+  private final Node node;
   private final PgDump pgDumpRunner = new PgDump();
 
-  BackupDumper(LifeboatConfig config, Progress progress, Clock clock) {
+  BackupDumper(LifeboatConfig config, Progress progress, Clock clock, Node node) {
     this.config = config;
     this.progress = progress;
     this.clock = clock;
+    this.node = node;
   }
 
   /**
@@ -103,6 +106,8 @@ final class BackupDumper {
       // a stop ends pg_dump; the loop below then fails and aborts every upload
       stop.onStop(run::cancel);
       LifeboatProperties.Backup settings = config.properties().backup();
+      // before any upload starts: prune leaves a backup that says it is running alone
+      InFlight inFlight = InFlight.start(stores, target.name(), id, node.name(), clock);
       FanOut fanOut =
           new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
       try {
@@ -189,6 +194,7 @@ final class BackupDumper {
         throw e instanceof BackupException be ? be : new BackupException(FanOut.message(e), e);
       } finally {
         run.close();
+        inFlight.close();
       }
     } catch (SQLException e) {
       throw new BackupException(PgErrors.firstLine(e.getMessage()), e);

@@ -63,9 +63,12 @@ public record Manifest(
         : encryption.recipients();
   }
 
+  /** The dump object's name beside the manifest. */
+  public static final String DUMP_FILE = "dump";
+
   /** Key of the dump object of backup {@code id} of {@code target}. */
   public static String dumpKey(String target, String id) {
-    return target + "/" + id + "/dump";
+    return target + "/" + id + "/" + DUMP_FILE;
   }
 
   /** The manifest's name beside the dump: written last, so its presence means complete. */

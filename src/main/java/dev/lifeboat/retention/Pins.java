@@ -47,20 +47,34 @@ public final class Pins {
       List<String> stores,
       Map<String, String> failed) {}
 
-  /** Pins backup {@code idOrLatest} in every store that holds it; an unknown id is exit 2. */
+  /**
+   * Pins backup {@code idOrLatest} in every store of the target that holds it; an unknown id is
+   * exit 2. A store that could not be read may hold the backup too: it is named as failed, so the
+   * pin is partial (exit 3) until it is pinned again there.
+   */
   public Result pin(Target target, String idOrLatest, String reason) {
-    BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
+    BackupCatalog.Listing listing = catalog.list(target);
+    BackupCatalog.Entry entry = catalog.find(listing, target, idOrLatest);
     String id = entry.manifest().id();
     Pin pin = new Pin(id, target.name(), clock.instant(), reason, node.name());
     byte[] content = Json.write(pin).getBytes(StandardCharsets.UTF_8);
     List<String> done = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
-    for (String storeName : entry.stores()) {
-      try {
-        config.store(storeName).put(Pin.key(target.name(), id), content);
-        done.add(storeName);
-      } catch (StoreException e) {
-        failed.put(storeName, e.getMessage());
+    for (BackupStore store : config.stores(target)) {
+      String unreadable = listing.unreadableStores().get(store.name());
+      if (unreadable != null) {
+        failed.put(
+            store.name(),
+            "the store could not be read, so it may hold the backup unpinned ("
+                + unreadable
+                + "); pin it again when the store answers");
+      } else if (entry.stores().contains(store.name())) {
+        try {
+          store.put(Pin.key(target.name(), id), content);
+          done.add(store.name());
+        } catch (StoreException e) {
+          failed.put(store.name(), e.getMessage());
+        }
       }
     }
     return new Result(id, !done.isEmpty(), reason, done, failed);

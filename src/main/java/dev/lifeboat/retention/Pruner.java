@@ -1,5 +1,6 @@
 package dev.lifeboat.retention;
 
+import dev.lifeboat.backup.InFlight;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.ManifestReads;
 import dev.lifeboat.backup.Pin;
@@ -105,6 +106,17 @@ final class Pruner {
                 }
               });
     }
+    // a store that cannot be read may hold a pin (or a verified mark) the others lack: deleting
+    // anywhere then could delete a pinned backup, so nothing is deleted until every store answers
+    String hold =
+        down.isEmpty()
+            ? null
+            : "store"
+                + (down.size() == 1 ? " '" : "s '")
+                + String.join("', '", down.keySet())
+                + "' could not be read: a pin kept there would be missed, so no backup is deleted"
+                + " in any store of the target (leftovers are still cleaned); prune again when"
+                + " every store answers";
     List<StoreReport> reports = new ArrayList<>();
     for (BackupStore store : stores) {
       if (onlyStore != null && !store.name().equals(onlyStore)) {
@@ -118,8 +130,9 @@ final class Pruner {
       }
       Scan scan = scans.get(store.name());
       try {
-        reports.add(pruneStore(scan, target, rules, failingAfter, pinned, verified, now, dryRun));
-      } catch (StoreException e) {
+        reports.add(
+            pruneStore(scan, target, rules, failingAfter, pinned, verified, hold, now, dryRun));
+      } catch (StoreException | InconsistentListing e) {
         reports.add(skipped(store.name(), rules, e.getMessage()));
       }
     }
@@ -198,6 +211,7 @@ final class Pruner {
       Duration failingAfter,
       Set<String> pinned,
       Map<String, Instant> verified,
+      String hold,
       Instant now,
       boolean dryRun) {
     BackupStore store = scan.store();
@@ -214,8 +228,16 @@ final class Pruner {
                         verified.get(id))));
     RetentionPolicy.Plan plan =
         RetentionPolicy.plan(backups, Clock.fixed(now, clock.getZone()), rules, failingAfter);
-    List<Kept> kept = plan.kept().stream().map(d -> new Kept(d.backup().id(), d.words())).toList();
+    List<Kept> kept =
+        new ArrayList<>(
+            plan.kept().stream().map(d -> new Kept(d.backup().id(), d.words())).toList());
     List<String> toDelete = plan.deleted().stream().map(d -> d.backup().id()).toList();
+    String guard = plan.guard();
+    if (hold != null) {
+      toDelete.forEach(id -> kept.add(new Kept(id, List.of(STORE_UNREADABLE))));
+      toDelete = List.of();
+      guard = guard == null ? hold : guard + "; " + hold;
+    }
     List<Retained> leftAlone = new ArrayList<>();
     scan.invalid()
         .forEach(
@@ -225,30 +247,59 @@ final class Pruner {
                         Manifest.manifestKey(target.name(), id),
                         "invalid manifest, left alone: " + why)));
 
+    // a backup that says it is running (a fresh marker) is never a leftover, whatever its age
+    Map<String, Instant> inFlight = new TreeMap<>();
+    scan.byId()
+        .forEach(
+            (id, objects) ->
+                objects.stream()
+                    .filter(o -> isFile(o, InFlight.FILE) && InFlight.fresh(o, now))
+                    .findFirst()
+                    .ifPresent(o -> inFlight.put(id, o.lastModified())));
+    inFlight.forEach(
+        (id, refreshed) ->
+            leftAlone.add(
+                new Retained(
+                    InFlight.key(target.name(), id),
+                    "a backup in flight (its marker was refreshed "
+                        + (refreshed == null ? "just now" : "at " + refreshed)
+                        + "): its objects and uploads are left alone")));
+
     // leftovers: objects of ids without a manifest, untouched for a day
     Duration leftoverAge = config.properties().retention().leftoverAge();
     Instant leftoverBefore = now.minus(leftoverAge == null ? LEFTOVER_AGE : leftoverAge);
     List<Cleaned> cleaned = new ArrayList<>();
     List<String> incompleteKeys = new ArrayList<>();
-    scan.byId()
-        .forEach(
-            (id, objects) -> {
-              boolean hasManifest = objects.stream().anyMatch(o -> isFile(o, Manifest.FILE));
-              Instant newest =
-                  objects.stream()
-                      .map(StoredObject::lastModified)
-                      .map(t -> t == null ? now : t)
-                      .max(Instant::compareTo)
-                      .orElse(now);
-              if (!hasManifest && newest.isBefore(leftoverBefore)) {
-                cleaned.add(new Cleaned("incomplete-backup", target.name() + "/" + id, newest));
-                objects.forEach(o -> incompleteKeys.add(o.key()));
-              }
-            });
+    for (Map.Entry<String, List<StoredObject>> e : scan.byId().entrySet()) {
+      String id = e.getKey();
+      List<StoredObject> objects = e.getValue();
+      boolean hasManifest = objects.stream().anyMatch(o -> isFile(o, Manifest.FILE));
+      Instant newest =
+          objects.stream()
+              .map(StoredObject::lastModified)
+              .map(t -> t == null ? now : t)
+              .max(Instant::compareTo)
+              .orElse(now);
+      if (!hasManifest && newest.isBefore(leftoverBefore) && !inFlight.containsKey(id)) {
+        // the listing says there is no manifest: a direct read must say so too before anything
+        // is deleted, or a listing that ended too soon would delete a complete backup's dump
+        confirmAbsent(store, Manifest.manifestKey(target.name(), id));
+        cleaned.add(new Cleaned("incomplete-backup", target.name() + "/" + id, newest));
+        objects.forEach(o -> incompleteKeys.add(o.key()));
+      } else if (hasManifest
+          && scan.manifests().containsKey(id)
+          && objects.stream().noneMatch(o -> isFile(o, Manifest.DUMP_FILE))) {
+        // a complete backup whose dump the listing left out: either the listing is cut short or
+        // the dump is gone; only the first is a reason to stop here (verify reports the second)
+        confirmAbsent(store, Manifest.dumpKey(target.name(), id));
+      }
+    }
     List<S3Store.UnfinishedUpload> uploads = new ArrayList<>();
     if (store instanceof S3Store s3) {
       for (S3Store.UnfinishedUpload u : s3.unfinishedUploads(target.name() + "/")) {
-        if (u.initiated() != null && u.initiated().isBefore(leftoverBefore)) {
+        if (u.initiated() != null
+            && u.initiated().isBefore(leftoverBefore)
+            && !inFlight.containsKey(idOf(u.key()))) {
           uploads.add(u);
           cleaned.add(new Cleaned("multipart-upload", u.key(), u.initiated()));
         }
@@ -257,7 +308,9 @@ final class Pruner {
     List<StoredObject> partials = new ArrayList<>();
     if (store instanceof FilesystemStore fs) {
       for (StoredObject p : fs.partialFiles(target.name() + "/")) {
-        if (p.lastModified() != null && p.lastModified().isBefore(leftoverBefore)) {
+        if (p.lastModified() != null
+            && p.lastModified().isBefore(leftoverBefore)
+            && !inFlight.containsKey(idOf(p.key()))) {
           partials.add(p);
           cleaned.add(new Cleaned("partial-file", p.key(), p.lastModified()));
         }
@@ -268,7 +321,7 @@ final class Pruner {
           store.name(),
           StoreStatus.PLANNED.word(),
           rules.describe(),
-          plan.guard(),
+          guard,
           kept,
           toDelete,
           cleaned,
@@ -337,7 +390,7 @@ final class Pruner {
         store.name(),
         StoreStatus.PRUNED.word(),
         rules.describe(),
-        plan.guard(),
+        guard,
         List.copyOf(keptNow),
         List.copyOf(deleted),
         List.copyOf(done),
@@ -408,6 +461,40 @@ final class Pruner {
       // the spool is this node's scratch space; the next restore or drill cleans it as well
     }
     return cleaned;
+  }
+
+  /** The word a backup held back by an unreadable store is kept for. */
+  static final String STORE_UNREADABLE = "store-unreadable";
+
+  /** A listing that contradicts a direct read: that store is not pruned this time. */
+  static final class InconsistentListing extends RuntimeException {
+    InconsistentListing(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Reads {@code key} directly; present means the listing that left it out cannot be trusted, and
+   * nothing is deleted in that store on its word.
+   */
+  private static void confirmAbsent(BackupStore store, String key) {
+    store
+        .stat(key)
+        .ifPresent(
+            found -> {
+              throw new InconsistentListing(
+                  "its listing left out "
+                      + key
+                      + ", which a direct read found: the listing is incomplete (a proxy or"
+                      + " gateway that ends listings early?), so nothing was deleted in this store;"
+                      + " check the store's endpoint and prune again");
+            });
+  }
+
+  /** The backup id in a key {@code <target>/<id>/...}, or "" when it has none. */
+  private static String idOf(String key) {
+    String[] parts = key.split("/", 3);
+    return parts.length < 3 ? "" : parts[1];
   }
 
   private static boolean isFile(StoredObject o, String file) {

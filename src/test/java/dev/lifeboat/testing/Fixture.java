@@ -25,13 +25,21 @@ public final class Fixture {
   }
 
   public Fixture s3(String name, S3ProxyServer server, String bucket) {
+    return s3(name, server, bucket, server.endpoint().toString());
+  }
+
+  /**
+   * An S3 store of {@code server}'s bucket reached through {@code endpoint} (a proxy in front of
+   * it), with the server's credentials.
+   */
+  public Fixture s3(String name, S3ProxyServer server, String bucket, String endpoint) {
     String var = name.toUpperCase().replace('-', '_');
     env.put(var + "_KEY", server.accessKey());
     env.put(var + "_SECRET", server.secretKey());
     stores.put(
         name,
         "{ type: s3, endpoint: \""
-            + server.endpoint()
+            + endpoint
             + "\", region: us-east-1, bucket: "
             + bucket
             + ", prefix: lifeboat/, path-style: true, part-size: 5MB, access-key: \"${"
