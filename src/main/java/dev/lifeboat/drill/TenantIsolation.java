@@ -251,11 +251,22 @@ public final class TenantIsolation {
       try (Statement st = c.createStatement()) {
         st.execute("RESET " + config.setting());
       }
-      Long[] unset = attempt(c, "SELECT count(*) FROM " + q, 1);
-      if (unset != null && unset[0] > 0) {
-        problems.add("sees " + unset[0] + " rows without " + config.setting());
-      } else {
-        seen.add("none without " + config.setting());
+      try {
+        Long[] unset = attempt(c, "SELECT count(*) FROM " + q, 1);
+        if (unset != null && unset[0] > 0) {
+          problems.add("sees " + unset[0] + " rows without " + config.setting());
+        } else {
+          seen.add("none without " + config.setting());
+        }
+      } catch (SQLException e) {
+        // once set in a session the setting reads '' (not NULL) after RESET, and a policy that
+        // casts it without nullif raises instead of matching nothing: closed all the same
+        seen.add(
+            "none without "
+                + config.setting()
+                + " (the policy raises an error then: "
+                + PgErrors.firstLine(e.getMessage())
+                + "; `lifeboat version` shows the nullif form that returns no rows instead)");
       }
       return problems.isEmpty()
           ? DrillCheck.passed(name, String.join("; ", seen))

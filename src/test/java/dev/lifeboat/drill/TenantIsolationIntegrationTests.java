@@ -133,4 +133,114 @@ class TenantIsolationIntegrationTests {
     assertThat(comments.get("status").asString()).isEqualTo("failed");
     assertThat(comments.get("detail").asString()).contains("not forced");
   }
+
+  /**
+   * A schema as real databases write it: policies that cast {@code current_setting(..., true)}
+   * without {@code nullif} (an unset session gets an error, not an empty result), beside the same
+   * tables with {@code nullif}, and one table that really leaks to an unset session; quoted
+   * mixed-case names, a table without a primary key, a partitioned table with a composite key, a
+   * trigger and an extension.
+   */
+  @Test
+  void policiesCastingTheSettingWithoutNullifIsolateAndOnlyARealLeakFails() throws Exception {
+    PgConnection db = PostgresServer.shared().createDatabase("tenant_cast");
+    try (Connection c = db.open();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "DO $$ BEGIN CREATE ROLE app_tenant NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL;"
+              + " END $$");
+      st.execute("CREATE EXTENSION IF NOT EXISTS citext");
+      String cast = "current_setting('app.account_id', true)::bigint";
+      String nullif = "nullif(current_setting('app.account_id', true), '')::bigint";
+      for (String[] schema :
+          new String[][] {
+            {"plain", "account_id = " + cast},
+            {"nullif", "account_id = " + nullif},
+            // an unset session sees every account: the mistake the drill must still catch
+            {
+              "leaky",
+              "account_id::text = coalesce(nullif(current_setting('app.account_id', true), ''),"
+                  + " account_id::text)"
+            }
+          }) {
+        String n = schema[0];
+        String policy = schema[1];
+        st.execute("CREATE SCHEMA " + n);
+        st.execute(
+            "CREATE TABLE "
+                + n
+                + ".\"Invoices\" (account_id bigint NOT NULL, id bigint NOT NULL, \"Total\""
+                + " numeric, email citext, PRIMARY KEY (account_id, id))");
+        st.execute(
+            "CREATE TABLE "
+                + n
+                + ".events (account_id bigint NOT NULL, what text, at timestamptz DEFAULT now())");
+        st.execute(
+            "CREATE TABLE "
+                + n
+                + ".measurements (account_id bigint NOT NULL, id bigint NOT NULL, v float8,"
+                + " PRIMARY KEY (account_id, id)) PARTITION BY LIST (account_id)");
+        st.execute(
+            "CREATE TABLE " + n + ".m1 PARTITION OF " + n + ".measurements FOR VALUES IN (1)");
+        st.execute("CREATE TABLE " + n + ".m_other PARTITION OF " + n + ".measurements DEFAULT");
+        st.execute(
+            "CREATE FUNCTION "
+                + n
+                + ".stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now();"
+                + " RETURN NEW; END $$");
+        st.execute(
+            "CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON "
+                + n
+                + ".events FOR EACH ROW EXECUTE FUNCTION "
+                + n
+                + ".stamp()");
+        for (String t : new String[] {"\"Invoices\"", "events", "measurements"}) {
+          String table = n + "." + t;
+          st.execute(
+              "INSERT INTO "
+                  + table
+                  + (t.equals("events")
+                      ? " (account_id, what) SELECT a, 'e' || g"
+                      : t.equals("measurements")
+                          ? " SELECT a, g, g * 0.5"
+                          : " SELECT a, g, g * 10, 'u' || g || '@example.com'")
+                  + " FROM generate_series(1, 3) a, generate_series(1, 20) g");
+          st.execute("ALTER TABLE " + table + " ENABLE ROW LEVEL SECURITY");
+          st.execute("ALTER TABLE " + table + " FORCE ROW LEVEL SECURITY");
+          st.execute(
+              "CREATE POLICY tenant ON "
+                  + table
+                  + " TO app_tenant USING ("
+                  + policy
+                  + ") WITH CHECK ("
+                  + policy
+                  + ")");
+          st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + table + " TO app_tenant");
+        }
+        st.execute("GRANT USAGE ON SCHEMA " + n + " TO app_tenant");
+      }
+    }
+
+    Result r = drill(db);
+
+    Map<String, JsonNode> checks = tenantChecks(r);
+    assertThat(checks).as(r.toString()).hasSize(9);
+    checks.forEach(
+        (table, check) -> {
+          String status = check.get("status").asString();
+          String detail = check.get("detail").asString();
+          if (table.startsWith("leaky.")) {
+            assertThat(status).as(table + ": " + detail).isEqualTo("failed");
+            assertThat(detail).contains("rows without app.account_id");
+          } else {
+            assertThat(status).as(table + ": " + detail).isEqualTo("passed");
+            assertThat(detail).contains("all of account 1", "none without app.account_id");
+          }
+          if (table.startsWith("plain.")) {
+            assertThat(detail).contains("the policy raises an error then", "nullif");
+          }
+        });
+    assertThat(checks).containsKeys("plain.\"Invoices\"", "nullif.events", "leaky.measurements");
+    assertThat(r.exitCode()).as("the leaky schema fails the drill: " + r).isEqualTo(1);
+  }
 }
