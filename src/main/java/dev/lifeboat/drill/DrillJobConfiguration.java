@@ -75,6 +75,7 @@ class DrillJobConfiguration {
   private static final String MANIFEST = "manifest";
   private static final String FETCH_SECONDS = "fetchSeconds";
   private static final String PG_RESTORE_SECONDS = "pgRestoreSeconds";
+  private static final String CONNECT_ERROR = "connectError";
 
   private final Map<Long, PgDatabases> sessions = new ConcurrentHashMap<>();
 
@@ -121,6 +122,18 @@ class DrillJobConfiguration {
               JobExecution job = contribution.getStepExecution().getJobExecution();
               Target target = config.target(param(contribution, TARGET));
               PgDatabases server = sessions.get(job.getId());
+              if (server == null && job.getExecutionContext().containsKey(CONNECT_ERROR)) {
+                // a drill that cannot reach its server has failed; it is not another drill's turn
+                throw new DrillException(
+                    "cannot connect to the drill server of target '"
+                        + target.name()
+                        + "' ("
+                        + drillServer(target).host()
+                        + ":"
+                        + drillServer(target).port()
+                        + "): "
+                        + job.getExecutionContext().getString(CONNECT_ERROR));
+              }
               if (server == null) {
                 throw new TargetBusyException(
                     "another drill is running on the drill server of target '"
@@ -353,7 +366,7 @@ class DrillJobConfiguration {
           server.close();
         }
       } catch (SQLException e) {
-        job.getExecutionContext().putString("connectError", e.getMessage());
+        job.getExecutionContext().putString(CONNECT_ERROR, e.getMessage());
       }
     }
 
@@ -364,9 +377,9 @@ class DrillJobConfiguration {
       String scratch = scratchName(p.getString(BACKUP));
       boolean keep = Boolean.parseBoolean(p.getString(KEEP));
       List<DrillCheck> checks = new ArrayList<>(readChecks(ctx));
-      if (ctx.containsKey("connectError")) {
+      if (ctx.containsKey(CONNECT_ERROR)) {
         checks.add(
-            DrillCheck.failed("drill server", "cannot connect: " + ctx.getString("connectError")));
+            DrillCheck.failed("drill server", "cannot connect: " + ctx.getString(CONNECT_ERROR)));
       }
       boolean completed = job.getStatus() == BatchStatus.COMPLETED;
       if (!completed && checks.stream().allMatch(DrillCheck::ok)) {
