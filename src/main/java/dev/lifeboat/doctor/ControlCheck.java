@@ -1,6 +1,8 @@
 package dev.lifeboat.doctor;
 
+import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.run.NodeSchedules;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -23,9 +25,13 @@ final class ControlCheck implements DoctorCheck {
   private static final Pattern MIGRATION = Pattern.compile("V(\\d+)__.*\\.sql");
 
   private final DataSource dataSource;
+  private final NodeSchedules nodeSchedules;
+  private final LifeboatConfig config;
 
-  ControlCheck(DataSource dataSource) {
+  ControlCheck(DataSource dataSource, NodeSchedules nodeSchedules, LifeboatConfig config) {
     this.dataSource = dataSource;
+    this.nodeSchedules = nodeSchedules;
+    this.config = config;
   }
 
   @Override
@@ -35,7 +41,43 @@ final class ControlCheck implements DoctorCheck {
 
   @Override
   public List<Probe> probes() {
-    return List.of(new Probe("control database", () -> List.of(check())));
+    return List.of(
+        new Probe("control database", () -> List.of(check())),
+        new Probe("schedules", () -> List.of(schedules())));
+  }
+
+  /** Whether the running serve nodes have the same schedules (only they can tell each other). */
+  private Finding schedules() {
+    String name = "schedules";
+    try {
+      List<NodeSchedules.Member> live =
+          nodeSchedules.live(
+              NodeSchedules.liveWithin(config.properties().serve().checkinInterval()));
+      if (live.isEmpty()) {
+        return Finding.ok(name, "no serve node is running on this control database");
+      }
+      List<String> disagreements = NodeSchedules.disagreements(live);
+      String nodes =
+          live.size()
+              + " running node"
+              + (live.size() == 1 ? "" : "s")
+              + " ("
+              + String.join(", ", live.stream().map(NodeSchedules.Member::node).toList())
+              + ")";
+      if (disagreements.isEmpty()) {
+        return Finding.ok(name, nodes + " with the same schedules");
+      }
+      return Finding.warn(
+          name,
+          nodes
+              + " disagree: "
+              + String.join("; ", disagreements)
+              + "; give every node the same lifeboat.schedules (a schedule any of them has keeps"
+              + " firing)");
+    } catch (SQLException e) {
+      return Finding.warn(
+          name, "cannot read the nodes' schedules: " + PgErrors.firstLine(e.getMessage()));
+    }
   }
 
   private Finding check() {

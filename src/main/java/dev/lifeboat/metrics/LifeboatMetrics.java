@@ -183,6 +183,13 @@ public final class LifeboatMetrics {
     }
   }
 
+  /** How many schedules the running nodes' configurations disagree on, read when scraped. */
+  public void scheduleDisagreements(java.util.function.Supplier<Number> count) {
+    Gauge.builder("lifeboat.schedule.disagreements", count, c -> c.get().doubleValue())
+        .description("Schedules the running serve nodes' configurations disagree on")
+        .register(registry);
+  }
+
   public void notificationFailed(String channel) {
     Counter.builder("lifeboat.notifications.failed")
         .description("Notifications that could not be delivered")

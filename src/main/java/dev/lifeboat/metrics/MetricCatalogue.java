@@ -98,6 +98,11 @@ public final class MetricCatalogue {
               "job",
               "target"),
           m(
+              "lifeboat_schedule_disagreements",
+              "gauge",
+              "schedules the running serve nodes' configurations disagree on (present on some,"
+                  + " missing or different on others)"),
+          m(
               "lifeboat_schedule_interval_seconds",
               "gauge",
               "time between the next two firings of a schedule",

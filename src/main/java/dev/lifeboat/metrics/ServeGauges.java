@@ -64,6 +64,7 @@ final class ServeGauges implements DisposableBean {
               return t;
             });
     executor.execute(this::readBack);
+    metrics.scheduleDisagreements(() -> daemon.disagreements().size());
     executor.scheduleWithFixedDelay(
         this::probe, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
   }

@@ -3,9 +3,12 @@ package dev.lifeboat.schedule;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.Node;
+import dev.lifeboat.run.NodeSchedules;
 import dev.lifeboat.run.Verb;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
@@ -51,8 +57,12 @@ public final class Daemon implements SmartLifecycle {
   private final Clock clock;
   private final ApplicationEventPublisher events;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final NodeSchedules nodeSchedules;
   private volatile QuartzScheduler quartz;
   private volatile boolean running;
+  private volatile List<String> disagreements = List.of();
+  private volatile boolean nodesUnknown;
+  private ScheduledExecutorService heartbeat;
 
   Daemon(
       DataSource controlDataSource,
@@ -61,8 +71,10 @@ public final class Daemon implements SmartLifecycle {
       LocalExecutions localExecutions,
       Node node,
       Clock clock,
-      ApplicationEventPublisher events) {
+      ApplicationEventPublisher events,
+      NodeSchedules nodeSchedules) {
     this.events = events;
+    this.nodeSchedules = nodeSchedules;
     this.controlDataSource = controlDataSource;
     this.config = config;
     verbs.forEach(v -> this.verbs.put(v.name(), v));
@@ -106,7 +118,21 @@ public final class Daemon implements SmartLifecycle {
               verbs,
               config,
               localExecutions);
-      List<String> changes = quartz.reconcile(planned);
+      List<NodeSchedules.Definition> mine = definitions(planned);
+      List<NodeSchedules.Member> others = null;
+      try {
+        nodeSchedules.announce(quartz.instanceId(), node.name(), mine);
+        others =
+            nodeSchedules.live(liveWithin()).stream()
+                .filter(m -> !m.instance().equals(quartz.instanceId()))
+                .toList();
+      } catch (SQLException e) {
+        log.warn(
+            "could not read which nodes run which schedules from the control database ({});"
+                + " schedules this node lacks are left in place",
+            PgErrors.firstLine(e.getMessage()));
+      }
+      List<String> changes = quartz.reconcile(planned, others);
       quartz.start();
       running = true;
       Instant now = clock.instant();
@@ -147,7 +173,16 @@ public final class Daemon implements SmartLifecycle {
                 .map(Instant::toString)
                 .collect(java.util.stream.Collectors.joining(", ")));
       }
-      changes.forEach(c -> log.info(c));
+      changes.forEach(
+          c -> {
+            if (c.startsWith("kept")) {
+              log.warn(c);
+            } else {
+              log.info(c);
+            }
+          });
+      refresh();
+      startHeartbeat(properties.serve().checkinInterval());
       Serving serving = new Serving(node.name(), clustered, note, entries, changes);
       // the daemon's gauges (stores, schedules, read-back last successes) start here
       events.publishEvent(serving);
@@ -155,6 +190,71 @@ public final class Daemon implements SmartLifecycle {
     } catch (SchedulerException e) {
       throw new IllegalStateException("the scheduler could not start: " + e.getMessage(), e);
     }
+  }
+
+  private static List<NodeSchedules.Definition> definitions(List<Schedules.Planned> planned) {
+    return planned.stream()
+        .map(p -> new NodeSchedules.Definition(p.jobName(), p.cron(), p.zone().getId()))
+        .toList();
+  }
+
+  private java.time.Duration liveWithin() {
+    return NodeSchedules.liveWithin(config.properties().serve().checkinInterval());
+  }
+
+  private void startHeartbeat(java.time.Duration every) {
+    heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "lifeboat-node-schedules");
+              t.setDaemon(true);
+              return t;
+            });
+    heartbeat.scheduleWithFixedDelay(
+        this::refresh, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Refreshes this node's row and compares the running nodes' schedules; a change in where they
+   * disagree is logged (a warning per schedule, or that they agree again).
+   */
+  private void refresh() {
+    QuartzScheduler q = quartz;
+    if (q == null) {
+      return;
+    }
+    try {
+      nodeSchedules.announce(q.instanceId(), node.name(), definitions(plan()));
+      List<String> now = NodeSchedules.disagreements(nodeSchedules.live(liveWithin()));
+      if (nodesUnknown) {
+        log.info("the control database answers again: this node's schedules are recorded");
+        nodesUnknown = false;
+      }
+      if (!now.equals(disagreements)) {
+        if (now.isEmpty()) {
+          log.info("the running nodes' schedules agree again");
+        }
+        now.forEach(
+            line ->
+                log.warn("nodes disagree: {}; give every node the same lifeboat.schedules", line));
+        disagreements = now;
+      }
+    } catch (SQLException | RuntimeException e) {
+      if (!nodesUnknown) {
+        log.warn(
+            "could not record this node's schedules in the control database: {}",
+            PgErrors.firstLine(String.valueOf(e.getMessage())));
+        nodesUnknown = true;
+      }
+    }
+  }
+
+  /**
+   * Where the running nodes' schedules disagree (one line per schedule), as last compared; empty
+   * when they agree or this process is not serving.
+   */
+  public List<String> disagreements() {
+    return disagreements;
   }
 
   /** The next firing of a schedule, from Quartz's trigger, and the time to the one after. */
@@ -189,6 +289,14 @@ public final class Daemon implements SmartLifecycle {
     if (quartz != null) {
       log.info("stopping: no new firings; stopping running jobs");
       long started = System.nanoTime();
+      if (heartbeat != null) {
+        heartbeat.shutdownNow();
+      }
+      try {
+        nodeSchedules.leave(quartz.instanceId());
+      } catch (SQLException e) {
+        // the row goes stale and no node counts this one as running after a few check-ins
+      }
       quartz.stop();
       quartz = null;
       log.info("stopped in {} ms", (System.nanoTime() - started) / 1_000_000);

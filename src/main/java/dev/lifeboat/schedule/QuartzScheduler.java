@@ -3,6 +3,7 @@ package dev.lifeboat.schedule;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.NodeSchedules;
 import dev.lifeboat.run.Verb;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -10,12 +11,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TimeZone;
+import java.util.TreeMap;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.quartz.CronScheduleBuilder;
@@ -47,6 +50,7 @@ final class QuartzScheduler {
   private final Scheduler scheduler;
   private final LocalExecutions localExecutions;
   private final Duration stopTimeout;
+  private final String instanceId;
 
   QuartzScheduler(
       DataSource control,
@@ -64,7 +68,8 @@ final class QuartzScheduler {
     DBConnectionManager.getInstance().addConnectionProvider(provider, new Provider(control));
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", "lifeboat");
-    p.setProperty("org.quartz.scheduler.instanceId", node + "-" + ProcessHandle.current().pid());
+    this.instanceId = node + "-" + ProcessHandle.current().pid();
+    p.setProperty("org.quartz.scheduler.instanceId", instanceId);
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
     p.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
     p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(serve.threads()));
@@ -93,21 +98,51 @@ final class QuartzScheduler {
   }
 
   /**
-   * Makes the triggers in the job store what the configuration says: removes the ones no longer
-   * configured, replaces changed ones, leaves unchanged ones alone (so a firing missed while every
-   * node was down still runs once now).
+   * Makes the triggers in the job store what the configuration says, without overruling another
+   * running node: a schedule this node lacks is removed only when no running node ({@code others})
+   * has it, and a schedule another running node has with a different cron or zone is left as it is
+   * (the nodes disagree; the daemon reports it). Unchanged ones are left alone, so a firing missed
+   * while every node was down still runs once now.
    */
-  List<String> reconcile(List<Schedules.Planned> planned) throws SchedulerException {
+  List<String> reconcile(List<Schedules.Planned> planned, List<NodeSchedules.Member> others)
+      throws SchedulerException {
     List<String> changes = new ArrayList<>();
     Set<String> wanted = new HashSet<>();
     for (Schedules.Planned s : planned) {
       wanted.add(s.jobName());
     }
-    for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(GROUP))) {
-      if (!wanted.contains(key.getName())) {
-        scheduler.deleteJob(key);
-        changes.add("removed schedule " + key.getName() + " (no longer configured)");
+    Map<String, Map<String, NodeSchedules.Definition>> elsewhere = new HashMap<>();
+    for (NodeSchedules.Member m : others == null ? List.<NodeSchedules.Member>of() : others) {
+      for (NodeSchedules.Definition d : m.schedules()) {
+        elsewhere.computeIfAbsent(d.job(), k -> new TreeMap<>()).put(m.node(), d);
       }
+    }
+    for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(GROUP))) {
+      if (wanted.contains(key.getName())) {
+        continue;
+      }
+      if (others == null) {
+        changes.add(
+            "kept schedule "
+                + key.getName()
+                + ": this node's configuration lacks it, and which running nodes have it is"
+                + " unknown");
+        continue;
+      }
+      Map<String, NodeSchedules.Definition> runners = elsewhere.get(key.getName());
+      if (runners != null) {
+        // an older configuration, a node being set up, a typo: never a reason to stop backups
+        changes.add(
+            "kept schedule "
+                + key.getName()
+                + ": this node's configuration lacks it, but running node"
+                + (runners.size() == 1 ? " " : "s ")
+                + String.join(", ", runners.keySet())
+                + " have it; to remove it, remove it from every node's configuration");
+        continue;
+      }
+      scheduler.deleteJob(key);
+      changes.add("removed schedule " + key.getName() + " (configured on no running node)");
     }
     for (Schedules.Planned s : planned) {
       TriggerKey triggerKey = TriggerKey.triggerKey(s.jobName(), GROUP);
@@ -118,6 +153,26 @@ final class QuartzScheduler {
           && cron.getTimeZone().getID().equals(zone.getID())
           && s.key().equals(cron.getJobDataMap().getString(ScheduledRun.KEY))) {
         continue;
+      }
+      if (existing instanceof CronTrigger cron) {
+        String other = runnerOf(elsewhere.get(s.jobName()), cron);
+        if (other != null && !sameTiming(cron, s.cron(), zone)) {
+          changes.add(
+              "kept schedule "
+                  + s.jobName()
+                  + " as running node "
+                  + other
+                  + " has it (\""
+                  + cron.getCronExpression()
+                  + "\" "
+                  + cron.getTimeZone().getID()
+                  + "); this node's configuration says \""
+                  + s.cron()
+                  + "\" "
+                  + zone.getID()
+                  + ": the nodes disagree");
+          continue;
+        }
       }
       JobDetail job =
           JobBuilder.newJob(ScheduledRun.class)
@@ -158,6 +213,28 @@ final class QuartzScheduler {
               + ")");
     }
     return changes;
+  }
+
+  /** This process in the cluster: the node's name and the process id. */
+  String instanceId() {
+    return instanceId;
+  }
+
+  /** A running node whose configuration matches the trigger as it is, or null. */
+  private static String runnerOf(Map<String, NodeSchedules.Definition> runners, CronTrigger t) {
+    if (runners == null) {
+      return null;
+    }
+    for (Map.Entry<String, NodeSchedules.Definition> e : runners.entrySet()) {
+      if (sameTiming(t, e.getValue().cron(), TimeZone.getTimeZone(e.getValue().zone()))) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameTiming(CronTrigger t, String cron, TimeZone zone) {
+    return t.getCronExpression().equals(cron) && t.getTimeZone().getID().equals(zone.getID());
   }
 
   /** Each schedule's next fire time as its trigger in the job store holds it. */
