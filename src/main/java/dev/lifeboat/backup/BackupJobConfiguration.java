@@ -165,6 +165,12 @@ class BackupJobConfiguration {
           repository.update(dead);
         } catch (RuntimeException e) {
           // bookkeeping only; the backup itself goes on
+          org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
+              .warn(
+                  "could not mark the dead backup run {} of target '{}' failed: {}",
+                  running.getId(),
+                  target,
+                  e.getMessage());
         }
       }
     }

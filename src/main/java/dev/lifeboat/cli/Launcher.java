@@ -371,7 +371,7 @@ public final class Launcher {
       if (t instanceof ConfigException ce) {
         return Optional.of(ce.getMessage());
       }
-      if (t.getClass().getSimpleName().equals("PortInUseException")) {
+      if (t instanceof org.springframework.boot.web.server.PortInUseException) {
         return Optional.of(
             "lifeboat.http.port: "
                 + dev.lifeboat.pg.PgErrors.firstLine(t.getMessage())
@@ -416,7 +416,7 @@ public final class Launcher {
         }
         return Optional.of(key + ": " + message);
       }
-      if (t.getClass().getSimpleName().equals("PlaceholderResolutionException")) {
+      if (t instanceof org.springframework.util.PlaceholderResolutionException) {
         return Optional.of(
             "configuration: "
                 + t.getMessage().lines().findFirst().orElse("")

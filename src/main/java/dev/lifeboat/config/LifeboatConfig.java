@@ -163,8 +163,24 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     return properties.home();
   }
 
+  private volatile PgBinaries pgBinaries;
+
+  /**
+   * The PostgreSQL tools this configuration uses; one instance, so each tool's {@code --version} is
+   * asked once per process, not at every call.
+   */
   public PgBinaries pgBinaries() {
-    return new PgBinaries(properties.pg().binDirs());
+    PgBinaries b = pgBinaries;
+    if (b == null) {
+      synchronized (this) {
+        b = pgBinaries;
+        if (b == null) {
+          b = new PgBinaries(properties.pg().binDirs());
+          pgBinaries = b;
+        }
+      }
+    }
+    return b;
   }
 
   /** Checks every target and store definition without touching the network. */

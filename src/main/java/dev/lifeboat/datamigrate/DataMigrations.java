@@ -582,6 +582,12 @@ public final class DataMigrations {
           jobRepository.update(dead);
         } catch (RuntimeException e) {
           // bookkeeping only; the data migration itself goes on
+          org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
+              .warn(
+                  "could not mark the dead run {} of data migration {} failed: {}",
+                  running.getId(),
+                  name,
+                  e.getMessage());
         }
       }
     }

@@ -430,6 +430,11 @@ class DrillJobConfiguration {
         repository.updateExecutionContext(job);
       } catch (RuntimeException e) {
         // the report still reaches the caller; only history lacks it
+        org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
+            .warn(
+                "could not record the report of drill run {} in the job history: {}",
+                job.getId(),
+                e.getMessage());
       }
       if (passed && ctx.containsKey(STORE)) {
         // the copy it restored is proved good: every node and the pruning floor can see it

@@ -150,6 +150,10 @@ class MigrateJobConfiguration {
           repository.updateExecutionContext(job);
         } catch (RuntimeException e) {
           // the result still reaches the caller; only history lacks it
+          log.warn(
+              "could not record the result of migration run {} in the job history: {}",
+              job.getId(),
+              e.getMessage());
         }
       }
       if (result.pending() >= 0) {

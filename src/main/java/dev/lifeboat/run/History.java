@@ -39,6 +39,12 @@ public final class History {
       String result,
       String error) {}
 
+  /**
+   * The exit code of a run refused because the same job of its target ran elsewhere ({@link
+   * TargetBusyException}); set by {@link LocalExecutions}.
+   */
+  public static final String SKIPPED_EXIT_CODE = "SKIPPED";
+
   private final JobRepository repository;
 
   History(JobRepository repository) {
@@ -138,7 +144,9 @@ public final class History {
         && !"running".equals(outcome)) {
       error = firstLine(description);
     }
-    if (Outcome.FAILED.word().equals(outcome) && busy(description)) {
+    if (Outcome.FAILED.word().equals(outcome)
+        && (SKIPPED_EXIT_CODE.equals(e.getExitStatus().getExitCode())
+            || recordedBusyBeforeExitCodes(description))) {
       outcome = Outcome.SKIPPED.word();
     }
     if (Outcome.STOPPED.word().equals(outcome)) {
@@ -163,7 +171,11 @@ public final class History {
         error);
   }
 
-  private static boolean busy(String description) {
+  /**
+   * Runs recorded before {@link #SKIPPED_EXIT_CODE} existed carry only the refusal's stack trace in
+   * their exit description; their history still says skipped.
+   */
+  private static boolean recordedBusyBeforeExitCodes(String description) {
     return description != null && description.contains(TargetBusyException.class.getName());
   }
 

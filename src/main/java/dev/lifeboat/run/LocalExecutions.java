@@ -54,6 +54,15 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
 
   @Override
   public void afterJob(JobExecution execution) {
+    // a refusal because the same job of the target runs elsewhere is recorded as such (Batch saves
+    // the execution after its listeners), so history and metrics read a word, not a stack trace
+    if (execution.getStatus() == org.springframework.batch.core.BatchStatus.FAILED
+        && TargetBusyException.among(execution.getAllFailureExceptions())) {
+      execution.setExitStatus(
+          new org.springframework.batch.core.ExitStatus(
+              History.SKIPPED_EXIT_CODE,
+              TargetBusyException.message(execution.getAllFailureExceptions())));
+    }
     try {
       History.Entry run = History.describe(execution);
       observers.orderedStream().forEach(o -> tell(o, execution, run));

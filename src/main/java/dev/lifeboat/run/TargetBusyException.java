@@ -19,6 +19,18 @@ public class TargetBusyException extends LifeboatException {
     return false;
   }
 
+  /** The message of the first refusal among a job's failures (or their causes), else null. */
+  public static String message(java.util.List<Throwable> failures) {
+    for (Throwable t : failures) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof TargetBusyException) {
+          return c.getMessage();
+        }
+      }
+    }
+    return null;
+  }
+
   public TargetBusyException(String message) {
     super(message, null);
   }

@@ -36,6 +36,34 @@ final class ScheduledRun implements Job {
     this.config = config;
   }
 
+  /**
+   * Runs {@code verb} for {@code target} through its door. A verb this node does not know (a node
+   * of an older Lifeboat in a cluster with newer ones) or a target its configuration lacks is a
+   * failed run that says so, never an exception out of Quartz.
+   */
+  Verb.Run run(String verb, String target) {
+    Verb door = verbs.get(verb);
+    if (door == null) {
+      return new Verb.Run(
+          Outcome.FAILED,
+          "",
+          "this node cannot run '"
+              + verb
+              + "': its Lifeboat "
+              + dev.lifeboat.LifeboatVersion.get()
+              + " has no such job (known: "
+              + String.join(", ", new java.util.TreeSet<>(verbs.keySet()))
+              + "); run the same Lifeboat version on every node");
+    }
+    try {
+      return door.run(config.target(target), Trigger.SCHEDULE);
+    } catch (RuntimeException e) {
+      String why = e.getMessage();
+      return new Verb.Run(
+          Outcome.FAILED, "", why == null || why.isBlank() ? e.getClass().getName() : why);
+    }
+  }
+
   @Override
   public void execute(JobExecutionContext context) {
     JobDataMap data = context.getMergedJobDataMap();
@@ -50,12 +78,7 @@ final class ScheduledRun implements Job {
             : "schedule " + data.getString(KEY),
         context.getScheduledFireTime().toInstant());
     long started = System.nanoTime();
-    Verb.Run run;
-    try {
-      run = verbs.get(verb).run(config.target(target), Trigger.SCHEDULE);
-    } catch (RuntimeException e) {
-      run = new Verb.Run(Outcome.FAILED, "", e.getMessage());
-    }
+    Verb.Run run = run(verb, target);
     double seconds = (System.nanoTime() - started) / 1e9;
     if (run.outcome() == Outcome.SKIPPED) {
       log.info("skipped {} of target '{}': {}", verb, target, run.error());

@@ -35,6 +35,13 @@ class LifeboatConfigTests {
   }
 
   @Test
+  void thePostgreSqlToolsAreFoundOncePerConfigurationNotAtEveryCall() {
+    LifeboatConfig c = config(Map.of());
+    // one instance holds the cache of each tool's --version; a new one per call asked again
+    assertThat(c.pgBinaries()).isSameAs(c.pgBinaries());
+  }
+
+  @Test
   void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
     Target t = config(Map.of()).target(null);
     assertThat(t.name()).isEqualTo("app");

@@ -1,0 +1,46 @@
+package dev.lifeboat.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.config.Target;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ScheduledRunTests {
+
+  static final class Named implements Verb {
+    private final String name;
+
+    Named(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Verb.Run run(Target target, Trigger trigger) {
+      throw new AssertionError("not run in these tests");
+    }
+  }
+
+  @Test
+  void aVerbThisNodeDoesNotKnowIsAFailedRunThatSaysSoNotANullPointer() {
+    ScheduledRun scheduled =
+        new ScheduledRun(Map.of("backup", new Named("backup"), "prune", new Named("prune")), null);
+
+    Verb.Run run = scheduled.run("basebackup", "app");
+
+    assertThat(run.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(run.error())
+        .contains("this node cannot run 'basebackup'")
+        .contains("known: backup, prune")
+        .contains("run the same Lifeboat version on every node")
+        .doesNotContain("NullPointerException");
+  }
+}
