@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.backup.Verify;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import java.util.concurrent.Callable;
@@ -30,17 +31,13 @@ final class VerifyCommand implements Callable<Integer> {
               + " to nowhere; an unencrypted one is always decompressed.")
   boolean deep;
 
-  private LifeboatConfig config;
-  private BackupVerifier verifier;
-  private Console console;
-
   @Override
   public Integer call() {
-    config = root.bean(LifeboatConfig.class);
-    verifier = root.bean(BackupVerifier.class);
-    console = root.bean(Console.class);
+    LifeboatConfig config = root.bean(LifeboatConfig.class);
+    Console console = root.bean(Console.class);
     Target target = root.target(config);
-    BackupVerifier.VerifyResult result = verifier.verify(target, id, store, deep);
+    Verify.Report report = root.bean(Verify.class).run(target, id, store, deep);
+    BackupVerifier.VerifyResult result = report.result();
     if (console.json()) {
       console.printJson(result);
     }
@@ -56,9 +53,7 @@ final class VerifyCommand implements Callable<Integer> {
       console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
     }
     if (!result.ok()) {
-      boolean partial =
-          result.stores().stream().anyMatch(BackupVerifier.StoreCheck::ok)
-              && result.stores().stream().allMatch(c -> c.ok() || c.unreachable());
+      boolean partial = report.exitCode() == 3;
       console.error(
           "lifeboat: verify failed in: "
               + String.join(
@@ -68,8 +63,7 @@ final class VerifyCommand implements Callable<Integer> {
                       .map(BackupVerifier.StoreCheck::store)
                       .toList())
               + (partial ? " (unreachable; the other copies are good)" : ""));
-      return partial ? 3 : 1;
     }
-    return 0;
+    return report.exitCode();
   }
 }

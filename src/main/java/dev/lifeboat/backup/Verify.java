@@ -1,0 +1,149 @@
+package dev.lifeboat.backup;
+
+import dev.lifeboat.Json;
+import dev.lifeboat.LifeboatException;
+import dev.lifeboat.config.Target;
+import dev.lifeboat.run.Node;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.stereotype.Component;
+
+/**
+ * The door of {@code verify}: re-reads a backup from each store through the verify job, so a typed
+ * {@code lifeboat verify} and a scheduled one ({@code schedules.verify}: the latest backup, every
+ * store) leave a run in history, count in {@code lifeboat_job_runs_total} and send {@code verify-*}
+ * events.
+ */
+@Component
+public final class Verify implements Verb {
+
+  static final String SUCCESS = "success";
+  static final String PARTIAL = "partial";
+  static final String FAILED = "failed";
+
+  /**
+   * What a verify run found: {@code success} every copy good; {@code partial} the readable copies
+   * good, others unreachable; {@code failed} a copy missing or corrupt.
+   */
+  public record Report(
+      String status, String summary, String error, BackupVerifier.VerifyResult result) {
+
+    static Report of(BackupVerifier.VerifyResult r) {
+      List<BackupVerifier.StoreCheck> bad = r.stores().stream().filter(c -> !c.ok()).toList();
+      boolean partial =
+          !r.ok()
+              && r.stores().stream().anyMatch(BackupVerifier.StoreCheck::ok)
+              && bad.stream().allMatch(BackupVerifier.StoreCheck::unreachable);
+      String status = r.ok() ? SUCCESS : partial ? PARTIAL : FAILED;
+      String summary =
+          "backup "
+              + r.id()
+              + ": "
+              + String.join(
+                  ", ", r.stores().stream().map(c -> c.store() + " " + c.status()).toList());
+      String error =
+          bad.isEmpty()
+              ? null
+              : String.join(
+                  "; ",
+                  bad.stream()
+                      .map(c -> c.store() + ": " + c.status() + " - " + c.detail())
+                      .toList());
+      return new Report(status, summary, error, r);
+    }
+
+    /** 0 every copy good, 3 the readable ones good and others unreachable, 1 otherwise. */
+    public int exitCode() {
+      return switch (status) {
+        case SUCCESS -> 0;
+        case PARTIAL -> 3;
+        default -> 1;
+      };
+    }
+  }
+
+  private final JobOperator jobOperator;
+  private final Job verifyBatchJob;
+  private final Clock clock;
+  private final Node node;
+
+  Verify(JobOperator jobOperator, Job verifyBatchJob, Clock clock, Node node) {
+    this.jobOperator = jobOperator;
+    this.verifyBatchJob = verifyBatchJob;
+    this.clock = clock;
+    this.node = node;
+  }
+
+  @Override
+  public String name() {
+    return VerifyJobConfiguration.NAME;
+  }
+
+  /** A scheduled verify: the latest backup, in every store of the target. */
+  @Override
+  public Verb.Run run(Target target, Trigger trigger) {
+    Report report = execute(target, "latest", null, false, trigger);
+    Outcome outcome =
+        switch (report.status()) {
+          case SUCCESS -> Outcome.SUCCESS;
+          case PARTIAL -> Outcome.PARTIAL;
+          default -> Outcome.FAILED;
+        };
+    return new Verb.Run(outcome, report.summary(), report.error());
+  }
+
+  /** A verify typed on the command line: {@code store} null for every store of the target. */
+  public Report run(Target target, String idOrLatest, String store, boolean deep) {
+    return execute(target, idOrLatest, store, deep, Trigger.CLI);
+  }
+
+  private Report execute(
+      Target target, String idOrLatest, String store, boolean deep, Trigger trigger) {
+    JobExecution execution;
+    try {
+      execution =
+          jobOperator.start(
+              verifyBatchJob,
+              new JobParametersBuilder()
+                  .addString(VerifyJobConfiguration.TARGET, target.name())
+                  .addString(VerifyJobConfiguration.STARTED_AT, clock.instant().toString())
+                  .addString(VerifyJobConfiguration.BACKUP, idOrLatest, false)
+                  .addString(VerifyJobConfiguration.STORE, store == null ? "" : store, false)
+                  .addString(VerifyJobConfiguration.DEEP, String.valueOf(deep), false)
+                  .addString(Trigger.PARAMETER, trigger.word(), false)
+                  .addString(Trigger.NODE, node.name(), false)
+                  .toJobParameters());
+    } catch (Exception e) {
+      throw new BackupException("could not start the verify job: " + e.getMessage(), e);
+    }
+    String report = execution.getExecutionContext().getString(VerifyJobConfiguration.REPORT, null);
+    if (report != null) {
+      return Json.read(report, Report.class);
+    }
+    // the step failed before it could read anything: a usage error keeps its exit code
+    for (Throwable t : execution.getAllFailureExceptions()) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof LifeboatException known) {
+          throw known;
+        }
+      }
+    }
+    throw new BackupException(
+        "verify of "
+            + idOrLatest
+            + " of target '"
+            + target.name()
+            + "' failed: "
+            + execution.getAllFailureExceptions().stream()
+                .map(Throwable::getMessage)
+                .findFirst()
+                .orElse("the verify job ended " + execution.getStatus()));
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lifeboat.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.lifeboat.Json;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.Fixture;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatCli.Result;
+import dev.lifeboat.testing.PostgresServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code verify} is a job like the others (real jar): a corrupt copy is a failed run in history
+ * with the store named, and the {@code verify-failed} webhook fires.
+ */
+class VerifyJobIntegrationTests {
+
+  @TempDir Path dir;
+
+  @Test
+  void aVerifyThatFindsACorruptCopyIsAFailedRunInHistoryAndFiresVerifyFailed() throws Exception {
+    PgConnection db = PostgresServer.shared().createDatabase("verify_job");
+    List<String> posted = new CopyOnWriteArrayList<>();
+    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext(
+        "/",
+        ex -> {
+          posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
+    hook.start();
+    try {
+      Fixture fx =
+          new Fixture(dir)
+              .filesystem("a", dir.resolve("a"))
+              .filesystem("b", dir.resolve("b"))
+              .yaml(
+                  "  notify:\n    webhooks: [ { url: \"http://127.0.0.1:"
+                      + hook.getAddress().getPort()
+                      + "/hook\", events: [verify-failed, verify-succeeded] } ]");
+      Path config = fx.write(db, "app");
+      LifeboatCli cli = fx.cli();
+      Result backup = cli.run("--config", config.toString(), "backup");
+      assertThat(backup.exitCode()).as(backup.toString()).isZero();
+      String id = backup.stdout().trim().lines().reduce((x, y) -> y).orElseThrow();
+      Path dump = dir.resolve("b/app/" + id + "/dump");
+      byte[] bytes = Files.readAllBytes(dump);
+      bytes[bytes.length / 2] ^= 0x5a;
+      Files.write(dump, bytes);
+
+      Result verify = cli.run("--config", config.toString(), "verify", "latest");
+
+      assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(1);
+      assertThat(verify.stdout()).contains("a: ok").contains("b: corrupt");
+      JsonNode runs =
+          Json.mapper()
+              .readTree(cli.run("--config", config.toString(), "history", "--json").stdout());
+      JsonNode run = runs.get(0);
+      assertThat(run.get("job").asString()).as(runs.toString()).isEqualTo("verify");
+      assertThat(run.get("outcome").asString()).isEqualTo("failed");
+      assertThat(run.get("trigger").asString()).isEqualTo("cli");
+      assertThat(run.get("result").asString()).contains("backup " + id, "a ok", "b corrupt");
+      assertThat(run.get("error").asString()).contains("b: corrupt");
+      assertThat(posted).as("one verify-failed webhook").hasSize(1);
+      assertThat(posted.get(0)).contains("verify-failed").contains("app");
+    } finally {
+      hook.stop(0);
+    }
+  }
+}
