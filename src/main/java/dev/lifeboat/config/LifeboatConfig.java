@@ -90,7 +90,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     Path home = properties.home().toAbsolutePath().normalize();
     String fix = "; set lifeboat.home to a directory Lifeboat's user may write";
     try {
-      Files.createDirectories(home);
+      PrivateFiles.create(home);
     } catch (IOException | RuntimeException e) {
       String why =
           e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
@@ -100,6 +100,13 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     }
     if (!Files.isWritable(home)) {
       throw new ConfigException("lifeboat.home", home + " is not writable" + fix);
+    }
+    // the home holds the control database, its password, pgpass files and whole databases in the
+    // spool: only Lifeboat's user may enter it (an older Lifeboat left it 0755)
+    List<String> tightened = PrivateFiles.directory(home, "lifeboat.home");
+    if (!tightened.isEmpty()) {
+      org.slf4j.LoggerFactory.getLogger("lifeboat.control")
+          .info("made private to Lifeboat's user (0700): {}", String.join(", ", tightened));
     }
     return home;
   }
