@@ -245,8 +245,13 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
    * has one, else the global one. Files are read now; an unreadable one is an error naming it.
    */
   public Identities identities(Target target) {
-    String key = identitiesKey(target);
-    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    return identities(target.name());
+  }
+
+  /** The identities of the target named (the doctor: also when the rest of it is broken). */
+  public Identities identities(String targetName) {
+    String key = identitiesKey(targetName);
+    LifeboatProperties.Encryption own = targetEncryption(targetName);
     List<String> list =
         own != null && !own.identities().isEmpty()
             ? own.identities()
@@ -259,9 +264,14 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
 
   /** The key the target's identities are configured under. */
   public String identitiesKey(Target target) {
-    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    return identitiesKey(target.name());
+  }
+
+  /** The key the identities of the target named are configured under. */
+  public String identitiesKey(String targetName) {
+    LifeboatProperties.Encryption own = targetEncryption(targetName);
     return own != null && !own.identities().isEmpty()
-        ? "lifeboat.targets." + baseTarget(target.name()) + ".encryption.identities"
+        ? "lifeboat.targets." + baseTarget(targetName) + ".encryption.identities"
         : "lifeboat.encryption.identities";
   }
 
