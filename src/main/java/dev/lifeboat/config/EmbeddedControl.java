@@ -42,27 +42,52 @@ final class EmbeddedControl {
    * does not open the embedded database at all.
    */
   static void listenOnLoopbackOnly() {
-    if (System.getProperty(BIND) == null) {
-      System.setProperty(BIND, "127.0.0.1");
+    String requested = System.getProperty(BIND);
+    if (requested == null) {
+      requested = "127.0.0.1";
+      System.setProperty(BIND, requested);
     }
-    String effective = org.h2.engine.SysProperties.BIND_ADDRESS;
-    boolean loopback;
+    String problem = bindProblem(requested, org.h2.engine.SysProperties.BIND_ADDRESS);
+    if (problem != null) {
+      throw new ConfigException("lifeboat.home", problem);
+    }
+  }
+
+  /**
+   * Why H2's server would not listen on loopback only, given the address asked for and the one H2
+   * took (null: every interface); null when it would.
+   */
+  static String bindProblem(String requested, String effective) {
+    if (loopback(effective)) {
+      return null;
+    }
+    String where = effective == null || effective.isBlank() ? "every interface" : effective;
+    if (!requested.equals(effective)) {
+      // H2 was loaded before this ran (Lifeboat started inside another program's JVM)
+      return "H2 was loaded in this JVM before Lifeboat could bind its server to 127.0.0.1, so the"
+          + " embedded control database would accept connections on "
+          + where
+          + "; add -D"
+          + BIND
+          + "=127.0.0.1 to the Java options, or run Lifeboat in a JVM of its own";
+    }
+    return "the embedded control database would accept connections on "
+        + where
+        + " (Java system property "
+        + BIND
+        + "), where other machines reach it; remove -D"
+        + BIND
+        + " from the Java options (Lifeboat binds it to 127.0.0.1), or set"
+        + " lifeboat.control.url to a PostgreSQL database";
+  }
+
+  private static boolean loopback(String address) {
     try {
-      loopback = effective != null && InetAddress.getByName(effective).isLoopbackAddress();
+      return address != null
+          && !address.isBlank()
+          && InetAddress.getByName(address).isLoopbackAddress();
     } catch (IOException e) {
-      loopback = false;
-    }
-    if (!loopback) {
-      throw new ConfigException(
-          "lifeboat.home",
-          "the embedded control database would accept connections on "
-              + (effective == null || effective.isBlank() ? "every interface" : effective)
-              + " (Java system property "
-              + BIND
-              + "), where other machines reach it; remove -D"
-              + BIND
-              + " from the Java options (Lifeboat binds it to 127.0.0.1), or set"
-              + " lifeboat.control.url to a PostgreSQL database");
+      return false;
     }
   }
 

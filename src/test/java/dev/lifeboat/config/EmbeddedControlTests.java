@@ -146,4 +146,20 @@ class EmbeddedControlTests {
     assertThat(control.resolve("password")).doesNotExist();
     assertThat(kept("someone-else-set-this")).isEqualTo(42);
   }
+
+  @Test
+  void theServerMayListenOnLoopbackOnlyAndAnythingElseIsRefusedSayingWhy() {
+    assertThat(EmbeddedControl.bindProblem("127.0.0.1", "127.0.0.1")).isNull();
+    assertThat(EmbeddedControl.bindProblem("::1", "::1")).isNull();
+    assertThat(EmbeddedControl.bindProblem("0.0.0.0", "0.0.0.0"))
+        .startsWith("the embedded control database would accept connections on 0.0.0.0")
+        .contains("remove -Dh2.bindAddress");
+    assertThat(EmbeddedControl.bindProblem("", ""))
+        .contains("would accept connections on every interface");
+    // H2 loaded by someone else first, before the property was set: it took no address at all
+    assertThat(EmbeddedControl.bindProblem("127.0.0.1", null))
+        .startsWith("H2 was loaded in this JVM before Lifeboat could bind its server to 127.0.0.1")
+        .contains("would accept connections on every interface")
+        .contains("add -Dh2.bindAddress=127.0.0.1");
+  }
 }
