@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jdbc.DataSourceBuilder;
@@ -21,51 +22,90 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(LifeboatProperties.class)
 class ControlDatabaseConfiguration {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("lifeboat.control");
+
   @Bean
   DataSource controlDataSource(LifeboatProperties properties, LifeboatConfig config) {
     // taking the checked configuration first: a bad file is refused before H2 creates anything
     LifeboatProperties.Control control = properties.control();
     config.requireControlResolved();
     boolean embedded = control.url() == null || control.url().isBlank();
-    DataSource dataSource =
-        embedded
-            ? DataSourceBuilder.create()
-                .url(h2Url(properties.home()))
-                .username("sa")
-                .password("")
-                .build()
-            : DataSourceBuilder.create()
-                .url(control.url())
-                .username(control.username())
-                .password(control.password())
-                .build();
     if (!embedded) {
+      DataSource dataSource =
+          DataSourceBuilder.create()
+              .url(control.url())
+              .username(control.username())
+              .password(control.password())
+              .build();
       requireReachable(dataSource, false, properties);
       ControlSchema.migrate(dataSource, false, "lifeboat.control.url");
       return dataSource;
     }
+    EmbeddedControl.listenOnLoopbackOnly();
+    Path dir = controlDirectory(properties.home());
+    String url = h2Url(properties.home());
     // processes that start at the same instant open the file one after the other: the first
     // becomes its host (AUTO_SERVER), the next ones then connect through it instead of racing for
     // H2's lock file; the OS drops this lock when a process dies, even by kill -9
     try (OpenLock ignored = OpenLock.take(properties)) {
+      List<String> tightened = PrivateFiles.filesIn(dir, "lifeboat.home");
+      EmbeddedControl.Resolved password;
+      try {
+        password =
+            EmbeddedControl.password(
+                dir,
+                pw ->
+                    openRacing(
+                        () -> java.sql.DriverManager.getConnection(url, EmbeddedControl.USER, pw)));
+      } catch (SQLException e) {
+        throw unreachable(e, true, properties);
+      }
+      DataSource dataSource =
+          DataSourceBuilder.create()
+              .url(url)
+              .username(EmbeddedControl.USER)
+              .password(password.password())
+              .build();
       requireReachable(dataSource, true, properties);
       ControlSchema.migrate(dataSource, true, "lifeboat.home");
+      // H2 made its own files (the lock file with the key, the database) under the umask just now;
+      // a host that takes over later makes its lock file inside the private directory
+      PrivateFiles.filesIn(dir, "lifeboat.home");
+      if (password.migrated()) {
+        log.info(
+            "the embedded control database under {} now has a generated password, kept in {}"
+                + " (readable by Lifeboat's user only)",
+            dir,
+            dir.resolve(EmbeddedControl.PASSWORD_FILE));
+      }
+      if (!tightened.isEmpty()) {
+        log.info("made readable by Lifeboat's user only (0600): {}", String.join(", ", tightened));
+      }
+      return dataSource;
     }
-    return dataSource;
+  }
+
+  static Path controlDirectory(Path home) {
+    return home.toAbsolutePath().normalize().resolve("control");
   }
 
   /** An OS file lock on {@code <home>/control/open.lock}, held while this process opens H2. */
   private record OpenLock(java.nio.channels.FileChannel channel) implements AutoCloseable {
 
     static OpenLock take(LifeboatProperties properties) {
-      Path dir = properties.home().toAbsolutePath().normalize().resolve("control");
+      Path dir = controlDirectory(properties.home());
+      List<String> tightened = PrivateFiles.directory(dir, "lifeboat.home");
+      if (!tightened.isEmpty()) {
+        log.info("made private to Lifeboat's user (0700): {}", String.join(", ", tightened));
+      }
       try {
-        java.nio.file.Files.createDirectories(dir);
         java.nio.channels.FileChannel channel =
             java.nio.channels.FileChannel.open(
                 dir.resolve("open.lock"),
-                java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE);
+                java.util.Set.of(
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PrivateFiles.FILE));
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
         while (channel.tryLock() == null) {
           if (System.nanoTime() > deadline) {
@@ -76,7 +116,7 @@ class ControlDatabaseConfiguration {
           sleep();
         }
         return new OpenLock(channel);
-      } catch (java.io.IOException e) {
+      } catch (java.io.IOException | UnsupportedOperationException e) {
         throw new ConfigException(
             "lifeboat.home",
             "cannot open the embedded control database under "
@@ -103,18 +143,36 @@ class ControlDatabaseConfiguration {
    */
   static void requireReachable(
       DataSource dataSource, boolean embedded, LifeboatProperties properties) {
+    try (Connection ignored =
+        embedded ? openRacing(dataSource::getConnection) : dataSource.getConnection()) {
+      // reachable
+    } catch (SQLException | RuntimeException e) {
+      throw unreachable(e, embedded, properties);
+    }
+  }
+
+  /** Opens one connection to the embedded database. */
+  interface Open {
+    Connection open() throws SQLException;
+  }
+
+  /**
+   * Opens a connection to the embedded file, trying again while another process is becoming (or
+   * ceasing to be) its host.
+   */
+  static Connection openRacing(Open open) throws SQLException {
     long deadline = System.nanoTime() + OPEN_RACE.toNanos();
     while (true) {
-      try (Connection ignored = dataSource.getConnection()) {
-        return;
+      try {
+        return open.open();
       } catch (SQLException | RuntimeException e) {
-        if (embedded && inUseRace(e) && System.nanoTime() < deadline) {
+        if (inUseRace(e) && System.nanoTime() < deadline) {
           // several processes opening the file at the same instant: one becomes its host, the
           // others find it "locked by another process" until the host serves; they try again
           sleep();
           continue;
         }
-        throw unreachable(e, embedded, properties);
+        throw e;
       }
     }
   }
@@ -150,6 +208,18 @@ class ControlDatabaseConfiguration {
       Exception e, boolean embedded, LifeboatProperties properties) {
     String reason = PgErrors.rootCause(e);
     {
+      if (embedded && EmbeddedControl.wrongPassword(e)) {
+        Path dir = controlDirectory(properties.home());
+        return new ConfigException(
+            "lifeboat.home",
+            "the embedded control database under "
+                + dir
+                + " refused the password in "
+                + dir.resolve(EmbeddedControl.PASSWORD_FILE)
+                + "; put back the password file that belongs to this database, or move "
+                + dir
+                + " away to start a new control database (its job history stays in the moved copy)");
+      }
       if (embedded) {
         return new ConfigException(
             "lifeboat.home",
@@ -175,7 +245,8 @@ class ControlDatabaseConfiguration {
    * of them hosts it from then on; together with steps that hold no control-database transaction
    * while they stream (StepTransactions), any of them may exit first. WRITE_DELAY=0: a commit
    * reaches the file at once, so a killed process cannot lose the record of a job it had started
-   * (H2 otherwise delays writes by up to a second).
+   * (H2 otherwise delays writes by up to a second). The host's port listens on 127.0.0.1 only and
+   * wants the generated password ({@link EmbeddedControl}).
    */
   static String h2Url(Path home) {
     Path file = home.toAbsolutePath().normalize().resolve("control").resolve("lifeboat");

@@ -90,7 +90,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     Path home = properties.home().toAbsolutePath().normalize();
     String fix = "; set lifeboat.home to a directory Lifeboat's user may write";
     try {
-      Files.createDirectories(home);
+      PrivateFiles.create(home);
     } catch (IOException | RuntimeException e) {
       String why =
           e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
@@ -100,6 +100,13 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     }
     if (!Files.isWritable(home)) {
       throw new ConfigException("lifeboat.home", home + " is not writable" + fix);
+    }
+    // the home holds the control database, its password, pgpass files and whole databases in the
+    // spool: only Lifeboat's user may enter it (an older Lifeboat left it 0755)
+    List<String> tightened = PrivateFiles.directory(home, "lifeboat.home");
+    if (!tightened.isEmpty()) {
+      org.slf4j.LoggerFactory.getLogger("lifeboat.control")
+          .info("made private to Lifeboat's user (0700): {}", String.join(", ", tightened));
     }
     return home;
   }
@@ -254,8 +261,13 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
    * has one, else the global one. Files are read now; an unreadable one is an error naming it.
    */
   public Identities identities(Target target) {
-    String key = identitiesKey(target);
-    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    return identities(target.name());
+  }
+
+  /** The identities of the target named (the doctor: also when the rest of it is broken). */
+  public Identities identities(String targetName) {
+    String key = identitiesKey(targetName);
+    LifeboatProperties.Encryption own = targetEncryption(targetName);
     List<String> list =
         own != null && !own.identities().isEmpty()
             ? own.identities()
@@ -268,9 +280,14 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
 
   /** The key the target's identities are configured under. */
   public String identitiesKey(Target target) {
-    LifeboatProperties.Encryption own = targetEncryption(target.name());
+    return identitiesKey(target.name());
+  }
+
+  /** The key the identities of the target named are configured under. */
+  public String identitiesKey(String targetName) {
+    LifeboatProperties.Encryption own = targetEncryption(targetName);
     return own != null && !own.identities().isEmpty()
-        ? "lifeboat.targets." + baseTarget(target.name()) + ".encryption.identities"
+        ? "lifeboat.targets." + baseTarget(targetName) + ".encryption.identities"
         : "lifeboat.encryption.identities";
   }
 

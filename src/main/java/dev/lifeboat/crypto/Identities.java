@@ -7,9 +7,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The age identities (secret keys) a restore, drill or deep verify may use, each with where it came
@@ -53,6 +58,10 @@ public final class Identities {
       String entry = entries.get(i) == null ? "" : entries.get(i).strip();
       String configured = raw.apply(i);
       if (entry.startsWith("AGE-SECRET-KEY-")) {
+        Path secretFile = secretFile(configured);
+        if (secretFile != null) {
+          requirePrivate(key, secretFile);
+        }
         String from =
             configured != null && configured.contains("${")
                 ? configured.strip()
@@ -65,6 +74,7 @@ public final class Identities {
                 + " empty; name an identity file or set the variable to an age identity (as age-keygen writes it)");
       } else {
         Path file = Path.of(entry);
+        requirePrivate(key, file);
         List<RecipientStanzaReader> readers = new ArrayList<>();
         List<String> lines;
         try {
@@ -96,6 +106,74 @@ public final class Identities {
       }
     }
     return new Identities(List.copyOf(sources));
+  }
+
+  private static final Pattern SECRET_FILE = Pattern.compile("\\$\\{file:(/[^}]+)}");
+
+  /** The file of a value configured as {@code ${file:/path}} alone, else null. */
+  static Path secretFile(String configured) {
+    if (configured == null) {
+      return null;
+    }
+    Matcher m = SECRET_FILE.matcher(configured.strip());
+    return m.matches() ? Path.of(m.group(1)) : null;
+  }
+
+  /**
+   * Refuses an identity file that users other than Lifeboat's may read or replace, as ssh refuses
+   * an unprotected private key: a file Lifeboat's user owns grants nothing to its group or to
+   * others (0600, 0400); a file another user owns (root sharing it with Lifeboat's group, 0640)
+   * grants nothing to others. A file whose mode cannot be read is left to the read that follows.
+   */
+  static void requirePrivate(String key, Path file) {
+    Set<PosixFilePermission> mode;
+    boolean own;
+    try {
+      mode = Files.readAttributes(file, PosixFileAttributes.class).permissions();
+      own = ownedByThisUser(file);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return;
+    }
+    boolean others =
+        mode.contains(PosixFilePermission.OTHERS_READ)
+            || mode.contains(PosixFilePermission.OTHERS_WRITE)
+            || mode.contains(PosixFilePermission.OTHERS_EXECUTE);
+    boolean group =
+        mode.contains(PosixFilePermission.GROUP_READ)
+            || mode.contains(PosixFilePermission.GROUP_WRITE)
+            || mode.contains(PosixFilePermission.GROUP_EXECUTE);
+    if (others || own && group) {
+      throw new ConfigException(
+          key,
+          "the identity file "
+              + file
+              + " is open to other users (mode "
+              + octal(mode)
+              + "); Lifeboat does not use a secret key others may read or replace, as ssh refuses"
+              + " an unprotected private key: run chmod "
+              + (own ? "600 " : "o= ")
+              + file
+              + (own ? "" : " as its owner"));
+    }
+  }
+
+  /** Whether the process's own user owns the file (unknown counts as yes: the stricter rule). */
+  private static boolean ownedByThisUser(Path file) throws IOException {
+    try {
+      Object owner = Files.getAttribute(file, "unix:uid");
+      return !(owner instanceof Integer uid)
+          || uid == new com.sun.security.auth.module.UnixSystem().getUid();
+    } catch (UnsupportedOperationException | IllegalArgumentException | LinkageError e) {
+      return true;
+    }
+  }
+
+  static String octal(Set<PosixFilePermission> permissions) {
+    int mode = 0;
+    for (PosixFilePermission p : permissions) {
+      mode |= 1 << (8 - p.ordinal());
+    }
+    return String.format(java.util.Locale.ROOT, "%04o", mode);
   }
 
   private static RecipientStanzaReader reader(String where, String secret) {

@@ -302,7 +302,9 @@ class BackupIntegrationTests {
         "jdbc:h2:file:"
             + fx.home.resolve("control/lifeboat").toAbsolutePath()
             + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
-    try (Connection c = java.sql.DriverManager.getConnection(h2, "sa", "");
+    // the embedded database's generated password, readable by Lifeboat's user (here: root)
+    String password = Files.readString(fx.home.resolve("control/password"));
+    try (Connection c = java.sql.DriverManager.getConnection(h2, "sa", password);
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery("SELECT status FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")) {

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Random;
@@ -71,6 +72,7 @@ class AgeTests {
     }
     Path file = dir.resolve("key.txt");
     Files.writeString(file, "# created: now\n# public key: x\n" + SECRET_B + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     Identities wrong = Identities.load("k", List.of(file.toString()), i -> file.toString());
     assertThatThrownBy(() -> Age.decrypting(new ByteArrayInputStream(sink.toByteArray()), wrong))
         .isInstanceOf(Age.NoMatchingIdentity.class)

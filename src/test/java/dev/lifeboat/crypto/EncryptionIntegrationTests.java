@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -253,6 +254,39 @@ class EncryptionIntegrationTests {
     }
     assertNoSecretAnywhere(fx, none, noneDrill);
     assertNoSecretAnywhere(wrong, wrongRestore, wrongDrill, wrongDeep);
+  }
+
+  @Test
+  void anIdentityFileOtherUsersMayReadIsRefusedBeforeAnythingIsTouchedAsSshRefusesAKey()
+      throws Exception {
+    // the drill key, copied the way cp and an editor leave it: readable by every user (0644)
+    Path loose = dir.resolve("drill-key-copy.txt");
+    Files.copy(drillKey.file(), loose);
+    Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
+    Fixture fx = encrypted(loose.toString());
+    Path config = fx.write(source, "app");
+    LifeboatCli cli = fx.cli();
+    String id = backup(cli, config);
+    List<String> before = databases();
+    String into = "enc_loose_" + System.nanoTime() % 1_000_000;
+
+    Result refused = run(cli, config, "restore", id, "--into", into, "--yes");
+
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+    assertThat(refused.stderr().strip())
+        .isEqualTo(
+            "lifeboat: lifeboat.encryption.identities[0]: the identity file "
+                + loose
+                + " is open to other users (mode 0644); Lifeboat does not use a secret key others"
+                + " may read or replace, as ssh refuses an unprotected private key: run chmod 600 "
+                + loose);
+    assertThat(databases()).as("no database created, scratch or staging").isEqualTo(before);
+
+    // the fix the message names is all it takes
+    Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-------"));
+    Result deep = run(cli, config, "verify", id, "--deep");
+    assertThat(deep.exitCode()).as(deep.toString()).isZero();
+    assertNoSecretAnywhere(fx, refused, deep);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.lifeboat.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
 import dev.lifeboat.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.LifeboatCli;
@@ -10,6 +11,7 @@ import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.SilentServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -25,12 +27,14 @@ import tools.jackson.databind.JsonNode;
  * The doctor through the real jar: every red case of one configuration answered by one {@code
  * version --json} run (a store that does not answer, a read-only store, a tenant table without
  * row-level security, one without a policy, a role without BYPASSRLS, a stale backup, a server that
- * does not answer), within 20 seconds.
+ * does not answer, an identity file others may read), within 20 seconds.
  */
 class VersionIntegrationTests {
 
   static Path dir;
   static Path readOnly;
+  static Path tightKey;
+  static Path looseKey;
   static SilentServer silent;
   static Result result;
   static Duration took;
@@ -61,6 +65,12 @@ class VersionIntegrationTests {
     Files.writeString(
         pendingMigrations.resolve("V1__add_notes_title.sql"),
         "ALTER TABLE notes ADD COLUMN title text;\n");
+    // an age identity file as age-keygen writes it (0600), and a copy others may read (0644)
+    String secret = new X25519KeyPairGenerator().generateKeyPair().getPrivate().toString();
+    tightKey = Files.writeString(dir.resolve("drill-key.txt"), secret + "\n");
+    Files.setPosixFilePermissions(tightKey, PosixFilePermissions.fromString("rw-------"));
+    looseKey = Files.writeString(dir.resolve("loose-key.txt"), secret + "\n");
+    Files.setPosixFilePermissions(looseKey, PosixFilePermissions.fromString("rw-r--r--"));
     readOnly = Files.createDirectories(dir.resolve("readonly"));
     // immutable even for root, which the tests may run as
     new ProcessBuilder("chattr", "+i", readOnly.toString()).inheritIO().start().waitFor();
@@ -77,6 +87,8 @@ class VersionIntegrationTests {
               stores: [fine]
               schedules:
                 backup: { cron: "* * * * * ?" }
+              encryption:
+                identities: ["%s"]
             bare:
               url: "%s"
               username: %s
@@ -93,6 +105,8 @@ class VersionIntegrationTests {
               username: nobody
               password: "${APP_DB_PASSWORD}"
               stores: [fine]
+          encryption:
+            identities: ["%s"]
           stores:
             fine: { type: filesystem, path: "%s" }
             readonly: { type: filesystem, path: "%s" }
@@ -102,12 +116,14 @@ class VersionIntegrationTests {
                 dir.resolve("home"),
                 good.jdbcUrl(),
                 good.user(),
+                tightKey,
                 bare.jdbcUrl(),
                 bare.user(),
                 pendingMigrations,
                 good.jdbcUrl(),
                 weak,
                 Integer.parseInt(silent.endpoint().replaceAll(".*:", "")),
+                looseKey,
                 fine,
                 readOnly,
                 silent.endpoint());
@@ -228,6 +244,20 @@ class VersionIntegrationTests {
     assertThat(pending.get("status").asString()).as(pending.toString()).isEqualTo("warn");
     assertThat(pending.get("detail").asString())
         .contains("1 pending", "V1__add_notes_title.sql", "lifeboat migrate apply");
+  }
+
+  @Test
+  void anIdentityFileOtherUsersMayReadIsRedNamingTheFileTheModeAndTheFix() {
+    red(
+        "identities",
+        "lifeboat.encryption.identities[0]: the identity file " + looseKey,
+        "is open to other users (mode 0644)",
+        "chmod 600 " + looseKey);
+    JsonNode own = check("target good identities");
+    assertThat(own.get("status").asString()).as(own.toString()).isEqualTo("ok");
+    assertThat(own.get("detail").asString())
+        .contains("lifeboat.targets.good.encryption.identities[0] (file " + tightKey + ")");
+    assertThat(result.all()).doesNotContain("AGE-SECRET-KEY");
   }
 
   @Test

@@ -19,6 +19,7 @@ public final class LifeboatCli {
 
   private final Path workDir;
   private final Map<String, String> env = new HashMap<>();
+  private final List<String> jvmOptions = new ArrayList<>();
   private boolean fatJar;
 
   public LifeboatCli(Path workDir) {
@@ -30,6 +31,12 @@ public final class LifeboatCli {
    */
   public LifeboatCli fatJar() {
     this.fatJar = true;
+    return this;
+  }
+
+  /** Adds an option for the JVM (before {@code -jar}). */
+  public LifeboatCli jvmOption(String option) {
+    jvmOptions.add(option);
     return this;
   }
 
@@ -180,6 +187,7 @@ public final class LifeboatCli {
     List<String> command = new ArrayList<>();
     command.add(java());
     command.addAll(JVM_OPTIONS);
+    command.addAll(jvmOptions);
     if (fatJar) {
       command.add("-jar");
       command.add(jar().toString());
