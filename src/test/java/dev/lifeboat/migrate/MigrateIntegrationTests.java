@@ -407,6 +407,10 @@ class MigrateIntegrationTests {
     Result dry = s.migrate("apply", "--dry-run", "--json");
 
     assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    assertThat(roleExists(s.db(), reader)).isFalse();
+    assertThat(roleExists(s.db(), writer)).isFalse();
+    assertThat(databaseSettings(s.db())).isEmpty();
+    assertThat(databaseAcl(s.db())).isNull();
     JsonNode r = Json.mapper().readTree(dry.stdout());
     assertThat(r.get("status").asString()).isEqualTo("passed");
     assertThat(r.get("server").asString()).isEqualTo("the target's server");
@@ -419,10 +423,6 @@ class MigrateIntegrationTests {
         .doesNotContain("INSERT INTO notes");
     r.get("rehearsal").forEach(m -> assertThat(m.get("ok").asBoolean()).as(m.toString()).isTrue());
     assertThat(r.get("rehearsal").size()).isEqualTo(3);
-    assertThat(roleExists(s.db(), reader)).isFalse();
-    assertThat(roleExists(s.db(), writer)).isFalse();
-    assertThat(databaseSettings(s.db())).isEmpty();
-    assertThat(databaseAcl(s.db())).isNull();
     assertThat(schemaDump(s.db())).isEqualTo(before);
     assertThat(databases("lifeboat_rehearsal_")).isEmpty();
     assertThat(dry.stderr()).contains("in one transaction rolled back at the end");
@@ -457,6 +457,31 @@ class MigrateIntegrationTests {
     assertThat(databases(other)).isEmpty();
     assertThat(databases("lifeboat_rehearsal_")).isEmpty();
     assertThat(tables(s.db())).isEmpty();
+  }
+
+  @Test
+  void aDryRunThatChangesTheServerWhereNoScanCanSeeFailsAndSaysWhatChanged() throws Exception {
+    Setup s = setup("mig_dry_hidden", "");
+    String hidden = s.db().database() + "_hidden";
+    // the role is made by a function called at run time: no statement of the files shows it
+    s.file(
+        "V1__role_maker.sql",
+        "CREATE FUNCTION make_role(name text) RETURNS void LANGUAGE plpgsql AS $$\n"
+            + "BEGIN EXECUTE 'CREATE ' || 'ROLE ' || quote_ident(name); END $$;\n");
+    s.file("V2__use_it.sql", "SELECT make_role('" + hidden + "');\n");
+    try {
+      Result dry = s.migrate("apply", "--dry-run");
+
+      assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(1);
+      assertThat(dry.stderr())
+          .contains("the rehearsal changed the target's server outside its scratch database")
+          .contains("+ role " + hidden)
+          .contains("drill-url");
+      assertThat(dry.stdout()).doesNotContain("dry run passed");
+      assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+    } finally {
+      sql(s.db(), "DROP ROLE IF EXISTS " + hidden);
+    }
   }
 
   @Test
@@ -503,13 +528,13 @@ class MigrateIntegrationTests {
           fx.cli().run("--config", config.toString(), "migrate", "apply", "--dry-run", "--json");
 
       assertThat(dry.exitCode()).as(dry.toString()).isZero();
+      // the copy was made there: the role its policy names was created there
+      assertThat(roleExists(drillServer, tenant)).isTrue();
       JsonNode r = Json.mapper().readTree(dry.stdout());
       assertThat(r.get("status").asString()).isEqualTo("passed");
       assertThat(r.get("server").asString())
           .isEqualTo("the drill server " + drillServer.host() + ":" + drillServer.port());
       assertThat(r.get("leftovers").toString()).contains("role " + tenant + " (NOLOGIN)");
-      // the copy was made there: the role its policy names was created there
-      assertThat(roleExists(drillServer, tenant)).isTrue();
       assertThat(databaseSettings(db)).isEmpty();
       assertThat(columns(db, "docs")).containsExactly("id", "account_id");
       assertThat(databases("lifeboat_rehearsal_")).isEmpty();
