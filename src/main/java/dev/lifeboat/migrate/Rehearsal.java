@@ -631,9 +631,13 @@ public final class Rehearsal {
                       + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
                       + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
                       + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
-                      + " AND r.relname <> '"
+                      // the history table and its indexes: Flyway's own rows, not the file's
+                      + " AND r.oid IS DISTINCT FROM to_regclass('"
                       + Migrations.HISTORY
-                      + "' ORDER BY 1")) {
+                      + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
+                      + " AND i.indrelid = to_regclass('"
+                      + Migrations.HISTORY
+                      + "')) ORDER BY 1")) {
         while (rs.next()) {
           out.add(rs.getString(1));
         }

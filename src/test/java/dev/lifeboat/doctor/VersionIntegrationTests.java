@@ -24,8 +24,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The doctor through the real jar: every red case of one configuration answered by one {@code
  * version --json} run (a store that does not answer, a read-only store, a tenant table without
- * row-level security, one without a policy, a role without BYPASSRLS, a stale backup, a server that
- * does not answer), within 20 seconds.
+ * row-level security, one without a policy, one whose policy reads USING (true), a role without
+ * BYPASSRLS, a stale backup, a server that does not answer), within 20 seconds.
  */
 class VersionIntegrationTests {
 
