@@ -134,8 +134,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(
         names = "--dry-run",
         description =
-            "Print the plan and rehearse it on a scratch copy of the target's schema, then drop"
-                + " the copy; the target is not touched.")
+            "Print the plan and rehearse it on a scratch copy of the target's schema (on the"
+                + " drill server when drill-url is set), then drop the copy; the target is not"
+                + " touched. Statements on roles and databases are rolled back; one nothing can"
+                + " undo (CREATE DATABASE, ALTER SYSTEM...) is refused, exit 2.")
     boolean dryRun;
 
     @Option(
@@ -244,7 +246,23 @@ final class MigrateCommand implements Callable<Integer> {
         p.sql().lines().forEach(line -> console.say("    | " + line));
       }
       if (r.copy() != null) {
-        console.say("rehearsal on " + r.scratch() + " (" + r.copy() + " copy of the target):");
+        console.say(
+            "rehearsal on "
+                + r.scratch()
+                + " ("
+                + r.copy()
+                + " copy of the target, on "
+                + r.server()
+                + "):");
+      }
+      if (r.rolledBackFrom() != null) {
+        console.say(
+            "  from version "
+                + r.rolledBackFrom()
+                + " on, in one transaction rolled back at the end, for the statements that act on"
+                + " the whole server (locks an earlier migration of it took are not listed"
+                + " again):");
+        r.clusterWide().forEach(st -> console.say("    " + st));
       }
       for (RehearsalReport.Rehearsed m : r.rehearsal()) {
         console.say(
@@ -271,11 +289,15 @@ final class MigrateCommand implements Callable<Integer> {
                 + r.scratch()
                 + (r.scratchDropped() ? " dropped" : " NOT dropped (drop it by hand)"));
       }
+      r.leftovers().forEach(l -> console.say("left on purpose: " + l));
       if (!r.ok()) {
         console.error("lifeboat: dry run " + r.status() + ": " + r.error());
         return 1;
       }
-      console.say("dry run passed; the target was not touched");
+      console.say(
+          "dry run passed; the target was not touched, and nothing outside the scratch database"
+              + " changed on "
+              + r.server());
       return 0;
     }
   }

@@ -133,7 +133,7 @@ final class TargetsCheck implements DoctorCheck {
                   + pg.user()));
       findings.addAll(tools(label, major));
       findings.add(privileges(label, c, pg.user(), superuser, bypassRls, createDb));
-      findings.add(rls(label, c, tenantColumn(name)));
+      findings.addAll(rls(label, c, tenantColumn(name), tenantSetting(name), tenantRole(name)));
     } catch (SQLException e) {
       findings.add(Finding.fail(label, "cannot connect: " + PgErrors.firstLine(e.getMessage())));
     }
@@ -214,18 +214,28 @@ final class TargetsCheck implements DoctorCheck {
         : new Finding(name, status, String.join("; ", problems));
   }
 
-  static Finding rls(String label, Connection c, String column) throws SQLException {
+  /**
+   * Row-level security of the tenant tables: enabled, with a policy, forced, and every permissive
+   * policy that lets the application role in reads the tenant {@code setting} (a {@code USING
+   * (true)} policy isolates nothing). A second finding, a warning, when a policy casts the setting
+   * without {@code nullif}.
+   */
+  static List<Finding> rls(String label, Connection c, String column, String setting, String role)
+      throws SQLException {
     String name = label + " rls";
     List<TenantTable> tables = TenantIsolation.tenantTables(c, column);
     if (tables.isEmpty()) {
-      return Finding.ok(name, "no table has the tenant column '" + column + "'");
+      return List.of(Finding.ok(name, "no table has the tenant column '" + column + "'"));
     }
+    TenantPolicies policies =
+        TenantPolicies.read(c, tables.stream().map(TenantTable::table).toList(), role);
+    List<String> leaking = policies.leaking(setting);
     List<String> noRls = new ArrayList<>();
     List<String> noPolicy = new ArrayList<>();
     List<String> notForced = new ArrayList<>();
-    int policies = 0;
+    int count = 0;
     for (TenantTable t : tables) {
-      policies += t.policies();
+      count += t.policies();
       if (!t.enabled()) {
         noRls.add(t.table().key());
       } else if (t.policies() == 0) {
@@ -244,13 +254,57 @@ final class TargetsCheck implements DoctorCheck {
     if (!notForced.isEmpty()) {
       problems.add("not forced (the owner sees every tenant) on " + String.join(", ", notForced));
     }
-    String summary =
-        tables.size() + " tenant tables (column " + column + "), " + policies + " policies";
-    if (problems.isEmpty()) {
-      return Finding.ok(name, summary + ", all enabled and forced");
+    if (!leaking.isEmpty()) {
+      problems.add(
+          "policies that let "
+              + (role == null ? "a role" : "role " + role)
+              + " in without reading "
+              + setting
+              + " isolate nothing (every tenant sees every row they admit): "
+              + String.join(", ", leaking));
     }
-    Status status = noRls.isEmpty() && noPolicy.isEmpty() ? Status.WARN : Status.FAIL;
-    return new Finding(name, status, summary + "; " + String.join("; ", problems));
+    String summary =
+        tables.size() + " tenant tables (column " + column + "), " + count + " policies";
+    List<Finding> findings = new ArrayList<>();
+    if (problems.isEmpty()) {
+      findings.add(
+          Finding.ok(name, summary + ", all enabled and forced, each confined by " + setting));
+    } else {
+      Status status =
+          noRls.isEmpty() && noPolicy.isEmpty() && leaking.isEmpty() ? Status.WARN : Status.FAIL;
+      findings.add(new Finding(name, status, summary + "; " + String.join("; ", problems)));
+    }
+    List<String> cast = policies.castWithoutNullif(setting);
+    if (!cast.isEmpty()) {
+      // a warning, not red: such a policy fails closed (an error, never another tenant's rows)
+      findings.add(
+          Finding.warn(
+              label + " rls nullif",
+              "the policies of "
+                  + String.join(", ", cast)
+                  + " cast current_setting('"
+                  + setting
+                  + "', ...) without nullif: a session that once set the tenant with"
+                  + " set_config(..., true) then sees '' and gets \"invalid input syntax\" errors"
+                  + " instead of no rows; write nullif(current_setting('"
+                  + setting
+                  + "', true), '')::bigint"));
+    }
+    return findings;
+  }
+
+  private String tenantSetting(String target) {
+    TargetProperties t = config.properties().targets().get(target);
+    return t == null || t.tenantIsolation() == null || t.tenantIsolation().setting() == null
+        ? "app.account_id"
+        : t.tenantIsolation().setting();
+  }
+
+  private String tenantRole(String target) {
+    TargetProperties t = config.properties().targets().get(target);
+    return t == null || t.tenantIsolation() == null || t.tenantIsolation().role() == null
+        ? null
+        : t.tenantIsolation().role();
   }
 
   private List<Finding> backups(String name) {

@@ -85,11 +85,7 @@ class DrillJobConfiguration {
 
   /** The server drills restore on: {@code drill-url} when set, else the target's own server. */
   static PgConnection drillServer(Target target) {
-    if (target.drillUrl() == null || target.drillUrl().isBlank()) {
-      return target.connection();
-    }
-    return PgConnection.fromJdbcUrl(
-        target.drillUrl(), target.connection().user(), target.connection().password());
+    return target.drillServer();
   }
 
   @Bean

@@ -84,23 +84,36 @@ public final class Migrations {
   }
 
   Flyway flyway(Target target, Path dir, org.flywaydb.core.api.callback.Callback... callbacks) {
+    return flyway(target, dir, c -> c, callbacks);
+  }
+
+  /** {@link #flyway} with {@code tweak} applied last (a rehearsal's target version or grouping). */
+  Flyway flyway(
+      Target target,
+      Path dir,
+      java.util.function.UnaryOperator<org.flywaydb.core.api.configuration.FluentConfiguration>
+          tweak,
+      org.flywaydb.core.api.callback.Callback... callbacks) {
     PgConnection db = target.connection();
-    return Flyway.configure(Migrations.class.getClassLoader())
-        // a transaction holding Flyway's lock would make CREATE INDEX CONCURRENTLY wait forever
-        .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
-        .dataSource(new Source(db))
-        .locations("filesystem:" + dir.toAbsolutePath())
-        .table(HISTORY)
-        .initSql("SET lock_timeout = '" + lockTimeout().toMillis() + "ms'")
-        // a database made before its first migration: history starts at 0, so V1 still runs
-        .baselineOnMigrate(true)
-        .baselineVersion("0")
-        .baselineDescription("existing schema, before the first migration")
-        .validateOnMigrate(false)
-        .cleanDisabled(true)
-        .failOnMissingLocations(false)
-        .loggers("slf4j")
-        .callbacks(callbacks)
+    return tweak
+        .apply(
+            Flyway.configure(Migrations.class.getClassLoader())
+                // a transaction holding Flyway's lock would make CREATE INDEX CONCURRENTLY wait
+                // forever
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+                .dataSource(new Source(db))
+                .locations("filesystem:" + dir.toAbsolutePath())
+                .table(HISTORY)
+                .initSql("SET lock_timeout = '" + lockTimeout().toMillis() + "ms'")
+                // a database made before its first migration: history starts at 0, so V1 still runs
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .baselineDescription("existing schema, before the first migration")
+                .validateOnMigrate(false)
+                .cleanDisabled(true)
+                .failOnMissingLocations(false)
+                .loggers("slf4j")
+                .callbacks(callbacks))
         .load();
   }
 

@@ -5,6 +5,7 @@ import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
 import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgDump;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Callback;
@@ -85,7 +85,12 @@ public final class Rehearsal {
     return plan;
   }
 
-  /** Plans and rehearses; {@code withData} restores the latest backup instead of the schema. */
+  /**
+   * Plans and rehearses; {@code withData} restores the latest backup instead of the schema. The
+   * rehearsal runs on the drill server when the target has one ({@code drill-url}), else on the
+   * target's own; cluster-wide statements are rolled back with one transaction, and one that no
+   * transaction can undo is refused (exit 2) before anything is done.
+   */
   public RehearsalReport run(Target target, boolean withData, Consumer<String> progress) {
     MigrationStatus status = migrations.status(target);
     if (!status.clean()) {
@@ -95,7 +100,11 @@ public final class Rehearsal {
           target.name(),
           null,
           null,
+          null,
           false,
+          List.of(),
+          null,
+          List.of(),
           List.of(),
           List.of(),
           "refused: " + p.detail() + "; to fix: " + p.fix() + "; nothing was rehearsed");
@@ -103,12 +112,29 @@ public final class Rehearsal {
     List<RehearsalReport.Planned> plan = plan(status);
     if (plan.isEmpty()) {
       return new RehearsalReport(
-          MigrateResult.UP_TO_DATE, target.name(), null, null, false, plan, List.of(), null);
+          MigrateResult.UP_TO_DATE,
+          target.name(),
+          null,
+          null,
+          null,
+          false,
+          plan,
+          null,
+          List.of(),
+          List.of(),
+          List.of(),
+          null);
     }
-    PgConnection server = target.connection();
+    Containment containment = Containment.decide(plan);
+    PgConnection server = target.drillServer();
+    String where =
+        target.hasDrillServer()
+            ? "the drill server " + server.host() + ":" + server.port()
+            : "the target's server";
     String scratch;
     String copy;
     String[] markKinds;
+    List<String> leftovers = new ArrayList<>();
     try (PgDatabases databases = PgDatabases.connect(server)) {
       if (withData) {
         progress.accept(
@@ -124,10 +150,14 @@ public final class Rehearsal {
           return new RehearsalReport(
               RehearsalReport.FAILED,
               target.name(),
+              where,
               "backup " + report.backup(),
               report.database(),
               true,
               plan,
+              containment.from(),
+              containment.statements(),
+              List.of(),
               List.of(),
               "could not restore the latest backup to rehearse on: " + why);
         }
@@ -138,7 +168,16 @@ public final class Rehearsal {
         scratch = PREFIX + LifeboatDatabases.newRun();
         copy = "schema-only";
         markKinds = new String[] {LifeboatDatabases.SCRATCH};
-        progress.accept("copying the schema of target '" + target.name() + "' into " + scratch);
+        if (target.hasDrillServer()) {
+          leftovers.addAll(createPolicyRoles(target.connection(), databases.connection()));
+        }
+        progress.accept(
+            "copying the schema of target '"
+                + target.name()
+                + "' into "
+                + scratch
+                + " on "
+                + where);
         databases.createMarked(scratch, LifeboatDatabases.SCRATCH, "rehearsal");
       }
       boolean dropped = false;
@@ -148,10 +187,26 @@ public final class Rehearsal {
           copySchema(databases, target.connection(), scratchDb);
         }
         copyHistory(target.connection(), scratchDb);
-        progress.accept("rehearsing " + plan.size() + " migration(s) on " + scratch);
-        List<RehearsalReport.Rehearsed> rehearsed = rehearse(target, scratchDb, plan);
+        Set<String> ignore = rehearsalDatabases(databases.connection(), scratch);
+        ServerState before = ServerState.read(databases.connection(), ignore);
+        progress.accept(
+            "rehearsing "
+                + plan.size()
+                + " migration(s) on "
+                + scratch
+                + (containment.from() == null
+                    ? ""
+                    : " (from version "
+                        + containment.from()
+                        + " on in one transaction, rolled back at the end)"));
+        List<RehearsalReport.Rehearsed> rehearsed =
+            rehearse(target, scratchDb, scratch, plan, containment);
+        ignore.addAll(rehearsalDatabases(databases.connection(), scratch));
+        List<String> changed =
+            ServerState.read(databases.connection(), ignore).changesSince(before);
         boolean passed =
-            rehearsed.size() == plan.size()
+            changed.isEmpty()
+                && rehearsed.size() == plan.size()
                 && rehearsed.stream().allMatch(RehearsalReport.Rehearsed::ok);
         String error =
             rehearsed.stream()
@@ -159,36 +214,110 @@ public final class Rehearsal {
                 .map(r -> r.script() + ": " + r.error())
                 .findFirst()
                 .orElse(null);
+        if (!changed.isEmpty()) {
+          error =
+              (error == null ? "" : error + "; ")
+                  + "the rehearsal changed "
+                  + where
+                  + " outside its scratch database (or another session did meanwhile): "
+                  + String.join("; ", changed)
+                  + "; undo that by hand, and rehearse on a drill server (drill-url)";
+        }
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         return new RehearsalReport(
             passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
             target.name(),
+            where,
             copy,
             scratch,
             dropped,
             plan,
+            containment.from(),
+            containment.statements(),
             rehearsed,
+            leftovers,
             error);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | SQLException e) {
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         return new RehearsalReport(
             RehearsalReport.FAILED,
             target.name(),
+            where,
             copy,
             scratch,
             dropped,
             plan,
+            containment.from(),
+            containment.statements(),
             List.of(),
+            leftovers,
             "could not prepare the rehearsal: " + Migrations.reason(e));
       }
     } catch (SQLException e) {
       throw new MigrationException(
-          "cannot prepare a scratch database on the server of target '"
+          "cannot prepare a scratch database on "
+              + where
+              + " of target '"
               + target.name()
               + "': "
               + Migrations.reason(e),
           e);
     }
+  }
+
+  /** Databases of drills and rehearsals besides this one's: they come and go on their own. */
+  private static Set<String> rehearsalDatabases(Connection c, String scratch) throws SQLException {
+    Set<String> names = new LinkedHashSet<>();
+    names.add(scratch);
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat\\_%'")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+
+  /**
+   * On a drill server, the roles the target's policies name must exist for its schema to load
+   * (owners and grants are left out of the copy): those missing are created NOLOGIN, as a drill
+   * creates a backup's roles there, and reported.
+   */
+  private static List<String> createPolicyRoles(PgConnection target, Connection drillServer)
+      throws SQLException {
+    List<String> needed = new ArrayList<>();
+    try (Connection c = target.open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT DISTINCT r.rolname FROM pg_policy p, unnest(p.polroles) o(oid)"
+                    + " JOIN pg_roles r ON r.oid = o.oid ORDER BY 1")) {
+      while (rs.next()) {
+        needed.add(rs.getString(1));
+      }
+    }
+    List<String> created = new ArrayList<>();
+    try (PreparedStatement exists =
+        drillServer.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+      for (String role : needed) {
+        exists.setString(1, role);
+        try (ResultSet rs = exists.executeQuery()) {
+          if (rs.next()) {
+            continue;
+          }
+        }
+        try (Statement st = drillServer.createStatement()) {
+          st.execute("CREATE ROLE " + PgCatalog.quote(role) + " NOLOGIN");
+        }
+        created.add(
+            "role "
+                + role
+                + " (NOLOGIN), which the target's policies name, created on the drill server for"
+                + " the schema copy");
+      }
+    }
+    return created;
   }
 
   /** pg_dump --schema-only of the target, restored into the scratch database. */
@@ -265,14 +394,47 @@ public final class Rehearsal {
     }
   }
 
-  /** Runs the plan on the scratch database with Flyway, watching every statement. */
+  /**
+   * Runs the plan on the scratch database with Flyway, watching every statement. Statements that
+   * name the target's database name the scratch copy instead. With a {@code containment}, the
+   * migrations before its first version commit one by one, and from it on all run in one
+   * transaction that is rolled back after the last one.
+   */
   private List<RehearsalReport.Rehearsed> rehearse(
-      Target target, PgConnection scratch, List<RehearsalReport.Planned> plan) {
-    Watcher watcher = new Watcher(plan);
-    Target onScratch = new Target(target.name(), scratch, target.stores(), target.drillUrl());
-    Flyway flyway = migrations.flyway(onScratch, migrations.dir(target), watcher);
+      Target target,
+      PgConnection scratch,
+      String scratchName,
+      List<RehearsalReport.Planned> plan,
+      Containment containment) {
+    Watcher watcher = new Watcher(plan, containment.from());
+    Target onScratch = new Target(target.name(), scratch, target.stores(), null);
+    Path dir = migrations.dir(target);
+    Path copy = null;
     try {
-      flyway.migrate();
+      copy = renamedCopy(dir, plan, target.connection().database(), scratchName);
+      Path location = copy == null ? dir : copy;
+      if (containment.from() == null) {
+        migrations.flyway(onScratch, location, c -> c, watcher).migrate();
+      } else {
+        String before = null;
+        for (RehearsalReport.Planned p : plan) {
+          if (p.version().equals(containment.from())) {
+            break;
+          }
+          before = p.version();
+        }
+        if (before != null) {
+          String upTo = before;
+          migrations.flyway(onScratch, location, c -> c.target(upTo), watcher).migrate();
+        }
+        try {
+          migrations.flyway(onScratch, location, c -> c.group(true), watcher).migrate();
+        } catch (FlywayException e) {
+          if (!watcher.rolledBack) {
+            throw e;
+          }
+        }
+      }
     } catch (FlywayMigrateException e) {
       String message = dev.lifeboat.pg.PgErrors.firstLine(Migrations.sqlMessage(e));
       watcher.failed(
@@ -280,8 +442,64 @@ public final class Rehearsal {
           (e.getLineNumber() > 0 ? "line " + e.getLineNumber() + ": " : "") + message);
     } catch (FlywayException e) {
       watcher.failed(null, Migrations.reason(e));
+    } catch (IOException e) {
+      watcher.failed(null, "cannot copy the migrations to rehearse them: " + e.getMessage());
+    } finally {
+      deleteTree(copy);
+    }
+    if (containment.from() != null && !watcher.rolledBack && watcher.allOk()) {
+      // every migration ran but the transaction was not seen to roll back: say so, never pass
+      watcher.failed(null, "the rehearsal's transaction was not rolled back as planned");
     }
     return watcher.results();
+  }
+
+  /**
+   * A copy of the migration directory in the spool whose pending files name {@code scratch}
+   * wherever they name {@code database} as a database; null when no file names it.
+   */
+  private Path renamedCopy(
+      Path dir, List<RehearsalReport.Planned> plan, String database, String scratch)
+      throws IOException {
+    Map<String, String> renamed = new LinkedHashMap<>();
+    for (RehearsalReport.Planned p : plan) {
+      String sql = SqlScript.renameDatabase(p.sql(), database, scratch);
+      if (!sql.equals(p.sql())) {
+        renamed.put(p.script(), sql);
+      }
+    }
+    if (renamed.isEmpty()) {
+      return null;
+    }
+    Path spool = config.properties().spool().toAbsolutePath();
+    Files.createDirectories(spool);
+    Path copy = Files.createTempDirectory(spool, "rehearsal-migrations.");
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.toList()) {
+        Path to = copy.resolve(dir.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else if (renamed.containsKey(f.getFileName().toString()) && f.getParent().equals(dir)) {
+          Files.writeString(to, renamed.get(f.getFileName().toString()), StandardCharsets.UTF_8);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    return copy;
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      // a leftover copy in the spool; the next start's cleanup may take it
+    }
   }
 
   /** A Flyway callback that times each migration and reads pg_locks after each statement. */
@@ -292,9 +510,19 @@ public final class Rehearsal {
     private Set<String> held = new LinkedHashSet<>();
     private long started;
     private String current;
+    private final String groupFrom;
+    private final String last;
+    private boolean inGroup;
+    boolean rolledBack;
 
-    Watcher(List<RehearsalReport.Planned> plan) {
+    Watcher(List<RehearsalReport.Planned> plan, String groupFrom) {
       plan.forEach(p -> planned.put(p.version(), p));
+      this.groupFrom = groupFrom;
+      this.last = plan.isEmpty() ? null : plan.get(plan.size() - 1).version();
+    }
+
+    boolean allOk() {
+      return results.stream().allMatch(RehearsalReport.Rehearsed::ok);
     }
 
     @Override
@@ -316,7 +544,13 @@ public final class Rehearsal {
         case BEFORE_EACH_MIGRATE -> {
           current = m == null || m.getVersion() == null ? null : m.getVersion().getVersion();
           statements = new ArrayList<>();
-          held = new LinkedHashSet<>();
+          if (current != null && current.equals(groupFrom)) {
+            inGroup = true;
+          }
+          // in one transaction the locks of the migrations before stay held: not listed again
+          if (!inGroup || current == null || current.equals(groupFrom)) {
+            held = new LinkedHashSet<>();
+          }
           started = System.nanoTime();
         }
         case AFTER_EACH_MIGRATE_STATEMENT -> {
@@ -342,7 +576,14 @@ public final class Rehearsal {
                   null,
                   inTransaction(),
                   List.copyOf(statements)));
+          String done = current;
           current = null;
+          if (inGroup && done != null && done.equals(last)) {
+            // throwing here, inside the group's transaction, makes Flyway roll all of it back
+            rolledBack = true;
+            throw new FlywayException(
+                "rehearsal finished: rolling back its transaction (roles, database settings)");
+          }
         }
         default -> {}
       }
@@ -354,6 +595,7 @@ public final class Rehearsal {
     }
 
     void failed(MigrationInfo m, String error) {
+      rolledBack = false;
       String version =
           current != null
               ? current
@@ -389,9 +631,13 @@ public final class Rehearsal {
                       + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
                       + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
                       + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
-                      + " AND r.relname <> '"
+                      // the history table and its indexes: Flyway's own rows, not the file's
+                      + " AND r.oid IS DISTINCT FROM to_regclass('"
                       + Migrations.HISTORY
-                      + "' ORDER BY 1")) {
+                      + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
+                      + " AND i.indrelid = to_regclass('"
+                      + Migrations.HISTORY
+                      + "')) ORDER BY 1")) {
         while (rs.next()) {
           out.add(rs.getString(1));
         }

@@ -47,7 +47,8 @@ class GreenVersionIntegrationTests {
         .contains("✓ target app rls")
         .contains("✓ target app drill")
         .contains("last drill")
-        .doesNotContain("✗");
+        .doesNotContain("✗")
+        .doesNotContain("rls nullif");
     assertThat(r.all()).doesNotContain(db.password());
   }
 

@@ -26,8 +26,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The doctor through the real jar: every red case of one configuration answered by one {@code
  * version --json} run (a store that does not answer, a read-only store, a tenant table without
- * row-level security, one without a policy, a role without BYPASSRLS, a stale backup, a server that
- * does not answer, an identity file others may read), within 20 seconds.
+ * row-level security, one without a policy, one whose policy reads USING (true), a role without
+ * BYPASSRLS, a stale backup, a server that does not answer, an identity file others may read),
+ * within 20 seconds.
  */
 class VersionIntegrationTests {
 
@@ -59,6 +60,28 @@ class VersionIntegrationTests {
       st.execute(
           "CREATE POLICY mine ON fine USING (account_id = current_setting('app.account_id')::bigint)");
       st.execute("CREATE ROLE " + weak + " LOGIN PASSWORD '" + good.password() + "'");
+    }
+    // RLS enabled and forced everywhere, yet one policy admits every row
+    PgConnection leaky = PostgresServer.shared().createDatabase("doctor_leaky");
+    String tenant = "doctor_tenant_" + UUID.randomUUID().toString().substring(0, 8);
+    String admin = "doctor_admin_" + UUID.randomUUID().toString().substring(0, 8);
+    try (Connection c = leaky.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + tenant + " NOLOGIN");
+      st.execute("CREATE ROLE " + admin + " NOLOGIN");
+      for (String t : new String[] {"open_docs", "cast_docs"}) {
+        st.execute("CREATE TABLE " + t + " (id int, account_id bigint)");
+        st.execute("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
+        st.execute("ALTER TABLE " + t + " FORCE ROW LEVEL SECURITY");
+      }
+      st.execute("CREATE POLICY open ON open_docs USING (true)");
+      st.execute(
+          "CREATE POLICY own ON cast_docs TO "
+              + tenant
+              + " USING (account_id = current_setting('app.account_id', true)::bigint)");
+      // neither of these lets the tenant role past another tenant's rows
+      st.execute("CREATE POLICY live ON cast_docs AS RESTRICTIVE USING (id > 0)");
+      st.execute("CREATE POLICY support ON cast_docs TO " + admin + " USING (true)");
     }
     Path fine = Files.createDirectories(dir.resolve("fine"));
     Path pendingMigrations = Files.createDirectories(dir.resolve("bare-migrations"));
@@ -100,6 +123,12 @@ class VersionIntegrationTests {
               username: %s
               password: "${APP_DB_PASSWORD}"
               stores: [fine]
+            leaky:
+              url: "%s"
+              username: %s
+              password: "${APP_DB_PASSWORD}"
+              stores: [fine]
+              tenant-isolation: { role: %s, setting: app.account_id, probe-accounts: [1, 2] }
             gone:
               url: "jdbc:postgresql://127.0.0.1:%d/app"
               username: nobody
@@ -122,6 +151,9 @@ class VersionIntegrationTests {
                 pendingMigrations,
                 good.jdbcUrl(),
                 weak,
+                leaky.jdbcUrl(),
+                leaky.user(),
+                tenant,
                 Integer.parseInt(silent.endpoint().replaceAll(".*:", "")),
                 looseKey,
                 fine,
@@ -215,12 +247,36 @@ class VersionIntegrationTests {
   }
 
   @Test
+  void aPolicyThatDoesNotReadTheTenantSettingIsRedThoughRlsIsEnabledAndForced() {
+    red(
+        "target leaky rls",
+        "without reading app.account_id isolate nothing",
+        "open on public.open_docs (USING true)");
+    // a restrictive policy and one for another role let the tenant role past nothing
+    assertThat(check("target leaky rls").get("detail").asString())
+        .doesNotContain("cast_docs")
+        .doesNotContain("enabled and forced");
+  }
+
+  @Test
+  void aPolicyCastingTheSettingWithoutNullifIsAWarningShowingTheNullifForm() {
+    JsonNode hint = check("target leaky rls nullif");
+    assertThat(hint.get("status").asString()).as(hint.toString()).isEqualTo("warn");
+    assertThat(hint.get("detail").asString())
+        .contains("public.cast_docs")
+        .doesNotContain("open_docs")
+        .contains("invalid input syntax")
+        .contains("nullif(current_setting('app.account_id', true), '')::bigint");
+  }
+
+  @Test
   void theSampleSchemasRowLevelSecurityIsGreen() {
     JsonNode rls = check("target good rls");
     assertThat(rls.get("status").asString()).as(rls.toString()).isEqualTo("ok");
     assertThat(rls.get("detail").asString())
         .contains("8 tenant tables")
         .contains("enabled and forced");
+    assertThat(checks).doesNotContainKey("target good rls nullif");
   }
 
   @Test

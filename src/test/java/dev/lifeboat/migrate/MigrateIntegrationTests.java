@@ -371,6 +371,193 @@ class MigrateIntegrationTests {
   }
 
   @Test
+  void aDryRunRollsBackRolesDatabaseSettingsAndGrantsSoTheRealApplyStillSucceeds()
+      throws Exception {
+    Setup s = setup("mig_dry_roles", "");
+    String db = s.db().database();
+    String reader = db + "_reader";
+    String writer = db + "_writer";
+    s.file("V1__notes.sql", "CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n");
+    s.file(
+        "V2__roles.sql",
+        "-- CREATE DATABASE in a comment; ALTER SYSTEM SET work_mem = '1GB';\n"
+            + "CREATE ROLE "
+            + reader
+            + " NOLOGIN;\n"
+            + "ALTER DATABASE "
+            + db
+            + " SET statement_timeout = '31s';\n"
+            + "GRANT CONNECT ON DATABASE "
+            + db
+            + " TO "
+            + reader
+            + ";\n"
+            + "INSERT INTO notes VALUES (1, 'DROP DATABASE x; CREATE TABLESPACE y LOCATION ''/z''');\n"
+            + "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"
+            + writer
+            + "') THEN\n    CREATE ROLE "
+            + writer
+            + " NOLOGIN;\n  END IF;\nEND\n$$;\n");
+    // needs V2's roles: the rehearsal must carry them into V3 without committing them
+    s.file(
+        "V3__grants.sql",
+        "GRANT SELECT ON notes TO " + reader + ";\nGRANT INSERT ON notes TO " + writer + ";\n");
+    String before = schemaDump(s.db());
+
+    Result dry = s.migrate("apply", "--dry-run", "--json");
+
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    assertThat(roleExists(s.db(), reader)).isFalse();
+    assertThat(roleExists(s.db(), writer)).isFalse();
+    assertThat(databaseSettings(s.db())).isEmpty();
+    assertThat(databaseAcl(s.db())).isNull();
+    JsonNode r = Json.mapper().readTree(dry.stdout());
+    assertThat(r.get("status").asString()).isEqualTo("passed");
+    assertThat(r.get("server").asString()).isEqualTo("the target's server");
+    assertThat(r.get("rolledBackFrom").asString()).isEqualTo("2");
+    assertThat(r.get("clusterWide").toString())
+        .contains("V2__roles.sql line 2: CREATE ROLE " + reader)
+        .contains("V2__roles.sql line 3: ALTER DATABASE " + db)
+        .contains("V2__roles.sql line 4: GRANT CONNECT ON DATABASE")
+        .contains("V2__roles.sql line 6: DO $$")
+        .doesNotContain("INSERT INTO notes");
+    r.get("rehearsal").forEach(m -> assertThat(m.get("ok").asBoolean()).as(m.toString()).isTrue());
+    assertThat(r.get("rehearsal").size()).isEqualTo(3);
+    assertThat(schemaDump(s.db())).isEqualTo(before);
+    assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+    assertThat(dry.stderr()).contains("in one transaction rolled back at the end");
+
+    Result apply = s.migrate("apply");
+    try {
+      assertThat(apply.exitCode()).as(apply.toString()).isZero();
+      assertThat(roleExists(s.db(), reader)).isTrue();
+      assertThat(databaseSettings(s.db())).contains("statement_timeout=31s");
+      assertThat(databaseAcl(s.db())).contains(reader + "=c/");
+    } finally {
+      sql(s.db(), "DROP OWNED BY " + reader + ", " + writer);
+      sql(s.db(), "DROP ROLE IF EXISTS " + reader + ", " + writer);
+    }
+  }
+
+  @Test
+  void aDryRunRefusesAStatementNoTransactionCanUndoNamingItsFileAndLine() throws Exception {
+    Setup s = setup("mig_dry_createdb", "");
+    String other = s.db().database() + "_reports";
+    s.file("V1__notes.sql", "CREATE TABLE notes (id bigint PRIMARY KEY);\n");
+    s.file("V2__reports_database.sql", "-- a second database\n\nCREATE DATABASE " + other + ";\n");
+    s.file("V2__reports_database.sql.conf", "executeInTransaction=false\n");
+
+    Result dry = s.migrate("apply", "--dry-run");
+
+    assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(2);
+    assertThat(dry.stderr())
+        .contains("V2__reports_database.sql line 3: CREATE DATABASE " + other)
+        .contains("cannot run inside a transaction")
+        .contains("nothing was rehearsed or changed");
+    assertThat(databases(other)).isEmpty();
+    assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+    assertThat(tables(s.db())).isEmpty();
+  }
+
+  @Test
+  void aDryRunThatChangesTheServerWhereNoScanCanSeeFailsAndSaysWhatChanged() throws Exception {
+    Setup s = setup("mig_dry_hidden", "");
+    String hidden = s.db().database() + "_hidden";
+    // the role is made by a function called at run time: no statement of the files shows it
+    s.file(
+        "V1__role_maker.sql",
+        "CREATE FUNCTION make_role(name text) RETURNS void LANGUAGE plpgsql AS $$\n"
+            + "BEGIN EXECUTE 'CREATE ' || 'ROLE ' || quote_ident(name); END $$;\n");
+    s.file("V2__use_it.sql", "SELECT make_role('" + hidden + "');\n");
+    try {
+      Result dry = s.migrate("apply", "--dry-run");
+
+      assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(1);
+      assertThat(dry.stderr())
+          .contains("the rehearsal changed the target's server outside its scratch database")
+          .contains("+ role " + hidden)
+          .contains("drill-url");
+      assertThat(dry.stdout()).doesNotContain("dry run passed");
+      assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+    } finally {
+      sql(s.db(), "DROP ROLE IF EXISTS " + hidden);
+    }
+  }
+
+  @Test
+  void aDryRunRehearsesOnTheDrillServerWhenTheTargetHasOne() throws Exception {
+    PgConnection db = PostgresServer.shared().createDatabase("mig_dry_drillsrv");
+    String tenant = db.database() + "_tenant";
+    sql(db, "CREATE ROLE " + tenant + " NOLOGIN");
+    sql(
+        db,
+        "CREATE TABLE docs (id bigint PRIMARY KEY, account_id bigint);"
+            + " ALTER TABLE docs ENABLE ROW LEVEL SECURITY;"
+            + " CREATE POLICY mine ON docs TO "
+            + tenant
+            + " USING (account_id = nullif(current_setting('app.account_id', true), '')::bigint)");
+    PostgresServer drillHost = PostgresServer.startNew();
+    try {
+      try (Connection c = drillHost.connection("postgres").open();
+          Statement st = c.createStatement()) {
+        st.execute("ALTER ROLE " + db.user() + " PASSWORD '" + db.password() + "'");
+      }
+      PgConnection drillServer =
+          PgConnection.fromJdbcUrl(
+              drillHost.connection("postgres").jdbcUrl(), db.user(), db.password());
+      Path migrations = Files.createDirectories(dir.resolve("migrations"));
+      Files.writeString(
+          migrations.resolve("V1__settings.sql"),
+          "ALTER DATABASE "
+              + db.database()
+              + " SET work_mem = '7MB';\nALTER TABLE docs ADD COLUMN title text;\n");
+      Fixture fx =
+          new Fixture(dir)
+              .filesystem("local", dir.resolve("store"))
+              .targetYaml(
+                  "app",
+                  "      drill-url: \"jdbc:postgresql://"
+                      + drillServer.host()
+                      + ":"
+                      + drillServer.port()
+                      + "/postgres\"")
+              .yaml("  migrations:\n    dir: \"" + migrations + "\"");
+      Path config = fx.write(db, "app");
+
+      Result dry =
+          fx.cli().run("--config", config.toString(), "migrate", "apply", "--dry-run", "--json");
+
+      assertThat(dry.exitCode()).as(dry.toString()).isZero();
+      // the copy was made there: the role its policy names was created there
+      assertThat(roleExists(drillServer, tenant)).isTrue();
+      JsonNode r = Json.mapper().readTree(dry.stdout());
+      assertThat(r.get("status").asString()).isEqualTo("passed");
+      assertThat(r.get("server").asString())
+          .isEqualTo("the drill server " + drillServer.host() + ":" + drillServer.port());
+      assertThat(r.get("leftovers").toString()).contains("role " + tenant + " (NOLOGIN)");
+      assertThat(databaseSettings(db)).isEmpty();
+      assertThat(columns(db, "docs")).containsExactly("id", "account_id");
+      assertThat(databases("lifeboat_rehearsal_")).isEmpty();
+      try (Connection c = drillServer.open();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM pg_database WHERE datname LIKE 'lifeboat_rehearsal_%'"
+                      + " OR datname = '"
+                      + db.database()
+                      + "'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
+      }
+      assertThat(dry.all()).doesNotContain(db.password());
+    } finally {
+      drillHost.cluster().close();
+      sql(db, "DROP OWNED BY " + tenant);
+      sql(db, "DROP ROLE " + tenant);
+    }
+  }
+
+  @Test
   void aSafeApplyThatFailsNamesThePreMigrationBackupAndTheRestoreThatUndoesIt() throws Exception {
     Setup s = setup("mig_safe_fail", "");
     sql(
@@ -487,6 +674,43 @@ class MigrateIntegrationTests {
     try (Connection c = db.open();
         Statement st = c.createStatement()) {
       st.execute(sql);
+    }
+  }
+
+  private static boolean roleExists(PgConnection db, String role) throws SQLException {
+    try (Connection c = db.open();
+        var ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+      ps.setString(1, role);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** The settings of the database itself (ALTER DATABASE ... SET), for every role. */
+  private static List<String> databaseSettings(PgConnection db) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT unnest(setconfig) FROM pg_db_role_setting s JOIN pg_database d"
+                    + " ON d.oid = s.setdatabase WHERE d.datname = current_database()")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private static String databaseAcl(PgConnection db) throws SQLException {
+    try (Connection c = db.open();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT datacl::text FROM pg_database WHERE datname = current_database()")) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 
