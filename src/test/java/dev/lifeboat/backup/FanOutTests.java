@@ -155,8 +155,10 @@ class FanOutTests {
             });
     finisher.start();
 
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (!Files.exists(dir.resolve("good/t/1/manifest.json")) && System.nanoTime() < deadline) {
+    // wait for the publication itself, not for its file: the file appears a moment before the
+    // publisher returns, and on a loaded machine that moment was long enough to fail the test
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (published.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertThat(dir.resolve("good/t/1/manifest.json"))
@@ -167,7 +169,7 @@ class FanOutTests {
 
     hung.fail.set(true);
     release.countDown(); // the hung store's timeout fires: its commit fails
-    finisher.join(5000);
+    finisher.join(30_000);
     assertThat(finisher.isAlive()).isFalse();
     assertThat(outcomes.get().get("good").ok()).isTrue();
     assertThat(outcomes.get().get("hung").ok()).isFalse();
