@@ -2,19 +2,15 @@ package dev.lifeboat.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lifeboat.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.lifeboat.testing.RecordingEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -30,25 +26,15 @@ class VerifyJobIntegrationTests {
   @Test
   void aVerifyThatFindsACorruptCopyIsAFailedRunInHistoryAndFiresVerifyFailed() throws Exception {
     PgConnection db = PostgresServer.shared().createDatabase("verify_job");
-    List<String> posted = new CopyOnWriteArrayList<>();
-    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext(
-        "/",
-        ex -> {
-          posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-          ex.sendResponseHeaders(204, -1);
-          ex.close();
-        });
-    hook.start();
-    try {
+    try (RecordingEndpoint hook = new RecordingEndpoint()) {
       Fixture fx =
           new Fixture(dir)
               .filesystem("a", dir.resolve("a"))
               .filesystem("b", dir.resolve("b"))
               .yaml(
-                  "  notify:\n    webhooks: [ { url: \"http://127.0.0.1:"
-                      + hook.getAddress().getPort()
-                      + "/hook\", events: [verify-failed, verify-succeeded] } ]");
+                  "  notify:\n    webhooks: [ { url: \""
+                      + hook.url("/hook")
+                      + "\", events: [verify-failed, verify-succeeded] } ]");
       Path config = fx.write(db, "app");
       LifeboatCli cli = fx.cli();
       Result backup = cli.run("--config", config.toString(), "backup");
@@ -72,10 +58,8 @@ class VerifyJobIntegrationTests {
       assertThat(run.get("trigger").asString()).isEqualTo("cli");
       assertThat(run.get("result").asString()).contains("backup " + id, "a ok", "b corrupt");
       assertThat(run.get("error").asString()).contains("b: corrupt");
-      assertThat(posted).as("one verify-failed webhook").hasSize(1);
-      assertThat(posted.get(0)).contains("verify-failed").contains("app");
-    } finally {
-      hook.stop(0);
+      assertThat(hook.requests()).as("one verify-failed webhook").hasSize(1);
+      assertThat(hook.requests().get(0)).contains("verify-failed").contains("app");
     }
   }
 }

@@ -8,7 +8,7 @@ import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import dev.lifeboat.testing.RecordingPushgateway;
+import dev.lifeboat.testing.RecordingEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -130,8 +130,8 @@ class ReadOnlyStartIntegrationTests {
 
   @Test
   void backupsPushesItsMetricsIntoItsOwnGroupWhenThePushgatewayIsEnabled() throws Exception {
-    RecordingPushgateway gateway = new RecordingPushgateway();
-    List<String> pushes = gateway.pushes();
+    RecordingEndpoint gateway = new RecordingEndpoint();
+    List<String> pushes = gateway.requests();
     try {
       Path store = Files.createDirectories(dir.resolve("store"));
       Path config = dir.resolve("lifeboat.yml");

@@ -2,23 +2,19 @@ package dev.lifeboat.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lifeboat.Json;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.FakeManifests;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.lifeboat.testing.RecordingEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -37,40 +33,11 @@ class UnreachableDrillServerIntegrationTests {
     PgConnection db = PostgresServer.shared().createDatabase("drill_unreachable");
     Path store = dir.resolve("store");
     Instant completed = Instant.parse("2026-12-01T02:01:00Z");
-    Manifest m =
-        new Manifest(
-            "20261201T020000Z",
-            "app",
-            null,
-            completed.minusSeconds(60),
-            completed,
-            Manifest.FORMAT,
-            4,
-            "0".repeat(64),
-            4,
-            db.database(),
-            "15.0",
-            "15.0",
-            "test",
-            Map.of(),
-            Map.of(),
-            false,
-            null,
-            null);
+    Manifest m = FakeManifests.of("20261201T020000Z", "app", completed, null);
     Files.createDirectories(store.resolve("app/20261201T020000Z"));
     Files.writeString(store.resolve("app/20261201T020000Z/dump"), "dump");
     Files.write(store.resolve("app/20261201T020000Z/manifest.json"), Manifests.write(m));
-    List<String> posted = new CopyOnWriteArrayList<>();
-    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext(
-        "/",
-        ex -> {
-          posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-          ex.sendResponseHeaders(204, -1);
-          ex.close();
-        });
-    hook.start();
-    try {
+    try (RecordingEndpoint hook = new RecordingEndpoint()) {
       int dead = PostgresServer.freePort();
       Fixture fx =
           new Fixture(dir)
@@ -78,9 +45,9 @@ class UnreachableDrillServerIntegrationTests {
               .targetYaml(
                   "app", "      drill-url: \"jdbc:postgresql://127.0.0.1:" + dead + "/postgres\"")
               .yaml(
-                  "  notify:\n    webhooks: [ { url: \"http://127.0.0.1:"
-                      + hook.getAddress().getPort()
-                      + "/hook\", events: [drill-failed, drill-skipped] } ]");
+                  "  notify:\n    webhooks: [ { url: \""
+                      + hook.url("/hook")
+                      + "\", events: [drill-failed, drill-skipped] } ]");
       Path config = fx.write(db, "app");
       LifeboatCli cli = fx.cli();
 
@@ -101,10 +68,8 @@ class UnreachableDrillServerIntegrationTests {
       assertThat(history.get(0).get("outcome").asString())
           .as(history.toString())
           .isEqualTo("failed");
-      assertThat(posted).as("one drill-failed webhook").hasSize(1);
-      assertThat(posted.get(0)).contains("drill-failed").doesNotContain("drill-skipped");
-    } finally {
-      hook.stop(0);
+      assertThat(hook.requests()).as("one drill-failed webhook").hasSize(1);
+      assertThat(hook.requests().get(0)).contains("drill-failed").doesNotContain("drill-skipped");
     }
   }
 }

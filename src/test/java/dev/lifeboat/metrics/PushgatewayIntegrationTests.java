@@ -7,7 +7,7 @@ import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
 import dev.lifeboat.testing.PostgresServer;
-import dev.lifeboat.testing.RecordingPushgateway;
+import dev.lifeboat.testing.RecordingEndpoint;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,8 +23,8 @@ class PushgatewayIntegrationTests {
 
   @Test
   void backupAndDrillPushTheirMetricsEachIntoItsOwnGroup() throws Exception {
-    RecordingPushgateway gateway = new RecordingPushgateway();
-    List<String> pushes = gateway.pushes();
+    RecordingEndpoint gateway = new RecordingEndpoint();
+    List<String> pushes = gateway.requests();
     try {
       PgConnection db = PostgresServer.shared().createExampleDatabase("push_it", 1);
       Fixture fx =

@@ -6,6 +6,7 @@ import dev.lifeboat.Json;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.FakeManifests;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;
@@ -105,26 +106,7 @@ class PruneIntegrationTests {
 
   static String backup(Objects store, Instant completed, String label) throws IOException {
     String id = ID.format(completed.minusSeconds(60));
-    Manifest m =
-        new Manifest(
-            id,
-            "app",
-            label,
-            completed.minusSeconds(60),
-            completed,
-            Manifest.FORMAT,
-            4,
-            "0".repeat(64),
-            4,
-            "app",
-            "15.0",
-            "15.0",
-            "test",
-            Map.of(),
-            Map.of(),
-            false,
-            null,
-            null);
+    Manifest m = FakeManifests.of(id, "app", completed, label);
     store.put("app/" + id + "/dump", "dump");
     store.put(
         "app/" + id + "/manifest.json", new String(Manifests.write(m), StandardCharsets.UTF_8));

@@ -8,20 +8,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A real HTTP endpoint on 127.0.0.1 standing in for a Prometheus Pushgateway: it answers 200 and
- * records every request as "METHOD URI" and its body, for tests of what the jar pushes.
+ * A real HTTP endpoint on 127.0.0.1 standing in for a Prometheus Pushgateway or a webhook: it
+ * answers 200 and records every request as "METHOD URI", a line break and its body, for tests of
+ * what the jar sends.
  */
-public final class RecordingPushgateway implements AutoCloseable {
+public final class RecordingEndpoint implements AutoCloseable {
 
   private final HttpServer server;
-  private final List<String> pushes = new CopyOnWriteArrayList<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
 
-  public RecordingPushgateway() throws IOException {
+  public RecordingEndpoint() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/",
         exchange -> {
-          pushes.add(
+          requests.add(
               exchange.getRequestMethod()
                   + " "
                   + exchange.getRequestURI()
@@ -38,8 +39,13 @@ public final class RecordingPushgateway implements AutoCloseable {
   }
 
   /** Every request so far, in order. */
-  public List<String> pushes() {
-    return pushes;
+  public List<String> requests() {
+    return requests;
+  }
+
+  /** Its URL for {@code path}. */
+  public String url(String path) {
+    return "http://127.0.0.1:" + port() + path;
   }
 
   @Override
