@@ -16,6 +16,7 @@ import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.context.properties.bind.validation.ValidationErrors;
@@ -464,18 +465,56 @@ public final class Launcher {
     String prefix = errors.getName().toString();
     for (ObjectError error : errors.getAllErrors()) {
       if (error instanceof FieldError field) {
-        String key =
-            prefix
-                + "."
-                + field
-                    .getField()
-                    .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
-                    .toLowerCase(Locale.ROOT);
+        String key = configurationKey(prefix, field.getField());
         return key + ": " + field.getDefaultMessage() + " (was " + field.getRejectedValue() + ")";
       }
       return prefix + ": " + error.getDefaultMessage();
     }
     return prefix + ": invalid";
+  }
+
+  /**
+   * The key a field of a validated properties record is configured under: the Java path dashed,
+   * each component renamed with {@code @Name} under that name ({@code notifications.timeout} is
+   * configured as {@code lifeboat.notify.timeout}).
+   */
+  static String configurationKey(String prefix, String field) {
+    Class<?> type = prefix.equals("lifeboat") ? dev.lifeboat.config.LifeboatProperties.class : null;
+    StringBuilder key = new StringBuilder(prefix);
+    for (String segment : field.split("\\.")) {
+      int bracket = segment.indexOf('[');
+      String name = bracket < 0 ? segment : segment.substring(0, bracket);
+      String index = bracket < 0 ? "" : segment.substring(bracket);
+      String configured = name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+      Class<?> next = null;
+      if (type != null && type.isRecord()) {
+        try {
+          java.lang.reflect.Field component = type.getDeclaredField(name);
+          Name renamed = component.getAnnotation(Name.class);
+          if (renamed != null) {
+            configured = renamed.value();
+          }
+          next = valueType(component.getGenericType(), !index.isEmpty());
+        } catch (NoSuchFieldException e) {
+          // not a component of this record: the dashed Java name is the best guess
+        }
+      }
+      key.append('.').append(configured).append(index);
+      type = next;
+    }
+    return key.toString();
+  }
+
+  /** The type a path goes on into: the element (or map value) type after an index. */
+  private static Class<?> valueType(java.lang.reflect.Type type, boolean indexed) {
+    if (indexed && type instanceof java.lang.reflect.ParameterizedType generic) {
+      java.lang.reflect.Type[] arguments = generic.getActualTypeArguments();
+      type = arguments[arguments.length - 1];
+    }
+    if (type instanceof java.lang.reflect.ParameterizedType generic) {
+      type = generic.getRawType();
+    }
+    return type instanceof Class<?> c ? c : null;
   }
 
   static String rootMessage(Throwable e) {

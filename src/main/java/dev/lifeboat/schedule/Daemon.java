@@ -66,16 +66,16 @@ public final class Daemon implements SmartLifecycle {
     this.controlDataSource = controlDataSource;
     this.config = config;
     verbs.forEach(v -> this.verbs.put(v.name(), v));
-    // schedules are configuration: a bad cron is refused when the file loads, for every command
-    plan();
     this.localExecutions = localExecutions;
     this.node = node;
     this.clock = clock;
+    // schedules are configuration: a bad cron is refused when the file loads, for every command
+    plan();
   }
 
   /** The schedules in force; a mistake is a {@link ConfigException} naming its key. */
   public List<Schedules.Planned> plan() {
-    return Schedules.plan(config.properties(), verbs.keySet());
+    return Schedules.plan(config.properties(), verbs.keySet(), clock.instant());
   }
 
   /** Starts firing the configured schedules; returns what it started. */

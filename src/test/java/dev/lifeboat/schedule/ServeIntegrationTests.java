@@ -351,6 +351,18 @@ class ServeIntegrationTests {
     Result typed = bad.cli().run("--config", badCron.toString(), "backups");
     assertThat(typed.exitCode()).as("the whole file is checked, whatever the command").isEqualTo(2);
 
+    // a valid cron that can never fire: refused when the file loads, not by Quartz once serving
+    Fixture never = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    never.targetYaml("app", "      schedules:\n        backup: { cron: \"0 0 2 31 2 ?\" }");
+    Path neverConfig = never.write(db, "app");
+    Result neverFires = never.cli().run("--config", neverConfig.toString(), "serve", port());
+    assertThat(neverFires.exitCode()).as(neverFires.toString()).isEqualTo(2);
+    assertThat(neverFires.stderr().strip())
+        .startsWith(
+            "lifeboat: lifeboat.targets.app.schedules.backup.cron: '0 0 2 31 2 ?' never fires:")
+        .doesNotContain("Exception")
+        .hasLineCount(1);
+
     Fixture zone = new Fixture(dir).filesystem("local", dir.resolve("store"));
     zone.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", zone: Mars/Olympus }");
     Path zoneConfig = zone.write(db, "app");
