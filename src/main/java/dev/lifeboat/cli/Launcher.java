@@ -269,6 +269,9 @@ public final class Launcher {
         instanceof ch.qos.logback.classic.Logger logger) {
       logger.setLevel(ch.qos.logback.classic.Level.OFF);
     }
+    // from here on a signal never meets the JVM's default handling (exit 143 at once, racing the
+    // command's own exit): one that arrives while Spring starts stops the command once it is up
+    dev.lifeboat.run.Signals.install();
     ConfigurableApplicationContext context;
     try {
       context = app.run(springProperties.toArray(String[]::new));
@@ -288,9 +291,26 @@ public final class Launcher {
       }
       return fail(json, FAILED, "lifeboat could not start: " + rootMessage(e));
     }
-    // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) before anything closes
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    dev.lifeboat.run.Signals.onTermination(context::close, done, java.time.Duration.ofSeconds(5));
+    // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) while everything is still
+    // open; the command then ends with its own exit code
+    dev.lifeboat.run.Signals.Attached signals =
+        dev.lifeboat.run.Signals.attach(
+            new dev.lifeboat.run.Signals.Application() {
+              @Override
+              public void stop() {
+                try {
+                  context.stop();
+                } catch (RuntimeException e) {
+                  // closed already: the command has ended
+                }
+              }
+
+              @Override
+              public void close() {
+                context.close();
+              }
+            },
+            java.time.Duration.ofSeconds(5));
     try {
       int exit = OK;
       for (Invocation invocation : invocations) {
@@ -305,7 +325,7 @@ public final class Launcher {
       return exit;
     } finally {
       context.close();
-      done.countDown();
+      signals.close();
     }
   }
 

@@ -80,6 +80,11 @@ public final class Daemon implements SmartLifecycle {
 
   /** Starts firing the configured schedules; returns what it started. */
   public synchronized Serving serve() {
+    if (stopped.getCount() == 0) {
+      // a signal stopped the application while it was starting: nothing is scheduled
+      log.info("stopped before it started serving");
+      return new Serving(node.name(), false, null, List.of(), List.of());
+    }
     config.validate();
     List<Schedules.Planned> planned = plan();
     for (Schedules.Planned p : planned) {
@@ -108,7 +113,6 @@ public final class Daemon implements SmartLifecycle {
               localExecutions);
       List<String> changes = quartz.reconcile(planned);
       quartz.start();
-      running = true;
       Instant now = clock.instant();
       List<Entry> entries = new ArrayList<>();
       for (Schedules.Planned p : planned) {
@@ -181,7 +185,9 @@ public final class Daemon implements SmartLifecycle {
 
   @Override
   public void start() {
-    // the scheduler starts only through serve()
+    // the scheduler starts only through serve(); running from here on means a stop (a signal while
+    // the application was starting) reaches stop(), and serve() then schedules nothing
+    running = true;
   }
 
   @Override
