@@ -95,6 +95,9 @@ public final class Launcher {
   }
 
   public static int run(String[] args) {
+    // first thing: from here on a signal never meets the JVM's default handling (exit 143 at once,
+    // racing the command's own exit); one that arrives before Spring is up stops the command then
+    dev.lifeboat.run.Signals.install();
     Arguments arguments = Arguments.split(args);
     for (String a : args) {
       // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
@@ -269,9 +272,6 @@ public final class Launcher {
         instanceof ch.qos.logback.classic.Logger logger) {
       logger.setLevel(ch.qos.logback.classic.Level.OFF);
     }
-    // from here on a signal never meets the JVM's default handling (exit 143 at once, racing the
-    // command's own exit): one that arrives while Spring starts stops the command once it is up
-    dev.lifeboat.run.Signals.install();
     ConfigurableApplicationContext context;
     try {
       context = app.run(springProperties.toArray(String[]::new));

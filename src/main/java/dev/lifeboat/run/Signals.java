@@ -9,7 +9,7 @@ import sun.misc.Signal;
  * SIGTERM and SIGINT stop Lifeboat gracefully instead of starting the JVM's shutdown at once: the
  * running jobs are stopped and record STOPPED while the control database is still open, and the
  * command then ends on its own with its own exit code (a data migration 3, a backup 1, {@code
- * serve} 0). Handled from the moment the command line is read: a signal that arrives while the
+ * serve} 0). Handled from the moment Lifeboat's code runs: a signal that arrives while the
  * application is still starting stops it as soon as it is up, so a job that would start then is
  * recorded STOPPED without running. A second signal exits at once.
  */
@@ -68,7 +68,7 @@ public final class Signals {
     if (application != null) {
       application.terminate(signal, true);
     } else {
-      // still starting (or between two applications of the demo): it stops once it is up; a start
+      // still starting (or the demo between two applications): it stops once it is up; a start
       // that hangs must not keep the process
       Thread watchdog =
           new Thread(
@@ -80,6 +80,12 @@ public final class Signals {
                   }
                 }
                 System.err.println("lifeboat: could not stop cleanly within " + STOP_LIMIT);
+                // shutdown hooks (the demo's cluster) get a moment; one waiting for a start that
+                // hangs does not keep the process
+                Thread exit = new Thread(() -> System.exit(128 + signal.getNumber()));
+                exit.setDaemon(true);
+                exit.start();
+                sleep(Duration.ofSeconds(5));
                 Runtime.getRuntime().halt(128 + signal.getNumber());
               },
               "lifeboat-stop-watchdog");
@@ -101,21 +107,16 @@ public final class Signals {
     synchronized (lock) {
       current = attached;
       pending = received;
-      attachedSinceSignal = pending != null;
     }
     if (pending != null) {
       // stopped before its command begins: every job it would start ends STOPPED without running
       application.stop();
+      synchronized (lock) {
+        attachedSinceSignal = true; // the watchdog bounded that stop; terminate bounds the rest
+      }
       attached.terminate(pending, false);
     }
     return attached;
-  }
-
-  /** Whether a signal asked Lifeboat to stop. */
-  public static boolean stopRequested() {
-    synchronized (lock) {
-      return received != null;
-    }
   }
 
   /** An application that a signal stops; closed when its command has ended. */
@@ -140,20 +141,25 @@ public final class Signals {
       ended.countDown();
     }
 
+    /**
+     * Stops the application ({@code stop}; else it was stopped already), then gives the command its
+     * grace to end; if it does not, closes the application and exits 128 + the signal.
+     */
     private void terminate(Signal signal, boolean stop) {
       int code = 128 + signal.getNumber();
       Thread t =
           new Thread(
               () -> {
-                Thread stopping =
-                    new Thread(stop ? application::stop : () -> {}, "lifeboat-stopping");
-                stopping.start();
                 try {
-                  stopping.join(STOP_LIMIT.toMillis());
-                  if (stopping.isAlive()) {
-                    // a stop that hangs must not keep the process: shutdown hooks would wait for it
-                    System.err.println("lifeboat: could not stop cleanly within " + STOP_LIMIT);
-                    Runtime.getRuntime().halt(code);
+                  if (stop) {
+                    Thread stopping = new Thread(application::stop, "lifeboat-stopping");
+                    stopping.start();
+                    stopping.join(STOP_LIMIT.toMillis());
+                    if (stopping.isAlive()) {
+                      // a stop that hangs must not keep the process: shutdown hooks would wait
+                      System.err.println("lifeboat: could not stop cleanly within " + STOP_LIMIT);
+                      Runtime.getRuntime().halt(code);
+                    }
                   }
                   if (ended.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                     // the command ended after the stop: the main thread exits with its own code
