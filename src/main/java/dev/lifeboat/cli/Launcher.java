@@ -16,6 +16,7 @@ import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.context.properties.bind.validation.ValidationErrors;
@@ -94,6 +95,9 @@ public final class Launcher {
   }
 
   public static int run(String[] args) {
+    // first thing: from here on a signal never meets the JVM's default handling (exit 143 at once,
+    // racing the command's own exit); one that arrives before Spring is up stops the command then
+    dev.lifeboat.run.Signals.install();
     Arguments arguments = Arguments.split(args);
     for (String a : args) {
       // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
@@ -287,9 +291,26 @@ public final class Launcher {
       }
       return fail(json, FAILED, "lifeboat could not start: " + rootMessage(e));
     }
-    // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) before anything closes
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    dev.lifeboat.run.Signals.onTermination(context::close, done, java.time.Duration.ofSeconds(5));
+    // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) while everything is still
+    // open; the command then ends with its own exit code
+    dev.lifeboat.run.Signals.Attached signals =
+        dev.lifeboat.run.Signals.attach(
+            new dev.lifeboat.run.Signals.Application() {
+              @Override
+              public void stop() {
+                try {
+                  context.stop();
+                } catch (RuntimeException e) {
+                  // closed already: the command has ended
+                }
+              }
+
+              @Override
+              public void close() {
+                context.close();
+              }
+            },
+            java.time.Duration.ofSeconds(5));
     try {
       int exit = OK;
       for (Invocation invocation : invocations) {
@@ -304,7 +325,7 @@ public final class Launcher {
       return exit;
     } finally {
       context.close();
-      done.countDown();
+      signals.close();
     }
   }
 
@@ -464,18 +485,56 @@ public final class Launcher {
     String prefix = errors.getName().toString();
     for (ObjectError error : errors.getAllErrors()) {
       if (error instanceof FieldError field) {
-        String key =
-            prefix
-                + "."
-                + field
-                    .getField()
-                    .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
-                    .toLowerCase(Locale.ROOT);
+        String key = configurationKey(prefix, field.getField());
         return key + ": " + field.getDefaultMessage() + " (was " + field.getRejectedValue() + ")";
       }
       return prefix + ": " + error.getDefaultMessage();
     }
     return prefix + ": invalid";
+  }
+
+  /**
+   * The key a field of a validated properties record is configured under: the Java path dashed,
+   * each component renamed with {@code @Name} under that name ({@code notifications.timeout} is
+   * configured as {@code lifeboat.notify.timeout}).
+   */
+  static String configurationKey(String prefix, String field) {
+    Class<?> type = prefix.equals("lifeboat") ? dev.lifeboat.config.LifeboatProperties.class : null;
+    StringBuilder key = new StringBuilder(prefix);
+    for (String segment : field.split("\\.")) {
+      int bracket = segment.indexOf('[');
+      String name = bracket < 0 ? segment : segment.substring(0, bracket);
+      String index = bracket < 0 ? "" : segment.substring(bracket);
+      String configured = name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+      Class<?> next = null;
+      if (type != null && type.isRecord()) {
+        try {
+          java.lang.reflect.Field component = type.getDeclaredField(name);
+          Name renamed = component.getAnnotation(Name.class);
+          if (renamed != null) {
+            configured = renamed.value();
+          }
+          next = valueType(component.getGenericType(), !index.isEmpty());
+        } catch (NoSuchFieldException e) {
+          // not a component of this record: the dashed Java name is the best guess
+        }
+      }
+      key.append('.').append(configured).append(index);
+      type = next;
+    }
+    return key.toString();
+  }
+
+  /** The type a path goes on into: the element (or map value) type after an index. */
+  private static Class<?> valueType(java.lang.reflect.Type type, boolean indexed) {
+    if (indexed && type instanceof java.lang.reflect.ParameterizedType generic) {
+      java.lang.reflect.Type[] arguments = generic.getActualTypeArguments();
+      type = arguments[arguments.length - 1];
+    }
+    if (type instanceof java.lang.reflect.ParameterizedType generic) {
+      type = generic.getRawType();
+    }
+    return type instanceof Class<?> c ? c : null;
   }
 
   static String rootMessage(Throwable e) {

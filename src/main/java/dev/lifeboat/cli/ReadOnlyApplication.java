@@ -3,6 +3,7 @@ package dev.lifeboat.cli;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.notify.Notifier;
 import dev.lifeboat.schedule.Schedules;
 import java.time.Clock;
 import java.util.List;
@@ -80,14 +81,15 @@ class ReadOnlyApplication {
 
   /**
    * The checks the full application makes at start beyond {@link LifeboatConfig} (the control
-   * database's keys, the schedules), made here too so that a read-only command refuses the same
-   * files with the same message; nothing is opened for them.
+   * database's keys, the schedules, the notifications' formats and events), made here too so that a
+   * read-only command refuses the same files with the same message; nothing is opened for them.
    */
   @Bean
   @Lazy(false)
-  Checked checked(LifeboatConfig config) {
+  Checked checked(LifeboatConfig config, Clock clock) {
     config.requireControlResolved();
-    Schedules.plan(config.properties(), VERBS);
+    Schedules.plan(config.properties(), VERBS, clock.instant());
+    Notifier.check(config.properties().notifications());
     return new Checked();
   }
 

@@ -195,6 +195,59 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     properties.stores().keySet().forEach(this::storeDefinition);
     properties.targets().keySet().forEach(this::target);
     properties.targets().keySet().forEach(this::recipients);
+    checkNotifyUrls();
+  }
+
+  /**
+   * Every webhook needs a URL, and each webhook or heartbeat URL configured is an http(s) URL with
+   * a host. Such URLs hold tokens: a message names the key and what is wrong, never the value.
+   */
+  private void checkNotifyUrls() {
+    LifeboatProperties.Notify notify = properties.notifications();
+    for (int i = 0; i < notify.webhooks().size(); i++) {
+      String key = "lifeboat.notify.webhooks[" + i + "].url";
+      String url = notify.webhooks().get(i).url();
+      requireResolved(key, url);
+      if (blank(url)) {
+        throw new ConfigException(key, "missing; set it (from an ${ENV} placeholder)");
+      }
+      checkHttpUrl(key, url);
+    }
+    for (String[] optional :
+        new String[][] {
+          {"lifeboat.notify.heartbeat-url", notify.heartbeatUrl()},
+          {"lifeboat.notify.heartbeat-failure-url", notify.heartbeatFailureUrl()}
+        }) {
+      requireResolved(optional[0], optional[1]);
+      if (!blank(optional[1])) {
+        checkHttpUrl(optional[0], optional[1]);
+      }
+    }
+  }
+
+  private static void checkHttpUrl(String key, String url) {
+    String problem;
+    try {
+      // as the notifier will read it
+      URI uri = URI.create(url);
+      String scheme =
+          uri.getScheme() == null ? null : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+      problem =
+          scheme == null
+              ? "it has no scheme"
+              : !scheme.equals("http") && !scheme.equals("https")
+                  ? "its scheme is '" + scheme + "'"
+                  : uri.getHost() == null ? "it has no host" : null;
+    } catch (IllegalArgumentException e) {
+      problem = "it is not a valid URL";
+    }
+    if (problem != null) {
+      throw new ConfigException(
+          key,
+          "must be an http:// or https:// URL with a host, but "
+              + problem
+              + " (the value is not shown: such URLs hold tokens)");
+    }
   }
 
   /** The target's own section, or that of the target it is another database of ("app.x"). */

@@ -54,8 +54,11 @@ public final class Notifier implements RunObserver, DisposableBean {
             });
   }
 
-  /** Refuses a webhook without a URL, of an unknown format, or subscribed to an unknown event. */
-  static void check(LifeboatProperties.Notify notify) {
+  /**
+   * Refuses a webhook without a URL, of an unknown format, or subscribed to an unknown event (the
+   * URLs themselves are checked with the rest of the configuration, in {@code LifeboatConfig}).
+   */
+  public static void check(LifeboatProperties.Notify notify) {
     for (int i = 0; i < notify.webhooks().size(); i++) {
       LifeboatProperties.Webhook w = notify.webhooks().get(i);
       String key = "lifeboat.notify.webhooks[" + i + "]";

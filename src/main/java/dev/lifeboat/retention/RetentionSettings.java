@@ -67,7 +67,7 @@ public final class RetentionSettings {
     if (!verbs.contains("backup")) {
       return RetentionPolicy.FAILING_WITHOUT_SCHEDULE;
     }
-    for (Schedules.Planned planned : Schedules.plan(p, verbs)) {
+    for (Schedules.Planned planned : Schedules.plan(p, verbs, now)) {
       if (planned.verb().equals("backup") && planned.target().equals(target)) {
         Duration gap = longestGap(planned.cron(), planned.zone(), now);
         if (gap != null) {

@@ -30,6 +30,7 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
   private final ObjectProvider<RunObserver> observers;
   private final ObjectProvider<org.springframework.batch.core.repository.JobRepository> repository;
   private volatile boolean lifecycleRunning;
+  private volatile boolean stopped;
 
   LocalExecutions(
       ObjectProvider<RunObserver> observers,
@@ -50,6 +51,15 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
         Trigger.of(p.getString(Trigger.PARAMETER)).word(),
         p.getString(Trigger.NODE));
     observers.orderedStream().forEach(o -> tell(o, execution, null));
+    if (stopped) {
+      // started after the shutdown began (a signal while the command was on its way): its first
+      // step is interrupted and the job is recorded STOPPED, having done nothing
+      log.info(
+          "stopping {} execution {} (shutdown began before it started)",
+          execution.getJobInstance().getJobName(),
+          execution.getId());
+      execution.setStatus(org.springframework.batch.core.BatchStatus.STOPPING);
+    }
   }
 
   @Override
@@ -178,6 +188,7 @@ public final class LocalExecutions implements JobExecutionListener, SmartLifecyc
 
   @Override
   public void stop() {
+    stopped = true;
     lifecycleRunning = false;
     if (!running.isEmpty()) {
       stopAll(GRACE);

@@ -78,20 +78,25 @@ public final class Daemon implements SmartLifecycle {
     this.controlDataSource = controlDataSource;
     this.config = config;
     verbs.forEach(v -> this.verbs.put(v.name(), v));
-    // schedules are configuration: a bad cron is refused when the file loads, for every command
-    plan();
     this.localExecutions = localExecutions;
     this.node = node;
     this.clock = clock;
+    // schedules are configuration: a bad cron is refused when the file loads, for every command
+    plan();
   }
 
   /** The schedules in force; a mistake is a {@link ConfigException} naming its key. */
   public List<Schedules.Planned> plan() {
-    return Schedules.plan(config.properties(), verbs.keySet());
+    return Schedules.plan(config.properties(), verbs.keySet(), clock.instant());
   }
 
   /** Starts firing the configured schedules; returns what it started. */
   public synchronized Serving serve() {
+    if (stopped.getCount() == 0) {
+      // a signal stopped the application while it was starting: nothing is scheduled
+      log.info("stopped before it started serving");
+      return new Serving(node.name(), false, null, List.of(), List.of());
+    }
     config.validate();
     List<Schedules.Planned> planned = plan();
     for (Schedules.Planned p : planned) {
@@ -134,7 +139,6 @@ public final class Daemon implements SmartLifecycle {
       }
       List<String> changes = quartz.reconcile(planned, others);
       quartz.start();
-      running = true;
       Instant now = clock.instant();
       List<Entry> entries = new ArrayList<>();
       for (Schedules.Planned p : planned) {
@@ -281,7 +285,9 @@ public final class Daemon implements SmartLifecycle {
 
   @Override
   public void start() {
-    // the scheduler starts only through serve()
+    // the scheduler starts only through serve(); running from here on means a stop (a signal while
+    // the application was starting) reaches stop(), and serve() then schedules nothing
+    running = true;
   }
 
   @Override

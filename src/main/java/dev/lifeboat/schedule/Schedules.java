@@ -5,12 +5,16 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.Schedule;
 import java.text.ParseException;
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TimeZone;
 import java.util.TreeSet;
 import org.quartz.CronExpression;
 
@@ -33,15 +37,24 @@ public final class Schedules {
   private Schedules() {}
 
   /**
-   * The schedules in force; throws {@link ConfigException} naming the key of the first mistake
-   * (unknown verb, bad cron or zone, unknown target).
+   * The schedules in force, checked as of the system clock (for callers without an injected one);
+   * see {@link #plan(LifeboatProperties, Collection, Instant)}.
    */
   public static List<Planned> plan(LifeboatProperties properties, Collection<String> verbs) {
+    return plan(properties, verbs, Instant.now());
+  }
+
+  /**
+   * The schedules in force; throws {@link ConfigException} naming the key of the first mistake
+   * (unknown verb, bad cron or zone, a cron that never fires after {@code now}, unknown target).
+   */
+  public static List<Planned> plan(
+      LifeboatProperties properties, Collection<String> verbs, Instant now) {
     Set<String> known = new TreeSet<>(verbs);
     Set<String> targets = new TreeSet<>(properties.targets().keySet());
     for (Map.Entry<String, Schedule> e : properties.schedules().entrySet()) {
       String key = "lifeboat.schedules." + e.getKey();
-      check(key, e.getKey(), e.getValue(), known);
+      check(key, e.getKey(), e.getValue(), known, now);
       List<String> only = e.getValue().targets();
       if (only != null) {
         for (String t : only) {
@@ -63,7 +76,7 @@ public final class Schedules {
               key + ".targets", "only a global schedule names targets; remove it here");
         }
         if (e.getValue().enabled()) {
-          check(key, e.getKey(), e.getValue(), known);
+          check(key, e.getKey(), e.getValue(), known, now);
         } else if (!known.contains(e.getKey())) {
           throw unknownVerb(key, e.getKey(), known);
         }
@@ -97,7 +110,7 @@ public final class Schedules {
     return planned;
   }
 
-  private static void check(String key, String verb, Schedule s, Set<String> known) {
+  private static void check(String key, String verb, Schedule s, Set<String> known, Instant now) {
     if (!known.contains(verb)) {
       throw unknownVerb(key, verb, known);
     }
@@ -108,8 +121,9 @@ public final class Schedules {
       throw new ConfigException(
           key + ".cron", "missing; give a Quartz cron expression, e.g. \"0 0 2 * * ?\"");
     }
+    CronExpression cron;
     try {
-      new CronExpression(s.cron().trim());
+      cron = new CronExpression(s.cron().trim());
     } catch (ParseException e) {
       throw new ConfigException(
           key + ".cron",
@@ -120,12 +134,26 @@ public final class Schedules {
               + "); six or seven fields: seconds minutes hours day-of-month month day-of-week"
               + " [year], e.g. \"0 0 2 * * ?\"");
     }
+    ZoneId zone;
     try {
-      ZoneId.of(s.zone().trim());
+      zone = ZoneId.of(s.zone().trim());
     } catch (DateTimeException e) {
       throw new ConfigException(
           key + ".zone",
           "'" + s.zone() + "' is not a time zone; use a name such as UTC or Europe/Berlin");
+    }
+    // Quartz refuses such a trigger only when serve schedules it: refuse the file instead
+    cron.setTimeZone(TimeZone.getTimeZone(zone));
+    if (cron.getNextValidTimeAfter(Date.from(now)) == null) {
+      throw new ConfigException(
+          key + ".cron",
+          "'"
+              + s.cron()
+              + "' never fires: no time after "
+              + now.truncatedTo(ChronoUnit.SECONDS)
+              + " matches it in "
+              + zone.getId()
+              + " (such as 31 February, or a year that has passed); fix the day, month or year");
     }
   }
 

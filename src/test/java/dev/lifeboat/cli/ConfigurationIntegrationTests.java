@@ -253,6 +253,31 @@ class ConfigurationIntegrationTests {
   }
 
   @Test
+  void notificationMistakesAreOneLineUnderTheKeyAsConfiguredForEveryCommand() throws Exception {
+    Path store = dir.resolve("store");
+    String stores = "  stores:\n    primary: { type: filesystem, path: \"" + store + "\" }\n";
+    String token = "T0KEN-4f1c9a";
+    // the listing (the read-only application) and a backup (the full one) refuse the same file
+    Result webhook =
+        run(
+            TARGET
+                + stores
+                + "  notify:\n    webhooks: [ { url: \"ftp://hooks.example/"
+                + token
+                + "\", events: [backup-failed] } ]\n",
+            "backups");
+    assertRefused(
+        webhook,
+        "lifeboat: lifeboat.notify.webhooks[0].url: must be an http:// or https:// URL with a host,"
+            + " but its scheme is 'ftp'");
+    assertThat(webhook.all()).doesNotContain(token);
+    Result timeout = run(TARGET + stores + "  notify:\n    timeout: 1ms\n", "backup");
+    assertRefused(timeout, "lifeboat: lifeboat.notify.timeout: must be longer than or equal to");
+    assertThat(timeout.stderr()).doesNotContain("notifications");
+    assertThat(store).doesNotExist();
+  }
+
+  @Test
   void aDollarBraceInAValueFromTheEnvironmentIsDataNotAMissingVariable() throws Exception {
     Path store = Files.createDirectories(dir.resolve("store"));
     String password = "x${LIFEBOAT_UNSET_VAR}y-" + java.util.UUID.randomUUID();

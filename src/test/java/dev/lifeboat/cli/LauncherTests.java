@@ -113,4 +113,41 @@ class LauncherTests {
                 Launcher.Invocation.parse(List.of("backup"))))
         .isFalse();
   }
+
+  @org.springframework.boot.context.properties.EnableConfigurationProperties(
+      dev.lifeboat.config.LifeboatProperties.class)
+  static class BindsLifeboatProperties {}
+
+  /** Binds {@code properties} under lifeboat.* as the application does, constraints checked. */
+  private static String bindingError(String... properties) {
+    String[] error = new String[1];
+    new org.springframework.boot.test.context.runner.ApplicationContextRunner()
+        .withUserConfiguration(BindsLifeboatProperties.class)
+        .withPropertyValues(properties)
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              error[0] = Launcher.configurationError(context.getStartupFailure()).orElseThrow();
+            });
+    return error[0];
+  }
+
+  @Test
+  void aBrokenConstraintIsReportedUnderTheKeyAsConfiguredNotItsJavaName() {
+    assertThat(bindingError("lifeboat.notify.timeout=1ms"))
+        .isEqualTo(
+            "lifeboat.notify.timeout: must be longer than or equal to 100 millis (was PT0.001S)");
+    assertThat(bindingError("lifeboat.notify.attempts=0"))
+        .isEqualTo("lifeboat.notify.attempts: must be greater than or equal to 1 (was 0)");
+    assertThat(bindingError("lifeboat.backup.queue-chunks=0"))
+        .isEqualTo("lifeboat.backup.queue-chunks: must be greater than or equal to 1 (was 0)");
+    assertThat(bindingError("lifeboat.serve.checkin-interval=10ms"))
+        .startsWith("lifeboat.serve.checkin-interval: must be longer than or equal to");
+    assertThat(Launcher.configurationKey("lifeboat", "notifications.webhooks[0].url"))
+        .isEqualTo("lifeboat.notify.webhooks[0].url");
+    assertThat(Launcher.configurationKey("lifeboat", "targets[app].retention.keepLast"))
+        .isEqualTo("lifeboat.targets[app].retention.keep-last");
+    assertThat(Launcher.configurationKey("server", "error.includeMessage"))
+        .isEqualTo("server.error.include-message");
+  }
 }

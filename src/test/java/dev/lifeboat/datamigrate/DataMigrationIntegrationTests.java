@@ -194,6 +194,78 @@ class DataMigrationIntegrationTests {
     killMidwayThenResume(3);
   }
 
+  /** Sends SIGTERM to a running data migration; returns what it printed and its exit code. */
+  private static Result terminate(Setup s, LifeboatCli.Running runner, String when)
+      throws Exception {
+    runner.process().destroy(); // SIGTERM
+    Result r = runner.await(Duration.ofSeconds(40));
+    System.out.printf("SIGTERM %s: exit %d: %s%n", when, r.exitCode(), r.stdout().strip());
+    assertThat(r.exitCode()).as("SIGTERM %s: %s", when, r).isEqualTo(3);
+    assertThat(r.stdout()).as(when).contains("bump on target 'app': STOPPED");
+    assertThat(r.stderr()).as(when).doesNotContain("Exception").doesNotContain("could not");
+    assertThat(
+            query(
+                s.db(),
+                "SELECT count(*) FROM lifeboat.data_migration WHERE name = 'bump'"
+                    + " AND state = 'stopped'"))
+        .as("state stopped after SIGTERM " + when)
+        .isEqualTo(1);
+    return r;
+  }
+
+  @Test
+  void sigtermExits3WhetherItComesWhileStartingMidChunkOrBetweenChunksAndLosesNothing()
+      throws Exception {
+    int rows = 30_000;
+    Setup s = setup(rows);
+    // every chunk holds its transaction for 0.4 s, then 0.2 s pass before the next one
+    s.spec("bump", spec(500, 2, "200ms", BUMP + "; SELECT pg_sleep(0.4)"));
+
+    // while Lifeboat starts: its control database appears, the command has not begun
+    Path control = dir.resolve("home").resolve("control");
+    LifeboatCli.Running starting = s.start("run", "bump");
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (!Files.exists(control)) {
+      assertThat(starting.process().isAlive()).as(starting.stderrSoFar()).isTrue();
+      assertThat(System.nanoTime()).as("no control database").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    terminate(s, starting, "while starting");
+    assertExactlyOnce(s.db(), "bump", rows);
+
+    // in the middle of a chunk: its SQL is running; the chunk commits, then the run stops
+    LifeboatCli.Running chunk = s.start("run", "bump");
+    deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (query(
+            s.db(),
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                + " AND query LIKE '%pg_sleep(0.4)%' AND pid <> pg_backend_pid()")
+        == 0) {
+      assertThat(chunk.process().isAlive()).as(chunk.stderrSoFar()).isTrue();
+      assertThat(System.nanoTime()).as("no chunk running").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    terminate(s, chunk, "mid-chunk");
+    assertExactlyOnce(s.db(), "bump", rows);
+
+    // between chunks, right after some committed
+    long before = committedChunks(s.db(), "bump");
+    LifeboatCli.Running between = s.start("run", "bump");
+    awaitChunks(s.db(), "bump", before + 3, between);
+    terminate(s, between, "between chunks");
+    assertExactlyOnce(s.db(), "bump", rows);
+    long done = query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1");
+    assertThat(done).isPositive().isLessThan(rows);
+
+    // and the next run finishes it, every row exactly once
+    s.spec("bump", spec(2000, 2, "0ms", BUMP));
+    Result rest = s.run("run", "bump");
+    assertThat(rest.exitCode()).as(rest.toString()).isZero();
+    assertThat(rest.stdout()).contains("COMPLETED", "this run " + (rows - done) + " rows");
+    assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score = 1")).isEqualTo(rows);
+    assertThat(query(s.db(), "SELECT count(*) FROM public.events WHERE score <> 1")).isZero();
+  }
+
   @Test
   void pauseFromASecondProcessStopsAfterTheCurrentChunkAndResumeFinishesIt() throws Exception {
     int rows = 40_000;

@@ -1,6 +1,7 @@
 package dev.lifeboat.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.lifeboat.retention.RetentionPolicy.Backup;
 import dev.lifeboat.retention.RetentionPolicy.Decision;
@@ -13,23 +14,31 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
-/** For arbitrary histories and rules: the floors hold, order does not matter, it is idempotent. */
+/**
+ * For random histories and rules: the floors hold, order does not matter, it is idempotent. Each
+ * property runs hundreds of cases drawn from one seed; a failure names the seed and the case, and
+ * {@code -Dlifeboat.property.seed=N} replays exactly that run.
+ */
 class RetentionPolicyPropertyTests {
 
   static final Instant NOW = Instant.parse("2026-11-26T03:00:00Z");
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+
+  /** The system property that fixes the seed, to replay a failure. */
+  static final String SEED = "lifeboat.property.seed";
+
+  static final List<String> LABELS =
+      java.util.Arrays.asList(
+          "nightly", "pre-restore", "pre-migrate-V3", "post-migrate-V3", "release", null);
 
   record Case(List<Backup> backups, RetentionRules rules, Duration failingAfter) {
     Plan plan() {
@@ -37,54 +46,93 @@ class RetentionPolicyPropertyTests {
     }
   }
 
-  @Provide
-  Arbitrary<Case> cases() {
-    Arbitrary<Backup> backup =
-        Combinators.combine(
-                // up to 400 days back, to the second; a few cluster within minutes of each other
-                Arbitraries.longs().between(0, 400L * 86_400),
-                Arbitraries.of(
-                    "nightly", "pre-restore", "pre-migrate-V3", "post-migrate-V3", "release", null),
-                Arbitraries.integers().between(0, 9),
-                Arbitraries.integers().between(0, 4))
-            .as(
-                (ago, label, pin, verified) -> {
-                  Instant t = NOW.minusSeconds(ago);
-                  return new Backup(
-                      RetentionPolicyTests.id(t), t, label, pin == 0, verified == 0 ? NOW : null);
-                });
-    Arbitrary<List<Backup>> history = backup.list().ofMaxSize(80).uniqueElements(Backup::id);
-    Arbitrary<Integer> count = Arbitraries.integers().between(0, 12);
-    Arbitrary<RetentionRules> rules =
-        Combinators.combine(
-                count,
-                count,
-                count,
-                count,
-                count,
-                count,
-                Arbitraries.longs().between(-1, 60).map(d -> d < 0 ? null : Duration.ofDays(d)),
-                Arbitraries.longs().between(0, 96).map(Duration::ofHours))
-            .as(
-                (last, hourly, daily, weekly, monthly, yearly, within, minAge) ->
-                    new RetentionRules(
-                        last,
-                        hourly,
-                        daily,
-                        weekly,
-                        monthly,
-                        yearly,
-                        within,
-                        List.of("release"),
-                        minAge,
-                        ZoneId.of("Europe/Berlin")));
-    Arbitrary<Duration> failingAfter =
-        Arbitraries.longs().between(1, 30L * 24).map(Duration::ofHours);
-    return Combinators.combine(history, rules, failingAfter).as(Case::new);
+  /**
+   * Runs {@code property} on {@code tries} cases drawn from one seed (random unless the system
+   * property {@value #SEED} fixes it); a failure names the seed that replays it and the case.
+   */
+  static void forAll(int tries, BiConsumer<Case, Random> property) {
+    String fixed = System.getProperty(SEED);
+    long seed = fixed == null || fixed.isBlank() ? new Random().nextLong() : Long.parseLong(fixed);
+    Random random = new Random(seed);
+    for (int i = 0; i < tries; i++) {
+      Case c = randomCase(random, i);
+      try {
+        property.accept(c, random);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "case "
+                + (i + 1)
+                + " of "
+                + tries
+                + " failed with seed "
+                + seed
+                + " (replay it: -D"
+                + SEED
+                + "="
+                + seed
+                + "): "
+                + e.getMessage()
+                + "\n"
+                + c,
+            e);
+      }
+    }
   }
 
-  @Property(tries = 500, edgeCases = EdgeCasesMode.MIXIN)
-  void everyFloorHolds(@ForAll("cases") Case c) {
+  /**
+   * A history of up to 80 backups over 400 days (some within minutes of the one before) and rules
+   * of 0 to 12 per count. The first cases are the edges: no backup, then a single one; counts are
+   * often 0 or 12.
+   */
+  static Case randomCase(Random r, int index) {
+    int size = index == 0 ? 0 : index == 1 ? 1 : r.nextInt(4) == 0 ? r.nextInt(4) : r.nextInt(81);
+    List<Backup> backups = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    long previous = r.nextLong(400L * 86_400 + 1);
+    for (int n = 0; n < size; n++) {
+      long ago =
+          r.nextInt(4) == 0
+              ? Math.max(0, previous + r.nextInt(601) - 300)
+              : r.nextLong(400L * 86_400 + 1);
+      previous = ago;
+      Instant t = NOW.minusSeconds(ago);
+      String id = RetentionPolicyTests.id(t);
+      if (ids.add(id)) {
+        backups.add(
+            new Backup(
+                id,
+                t,
+                LABELS.get(r.nextInt(LABELS.size())),
+                r.nextInt(10) == 0,
+                r.nextInt(5) == 0 ? NOW : null));
+      }
+    }
+    long within = r.nextLong(62) - 1;
+    RetentionRules rules =
+        new RetentionRules(
+            count(r),
+            count(r),
+            count(r),
+            count(r),
+            count(r),
+            count(r),
+            within < 0 ? null : Duration.ofDays(within),
+            List.of("release"),
+            Duration.ofHours(r.nextInt(97)),
+            ZoneId.of("Europe/Berlin"));
+    return new Case(backups, rules, Duration.ofHours(1 + r.nextLong(30L * 24)));
+  }
+
+  private static int count(Random r) {
+    return r.nextInt(4) == 0 ? (r.nextBoolean() ? 0 : 12) : r.nextInt(13);
+  }
+
+  @Test
+  void everyFloorHolds() {
+    forAll(500, (c, random) -> everyFloorHolds(c));
+  }
+
+  static void everyFloorHolds(Case c) {
     Plan plan = c.plan();
     assertThat(plan.decisions()).hasSize(c.backups().size());
     if (c.backups().isEmpty()) {
@@ -101,18 +149,21 @@ class RetentionPolicyPropertyTests {
         .ifPresent(v -> assertThat(byId.get(v.id()).kept()).as("newest verified").isTrue());
     for (Backup b : c.backups()) {
       Duration age = Duration.between(b.completedAt(), NOW);
-      Decision d = byId.get(b.id());
+      if (byId.get(b.id()).kept()) {
+        continue;
+      }
+      // plain checks: this loop runs some 20,000 times per property
       if (age.compareTo(c.rules().minAge()) < 0) {
-        assertThat(d.kept()).as("younger than min-age: %s", b).isTrue();
+        fail("deleted although younger than min-age: " + b);
       }
       if (b.pinned()) {
-        assertThat(d.kept()).as("pinned: %s", b).isTrue();
+        fail("deleted although pinned: " + b);
       }
       if (RetentionPolicy.isSafety(b.label()) && age.compareTo(Duration.ofDays(14)) < 0) {
-        assertThat(d.kept()).as("safety backup: %s", b).isTrue();
+        fail("deleted a safety backup younger than 14 days: " + b);
       }
       if ("release".equals(b.label())) {
-        assertThat(d.kept()).as("keep-labels: %s", b).isTrue();
+        fail("deleted although keep-labels names its label: " + b);
       }
     }
     if (Duration.between(newest.completedAt(), NOW).compareTo(c.failingAfter()) > 0) {
@@ -126,24 +177,65 @@ class RetentionPolicyPropertyTests {
         .isGreaterThanOrEqualTo(Math.min(c.rules().keepLast(), c.backups().size()));
   }
 
-  @Property(tries = 300, edgeCases = EdgeCasesMode.MIXIN)
-  void theResultDoesNotDependOnTheOrderTheStoreListedTheBackups(
-      @ForAll("cases") Case c, @ForAll long seed) {
-    List<Backup> shuffled = new ArrayList<>(c.backups());
-    Collections.shuffle(shuffled, new Random(seed));
-    Plan original = c.plan();
-    Plan reordered = RetentionPolicy.plan(shuffled, CLOCK, c.rules(), c.failingAfter());
-    assertThat(reasons(reordered)).isEqualTo(reasons(original));
-    assertThat(reordered.decisions()).isEqualTo(original.decisions());
+  @Test
+  void theResultDoesNotDependOnTheOrderTheStoreListedTheBackups() {
+    forAll(
+        300,
+        (c, random) -> {
+          List<Backup> shuffled = new ArrayList<>(c.backups());
+          Collections.shuffle(shuffled, random);
+          Plan original = c.plan();
+          Plan reordered = RetentionPolicy.plan(shuffled, CLOCK, c.rules(), c.failingAfter());
+          assertThat(reasons(reordered)).isEqualTo(reasons(original));
+          assertThat(reordered.decisions()).isEqualTo(original.decisions());
+        });
   }
 
-  @Property(tries = 300, edgeCases = EdgeCasesMode.MIXIN)
-  void runningThePolicyOnItsOwnOutputDeletesNothingMore(@ForAll("cases") Case c) {
-    Plan first = c.plan();
-    List<Backup> survivors = first.kept().stream().map(Decision::backup).toList();
-    Plan second = RetentionPolicy.plan(survivors, CLOCK, c.rules(), c.failingAfter());
-    assertThat(second.deleted()).isEmpty();
-    assertThat(second.kept()).hasSize(survivors.size());
+  @Test
+  void runningThePolicyOnItsOwnOutputDeletesNothingMore() {
+    forAll(
+        300,
+        (c, random) -> {
+          Plan first = c.plan();
+          List<Backup> survivors = first.kept().stream().map(Decision::backup).toList();
+          Plan second = RetentionPolicy.plan(survivors, CLOCK, c.rules(), c.failingAfter());
+          assertThat(second.deleted()).isEmpty();
+          assertThat(second.kept()).hasSize(survivors.size());
+        });
+  }
+
+  @Test
+  void aFailingCaseNamesTheSeedThatReplaysIt() {
+    String before = System.getProperty(SEED);
+    System.setProperty(SEED, "42");
+    try {
+      List<Case> seen = new ArrayList<>();
+      forAll(5, (c, random) -> seen.add(c));
+      AssertionError failure = null;
+      try {
+        forAll(
+            5,
+            (c, random) -> {
+              if (c.backups().size() > 1) {
+                throw new AssertionError("boom");
+              }
+            });
+      } catch (AssertionError e) {
+        failure = e;
+      }
+      assertThat(failure).isNotNull();
+      assertThat(failure.getMessage())
+          .contains("failed with seed 42 (replay it: -D" + SEED + "=42): boom");
+      List<Case> again = new ArrayList<>();
+      forAll(5, (c, random) -> again.add(c));
+      assertThat(again).as("the same seed draws the same cases").isEqualTo(seen);
+    } finally {
+      if (before == null) {
+        System.clearProperty(SEED);
+      } else {
+        System.setProperty(SEED, before);
+      }
+    }
   }
 
   private static Map<String, Decision> byId(Plan plan) {

@@ -367,6 +367,18 @@ class ServeIntegrationTests {
     Result typed = bad.cli().run("--config", badCron.toString(), "backups");
     assertThat(typed.exitCode()).as("the whole file is checked, whatever the command").isEqualTo(2);
 
+    // a valid cron that can never fire: refused when the file loads, not by Quartz once serving
+    Fixture never = new Fixture(dir).filesystem("local", dir.resolve("store"));
+    never.targetYaml("app", "      schedules:\n        backup: { cron: \"0 0 2 31 2 ?\" }");
+    Path neverConfig = never.write(db, "app");
+    Result neverFires = never.cli().run("--config", neverConfig.toString(), "serve", port());
+    assertThat(neverFires.exitCode()).as(neverFires.toString()).isEqualTo(2);
+    assertThat(neverFires.stderr().strip())
+        .startsWith(
+            "lifeboat: lifeboat.targets.app.schedules.backup.cron: '0 0 2 31 2 ?' never fires:")
+        .doesNotContain("Exception")
+        .hasLineCount(1);
+
     Fixture zone = new Fixture(dir).filesystem("local", dir.resolve("store"));
     zone.yaml("  schedules:\n    backup: { cron: \"0 0 2 * * ?\", zone: Mars/Olympus }");
     Path zoneConfig = zone.write(db, "app");
@@ -447,9 +459,24 @@ class ServeIntegrationTests {
           () -> get(port, "/actuator/health").statusCode() == 200);
 
       assertThat(get(port, "/actuator/prometheus").statusCode()).isEqualTo(200);
+      HttpResponse<String> unknown = get(port, "/no-such-page");
+      assertThat(unknown.statusCode()).isEqualTo(404);
       for (String other :
-          List.of("/actuator", "/actuator/env", "/actuator/beans", "/actuator/info")) {
-        assertThat(get(port, other).statusCode()).as(other).isEqualTo(404);
+          List.of(
+              "/actuator",
+              "/actuator/env",
+              "/actuator/beans",
+              "/actuator/info",
+              "/error",
+              "/error/anything",
+              "/error;x=1",
+              "/%65rror")) {
+        HttpResponse<String> response = get(port, other);
+        assertThat(response.statusCode()).as(other).isEqualTo(404);
+        assertThat(response.body()).as(other).contains("\"status\":404").contains("Not Found");
+      }
+      for (String method : List.of("POST", "PUT", "DELETE", "HEAD", "OPTIONS")) {
+        assertThat(request(port, method, "/error").statusCode()).as(method).isEqualTo(404);
       }
       terminate(serve);
       assertThat(serve.stderrSoFar()).doesNotContain(s3.secretKey()).doesNotContain(db.password());
@@ -524,11 +551,16 @@ class ServeIntegrationTests {
   }
 
   static HttpResponse<String> get(int port, String path) {
+    return request(port, "GET", path);
+  }
+
+  static HttpResponse<String> request(int port, String method, String path) {
     try {
       return HttpClient.newHttpClient()
           .send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                   .timeout(Duration.ofSeconds(30))
+                  .method(method, HttpRequest.BodyPublishers.noBody())
                   .build(),
               HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
