@@ -30,6 +30,13 @@ final class VerifyCommand implements Callable<Integer> {
               + " to nowhere; an unencrypted one is always decompressed.")
   boolean deep;
 
+  @Option(
+      names = "--allow-unsigned",
+      description =
+          "Verify a backup no trusted key signed (made before manifest signing); it is not marked"
+              + " verified.")
+  boolean allowUnsigned;
+
   private LifeboatConfig config;
   private BackupVerifier verifier;
   private Console console;
@@ -40,7 +47,7 @@ final class VerifyCommand implements Callable<Integer> {
     verifier = root.bean(BackupVerifier.class);
     console = root.bean(Console.class);
     Target target = root.target(config);
-    BackupVerifier.VerifyResult result = verifier.verify(target, id, store, deep);
+    BackupVerifier.VerifyResult result = verifier.verify(target, id, store, deep, allowUnsigned);
     if (console.json()) {
       console.printJson(result);
     }
@@ -52,6 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
             + "' (sha256 "
             + result.sha256()
             + "):");
+    console.say("  signature: " + result.signature());
     for (BackupVerifier.StoreCheck c : result.stores()) {
       console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
     }

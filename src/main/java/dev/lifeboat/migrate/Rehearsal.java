@@ -160,6 +160,7 @@ public final class Rehearsal {
                 .findFirst()
                 .orElse(null);
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        dropDrillRoles(databases, withData);
         return new RehearsalReport(
             passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
             target.name(),
@@ -171,6 +172,7 @@ public final class Rehearsal {
             error);
       } catch (RuntimeException e) {
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        dropDrillRoles(databases, withData);
         return new RehearsalReport(
             RehearsalReport.FAILED,
             target.name(),
@@ -188,6 +190,18 @@ public final class Rehearsal {
               + "': "
               + Migrations.reason(e),
           e);
+    }
+  }
+
+  /** The kept drill's roles (its restore role) go with its database. */
+  private static void dropDrillRoles(PgDatabases databases, boolean withData) {
+    if (!withData) {
+      return;
+    }
+    try {
+      dev.lifeboat.restore.Roles.dropDrillRoles(databases.connection());
+    } catch (SQLException e) {
+      // the next drill on this server drops them
     }
   }
 
