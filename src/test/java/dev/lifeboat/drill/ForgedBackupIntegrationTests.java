@@ -194,6 +194,15 @@ class ForgedBackupIntegrationTests {
     assertThat(invalid.stderr()).contains("has a signature that does not match");
     assertThat(databaseExists("forged_copy")).isFalse();
     assertThat(v.store().resolve("app/" + good + "/manifest.sig")).exists();
+    // the signing key is read from its file, never shown
+    assertThat(drill.all() + restore.all() + verify.all() + allowed.all() + invalid.all())
+        .doesNotContain(privateKey(v));
+  }
+
+  /** The base64 body of the victim's private key file. */
+  private static String privateKey(Victim v) throws IOException {
+    Path file = v.config().getParent().resolve("home/keys/signing.key");
+    return Files.readAllLines(file).get(1);
   }
 
   @Test
@@ -243,7 +252,8 @@ class ForgedBackupIntegrationTests {
         .contains("finished drill of target 'app': failed")
         .contains("backup " + forgedMatview)
         .contains("signature: backup " + forgedMatview + " of target 'app' is signed by key")
-        .doesNotContain("backup " + good);
+        .doesNotContain("backup " + good)
+        .doesNotContain(privateKey(v));
     assertThat(marks()).isEmpty();
     assertThat(v.verified(forgedMatview)).isFalse();
     assertThat(v.verified(good)).isFalse();
