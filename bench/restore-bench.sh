@@ -63,6 +63,8 @@ EOF
 }
 lifeboat_config "$W/s3.yml" "$W/home-s3" "s3a, fs"
 lifeboat_config "$W/fs.yml" "$W/home-fs" "fs"
+# the backup below is signed with home-s3's key (made by that backup): the FS configuration trusts it
+printf '  signing:\n    trusted-keys: [ "%s" ]\n' "$W/home-s3/keys/signing.key.pub" >>"$W/fs.yml"
 LB_S3=("${LB[@]}" --config "$W/s3.yml")
 LB_FS=("${LB[@]}" --config "$W/fs.yml")
 

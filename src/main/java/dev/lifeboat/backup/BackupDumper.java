@@ -6,6 +6,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgCatalog.Table;
@@ -51,12 +52,19 @@ final class BackupDumper {
   private final Clock clock;
   private final Node node;
   private final PgDump pgDumpRunner = new PgDump();
+  private final ManifestSignatures signatures;
 
-  BackupDumper(LifeboatConfig config, Progress progress, Clock clock, Node node) {
+  BackupDumper(
+      LifeboatConfig config,
+      Progress progress,
+      Clock clock,
+      Node node,
+      ManifestSignatures signatures) {
     this.config = config;
     this.progress = progress;
     this.clock = clock;
     this.node = node;
+    this.signatures = signatures;
   }
 
   /**
@@ -77,6 +85,8 @@ final class BackupDumper {
     List<BackupStore> stores = config.stores(target);
     List<String> recipients = config.recipients(target);
     boolean details = config.manifestDetails(target);
+    // before anything is dumped: a key that cannot sign stops the backup here
+    SigningKey signingKey = signatures.signingKey();
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
       // a stop before pg_dump runs cancels what the session waits on (a locked table)
       stop.onStop(session::cancelRunningQuery);
@@ -163,6 +173,7 @@ final class BackupDumper {
                 globals == null ? null : globals.globals());
         byte[] json = Manifests.write(manifest);
         String manifestKey = Manifest.manifestKey(target.name(), id);
+        byte[] signature = ManifestSignatures.sign(signingKey, manifestKey, json);
         // each store is published the moment its own upload commits: a hung store cannot hold
         // back the copies that are already whole
         Map<String, FanOut.Outcome> outcomes =
@@ -173,6 +184,8 @@ final class BackupDumper {
                       // before the manifest, which names it
                       store.put(globals.globals().key(), globals.bytes());
                     }
+                    // the signature before the manifest it signs: the manifest still goes last
+                    store.put(Manifest.signatureKey(target.name(), id), signature);
                     store.put(manifestKey, json);
                   } catch (RuntimeException e) {
                     throw new BackupException(

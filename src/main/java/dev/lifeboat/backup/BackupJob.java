@@ -43,6 +43,7 @@ public final class BackupJob implements Verb {
   private final LifeboatMetrics metrics;
   private final Node node;
   private final LifeboatConfig config;
+  private final ManifestSignatures signatures;
 
   BackupJob(
       JobOperator jobOperator,
@@ -51,8 +52,10 @@ public final class BackupJob implements Verb {
       Clock clock,
       LifeboatMetrics metrics,
       Node node,
-      LifeboatConfig config) {
+      LifeboatConfig config,
+      ManifestSignatures signatures) {
     this.config = config;
+    this.signatures = signatures;
     this.metrics = metrics;
     this.node = node;
     this.jobOperator = jobOperator;
@@ -106,6 +109,8 @@ public final class BackupJob implements Verb {
 
   private BackupResult execute(Target target, String label, Trigger trigger) {
     config.checkEncryptionRequired(target);
+    // a signing key that cannot be read (or made) is exit 2 before anything is dumped
+    signatures.signingKey();
     Instant startedAt = clock.instant();
     Set<String> taken = catalog.idsInUse(target);
     String id = BackupId.next(startedAt, taken);

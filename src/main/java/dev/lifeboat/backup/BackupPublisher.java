@@ -17,14 +17,21 @@ import org.springframework.stereotype.Component;
 final class BackupPublisher {
 
   private final LifeboatConfig config;
+  private final ManifestSignatures signatures;
 
-  BackupPublisher(LifeboatConfig config) {
+  BackupPublisher(LifeboatConfig config, ManifestSignatures signatures) {
     this.config = config;
+    this.signatures = signatures;
   }
 
   BackupResult publish(Target target, BackupDumper.Dumped dumped) {
     Manifest manifest = dumped.manifest();
     byte[] json = Manifests.write(manifest);
+    String manifestKey = Manifest.manifestKey(target.name(), manifest.id());
+    byte[] signature =
+        dumped.published()
+            ? null
+            : ManifestSignatures.sign(signatures.signingKey(), manifestKey, json);
     List<StoreResult> results = new ArrayList<>();
     for (StoreResult dump : dumped.stores()) {
       if (!dump.isOk() || dumped.published()) {
@@ -33,7 +40,8 @@ final class BackupPublisher {
       }
       BackupStore store = config.store(dump.store());
       try {
-        store.put(Manifest.manifestKey(target.name(), manifest.id()), json);
+        store.put(Manifest.signatureKey(target.name(), manifest.id()), signature);
+        store.put(manifestKey, json);
         results.add(StoreResult.ok(dump.store()));
       } catch (RuntimeException e) {
         results.add(

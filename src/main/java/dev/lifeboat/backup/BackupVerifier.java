@@ -28,12 +28,15 @@ public final class BackupVerifier {
   private final BackupCatalog catalog;
   private final Progress progress;
   private final Verifications verifications;
+  private final ManifestSignatures signatures;
 
   BackupVerifier(
       LifeboatConfig config,
       BackupCatalog catalog,
       Progress progress,
-      Verifications verifications) {
+      Verifications verifications,
+      ManifestSignatures signatures) {
+    this.signatures = signatures;
     this.config = config;
     this.catalog = catalog;
     this.progress = progress;
@@ -61,7 +64,8 @@ public final class BackupVerifier {
       String sha256,
       long sizeBytes,
       boolean ok,
-      List<StoreCheck> stores) {}
+      List<StoreCheck> stores,
+      String signature) {}
 
   public VerifyResult verify(Target target, String idOrLatest, String onlyStore) {
     return verify(target, idOrLatest, onlyStore, false);
@@ -73,6 +77,15 @@ public final class BackupVerifier {
    * backup is always decompressed.
    */
   public VerifyResult verify(Target target, String idOrLatest, String onlyStore, boolean deep) {
+    return verify(target, idOrLatest, onlyStore, deep, false);
+  }
+
+  /**
+   * {@code allowUnsigned}: a backup no trusted key signed is checked too (and not marked verified);
+   * without it, it is refused (exit 2) before a byte is read.
+   */
+  public VerifyResult verify(
+      Target target, String idOrLatest, String onlyStore, boolean deep, boolean allowUnsigned) {
     if (onlyStore != null && !target.stores().contains(onlyStore)) {
       throw new ConfigException(
           "--store",
@@ -87,6 +100,7 @@ public final class BackupVerifier {
     BackupCatalog.Listing listing = catalog.list(target);
     BackupCatalog.Entry entry = catalog.find(listing, target, idOrLatest);
     Manifest manifest = entry.manifest();
+    ManifestSignatures.Verdict signature = signatures.require(target, entry, allowUnsigned);
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     Identities identities = null;
     if (deep && manifest.encrypted()) {
@@ -130,14 +144,23 @@ public final class BackupVerifier {
         checks.add(f.get());
       }
       boolean ok = checks.stream().allMatch(StoreCheck::ok);
-      // each copy read back whole and matching is marked, even when another copy failed
-      verifications.mark(
-          manifest.target(),
-          manifest.id(),
-          checks.stream().filter(StoreCheck::ok).map(c -> config.store(c.store())).toList(),
-          Verifications.By.VERIFY);
+      // each copy read back whole and matching is marked, even when another copy failed; a copy
+      // of a backup nobody trusted signed proves nothing about who made it
+      if (signature.signed()) {
+        verifications.mark(
+            manifest.target(),
+            manifest.id(),
+            checks.stream().filter(StoreCheck::ok).map(c -> config.store(c.store())).toList(),
+            Verifications.By.VERIFY);
+      }
       return new VerifyResult(
-          manifest.id(), target.name(), manifest.sha256(), manifest.sizeBytes(), ok, checks);
+          manifest.id(),
+          target.name(),
+          manifest.sha256(),
+          manifest.sizeBytes(),
+          ok,
+          checks,
+          signature.describe());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackupException("verify interrupted", e);

@@ -80,6 +80,17 @@ public record Manifest(
   }
 
   /**
+   * The manifest's detached signature beside it ({@link ManifestSignatures}): written just before
+   * the manifest, so a manifest's presence still means "complete".
+   */
+  public static final String SIGNATURE_FILE = "manifest.sig";
+
+  /** Key of the signature of the manifest of backup {@code id} of {@code target}. */
+  public static String signatureKey(String target, String id) {
+    return target + "/" + id + "/" + SIGNATURE_FILE;
+  }
+
+  /**
    * Key of the mark a passed {@code verify} or drill leaves beside backup {@code id}: this copy was
    * read back whole and proved good (see {@link Verifications}).
    */

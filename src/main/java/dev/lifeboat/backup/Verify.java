@@ -89,7 +89,7 @@ public final class Verify implements Verb {
   /** A scheduled verify: the latest backup, in every store of the target. */
   @Override
   public Verb.Run run(Target target, Trigger trigger) {
-    Report report = execute(target, "latest", null, false, trigger);
+    Report report = execute(target, "latest", null, false, false, trigger);
     Outcome outcome =
         switch (report.status()) {
           case SUCCESS -> Outcome.SUCCESS;
@@ -100,12 +100,18 @@ public final class Verify implements Verb {
   }
 
   /** A verify typed on the command line: {@code store} null for every store of the target. */
-  public Report run(Target target, String idOrLatest, String store, boolean deep) {
-    return execute(target, idOrLatest, store, deep, Trigger.CLI);
+  public Report run(
+      Target target, String idOrLatest, String store, boolean deep, boolean allowUnsigned) {
+    return execute(target, idOrLatest, store, deep, allowUnsigned, Trigger.CLI);
   }
 
   private Report execute(
-      Target target, String idOrLatest, String store, boolean deep, Trigger trigger) {
+      Target target,
+      String idOrLatest,
+      String store,
+      boolean deep,
+      boolean allowUnsigned,
+      Trigger trigger) {
     JobExecution execution;
     try {
       execution =
@@ -117,6 +123,8 @@ public final class Verify implements Verb {
                   .addString(VerifyJobConfiguration.BACKUP, idOrLatest, false)
                   .addString(VerifyJobConfiguration.STORE, store == null ? "" : store, false)
                   .addString(VerifyJobConfiguration.DEEP, String.valueOf(deep), false)
+                  .addString(
+                      VerifyJobConfiguration.ALLOW_UNSIGNED, String.valueOf(allowUnsigned), false)
                   .addString(Trigger.PARAMETER, trigger.word(), false)
                   .addString(Trigger.NODE, node.name(), false)
                   .toJobParameters());

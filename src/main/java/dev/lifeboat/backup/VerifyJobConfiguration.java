@@ -27,6 +27,7 @@ class VerifyJobConfiguration {
   static final String BACKUP = "backup";
   static final String STORE = "store";
   static final String DEEP = "deep";
+  static final String ALLOW_UNSIGNED = "allowUnsigned";
   static final String STARTED_AT = "startedAt";
   static final String REPORT = "report";
 
@@ -48,7 +49,8 @@ class VerifyJobConfiguration {
                       config.target(p.getString(TARGET)),
                       p.getString(BACKUP),
                       store == null || store.isEmpty() ? null : store,
-                      Boolean.parseBoolean(p.getString(DEEP)));
+                      Boolean.parseBoolean(p.getString(DEEP)),
+                      Boolean.parseBoolean(p.getString(ALLOW_UNSIGNED)));
               Verify.Report report = Verify.Report.of(result);
               contribution
                   .getStepExecution()

@@ -28,6 +28,14 @@ final class DrillCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the scratch database for a look afterwards.")
   boolean keep;
 
+  @Option(
+      names = "--allow-unsigned",
+      description =
+          "Drill a backup no trusted key signed (made before manifest signing, or by a host whose"
+              + " key is not in lifeboat.signing.trusted-keys): restored only as a role without"
+              + " SUPERUSER, never marked verified.")
+  boolean allowUnsigned;
+
   private LifeboatConfig config;
   private Drill drill;
   private Console console;
@@ -39,7 +47,7 @@ final class DrillCommand implements Callable<Integer> {
     console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkConnection(target);
-    DrillReport report = drill.run(target, backup, keep);
+    DrillReport report = drill.run(target, backup, keep, allowUnsigned);
     if (console.json()) {
       console.printJson(report);
     }

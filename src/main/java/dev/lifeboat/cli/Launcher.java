@@ -333,7 +333,7 @@ public final class Launcher {
    * Commands that only read the stores: they start {@link ReadOnlyApplication}, lazily (CONTRACT
    * unchanged).
    */
-  static final java.util.Set<String> LAZY_COMMANDS = java.util.Set.of("backups");
+  static final java.util.Set<String> LAZY_COMMANDS = java.util.Set.of("backups", "signing-key");
 
   /** Whether Spring may make beans on first use: only when every invocation is read-only. */
   static boolean lazyStart(Invocation... invocations) {

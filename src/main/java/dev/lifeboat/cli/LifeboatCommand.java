@@ -28,7 +28,8 @@ import picocli.CommandLine.ScopeType;
       UnpinCommand.class,
       MigrateCommand.class,
       DataMigrateCommand.class,
-      VersionCommand.class
+      VersionCommand.class,
+      SigningKeyCommand.class
     })
 final class LifeboatCommand {
 

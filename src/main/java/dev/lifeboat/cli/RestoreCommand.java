@@ -37,6 +37,20 @@ final class RestoreCommand implements Callable<Integer> {
               + " existing roles are never altered.")
   boolean createRoles;
 
+  @Option(
+      names = "--create-privileged-roles",
+      description =
+          "With --create-roles: also create roles that had SUPERUSER, REPLICATION or BYPASSRLS,"
+              + " with those attributes.")
+  boolean createPrivilegedRoles;
+
+  @Option(
+      names = "--allow-unsigned",
+      description =
+          "Restore a backup no trusted key signed (made before manifest signing, or by a host whose"
+              + " key is not in lifeboat.signing.trusted-keys).")
+  boolean allowUnsigned;
+
   @Option(names = "--yes", description = "Do not ask; required when stdin is not a terminal.")
   boolean yes;
 
@@ -56,7 +70,12 @@ final class RestoreCommand implements Callable<Integer> {
     console = root.bean(Console.class);
     Target target = root.target(config);
     config.checkServer(target);
-    RestorePlan plan = restore.plan(target, id, into, clean, createRoles);
+    RestorePlan plan =
+        restore.plan(
+            target,
+            id,
+            into,
+            new Restore.Options(clean, createRoles, createPrivilegedRoles, allowUnsigned));
     plan.describe().forEach(console::note);
     if (!yes) {
       if (!Console.isTerminal()) {

@@ -31,12 +31,19 @@ final class VerifyCommand implements Callable<Integer> {
               + " to nowhere; an unencrypted one is always decompressed.")
   boolean deep;
 
+  @Option(
+      names = "--allow-unsigned",
+      description =
+          "Verify a backup no trusted key signed (made before manifest signing); it is not marked"
+              + " verified.")
+  boolean allowUnsigned;
+
   @Override
   public Integer call() {
     LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
     Target target = root.target(config);
-    Verify.Report report = root.bean(Verify.class).run(target, id, store, deep);
+    Verify.Report report = root.bean(Verify.class).run(target, id, store, deep, allowUnsigned);
     BackupVerifier.VerifyResult result = report.result();
     if (console.json()) {
       console.printJson(result);
@@ -49,6 +56,7 @@ final class VerifyCommand implements Callable<Integer> {
             + "' (sha256 "
             + result.sha256()
             + "):");
+    console.say("  signature: " + result.signature());
     for (BackupVerifier.StoreCheck c : result.stores()) {
       console.say("  " + c.store() + ": " + c.status() + " - " + c.detail());
     }

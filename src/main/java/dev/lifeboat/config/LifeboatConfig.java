@@ -5,6 +5,7 @@ import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.crypto.TrustedKeys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgPassFile;
@@ -196,6 +197,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     properties.targets().keySet().forEach(this::target);
     properties.targets().keySet().forEach(this::recipients);
     checkNotifyUrls();
+    trustedKeys();
   }
 
   /**
@@ -248,6 +250,40 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
               + problem
               + " (the value is not shown: such URLs hold tokens)");
     }
+  }
+
+  /** The key of the signing key's file in the configuration. */
+  public static final String SIGNING_KEY = "lifeboat.signing.key";
+
+  /** The key of the trusted public keys in the configuration. */
+  public static final String TRUSTED_KEYS = "lifeboat.signing.trusted-keys";
+
+  /**
+   * This host's manifest signing key file: {@code lifeboat.signing.key}, else {@code
+   * <home>/keys/signing.key} (made by the first backup when missing).
+   */
+  public Path signingKeyFile() {
+    LifeboatProperties.Signing signing = properties.signing();
+    if (signing != null && signing.key() != null) {
+      requireResolved(SIGNING_KEY, signing.key());
+      return signing.key().toAbsolutePath().normalize();
+    }
+    return properties.home().resolve("keys").resolve("signing.key").toAbsolutePath().normalize();
+  }
+
+  /** Whether the signing key's file is configured (else it is the default under the home). */
+  public boolean signingKeyConfigured() {
+    return properties.signing() != null && properties.signing().key() != null;
+  }
+
+  /** The configured trusted public keys, parsed; a bad one is exit 2 naming it. */
+  public List<TrustedKeys.Key> trustedKeys() {
+    List<String> entries =
+        properties.signing() == null ? List.of() : properties.signing().trustedKeys();
+    for (int i = 0; i < entries.size(); i++) {
+      requireResolved(TRUSTED_KEYS + "[" + i + "]", entries.get(i));
+    }
+    return TrustedKeys.parse(TRUSTED_KEYS, entries);
   }
 
   /** The target's own section, or that of the target it is another database of ("app.x"). */

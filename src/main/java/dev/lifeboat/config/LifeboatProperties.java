@@ -40,7 +40,8 @@ public record LifeboatProperties(
     @DefaultValue @Valid Serve serve,
     @DefaultValue @Valid Metrics metrics,
     @DefaultValue @Valid @Name("notify") Notify notifications,
-    @DefaultValue Encryption encryption) {
+    @DefaultValue Encryption encryption,
+    @DefaultValue Signing signing) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -263,6 +264,18 @@ public record LifeboatProperties(
     public Encryption {
       recipients = recipients == null ? List.of() : recipients;
       identities = identities == null ? List.of() : identities;
+    }
+  }
+
+  /**
+   * Manifest signing: {@code key} is the Ed25519 private key (PKCS#8 PEM, mode 0600) backups sign
+   * their manifests with (default {@code <home>/keys/signing.key}, made by the first backup);
+   * {@code trustedKeys} are the public keys whose signatures restore, drill and verify accept, on
+   * top of this host's own key.
+   */
+  public record Signing(Path key, List<String> trustedKeys) {
+    public Signing {
+      trustedKeys = trustedKeys == null ? List.of() : trustedKeys;
     }
   }
 

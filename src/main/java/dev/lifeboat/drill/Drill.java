@@ -2,6 +2,7 @@ package dev.lifeboat.drill;
 
 import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgDatabases;
@@ -33,6 +34,7 @@ public final class Drill implements Verb {
   private final Clock clock;
   private final Node node;
   private final ArchiveFetcher fetcher;
+  private final ManifestSignatures signatures;
 
   Drill(
       JobOperator jobOperator,
@@ -40,7 +42,9 @@ public final class Drill implements Verb {
       BackupCatalog catalog,
       Clock clock,
       Node node,
-      ArchiveFetcher fetcher) {
+      ArchiveFetcher fetcher,
+      ManifestSignatures signatures) {
+    this.signatures = signatures;
     this.node = node;
     this.fetcher = fetcher;
     this.jobOperator = jobOperator;
@@ -69,10 +73,13 @@ public final class Drill implements Verb {
     return DrillJobConfiguration.NAME;
   }
 
-  /** A scheduled drill: the latest backup, scratch database dropped. */
+  /**
+   * A scheduled drill: the latest backup, scratch database dropped. A latest backup no trusted key
+   * signed fails the drill (recorded, notified), rather than an older one being drilled instead.
+   */
   @Override
   public Verb.Run run(Target target, Trigger trigger) {
-    Ran ran = execute(target, "latest", false, trigger);
+    Ran ran = execute(target, "latest", false, false, trigger);
     DrillReport r = ran.report();
     String failed =
         String.join(
@@ -92,15 +99,34 @@ public final class Drill implements Verb {
 
   /** A drill typed on the command line. */
   public DrillReport run(Target target, String backupIdOrLatest, boolean keep) {
-    return execute(target, backupIdOrLatest, keep, Trigger.CLI).report();
+    return run(target, backupIdOrLatest, keep, false);
+  }
+
+  /**
+   * A drill typed on the command line; a backup no trusted key signed is refused (exit 2) before
+   * anything starts, unless {@code allowUnsigned} (then it is restored only as a role without
+   * SUPERUSER, and never marked verified).
+   */
+  public DrillReport run(
+      Target target, String backupIdOrLatest, boolean keep, boolean allowUnsigned) {
+    return execute(target, backupIdOrLatest, keep, allowUnsigned, Trigger.CLI).report();
   }
 
   private record Ran(DrillReport report, Outcome outcome) {}
 
-  private Ran execute(Target target, String backupIdOrLatest, boolean keep, Trigger trigger) {
+  private Ran execute(
+      Target target,
+      String backupIdOrLatest,
+      boolean keep,
+      boolean allowUnsigned,
+      Trigger trigger) {
     BackupCatalog.Entry entry =
         catalog.find(target, backupIdOrLatest == null ? "latest" : backupIdOrLatest);
     String id = entry.manifest().id();
+    if (trigger == Trigger.CLI) {
+      // typed: refused here, exit 2; scheduled: the job's prepare step fails and is recorded
+      signatures.require(target, entry, allowUnsigned);
+    }
     refuseForeignScratch(target, DrillJobConfiguration.scratchName(id));
     // a missing or wrong identity is a refusal before the scratch database exists
     fetcher.requireIdentity(target, entry);
@@ -114,6 +140,8 @@ public final class Drill implements Verb {
                   .addString(DrillJobConfiguration.BACKUP, id)
                   .addString(DrillJobConfiguration.STARTED_AT, clock.instant().toString())
                   .addString(DrillJobConfiguration.KEEP, String.valueOf(keep), false)
+                  .addString(
+                      DrillJobConfiguration.ALLOW_UNSIGNED, String.valueOf(allowUnsigned), false)
                   .addString(Trigger.PARAMETER, trigger.word(), false)
                   .addString(Trigger.NODE, node.name(), false)
                   .toJobParameters());

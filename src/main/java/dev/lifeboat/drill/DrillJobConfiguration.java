@@ -5,7 +5,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.backup.Manifests;
+import dev.lifeboat.backup.UnsignedBackupException;
 import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
@@ -66,6 +68,7 @@ class DrillJobConfiguration {
   static final String KEEP = "keep";
   static final String STARTED_AT = "startedAt";
   static final String REPORT = "report";
+  static final String ALLOW_UNSIGNED = "allowUnsigned";
 
   static final String SCRATCH_PREFIX = LifeboatDatabases.SCRATCH_PREFIX;
 
@@ -76,8 +79,11 @@ class DrillJobConfiguration {
   private static final String FETCH_SECONDS = "fetchSeconds";
   private static final String PG_RESTORE_SECONDS = "pgRestoreSeconds";
   private static final String CONNECT_ERROR = "connectError";
+  private static final String SIGNED = "signed";
 
   private final Map<Long, PgDatabases> sessions = new ConcurrentHashMap<>();
+  // who restores each running drill; in memory only: it holds the restore role's password
+  private final Map<Long, RestoreRole.Restorer> restorers = new ConcurrentHashMap<>();
 
   static String scratchName(String backupId) {
     return SCRATCH_PREFIX + backupId.toLowerCase().replace('-', '_');
@@ -111,7 +117,11 @@ class DrillJobConfiguration {
 
   @Bean
   Step drillPrepareStep(
-      JobRepository repo, LifeboatConfig config, BackupCatalog catalog, ArchiveFetcher fetcher) {
+      JobRepository repo,
+      LifeboatConfig config,
+      BackupCatalog catalog,
+      ArchiveFetcher fetcher,
+      ManifestSignatures signatures) {
     return new StepBuilder("prepare", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -169,8 +179,34 @@ class DrillJobConfiguration {
                           "left alone: Lifeboat did not create it (it carries no lifeboat mark)"));
                 }
               }
+              List<String> leftoverRoles = Roles.dropDrillRoles(server.connection());
+              if (!leftoverRoles.isEmpty()) {
+                checks.add(
+                    DrillCheck.passed(
+                        "cleanup roles",
+                        "dropped roles left by a drill that did not finish: "
+                            + String.join(", ", leftoverRoles)));
+              }
               long started = System.nanoTime();
               BackupCatalog.Entry entry = catalog.find(target, param(contribution, BACKUP));
+              // typed drills were refused before the job; a scheduled one fails here, recorded
+              ManifestSignatures.Verdict signature = signatures.check(target, entry);
+              boolean allowUnsigned = Boolean.parseBoolean(param(contribution, ALLOW_UNSIGNED));
+              if (!signature.signed()
+                  && !(allowUnsigned && signature.status() != ManifestSignatures.Status.INVALID)) {
+                checks.add(DrillCheck.failed("signature", signature.refusal()));
+                addChecks(contribution, checks);
+                throw new UnsignedBackupException(signature.refusal());
+              }
+              checks.add(
+                  DrillCheck.passed(
+                      "signature",
+                      signature.signed()
+                          ? signature.describe()
+                          : signature.describe()
+                              + "; drilled because of --allow-unsigned: restored only as a role"
+                              + " without SUPERUSER, and not marked verified"));
+              context(contribution).putString(SIGNED, String.valueOf(signature.signed()));
               try {
                 ArchiveFetcher.Fetched fetched = fetcher.fetch(target, entry);
                 for (ArchiveFetcher.Attempt a : fetched.attempts()) {
@@ -205,7 +241,8 @@ class DrillJobConfiguration {
   /**
    * A drill on its own server ({@code drill-url}, e.g. a brand-new one) first creates the roles of
    * the backup's globals that server lacks, so objects, grants and policies restore as on the
-   * source; roles that exist are never altered. The target's own server has them all already.
+   * source; roles that exist are never altered, those it creates are marked and dropped after the
+   * drill. The target's own server has them all already.
    */
   private static void createMissingRoles(
       LifeboatConfig config, StepContribution contribution, Target target, PgDatabases server)
@@ -217,21 +254,25 @@ class DrillJobConfiguration {
     if (manifest.globals() == null) {
       return;
     }
-    List<String> created =
-        Roles.createMissing(
+    List<Roles.Created> created =
+        Roles.createForDrill(
             config,
             target,
             List.of(context(contribution).getString(STORE)),
             manifest.globals(),
-            drillServer(target).withDatabase(server.maintenanceDatabase()));
+            drillServer(target).withDatabase(server.maintenanceDatabase()),
+            run(contribution));
     if (!created.isEmpty()) {
       addChecks(
           contribution,
           List.of(
               DrillCheck.passed(
                   "roles",
-                  "created on the drill server from the backup's globals: "
-                      + String.join(", ", created))));
+                  "created on the drill server from the backup's globals, without login,"
+                      + " password, SUPERUSER, REPLICATION or BYPASSRLS, and dropped after the"
+                      + " drill: "
+                      + String.join(
+                          ", ", created.stream().map(Roles.Created::describe).toList()))));
     }
   }
 
@@ -246,22 +287,40 @@ class DrillJobConfiguration {
                   Target target = config.target(param(contribution, TARGET));
                   PgDatabases server = sessions.get(job.getId());
                   String scratch = scratchName(param(contribution, BACKUP));
-                  PgConnection scratchDb = drillServer(target).withDatabase(scratch);
                   // a stop ends pg_restore's sessions; pg_restore then fails and the scratch goes
                   stop.onStop(() -> endSessions(drillServer(target), scratch));
                   int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
                   PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
                   createMissingRoles(config, contribution, target, server);
-                  server.createMarked(scratch, LifeboatDatabases.SCRATCH, run(contribution));
+                  Path archive = Path.of(context(contribution).getString(ARCHIVE));
+                  RestoreRole.Restorer restorer =
+                      RestoreRole.prepare(
+                          server,
+                          drillServer(target),
+                          scratch,
+                          run(contribution),
+                          Boolean.parseBoolean(context(contribution).getString(SIGNED, "false")),
+                          () ->
+                              pgRestore.list(
+                                  tool, archive, config.properties().restore().timeout()));
+                  restorers.put(job.getId(), restorer);
+                  addChecks(
+                      contribution, List.of(DrillCheck.passed("restore role", restorer.detail())));
                   long started = System.nanoTime();
                   try {
                     pgRestore.restore(
                         tool,
-                        Path.of(context(contribution).getString(ARCHIVE)),
-                        scratchDb,
+                        archive,
+                        restorer.into(scratch),
                         config.properties().restore().effectiveJobs(),
+                        !restorer.asDrillUser(),
                         false,
                         config.properties().restore().timeout());
+                    LifeboatProperties.TargetProperties settings = settings(config, target.name());
+                    if (settings != null && settings.tenantIsolation() != null) {
+                      RestoreRole.grant(
+                          server.connection(), restorer, settings.tenantIsolation().role());
+                    }
                   } catch (RuntimeException e) {
                     server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
                     addChecks(
@@ -295,8 +354,14 @@ class DrillJobConfiguration {
               Target target = config.target(param(contribution, TARGET));
               Manifest manifest =
                   Manifests.read(context(contribution).getString(MANIFEST).getBytes(UTF_8));
+              String scratch = scratchName(param(contribution, BACKUP));
+              RestoreRole.Restorer restorer =
+                  restorers.get(contribution.getStepExecution().getJobExecution().getId());
+              // read back as whoever restored it: the archive's functions never run as superuser
               PgConnection scratchDb =
-                  drillServer(target).withDatabase(scratchName(param(contribution, BACKUP)));
+                  restorer == null
+                      ? drillServer(target).withDatabase(scratch)
+                      : restorer.into(scratch);
               addChecks(
                   contribution,
                   DrillValidator.validate(
@@ -321,6 +386,9 @@ class DrillJobConfiguration {
               String scratch = scratchName(param(contribution, BACKUP));
               if (Boolean.parseBoolean(param(contribution, KEEP))) {
                 server.mark(scratch, LifeboatDatabases.KEPT, run(contribution));
+                RestoreRole.keep(
+                    server.connection(),
+                    restorers.get(contribution.getStepExecution().getJobExecution().getId()));
               } else {
                 server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
               }
@@ -389,11 +457,20 @@ class DrillJobConfiguration {
       }
       boolean passed = completed && !checks.isEmpty() && checks.stream().allMatch(DrillCheck::ok);
       PgDatabases server = sessions.remove(job.getId());
+      restorers.remove(job.getId());
       if (server != null) {
         try {
           if (!completed || !passed && !keep) {
             // a failed drill leaves no scratch database of its own behind, and drops nothing else
             server.dropIfMarked(scratch, LifeboatDatabases.SCRATCH);
+          }
+          // the roles it made (restore role, roles from the globals); a kept database keeps its own
+          List<String> dropped = Roles.dropDrillRoles(server.connection());
+          if (!dropped.isEmpty()) {
+            checks.add(
+                DrillCheck.passed(
+                    "cleanup roles",
+                    "dropped the roles the drill made: " + String.join(", ", dropped)));
           }
         } catch (SQLException e) {
           checks.add(
@@ -432,8 +509,11 @@ class DrillJobConfiguration {
                 job.getId(),
                 e.getMessage());
       }
-      if (passed && ctx.containsKey(STORE)) {
-        // the copy it restored is proved good: every node and the pruning floor can see it
+      if (passed
+          && ctx.containsKey(STORE)
+          && Boolean.parseBoolean(ctx.getString(SIGNED, "false"))) {
+        // the copy it restored is proved good: every node and the pruning floor can see it (an
+        // unsigned backup drilled with --allow-unsigned proves nothing about who made it)
         verifications.mark(
             p.getString(TARGET),
             p.getString(BACKUP),

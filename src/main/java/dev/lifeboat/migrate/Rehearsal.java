@@ -224,6 +224,7 @@ public final class Rehearsal {
                   + "; undo that by hand, and rehearse on a drill server (drill-url)";
         }
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        dropDrillRoles(databases, withData);
         return new RehearsalReport(
             passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
             target.name(),
@@ -239,6 +240,7 @@ public final class Rehearsal {
             error);
       } catch (RuntimeException | SQLException e) {
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
+        dropDrillRoles(databases, withData);
         return new RehearsalReport(
             RehearsalReport.FAILED,
             target.name(),
@@ -318,6 +320,20 @@ public final class Rehearsal {
       }
     }
     return created;
+  }
+
+  /** The kept drill's roles (its restore role) go with its database. */
+  private static void dropDrillRoles(PgDatabases databases, boolean withData) {
+    if (!withData) {
+      return;
+    }
+    try {
+      dev.lifeboat.restore.Roles.dropDrillRoles(databases.connection());
+    } catch (SQLException e) {
+      // the next drill on this server drops them
+      org.slf4j.LoggerFactory.getLogger("lifeboat.migrate")
+          .warn("could not drop the kept drill's roles: {}", e.getMessage());
+    }
   }
 
   /** pg_dump --schema-only of the target, restored into the scratch database. */

@@ -26,12 +26,28 @@ public final class PgRestore {
   /** The command line for a restore; public for tests that check no secret is in it. */
   public List<String> command(
       PgTool pgRestore, Path archive, PgConnection into, int jobs, boolean noOwner) {
+    return command(pgRestore, archive, into, jobs, noOwner, noOwner);
+  }
+
+  /**
+   * As {@link #command(PgTool, Path, PgConnection, int, boolean)}; {@code noOwner} and {@code
+   * noPrivileges} apart (a drill's restore role owns everything but keeps the grants).
+   */
+  public List<String> command(
+      PgTool pgRestore,
+      Path archive,
+      PgConnection into,
+      int jobs,
+      boolean noOwner,
+      boolean noPrivileges) {
     List<String> command = new ArrayList<>();
     command.add(pgRestore.path().toString());
     command.add("--exit-on-error");
     command.add("--jobs=" + Math.max(1, jobs));
     if (noOwner) {
       command.add("--no-owner");
+    }
+    if (noPrivileges) {
       command.add("--no-privileges");
     }
     command.addAll(PgClientCommand.connectionArgs(into));
@@ -47,7 +63,19 @@ public final class PgRestore {
       int jobs,
       boolean noOwner,
       Duration timeout) {
-    List<String> command = command(pgRestore, archive, into, jobs, noOwner);
+    restore(pgRestore, archive, into, jobs, noOwner, noOwner, timeout);
+  }
+
+  /** Restores with {@code --no-owner} and {@code --no-privileges} chosen apart. */
+  public void restore(
+      PgTool pgRestore,
+      Path archive,
+      PgConnection into,
+      int jobs,
+      boolean noOwner,
+      boolean noPrivileges,
+      Duration timeout) {
+    List<String> command = command(pgRestore, archive, into, jobs, noOwner, noPrivileges);
     try (PgPassFile passFile = into.password() == null ? null : PgPassFile.create(into)) {
       ProcessRunner.Result result =
           runner.run(command, PgClientCommand.environment(passFile, into), null, timeout);

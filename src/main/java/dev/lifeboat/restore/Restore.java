@@ -4,6 +4,7 @@ import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
@@ -45,14 +46,17 @@ public final class Restore {
   private final BackupJob backupJob;
   private final PgRestore pgRestore = new PgRestore();
   private final Progress progress;
+  private final ManifestSignatures signatures;
 
   Restore(
       LifeboatConfig config,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
       BackupJob backupJob,
-      Progress progress) {
+      Progress progress,
+      ManifestSignatures signatures) {
     this.progress = progress;
+    this.signatures = signatures;
     this.config = config;
     this.catalog = catalog;
     this.fetcher = fetcher;
@@ -65,15 +69,38 @@ public final class Restore {
   }
 
   /**
+   * What a restore may do beyond the default: replace a database with tables ({@code clean}),
+   * create the roles the server lacks ({@code createRoles}), among them ones with SUPERUSER,
+   * REPLICATION or BYPASSRLS ({@code createPrivilegedRoles}), use a backup no trusted key signed
+   * ({@code allowUnsigned}).
+   */
+  public record Options(
+      boolean clean, boolean createRoles, boolean createPrivilegedRoles, boolean allowUnsigned) {}
+
+  /**
    * As {@link #plan(Target, String, String, boolean)}; with {@code createRoles} the roles of the
    * backup's globals missing on the server are created before pg_restore, without it their absence
    * is refused up front, naming them.
    */
   public RestorePlan plan(
       Target target, String idOrLatest, String database, boolean clean, boolean createRoles) {
+    return plan(target, idOrLatest, database, new Options(clean, createRoles, false, false));
+  }
+
+  /**
+   * Decides everything without changing anything; refusals are usage errors (exit 2): among them a
+   * backup whose manifest no trusted key signed ({@link ManifestSignatures}), and roles to create
+   * with SUPERUSER, REPLICATION or BYPASSRLS without {@code createPrivilegedRoles}.
+   */
+  public RestorePlan plan(Target target, String idOrLatest, String database, Options options) {
+    boolean clean = options.clean();
+    boolean createRoles = options.createRoles();
     LifeboatDatabases.checkInto(database, null);
     BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
     Manifest manifest = entry.manifest();
+    // a backup anyone with write access to a store could have made is refused before all else
+    ManifestSignatures.Verdict signature =
+        signatures.require(target, entry, options.allowUnsigned());
     PgConnection into = target.connection().withDatabase(database);
     String staging = database + STAGING_SUFFIX;
     String old = database + OLD_SUFFIX;
@@ -147,18 +174,19 @@ public final class Restore {
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
       // a missing or wrong identity is a refusal before anything is touched
       fetcher.requireIdentity(target, entry);
-      List<String> missingRoles = List.of();
+      List<Roles.Role> missingRoles = List.of();
       if (manifest.globals() != null) {
         String globals =
             Roles.read(config, target, ArchiveFetcher.order(target, entry), manifest.globals());
+        Map<String, Roles.Role> roles = Roles.roles(globals);
         try (Connection c = target.connection().withDatabase(server.maintenanceDatabase()).open()) {
-          missingRoles = Roles.missing(c, Roles.parse(globals).keySet());
+          missingRoles = Roles.missing(c, roles.keySet()).stream().map(roles::get).toList();
         }
         if (!missingRoles.isEmpty() && !createRoles) {
           throw new ConfigException(
               "--create-roles",
               "roles "
-                  + missingRoles
+                  + missingRoles.stream().map(Roles.Role::name).toList()
                   + " of the backed-up server do not exist on "
                   + into.host()
                   + ":"
@@ -166,6 +194,21 @@ public final class Restore {
                   + ", so the restore would fail on the first object, grant or policy that names"
                   + " one; add --create-roles to create them from the backup's globals (roles"
                   + " that exist are never altered); nothing was changed");
+        }
+        List<Roles.Role> privileged =
+            missingRoles.stream().filter(r -> !r.privileged().isEmpty()).toList();
+        if (!privileged.isEmpty() && !options.createPrivilegedRoles()) {
+          throw new ConfigException(
+              "--create-privileged-roles",
+              "--create-roles would create "
+                  + String.join(", ", privileged.stream().map(Roles.Role::describe).toList())
+                  + " from the backup's globals on "
+                  + into.host()
+                  + ":"
+                  + into.port()
+                  + "; SUPERUSER, REPLICATION and BYPASSRLS are given only with"
+                  + " --create-privileged-roles: add it if the new server needs them so, or create"
+                  + " those roles by hand first; nothing was changed");
         }
       }
       return new RestorePlan(
@@ -184,7 +227,8 @@ public final class Restore {
           spool,
           tool,
           config.properties().restore().effectiveJobs(),
-          missingRoles);
+          missingRoles,
+          signature);
     } catch (SQLException e) {
       throw new ConfigException(
           "lifeboat.targets." + target.name() + ".url",
@@ -220,7 +264,7 @@ public final class Restore {
         }
         safetyId = safety.id();
       }
-      List<String> created = createRoles(plan);
+      List<Roles.Role> created = createRoles(plan);
       List<RestoreResult.TableCount> tables = restoreIntoStaging(plan, archive);
       swapIntoPlace(plan);
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -235,30 +279,35 @@ public final class Restore {
           seconds,
           tables,
           null,
-          created);
+          created.stream().map(Roles.Role::name).toList(),
+          created.stream()
+              .map(r -> new RestoreResult.CreatedRole(r.name(), r.attributes()))
+              .toList(),
+          plan.signature().describe());
     }
   }
 
   /** The plan's missing roles, created from the backup's globals; the ones really created. */
-  private List<String> createRoles(RestorePlan plan) {
+  private List<Roles.Role> createRoles(RestorePlan plan) {
     if (plan.rolesToCreate() == null || plan.rolesToCreate().isEmpty()) {
       return List.of();
     }
+    List<String> names = plan.rolesToCreate().stream().map(Roles.Role::name).toList();
     String globals =
         Roles.read(config, plan.target(), plan.stores(), plan.backup().manifest().globals());
     List<String> skipped = new ArrayList<>();
     try (PgDatabases server = PgDatabases.connect(plan.into());
         Connection c = plan.into().withDatabase(server.maintenanceDatabase()).open()) {
-      List<String> created = Roles.create(c, globals, plan.rolesToCreate(), skipped);
+      List<String> created = Roles.create(c, globals, names, skipped);
       skipped.forEach(
           s ->
               org.slf4j.LoggerFactory.getLogger(Restore.class)
                   .warn("membership not granted: {}", s));
-      return created;
+      return plan.rolesToCreate().stream().filter(r -> created.contains(r.name())).toList();
     } catch (SQLException e) {
       throw new RestoreException(
           "cannot create the missing roles "
-              + plan.rolesToCreate()
+              + names
               + ": "
               + PgErrors.firstLine(e.getMessage())
               + "; nothing was restored");

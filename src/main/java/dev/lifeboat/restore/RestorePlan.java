@@ -1,6 +1,7 @@
 package dev.lifeboat.restore;
 
 import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgTool;
@@ -18,6 +19,8 @@ import java.util.List;
  * @param old the name the destination's previous data has during the swap
  * @param leftovers databases marked by an earlier restore that did not finish: dropped first
  * @param run this run's id, carried by the marks of the databases it creates
+ * @param rolesToCreate the roles of the backup's globals missing on the server, created first
+ * @param signature who signed the backup's manifest (or why it is used unsigned)
  */
 public record RestorePlan(
     Target target,
@@ -35,7 +38,8 @@ public record RestorePlan(
     ArchiveFetcher.SpoolSpace spool,
     PgTool pgRestore,
     int jobs,
-    List<String> rolesToCreate) {
+    List<Roles.Role> rolesToCreate,
+    ManifestSignatures.Verdict signature) {
 
   /** The plan as the lines the operator reads before confirming. */
   public List<String> describe() {
@@ -68,6 +72,11 @@ public record RestorePlan(
                 + ", "
                 + m.tables().size()
                 + " tables",
+            "  signature   "
+                + signature.describe()
+                + (signature.signed()
+                    ? ""
+                    : " (used because of --allow-unsigned: its SQL runs as '" + into.user() + "')"),
             "  read from   "
                 + String.join(", then ", stores)
                 + " (SHA-256 checked before pg_restore sees a byte)",
@@ -95,10 +104,11 @@ public record RestorePlan(
                 + " parallel jobs"));
     if (rolesToCreate != null && !rolesToCreate.isEmpty()) {
       lines.add(
-          "  roles       "
-              + String.join(", ", rolesToCreate)
-              + ": missing on this server, created from the backup's globals first"
-              + " (--create-roles; existing roles are not altered)");
+          "  roles       missing on this server, created from the backup's globals first"
+              + " (--create-roles; existing roles are not altered):");
+      for (Roles.Role role : rolesToCreate) {
+        lines.add("                " + role.describe());
+      }
     }
     for (String leftover : leftovers) {
       lines.add(

@@ -14,7 +14,12 @@ public record RestoreResult(
     double restoreSeconds,
     List<TableCount> tables,
     String error,
-    List<String> createdRoles) {
+    List<String> createdRoles,
+    List<CreatedRole> roles,
+    String signature) {
+
+  /** A role created from the backup's globals, with its attributes (never its password hash). */
+  public record CreatedRole(String name, List<String> attributes) {}
 
   /** One table: rows the manifest recorded and rows found after the restore. */
   public record TableCount(String table, Long expected, Long actual, boolean ok) {}

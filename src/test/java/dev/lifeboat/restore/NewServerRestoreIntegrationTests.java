@@ -41,9 +41,14 @@ class NewServerRestoreIntegrationTests {
   }
 
   @Test
-  void aDrillOnABrandNewDrillServerCreatesTheRolesItLacksAndPassesTenantIsolation()
+  void aDrillOnABrandNewDrillServerCreatesTheRolesItLacksWithoutPrivilegesAndDropsThemAfter()
       throws Exception {
     PgConnection source = PostgresServer.shared().createExampleDatabase("dr_drill_src", 1);
+    String superuser = "dr_super_" + UUID.randomUUID().toString().substring(0, 8);
+    try (Connection c = source.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + superuser + " SUPERUSER LOGIN PASSWORD 'in-the-globals'");
+    }
     PostgresServer fresh = PostgresServer.startNew();
     try {
       // the drill host's operator gave Lifeboat's role the same name and password there
@@ -76,6 +81,7 @@ class NewServerRestoreIntegrationTests {
                   "  drills:\n    dir: \""
                       + Path.of("jobs/example/drills").toAbsolutePath()
                       + "\"");
+      fx.targetYaml("app", "      backup: { role-passwords: true }");
       Path config = fx.write(source, "app");
       LifeboatCli cli = fx.cli();
       Result backup = cli.run("--config", config.toString(), "backup");
@@ -87,14 +93,22 @@ class NewServerRestoreIntegrationTests {
       assertThat(drill.stdout())
           .contains("ok     roles")
           .contains("app_tenant")
+          // a SUPERUSER role of the globals is made without it, and without its login and hash
+          .contains(superuser + " (without LOGIN, SUPERUSER, password hash from the backup)")
+          .contains("restored and read as role lifeboat_drill_role_")
           .contains("ok     tenant-isolation public.tasks")
           .doesNotContain("FAILED");
-      assertThat(roleExists(drillServer, "app_tenant")).isTrue();
+      assertThat(drill.stdout()).containsPattern("cleanup roles +dropped the roles the drill made");
+      // the roles the drill made are gone; those it found are not
+      assertThat(roleExists(drillServer, "app_tenant")).isFalse();
+      assertThat(roleExists(drillServer, superuser)).isFalse();
+      assertThat(roleExists(drillServer, source.user())).isTrue();
 
-      // a second drill finds the roles there and creates none
+      // a second drill makes them again, and drops them again
       Result again = cli.run("--config", config.toString(), "drill");
       assertThat(again.exitCode()).as(again.toString()).isZero();
-      assertThat(again.stdout()).doesNotContain("ok     roles");
+      assertThat(again.stdout()).contains("ok     roles").contains("app_tenant");
+      assertThat(roleExists(drillServer, "app_tenant")).isFalse();
       assertThat(drill.all() + again.all()).doesNotContain(source.password());
     } finally {
       fresh.cluster().close();
@@ -106,10 +120,12 @@ class NewServerRestoreIntegrationTests {
       throws Exception {
     PgConnection source = PostgresServer.shared().createExampleDatabase("dr_src", 1);
     String member = "dr_app_" + UUID.randomUUID().toString().substring(0, 8);
+    String replicator = "dr_repl_" + UUID.randomUUID().toString().substring(0, 8);
     try (Connection c = source.open();
         Statement st = c.createStatement()) {
       st.execute("CREATE ROLE " + member + " LOGIN PASSWORD 'not-in-the-globals'");
       st.execute("GRANT app_tenant TO " + member);
+      st.execute("CREATE ROLE " + replicator + " LOGIN REPLICATION");
     }
     Path store = dir.resolve("store");
     Fixture old =
@@ -131,11 +147,15 @@ class NewServerRestoreIntegrationTests {
     assertThat(sql).contains("CREATE ROLE app_tenant;").contains("CREATE ROLE " + member + ";");
     assertThat(sql).doesNotContain("PASSWORD");
 
+    // the backup host's public key, as its operator reads it there, goes into the new host's file
+    Result key = old.cli().run("--config", oldConfig.toString(), "signing-key");
+    assertThat(key.exitCode()).as(key.toString()).isZero();
     PostgresServer fresh = PostgresServer.startNew();
     try {
       Fixture now =
           new Fixture(Files.createDirectories(dir.resolve("new")))
               .filesystem("local", store)
+              .yaml("  signing:\n    trusted-keys: [ \"" + key.stdout().strip() + "\" ]")
               .targetYaml("app", TENANT_ISOLATION)
               .yaml(
                   "  drills:\n    dir: \""
@@ -155,7 +175,8 @@ class NewServerRestoreIntegrationTests {
           .contains("nothing was changed");
       assertThat(roleExists(fresh, "app_tenant")).isFalse();
 
-      Result restored =
+      // a role with REPLICATION (SUPERUSER, BYPASSRLS) needs its own flag; nothing is created
+      Result privileged =
           cli.run(
               "--config",
               config.toString(),
@@ -165,10 +186,40 @@ class NewServerRestoreIntegrationTests {
               "app",
               "--yes",
               "--create-roles");
-      System.out.println("restore --create-roles:\n" + restored.all());
+      System.out.println("restore --create-roles of a REPLICATION role:\n" + privileged.all());
+      assertThat(privileged.exitCode()).as(privileged.toString()).isEqualTo(2);
+      assertThat(privileged.stderr())
+          .contains(replicator + " (LOGIN, REPLICATION)")
+          .contains("--create-privileged-roles")
+          .contains("nothing was changed");
+      assertThat(roleExists(fresh, "app_tenant")).isFalse();
+      assertThat(roleExists(fresh, replicator)).isFalse();
+
+      Result restored =
+          cli.run(
+              "--config",
+              config.toString(),
+              "restore",
+              "latest",
+              "--into",
+              "app",
+              "--yes",
+              "--create-roles",
+              "--create-privileged-roles",
+              "--json");
+      System.out.println("restore --create-roles --create-privileged-roles:\n" + restored.all());
       assertThat(restored.exitCode()).as(restored.toString()).isZero();
-      assertThat(restored.all()).contains("created roles").contains("app_tenant").contains(member);
+      // the plan names every role it creates, with its attributes; so does --json
+      assertThat(restored.stderr())
+          .contains("signed by lifeboat.signing.trusted-keys[0]")
+          .contains("app_tenant (NOLOGIN)")
+          .contains(member + " (LOGIN)")
+          .contains(replicator + " (LOGIN, REPLICATION)")
+          .contains("created roles");
+      JsonNode roles = Json.mapper().readTree(restored.stdout()).get("roles");
+      assertThat(roles.toString()).contains("\"" + replicator + "\"").contains("\"REPLICATION\"");
       assertThat(roleExists(fresh, "app_tenant")).isTrue();
+      assertThat(roleExists(fresh, replicator)).isTrue();
       try (Connection c = fresh.connection("app").open();
           Statement st = c.createStatement();
           ResultSet rs =

@@ -1,0 +1,19 @@
+package dev.lifeboat.backup;
+
+import dev.lifeboat.LifeboatException;
+
+/**
+ * A backup whose manifest no trusted key signed (or whose signature does not match) was to be
+ * restored, drilled or verified: refused before anything is touched, exit 2.
+ */
+public class UnsignedBackupException extends LifeboatException {
+
+  public UnsignedBackupException(String message) {
+    super(message, null);
+  }
+
+  @Override
+  public int exitCode() {
+    return USAGE;
+  }
+}
