@@ -5,6 +5,8 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.crypto.TrustedKeys;
+import dev.lifeboat.run.ClusterSigningKeys;
+import dev.lifeboat.run.Node;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -46,9 +49,14 @@ public final class ManifestSignatures {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestSignatures.class);
 
   private final LifeboatConfig config;
+  private final ClusterSigningKeys cluster;
+  private final Node node;
+  private volatile boolean recorded;
 
-  ManifestSignatures(LifeboatConfig config) {
+  public ManifestSignatures(LifeboatConfig config, ClusterSigningKeys cluster, Node node) {
     this.config = config;
+    this.cluster = cluster;
+    this.node = node;
   }
 
   /** The content of {@code manifest.sig}. */
@@ -136,19 +144,41 @@ public final class ManifestSignatures {
    */
   public SigningKey signingKey() {
     Path file = config.signingKeyFile();
+    SigningKey key;
     if (!config.signingKeyConfigured() && !Files.exists(file)) {
-      SigningKey made = SigningKey.create(LifeboatConfig.SIGNING_KEY, file);
-      if (made.created()) {
+      key = SigningKey.create(LifeboatConfig.SIGNING_KEY, file);
+      if (key.created()) {
         LOG.warn(
-            "made the manifest signing key {} ({}); to restore or drill these backups on another"
-                + " host, add its public key to lifeboat.signing.trusted-keys there: {}",
+            "made the manifest signing key {} ({}); hosts that share this control database trust"
+                + " it; to restore or drill these backups on another host, add its public key to"
+                + " lifeboat.signing.trusted-keys there: {}",
             file,
-            made.fingerprint(),
-            made.publicKeyText());
+            key.fingerprint(),
+            key.publicKeyText());
       }
-      return made;
+    } else {
+      key = SigningKey.load(LifeboatConfig.SIGNING_KEY, file);
     }
-    return SigningKey.load(LifeboatConfig.SIGNING_KEY, file);
+    record(key);
+    return key;
+  }
+
+  /** This host's public key into the control database, once per process, for its cluster. */
+  private void record(SigningKey key) {
+    if (recorded) {
+      return;
+    }
+    try {
+      cluster.record(key.fingerprint(), key.publicKeyText(), node.name());
+      recorded = true;
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn(
+          "could not record this host's signing key {} in the control database ({}); hosts that"
+              + " share it trust its backups only once it is recorded, or listed in their"
+              + " lifeboat.signing.trusted-keys",
+          key.fingerprint(),
+          e.getMessage());
+    }
   }
 
   /** The content of {@code manifest.sig} for {@code json}, the manifest stored as {@code key}. */
@@ -172,8 +202,9 @@ public final class ManifestSignatures {
   }
 
   /**
-   * The keys trusted here: this host's own signing key (when its file exists) and {@code
-   * lifeboat.signing.trusted-keys}.
+   * The keys trusted here: this host's own signing key (when its file exists), {@code
+   * lifeboat.signing.trusted-keys}, and the keys of the hosts that share this control database
+   * (each records its own when it signs).
    */
   public TrustedKeys trustedKeys() {
     List<TrustedKeys.Key> keys = new ArrayList<>();
@@ -185,6 +216,22 @@ public final class ManifestSignatures {
               "this host's signing key (" + own + ")", key.publicKey(), key.fingerprint()));
     }
     keys.addAll(config.trustedKeys());
+    try {
+      for (ClusterSigningKeys.Recorded r : cluster.all()) {
+        if (keys.stream().noneMatch(k -> k.fingerprint().equals(r.fingerprint()))) {
+          TrustedKeys.recorded(
+                  "node " + r.node() + "'s signing key (recorded in the control database)",
+                  r.publicKey(),
+                  r.fingerprint())
+              .ifPresent(keys::add);
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn(
+          "could not read the signing keys recorded in the control database ({}); trusting this"
+              + " host's key and lifeboat.signing.trusted-keys only",
+          e.getMessage());
+    }
     return TrustedKeys.of(keys);
   }
 

@@ -90,6 +90,17 @@ public final class TrustedKeys {
     }
   }
 
+  /**
+   * A key read back from where Lifeboat recorded it (the control database), described by {@code
+   * source}; empty when the text is not a public key or does not match its fingerprint.
+   */
+  public static Optional<Key> recorded(String source, String text, String fingerprint) {
+    PublicKey key = text == null ? null : parseKey(text.strip());
+    return key == null || !fingerprint(key).equals(fingerprint)
+        ? Optional.empty()
+        : Optional.of(new Key(source, key, fingerprint));
+  }
+
   /** The one-line text of a public key. */
   public static String text(PublicKey key) {
     return Base64.getEncoder().encodeToString(key.getEncoded());

@@ -13,7 +13,7 @@ public final class Node {
 
   private final String name;
 
-  Node(LifeboatProperties properties) {
+  public Node(LifeboatProperties properties) {
     this.name =
         properties.node() != null && !properties.node().isBlank()
             ? properties.node().trim()

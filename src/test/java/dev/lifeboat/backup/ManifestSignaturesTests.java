@@ -7,6 +7,8 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.SigningKey;
+import dev.lifeboat.run.ClusterSigningKeys;
+import dev.lifeboat.run.Node;
 import dev.lifeboat.store.BackupStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,11 +35,34 @@ class ManifestSignaturesTests {
   ManifestSignatures signatures;
   Target target;
 
+  ClusterSigningKeys cluster;
+
   @BeforeEach
-  void twoStores() {
+  void twoStores() throws Exception {
     config = config(Map.of());
-    signatures = new ManifestSignatures(config);
+    cluster = new ClusterSigningKeys(controlDatabase());
+    signatures = signatures(config);
     target = config.target("app");
+  }
+
+  /** An embedded control database holding the signing-key table, as its migration makes it. */
+  static javax.sql.DataSource controlDatabase() throws Exception {
+    org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+    ds.setURL("jdbc:h2:mem:keys-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    try (java.sql.Connection c = ds.getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      st.execute(
+          new String(
+              ManifestSignaturesTests.class
+                  .getResourceAsStream("/db/control/h2/V4__lifeboat_signing_keys.sql")
+                  .readAllBytes(),
+              java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return ds;
+  }
+
+  private ManifestSignatures signatures(LifeboatConfig c) {
+    return new ManifestSignatures(c, cluster, new Node(c.properties()));
   }
 
   private LifeboatConfig config(Map<String, String> more) {
@@ -149,6 +174,30 @@ class ManifestSignaturesTests {
   }
 
   @Test
+  void aBackupAnotherHostOfTheClusterSignedIsTrustedOnceThatHostRecordedItsKey() throws Exception {
+    SigningKey other = SigningKey.create("k", dir.resolve("other/signing.key"));
+    Manifest m = manifest(ID, "node-b");
+    store("a", m, other);
+    assertThat(signatures.require(target, listed(m, "a"), true).status())
+        .isEqualTo(ManifestSignatures.Status.UNTRUSTED);
+
+    // the other host signs a backup of its own: its key goes into the shared control database
+    LifeboatConfig otherHost =
+        config(Map.of("lifeboat.signing.key", other.file().toString(), "lifeboat.node", "node-b"));
+    signatures(otherHost).signingKey();
+
+    ManifestSignatures.Verdict v = signatures.require(target, listed(m, "a"), false);
+    assertThat(v.status()).isEqualTo(ManifestSignatures.Status.SIGNED);
+    assertThat(v.describe())
+        .isEqualTo(
+            "signed by node node-b's signing key (recorded in the control database) "
+                + other.fingerprint());
+    // recording the same key again (every backup of that host) changes nothing
+    signatures(otherHost).signingKey();
+    assertThat(cluster.all()).hasSize(1);
+  }
+
+  @Test
   void aBackupSignedByAKeyNotTrustedHereIsRefusedUntilItsPublicKeyIsConfigured() {
     signatures.signingKey();
     SigningKey other = SigningKey.create("k", dir.resolve("other/signing.key"));
@@ -164,7 +213,7 @@ class ManifestSignaturesTests {
         .isEqualTo(ManifestSignatures.Status.UNTRUSTED);
 
     config = config(Map.of("lifeboat.signing.trusted-keys[0]", other.publicKeyText()));
-    ManifestSignatures trusting = new ManifestSignatures(config);
+    ManifestSignatures trusting = signatures(config);
     ManifestSignatures.Verdict v = trusting.require(target, listed(m, "a"), false);
     assertThat(v.describe())
         .isEqualTo("signed by lifeboat.signing.trusted-keys[0] " + other.fingerprint());

@@ -1,0 +1,87 @@
+package dev.lifeboat.run;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.springframework.stereotype.Component;
+
+/**
+ * The manifest signing public keys of the hosts that share this control database ({@code
+ * LIFEBOAT_SIGNING_KEYS}): each host records its own when it signs a backup, and every host trusts
+ * the keys recorded here besides its own and {@code lifeboat.signing.trusted-keys}. Nodes of one
+ * cluster then drill each other's backups without listing each other's keys. Only who can write the
+ * control database can add a key: a leaked store credential cannot.
+ */
+@Component
+public final class ClusterSigningKeys {
+
+  /** A key as recorded: its fingerprint, its one-line public key, the node that recorded it. */
+  public record Recorded(String fingerprint, String publicKey, String node) {}
+
+  private final DataSource control;
+
+  public ClusterSigningKeys(DataSource control) {
+    this.control = control;
+  }
+
+  /** Records this host's key once; recording it again changes nothing. */
+  public void record(String fingerprint, String publicKey, String node) throws SQLException {
+    try (Connection c = control.getConnection()) {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT 1 FROM LIFEBOAT_SIGNING_KEYS WHERE FINGERPRINT = ?")) {
+        ps.setString(1, fingerprint);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return;
+          }
+        }
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO LIFEBOAT_SIGNING_KEYS (FINGERPRINT, PUBLIC_KEY, NODE, RECORDED_AT)"
+                  + " VALUES (?, ?, ?, CURRENT_TIMESTAMP)")) {
+        ps.setString(1, fingerprint);
+        ps.setString(2, publicKey);
+        ps.setString(3, node);
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        // another process recorded the same key at the same moment: it is there, as wanted
+        if (!stillMissing(c, fingerprint)) {
+          return;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Every key recorded, oldest first. */
+  public List<Recorded> all() throws SQLException {
+    List<Recorded> keys = new ArrayList<>();
+    try (Connection c = control.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT FINGERPRINT, PUBLIC_KEY, NODE FROM LIFEBOAT_SIGNING_KEYS ORDER BY"
+                    + " RECORDED_AT, FINGERPRINT")) {
+      while (rs.next()) {
+        keys.add(new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)));
+      }
+    }
+    return keys;
+  }
+
+  private static boolean stillMissing(Connection c, String fingerprint) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM LIFEBOAT_SIGNING_KEYS WHERE FINGERPRINT = ?")) {
+      ps.setString(1, fingerprint);
+      try (ResultSet rs = ps.executeQuery()) {
+        return !rs.next();
+      }
+    }
+  }
+}
