@@ -135,6 +135,68 @@ class LauncherScriptIntegrationTests {
         .allMatch(l -> l.contains("-jar"));
   }
 
+  /**
+   * serve runs for months: it gets the heap bound measured by bench/serve-heap-bench.sh, unless the
+   * user's own -Xmx says otherwise; short commands keep the JVM's default.
+   */
+  @Test
+  void serveRunsWithABoundedHeapAndAnXmxOfTheUsersWins() throws Exception {
+    Path root = install();
+    Path config = emptyStoreConfig();
+    String flags = "-XX:+PrintCommandLineFlags";
+    assertThat(maxHeap(root, Map.of("LIFEBOAT_JAVA_OPTS", flags), "serve", config))
+        .as("serve's default bound")
+        .isEqualTo(384L << 20);
+    assertThat(
+            maxHeap(
+                root,
+                Map.of("LIFEBOAT_JAVA_OPTS", "-Xmx1g " + flags, "LIFEBOAT_SERVE_HEAP", "200m"),
+                "serve",
+                config))
+        .as("an -Xmx in LIFEBOAT_JAVA_OPTS wins")
+        .isEqualTo(1L << 30);
+    assertThat(
+            maxHeap(
+                root,
+                Map.of("LIFEBOAT_JAVA_OPTS", flags, "LIFEBOAT_SERVE_HEAP", "200m"),
+                "serve",
+                config))
+        .isEqualTo(200L << 20);
+    assertThat(maxHeap(root, Map.of("LIFEBOAT_JAVA_OPTS", flags), "history", config))
+        .as("a short command keeps the JVM's default")
+        .isNotIn(384L << 20, 200L << 20);
+  }
+
+  /** The -XX:MaxHeapSize the JVM that bin/lifeboat starts for COMMAND reports; then it is ended. */
+  private long maxHeap(Path root, Map<String, String> env, String command, Path config)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of(root.resolve("bin/lifeboat").toString()));
+    args.addAll(List.of("--config", config.toString(), command));
+    ProcessBuilder builder = new ProcessBuilder(args).directory(dir.toFile());
+    builder.environment().remove("JAVA_HOME");
+    builder.environment().put("LIFEBOAT_FAST_START", "0"); // the flags, not a cache, are tested
+    builder.environment().putAll(env);
+    Path out = dir.resolve("flags-out");
+    builder.redirectOutput(out.toFile()).redirectError(dir.resolve("flags-err").toFile());
+    Process process = builder.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (System.nanoTime() < deadline) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("-XX:MaxHeapSize=(\\d+)")
+                .matcher(Files.readString(out));
+        if (m.find()) {
+          return Long.parseLong(m.group(1));
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError("no -XX:MaxHeapSize in " + Files.readString(out));
+    } finally {
+      process.destroy();
+      process.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
   /** bin/lifeboat and the packaged jar under a fresh root (no sources: nothing is rebuilt). */
   private Path install() throws IOException {
     Path root = dir.resolve("lifeboat");
