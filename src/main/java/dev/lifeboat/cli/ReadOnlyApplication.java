@@ -72,7 +72,7 @@ class ReadOnlyApplication {
    * The names of the verbs a schedule may name (every {@code run/Verb} bean of the full
    * application; ReadOnlyApplicationTests keeps the two in step).
    */
-  static final List<String> VERBS = List.of("backup", "drill", "migrate", "prune");
+  static final List<String> VERBS = List.of("backup", "drill", "migrate", "prune", "verify");
 
   @Bean
   Clock clock() {

@@ -11,28 +11,25 @@ import org.junit.jupiter.api.Test;
 
 class ScheduledRunTests {
 
-  static final class Named implements Verb {
-    private final String name;
+  /** A door that only has a name (anonymous: the classpath scans for verbs do not see it). */
+  static Verb named(String name) {
+    return new Verb() {
+      @Override
+      public String name() {
+        return name;
+      }
 
-    Named(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public Verb.Run run(Target target, Trigger trigger) {
-      throw new AssertionError("not run in these tests");
-    }
+      @Override
+      public Verb.Run run(Target target, Trigger trigger) {
+        throw new AssertionError("not run in these tests");
+      }
+    };
   }
 
   @Test
   void aVerbThisNodeDoesNotKnowIsAFailedRunThatSaysSoNotANullPointer() {
     ScheduledRun scheduled =
-        new ScheduledRun(Map.of("backup", new Named("backup"), "prune", new Named("prune")), null);
+        new ScheduledRun(Map.of("backup", named("backup"), "prune", named("prune")), null);
 
     Verb.Run run = scheduled.run("basebackup", "app");
 
