@@ -182,12 +182,16 @@ class ControlDatabaseConfiguration {
 
   /**
    * H2's "database may be already in use" (90020), or "lock file recently modified" (8000): another
-   * process holds, or is just taking, the file's lock.
+   * process holds, or is just taking, the file's lock. Or "connection is broken" (90067: connection
+   * refused, EOF): the lock file named a host that was just exiting; the next try finds its lock
+   * stale and takes over, or reaches the process that did (seen with four commands started at the
+   * same instant on a fresh home, at a load of 5 and of 17).
    */
   static boolean inUseRace(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql
           && (sql.getErrorCode() == 90020
+              || sql.getErrorCode() == 90067
               || sql.getErrorCode() == 8000
                   && String.valueOf(sql.getMessage()).contains("Lock file"))) {
         return true;

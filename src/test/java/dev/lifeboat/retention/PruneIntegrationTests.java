@@ -146,8 +146,14 @@ class PruneIntegrationTests {
   /** Every floor and rule on one store, dry run first, then the real prune, then again. */
   void prunesA400DayHistory(Fixture fx, Objects store, String storeName) throws Exception {
     Instant now = Instant.now();
-    List<String> nightly = history(store, now);
-    String young = backup(store, now.minus(Duration.ofHours(2)), "nightly");
+    // the newest nightly yesterday at 01:00 UTC and the young backup today, whatever the time of
+    // day: with both taken from now (25 h and 2 h ago) they shared a day between 01:00 and 02:00
+    // UTC, and the nightly lost its keep-daily (a CI run at 01:50 UTC failed on it)
+    Instant today = now.truncatedTo(ChronoUnit.DAYS);
+    List<String> nightly = history(store, today.plus(Duration.ofHours(2)));
+    Instant youngAt = now.minus(Duration.ofHours(2));
+    String young =
+        backup(store, youngAt.isBefore(today) ? today.plusSeconds(1) : youngAt, "nightly");
     String safetyYoung =
         backup(store, now.minus(Duration.ofDays(10)).plusSeconds(7), "pre-restore");
     String safetyOld =
