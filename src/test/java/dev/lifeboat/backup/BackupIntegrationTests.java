@@ -194,7 +194,7 @@ class BackupIntegrationTests {
           "s3-hung",
           (name, yaml) ->
               yaml.replaceFirst(
-                  " }$", ", connect-timeout: 2s, request-timeout: 2s, part-timeout: 5s }"));
+                  " }$", ", connect-timeout: 1s, request-timeout: 1s, part-timeout: 2s }"));
       Path config = fx.write(db, "app");
 
       long start = System.nanoTime();

@@ -327,7 +327,9 @@ class ServeClusterIntegrationTests {
       assertThat(runs.get(0).get("outcome").asString()).isEqualTo("stopped");
       assertThat(pgDumpsOf(big.database())).as("pg_dump was ended").isZero();
 
-      // the next start runs normally and does not run the stopped firing again
+      // the next start runs normally and does not run the stopped firing again; its backups need
+      // not crawl through the throttle
+      slow.unthrottle();
       Running again = serve(cli, config, "node-a", PostgresServer.freePort());
       await(
           "a backup after the restart",

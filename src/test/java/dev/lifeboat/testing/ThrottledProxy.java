@@ -19,7 +19,8 @@ public final class ThrottledProxy implements AutoCloseable {
   private final ServerSocket server;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> daemon(r));
   private final URI upstream;
-  private final int bytesPerSecond;
+  // volatile: unthrottle() lifts the bound for connections already open too
+  private volatile int bytesPerSecond;
 
   public ThrottledProxy(URI upstream, int bytesPerSecond) throws IOException {
     this.upstream = upstream;
@@ -38,8 +39,8 @@ public final class ThrottledProxy implements AutoCloseable {
         Socket client = server.accept();
         Socket target = new Socket();
         target.connect(new InetSocketAddress(upstream.getHost(), upstream.getPort()), 5000);
-        pool.execute(() -> pump(client, target, bytesPerSecond, sent));
-        pool.execute(() -> pump(target, client, Integer.MAX_VALUE, null));
+        pool.execute(() -> pump(client, target, true, sent));
+        pool.execute(() -> pump(target, client, false, null));
       } catch (IOException e) {
         return;
       }
@@ -59,8 +60,17 @@ public final class ThrottledProxy implements AutoCloseable {
         .toList();
   }
 
-  private static void pump(Socket from, Socket to, int rate, java.util.Queue<String> sent) {
-    byte[] buffer = new byte[Math.min(64 * 1024, Math.max(1024, rate / 10))];
+  /**
+   * Forwards at full speed from now on: a test that has seen what the slow upload was for (an
+   * interrupted backup) need not wait for the next one at the throttled rate.
+   */
+  public void unthrottle() {
+    bytesPerSecond = Integer.MAX_VALUE;
+  }
+
+  private void pump(Socket from, Socket to, boolean throttled, java.util.Queue<String> sent) {
+    byte[] buffer =
+        new byte[throttled ? Math.min(64 * 1024, Math.max(1024, bytesPerSecond / 10)) : 64 * 1024];
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buffer)) > 0; ) {
@@ -76,7 +86,8 @@ public final class ThrottledProxy implements AutoCloseable {
         }
         out.write(buffer, 0, n);
         out.flush();
-        if (rate != Integer.MAX_VALUE) {
+        int rate = bytesPerSecond;
+        if (throttled && rate != Integer.MAX_VALUE) {
           Thread.sleep(Math.max(1, n * 1000L / rate));
         }
       }
