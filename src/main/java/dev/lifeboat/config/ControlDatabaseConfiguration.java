@@ -85,6 +85,17 @@ class ControlDatabaseConfiguration {
     }
   }
 
+  /**
+   * The host of the embedded file waits for the processes connected through it before it closes the
+   * file ({@link EmbeddedHandover}); destroyed before the data source, so before the pool.
+   */
+  @Bean
+  EmbeddedHandover embeddedHandover(DataSource controlDataSource, LifeboatProperties properties) {
+    String url = properties.control().url();
+    return new EmbeddedHandover(
+        controlDataSource, url == null || url.isBlank(), EmbeddedHandover.LIMIT);
+  }
+
   static Path controlDirectory(Path home) {
     return home.toAbsolutePath().normalize().resolve("control");
   }
