@@ -29,8 +29,7 @@ class ControlDatabaseConfiguration {
     // taking the checked configuration first: a bad file is refused before H2 creates anything
     LifeboatProperties.Control control = properties.control();
     config.requireControlResolved();
-    boolean embedded = control.url() == null || control.url().isBlank();
-    if (!embedded) {
+    if (!embedded(control)) {
       DataSource dataSource =
           DataSourceBuilder.create()
               .url(control.url())
@@ -91,9 +90,13 @@ class ControlDatabaseConfiguration {
    */
   @Bean
   EmbeddedHandover embeddedHandover(DataSource controlDataSource, LifeboatProperties properties) {
-    String url = properties.control().url();
     return new EmbeddedHandover(
-        controlDataSource, url == null || url.isBlank(), EmbeddedHandover.LIMIT);
+        controlDataSource, embedded(properties.control()), EmbeddedHandover.LIMIT);
+  }
+
+  /** No {@code lifeboat.control.url}: the embedded H2 file under {@code lifeboat.home}. */
+  static boolean embedded(LifeboatProperties.Control control) {
+    return control.url() == null || control.url().isBlank();
   }
 
   static Path controlDirectory(Path home) {

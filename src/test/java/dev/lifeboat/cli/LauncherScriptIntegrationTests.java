@@ -158,6 +158,14 @@ class LauncherScriptIntegrationTests {
     assertThat(
             maxHeap(
                 root,
+                Map.of("LIFEBOAT_JAVA_OPTS", flags, "JAVA_TOOL_OPTIONS", "-Xmx640m"),
+                "serve",
+                config))
+        .as("so does one in JAVA_TOOL_OPTIONS, which the JVM reads before the script's options")
+        .isEqualTo(640L << 20);
+    assertThat(
+            maxHeap(
+                root,
                 Map.of("LIFEBOAT_JAVA_OPTS", flags, "LIFEBOAT_SERVE_HEAP", "200m"),
                 "serve",
                 config))

@@ -61,6 +61,19 @@ class EmbeddedHandoverIntegrationTests {
     }
   }
 
+  @Test
+  void aControlDatabaseThatCannotBeReadAtTheEndDoesNotHoldTheProcess() throws Exception {
+    // the file already closed (a SHUTDOWN, a crash of the server it went through): nothing to wait
+    // for, and the command's own exit code stays as it was
+    JdbcDataSource closed = new JdbcDataSource();
+    closed.setURL(ControlDatabaseConfiguration.h2Url(home) + ";IFEXISTS=TRUE");
+    closed.setUser(USER);
+    closed.setPassword(PASSWORD);
+    long start = System.nanoTime();
+    new EmbeddedHandover(closed, true, EmbeddedHandover.LIMIT).close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
   private record Outcome(Duration waited, int exitCode, String client) {}
 
   private Outcome hostThenClose(Duration limit) throws Exception {
