@@ -78,6 +78,10 @@ class BenchSmokeIntegrationTests {
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     System.out.println("bench/run --smoke took " + took.toSeconds() + " s");
+    if (Files.exists(out.resolve("runs.tsv"))) {
+      // each benchmark's seconds: where the smoke run's time goes
+      System.out.println(Files.readString(out.resolve("runs.tsv")));
+    }
 
     assertThat(process.exitValue()).as(tail(log)).isZero();
     assertThat(Files.readAllBytes(DOC))

@@ -203,7 +203,24 @@ class VersionIntegrationTests {
 
   @Test
   void theAnswerComesWithin20SecondsWithStatusFailAndExit1() throws Exception {
-    assertThat(took).isLessThan(Duration.ofSeconds(20));
+    // the probes get until 16 s after the JVM started, at least 4 s (Doctor.ANSWER_BY, MIN_WAIT):
+    // the command ends within 20 s unless its own start took more than 12 s, as on a machine so
+    // busy that a CI run saw 22.7 s with a 4.0 s wait; then the bound is the start plus 4 s plus
+    // the same margin, which the wait the silent store was given shows
+    double waited =
+        Double.parseDouble(
+            check("store silent")
+                .get("detail")
+                .asString()
+                .replaceAll("(?s).*no answer within ([0-9.]+)s.*", "$1"));
+    assertThat(waited).as("the wait the probes were given, s").isBetween(4.0, 16.0);
+    if (waited > 4.0) {
+      assertThat(took).isLessThan(Duration.ofSeconds(20));
+    } else {
+      System.out.println(
+          "slow start: the probes got the 4 s floor; took " + took.toMillis() + " ms");
+      assertThat(took).isLessThan(Duration.ofSeconds(30));
+    }
     assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
     assertThat(Json.mapper().readTree(result.stdout()).get("status").asString()).isEqualTo("fail");
     // the human table goes to stderr in --json mode

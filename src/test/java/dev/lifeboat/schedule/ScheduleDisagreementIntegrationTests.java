@@ -90,10 +90,33 @@ class ScheduleDisagreementIntegrationTests {
           "node-b notices",
           Duration.ofSeconds(30),
           () -> b.stderrSoFar().contains("nodes disagree: schedule backup.app"));
-      await(
-          "the metric on node-a",
-          Duration.ofSeconds(30),
-          () -> String.valueOf(metricsOf(portA)).contains("lifeboat_schedule_disagreements 1.0"));
+      // a minute: on a loaded machine one scrape of a node that has just started can take many
+      // seconds (a CI run gave up after 30 s); the last answer goes in the message
+      String[] lastScrape = {"no answer yet"};
+      try {
+        await(
+            "the metric on node-a",
+            Duration.ofSeconds(60),
+            () -> {
+              String m = metricsOf(portA);
+              lastScrape[0] =
+                  m == null
+                      ? "no answer"
+                      : m.lines()
+                          .filter(l -> l.startsWith("lifeboat_schedule_disagreements"))
+                          .findFirst()
+                          .orElse("no lifeboat_schedule_disagreements line");
+              return m != null && m.contains("lifeboat_schedule_disagreements 1.0");
+            });
+      } catch (AssertionError e) {
+        throw new AssertionError(
+            e.getMessage()
+                + "; last scrape: "
+                + lastScrape[0]
+                + "\nnode-a:\n"
+                + started.stderrSoFar(),
+            e);
+      }
       String health = get(portA, "/actuator/health").body();
       assertThat(health).contains("\"nodes\":\"disagree\"").contains("schedule backup.app");
 

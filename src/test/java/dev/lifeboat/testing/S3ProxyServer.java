@@ -201,6 +201,7 @@ public final class S3ProxyServer implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
+      LaunchLog.started(process, "s3proxy");
     } catch (IOException e) {
       throw new IllegalStateException("cannot start s3proxy: " + e.getMessage(), e);
     }
