@@ -374,10 +374,6 @@ public final class Launcher {
   }
 
   /** A binding or placeholder failure at start-up, as one line naming the key. */
-  static Optional<String> configurationError(Throwable e) {
-    return configurationError(e, List.of());
-  }
-
   static Optional<String> configurationError(Throwable e, List<Path> configFiles) {
     Optional<String> file =
         configFileError(

@@ -43,13 +43,6 @@ public final class LifeboatMetrics {
     this.registry = registry;
   }
 
-  /**
-   * Does nothing: every job that registers {@code LocalExecutions} is counted there (JobMetrics).
-   * Kept so that code written against the old signature compiles without counting twice.
-   */
-  @Deprecated
-  public void jobRun(String job, String target, String outcome) {}
-
   /** {@code lifeboat_job_runs_total}, {@code _job_duration_seconds}, {@code _job_last_run_…}. */
   public void jobRun(String job, String target, String outcome, Duration took, Instant endedAt) {
     Counter.builder("lifeboat.job.runs")

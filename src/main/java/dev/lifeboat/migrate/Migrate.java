@@ -86,11 +86,6 @@ public final class Migrate implements Verb {
     return history.list(target.name(), MigrateJobConfiguration.NAME, limit);
   }
 
-  /** Applies the pending migrations through the migrate job; the result says how it ended. */
-  public MigrateResult apply(Target target, Trigger trigger) {
-    return apply(target, trigger, false, false);
-  }
-
   /**
    * Applies through the migrate job; {@code safe} wraps it in verified pre- and post-migration
    * backups and post-checks, {@code restoreOnFailure} restores the pre-migration backup when it

@@ -4,13 +4,10 @@ import dev.lifeboat.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.LocalExecutions;
-import dev.lifeboat.run.Outcome;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -45,12 +42,11 @@ class MigrateJobConfiguration {
       JobRepository jobRepository,
       Step migrateApplyStep,
       LifeboatConfig config,
-      LifeboatMetrics metrics,
       MigrationMetrics migrationMetrics,
       LocalExecutions localExecutions) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(metrics, migrationMetrics, jobRepository))
+        .listener(new Listener(migrationMetrics, jobRepository))
         .start(migrateApplyStep)
         .build();
   }
@@ -93,29 +89,20 @@ class MigrateJobConfiguration {
         .build();
   }
 
-  /** How a migrate run ended, for the metrics and the scheduler. */
-  static Outcome outcome(JobExecution job, MigrateResult result) {
-    if (job.getStatus() == BatchStatus.STOPPED) {
-      return Outcome.STOPPED;
-    }
-    return result != null && result.ok() && job.getStatus() == BatchStatus.COMPLETED
-        ? Outcome.SUCCESS
-        : Outcome.FAILED;
-  }
-
   static MigrateResult result(JobExecution job) {
     ExecutionContext ctx = job.getExecutionContext();
     return ctx.containsKey(RESULT) ? Json.read(ctx.getString(RESULT), MigrateResult.class) : null;
   }
 
-  /** Records the result for history, the run counter and the pending gauge. */
+  /**
+   * Records the result for history and the pending gauge (the run counter is JobMetrics', through
+   * LocalExecutions).
+   */
   private static final class Listener implements JobExecutionListener {
-    private final LifeboatMetrics metrics;
     private final MigrationMetrics migrationMetrics;
     private final JobRepository repository;
 
-    Listener(LifeboatMetrics metrics, MigrationMetrics migrationMetrics, JobRepository repository) {
-      this.metrics = metrics;
+    Listener(MigrationMetrics migrationMetrics, JobRepository repository) {
       this.migrationMetrics = migrationMetrics;
       this.repository = repository;
     }
@@ -159,7 +146,6 @@ class MigrateJobConfiguration {
       if (result.pending() >= 0) {
         migrationMetrics.pending(target, result.pending());
       }
-      metrics.jobRun(NAME, target, outcome(job, result).word());
     }
   }
 }

@@ -29,9 +29,4 @@ public enum Reason {
   public String word() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
-
-  /** A floor holds whatever the rules say. */
-  public boolean floor() {
-    return ordinal() >= NEWEST.ordinal();
-  }
 }

@@ -127,7 +127,8 @@ class LauncherTests {
         .run(
             context -> {
               assertThat(context).hasFailed();
-              error[0] = Launcher.configurationError(context.getStartupFailure()).orElseThrow();
+              error[0] =
+                  Launcher.configurationError(context.getStartupFailure(), List.of()).orElseThrow();
             });
     return error[0];
   }
