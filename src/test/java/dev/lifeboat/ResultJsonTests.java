@@ -1,0 +1,255 @@
+package dev.lifeboat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.backup.BackupResult;
+import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.backup.StoreResult;
+import dev.lifeboat.backup.Verify;
+import dev.lifeboat.datamigrate.DataMigrationResult;
+import dev.lifeboat.doctor.DoctorReport;
+import dev.lifeboat.drill.DrillCheck;
+import dev.lifeboat.drill.DrillReport;
+import dev.lifeboat.migrate.MigrateResult;
+import dev.lifeboat.pg.PgCatalog;
+import dev.lifeboat.restore.ArchiveFetcher;
+import dev.lifeboat.restore.RestoreResult;
+import dev.lifeboat.retention.PruneReport;
+import dev.lifeboat.run.History;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JSON of every result a verb prints with {@code --json} and records in the job history, pinned
+ * byte for byte in {@code src/test/resources/golden/} before the redesign (issue 20) moves these
+ * types: a move or a new door that changes one field name, order or null fails here. After a
+ * deliberate change of the contract's output, write the files again with {@code ./mvnw test
+ * -Dtest=ResultJsonTests -Dgolden.write=true} and say why in the commit.
+ */
+class ResultJsonTests {
+
+  private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+  private static final Instant T0 = Instant.parse("2026-12-07T03:00:00Z");
+  private static final Instant T1 = Instant.parse("2026-12-07T03:01:30Z");
+
+  static Manifest manifest(String label, Manifest.Encryption encryption) {
+    Map<String, Long> tables = new LinkedHashMap<>();
+    tables.put("public.accounts", 3L);
+    tables.put("public.\"Mixed Case\"", 0L);
+    Map<String, PgCatalog.RlsState> rls = new LinkedHashMap<>();
+    rls.put("public.accounts", new PgCatalog.RlsState(true, true, 2));
+    return new Manifest(
+        "20261207T030000Z",
+        "app",
+        label,
+        T0,
+        T1,
+        encryption == null ? Manifest.FORMAT : Manifest.FORMAT_AGE,
+        1234,
+        "ab".repeat(32),
+        5678,
+        "app",
+        "15.18",
+        "15.18",
+        "0.1.0",
+        tables,
+        rls,
+        false,
+        encryption,
+        new Manifest.Globals("lifeboat/app/20261207T030000Z/globals.sql.zst", 99, "cd".repeat(32)));
+  }
+
+  @Test
+  void backup() throws IOException {
+    golden(
+        "backup-complete",
+        new BackupResult(
+            "20261207T030000Z",
+            "app",
+            null,
+            BackupResult.COMPLETE,
+            manifest(null, null),
+            List.of(new StoreResult("a", "ok", null), new StoreResult("b", "ok", null)),
+            null));
+    golden(
+        "backup-partial-labelled-encrypted",
+        new BackupResult(
+            "20261207T030000Z",
+            "app",
+            "before-upgrade",
+            BackupResult.PARTIAL,
+            manifest("before-upgrade", new Manifest.Encryption("age", List.of("age1xyz"))),
+            List.of(
+                new StoreResult("a", "ok", null),
+                new StoreResult("b", "failed", "connection refused")),
+            "not stored in: b"));
+  }
+
+  @Test
+  void verify() throws IOException {
+    golden(
+        "verify-partial",
+        new Verify.Report(
+            "partial",
+            "backup 20261207T030000Z: a ok, b unreachable",
+            "b: unreachable - connection refused",
+            new BackupVerifier.VerifyResult(
+                "20261207T030000Z",
+                "app",
+                "ab".repeat(32),
+                1234,
+                false,
+                List.of(
+                    new BackupVerifier.StoreCheck("a", "ok", "sha256 matches"),
+                    new BackupVerifier.StoreCheck("b", "unreachable", "connection refused")),
+                "signed by key 1a2b")));
+  }
+
+  @Test
+  void restore() throws IOException {
+    golden(
+        "restore-success",
+        new RestoreResult(
+            "success",
+            "20261207T030000Z",
+            "app",
+            "app_restored",
+            "a",
+            List.of(
+                new ArchiveFetcher.Attempt("b", "failed", "timed out"),
+                new ArchiveFetcher.Attempt("a", "ok", null)),
+            null,
+            12.5,
+            List.of(new RestoreResult.TableCount("public.accounts", 3L, 3L, true)),
+            null,
+            List.of("app_owner"),
+            List.of(new RestoreResult.CreatedRole("app_owner", List.of("LOGIN"))),
+            "signed by key 1a2b"));
+  }
+
+  @Test
+  void drill() throws IOException {
+    golden(
+        "drill-failed",
+        new DrillReport(
+            DrillReport.FAILED,
+            "app",
+            "20261207T030000Z",
+            "lifeboat_drill_app_1",
+            false,
+            "a",
+            20.25,
+            18.0,
+            List.of(
+                new DrillCheck("row counts", "passed", "2 tables match"),
+                new DrillCheck("tenant isolation", "failed", "account 1 sees 2 rows of 2"))));
+  }
+
+  @Test
+  void prune() throws IOException {
+    golden(
+        "prune-partial",
+        new PruneReport(
+            "app",
+            false,
+            PruneReport.PARTIAL,
+            "kept 1, deleted 1 in a; b skipped",
+            "store b: unreachable",
+            List.of(
+                new PruneReport.StoreReport(
+                    "a",
+                    "pruned",
+                    "keep-daily 7",
+                    null,
+                    List.of(new PruneReport.Kept("20261207T030000Z", List.of("newest"))),
+                    List.of("20261101T030000Z"),
+                    List.of(new PruneReport.Cleaned("partial", "x.partial", T0)),
+                    List.of(),
+                    List.of(new PruneReport.Retained("y", "running backup")),
+                    null),
+                new PruneReport.StoreReport(
+                    "b",
+                    "skipped",
+                    "keep-daily 7",
+                    null,
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    "unreachable")),
+            List.of()));
+  }
+
+  @Test
+  void migrate() throws IOException {
+    golden(
+        "migrate-failed",
+        new MigrateResult(
+            MigrateResult.FAILED,
+            "app",
+            7L,
+            List.of(new MigrateResult.Step("1", "add notes", "V1__add_notes.sql", 40)),
+            new MigrateResult.Failure("2", "V2__bad.sql", 3, "syntax error", true),
+            1,
+            "V2__bad.sql failed",
+            "20261207T030000Z",
+            null,
+            List.of(),
+            null,
+            false));
+  }
+
+  @Test
+  void dataMigration() throws IOException {
+    golden(
+        "data-migration-paused",
+        new DataMigrationResult(
+            "trim-titles", "app", "paused", 5000, 5, 2.5, 2000.0, 0.5, null, null));
+  }
+
+  @Test
+  void historyAndDoctor() throws IOException {
+    golden(
+        "history-entry",
+        new History.Entry(
+            42,
+            "backup",
+            "app",
+            "schedule",
+            "node-a",
+            "2026-12-07T03:00:00Z",
+            90.0,
+            "partial",
+            "COMPLETED",
+            "20261207T030000Z",
+            "not stored in: b"));
+    golden(
+        "doctor",
+        new DoctorReport(
+            "warn",
+            List.of(
+                new DoctorReport.Check("lifeboat", "ok", "0.1.0"),
+                new DoctorReport.Check("target app drill", "warn", "never drilled"))));
+  }
+
+  private static void golden(String name, Object value) throws IOException {
+    String json = Json.write(value) + "\n";
+    Path file = GOLDEN.resolve(name + ".json");
+    if (Boolean.getBoolean("golden.write")) {
+      Files.createDirectories(GOLDEN);
+      Files.writeString(file, json, StandardCharsets.UTF_8);
+    }
+    assertThat(file).as("golden file (write with -Dgolden.write=true)").exists();
+    assertThat(json).as(name).isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
+  }
+}
