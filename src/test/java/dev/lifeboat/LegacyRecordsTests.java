@@ -122,9 +122,8 @@ class LegacyRecordsTests {
 
   @Test
   void reportsOfDrillPruneAndVerify() throws IOException {
-    // a failed drill's checks carry a status, not the "ok" flag this reader looks for: history
-    // shows
-    // no error for it today (kept as it is; the redesign's history reads typed results)
+    // the first failed check is the error (history showed none for a failed drill until a check's
+    // "status" was read: the reader looked for an "ok" flag that drill reports no longer carry)
     assertThat(
             History.describe(
                 run(
@@ -133,7 +132,14 @@ class LegacyRecordsTests {
                     ExitStatus.COMPLETED,
                     "report",
                     "drill-failed")))
-        .isEqualTo(entry("drill", 90.0, "failed", "COMPLETED", "failed (backup " + ID + ")", null));
+        .isEqualTo(
+            entry(
+                "drill",
+                90.0,
+                "failed",
+                "COMPLETED",
+                "failed (backup " + ID + ")",
+                "tenant isolation: account 1 sees 2 rows of 2"));
     assertThat(
             History.describe(
                 run(

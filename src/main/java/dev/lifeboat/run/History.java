@@ -131,7 +131,12 @@ public final class History {
       error = node.get("error").asString();
     } else if (node != null && node.has("checks")) {
       for (JsonNode c : node.get("checks")) {
-        if (c.has("ok") && !c.get("ok").asBoolean()) {
+        // a drill's checks say "status": "failed" (older reports said "ok": false)
+        boolean failed =
+            c.has("ok")
+                ? !c.get("ok").asBoolean()
+                : c.has("status") && "failed".equals(c.get("status").asString());
+        if (failed) {
           error = c.get("name").asString() + ": " + c.get("detail").asString();
           break;
         }

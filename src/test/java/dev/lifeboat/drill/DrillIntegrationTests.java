@@ -212,6 +212,17 @@ class DrillIntegrationTests {
     assertThat(r.stderr()).contains("FAILED assert no-free-lunch.sql").contains("returned false");
     assertThat(r.stderr()).contains("ok     assert accounts-exist.sql");
     assertThat(scratchDatabases()).isEmpty();
+
+    // the audit trail says which check failed (it said nothing before history read a check's
+    // status)
+    Result history =
+        s.cli.run("--config", s.config.toString(), "history", "--json", "--job", "drill");
+    JsonNode run = Json.mapper().readTree(history.stdout()).get(0);
+    assertThat(run.get("outcome").asString()).as(history.toString()).isEqualTo("failed");
+    assertThat(run.get("error").asString())
+        .as(history.toString())
+        .startsWith("assert no-free-lunch.sql: ")
+        .contains("returned false");
   }
 
   @Test
