@@ -3,9 +3,9 @@ package dev.lifeboat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Trigger;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -26,7 +26,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
  */
 class LegacyRecordsTests {
 
-  private static final Instant T0 = Instant.parse("2026-12-07T03:00:00Z");
+  private static final Instant T0 = ResultJsonTests.T0;
   private static final String ID = "20261207T030000Z";
 
   private static JobExecution run(
@@ -36,8 +36,8 @@ class LegacyRecordsTests {
         new JobParametersBuilder()
             .addString("target", "app")
             .addString("startedAt", T0.toString())
-            .addString("trigger", "schedule", false)
-            .addString("node", "node-a", false);
+            .addString(Trigger.PARAMETER, "schedule", false)
+            .addString(Trigger.NODE, "node-a", false);
     if (job.equals("backup")) {
       p.addString("id", ID).addString("label", "", false);
     }
@@ -54,7 +54,7 @@ class LegacyRecordsTests {
     if (contextKey != null) {
       e.getExecutionContext()
           .putString(
-              contextKey, Files.readString(Path.of("src/test/resources/golden", golden + ".json")));
+              contextKey, Files.readString(ResultJsonTests.GOLDEN.resolve(golden + ".json")));
     }
     return e;
   }

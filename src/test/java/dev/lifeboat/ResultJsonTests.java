@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
  */
 class ResultJsonTests {
 
-  private static final Path GOLDEN = Path.of("src/test/resources/golden");
+  static final Path GOLDEN = Path.of("src/test/resources/golden");
 
-  private static final Instant T0 = Instant.parse("2026-12-07T03:00:00Z");
+  static final Instant T0 = Instant.parse("2026-12-07T03:00:00Z");
   private static final Instant T1 = Instant.parse("2026-12-07T03:01:30Z");
 
   static Manifest manifest(String label, Manifest.Encryption encryption) {

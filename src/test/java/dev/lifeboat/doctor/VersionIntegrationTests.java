@@ -213,8 +213,11 @@ class VersionIntegrationTests {
                 .get("detail")
                 .asString()
                 .replaceAll("(?s).*no answer within ([0-9.]+)s.*", "$1"));
-    assertThat(waited).as("the wait the probes were given, s").isBetween(4.0, 16.0);
-    if (waited > 4.0) {
+    double floor = Doctor.MIN_WAIT.toMillis() / 1000.0;
+    assertThat(waited)
+        .as("the wait the probes were given, s")
+        .isBetween(floor, Doctor.ANSWER_BY.toMillis() / 1000.0);
+    if (waited > floor) {
       assertThat(took).isLessThan(Duration.ofSeconds(20));
     } else {
       System.out.println(
