@@ -1,11 +1,15 @@
 package dev.lifeboat;
 
 import dev.lifeboat.cli.Launcher;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
 
-/** Lifeboat: unattended PostgreSQL backups, restore drills and safe migrations. */
-@SpringBootApplication
-public class LifeboatApplication {
+/**
+ * Lifeboat: unattended PostgreSQL backups, restore drills and safe migrations. The main class only:
+ * the command line is {@link Launcher}, the Spring application it starts is {@code
+ * cli.FullApplication}.
+ */
+public final class LifeboatApplication {
+
+  private LifeboatApplication() {}
 
   public static void main(String[] args) {
     System.exit(Launcher.run(args));

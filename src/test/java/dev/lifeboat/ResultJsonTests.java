@@ -7,6 +7,7 @@ import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.StoreResult;
 import dev.lifeboat.backup.Verify;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.datamigrate.DataMigrationResult;
 import dev.lifeboat.doctor.DoctorReport;
 import dev.lifeboat.drill.DrillCheck;

@@ -163,7 +163,7 @@ public final class BackupCatalog {
   /** A pin whose content cannot be read still pins: its presence is what counts. */
   static Pin readPin(BackupStore store, String key, String target, String id) {
     try (InputStream in = store.open(key)) {
-      Pin pin = dev.lifeboat.Json.read(new String(in.readAllBytes(), UTF_8), Pin.class);
+      Pin pin = dev.lifeboat.base.Json.read(new String(in.readAllBytes(), UTF_8), Pin.class);
       return pin == null ? new Pin(id, target, null, null, null) : pin;
     } catch (IOException | RuntimeException e) {
       if (e instanceof StoreException se && se.kind() == StoreException.Kind.UNAVAILABLE) {

@@ -1,7 +1,7 @@
 package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import dev.lifeboat.LifeboatVersion;
+import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;

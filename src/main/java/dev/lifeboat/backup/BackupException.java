@@ -1,6 +1,6 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** A backup could not be taken; the message says why in one sentence. */
 public class BackupException extends LifeboatException {

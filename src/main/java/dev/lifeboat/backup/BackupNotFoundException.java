@@ -1,6 +1,6 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** The backup a user named does not exist (complete) in any store: a usage error, exit 2. */
 public class BackupNotFoundException extends LifeboatException {

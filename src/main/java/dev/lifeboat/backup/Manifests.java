@@ -1,6 +1,6 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgCatalog;
 import java.time.Duration;
 import java.time.Instant;

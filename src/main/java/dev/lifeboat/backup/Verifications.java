@@ -1,6 +1,6 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.run.Node;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;

@@ -1,7 +1,7 @@
 package dev.lifeboat.backup;
 
-import dev.lifeboat.Json;
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.Json;
+import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;

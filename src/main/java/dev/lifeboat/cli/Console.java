@@ -1,7 +1,7 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.Json;
-import dev.lifeboat.Redaction;
+import dev.lifeboat.base.Json;
+import dev.lifeboat.base.Redaction;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import java.io.PrintStream;

@@ -1,7 +1,6 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.LifeboatApplication;
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.demo.Demo;
 import java.nio.file.Files;
@@ -132,7 +131,7 @@ public final class Launcher {
     // "version --short" answers without starting anything, like --version
     if ("version".equals(invocation.name())
         && invocation.parsed().subcommand().hasMatchedOption("--short")) {
-      System.out.println(dev.lifeboat.LifeboatVersion.get());
+      System.out.println(dev.lifeboat.base.LifeboatVersion.get());
       return OK;
     }
     if (invocation.name() == null) {
@@ -216,7 +215,7 @@ public final class Launcher {
     // a read-only command starts a smaller application: the configuration, the stores' catalog and
     // the metrics, without the control database, Batch or the scheduler (ReadOnlyApplication)
     SpringApplication app =
-        new SpringApplication(lazy ? ReadOnlyApplication.class : LifeboatApplication.class);
+        new SpringApplication(lazy ? ReadOnlyApplication.class : FullApplication.class);
     app.setBannerMode(Banner.Mode.OFF);
     app.setLogStartupInfo(false);
     app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);
@@ -542,10 +541,11 @@ public final class Launcher {
   }
 
   private static int fail(boolean json, int code, String message) {
-    message = dev.lifeboat.Redaction.urls(message);
+    message = dev.lifeboat.base.Redaction.urls(message);
     if (json) {
       System.out.println(
-          dev.lifeboat.Json.write(Map.of("status", "error", "exitCode", code, "error", message)));
+          dev.lifeboat.base.Json.write(
+              Map.of("status", "error", "exitCode", code, "error", message)));
     }
     System.err.println("lifeboat: " + message);
     return code;

@@ -1,6 +1,6 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.LifeboatVersion;
+import dev.lifeboat.base.LifeboatVersion;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;

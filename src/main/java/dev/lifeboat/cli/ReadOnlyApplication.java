@@ -24,12 +24,11 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Lazy;
 
 /**
- * What a read-only command ({@link Launcher#LAZY_COMMANDS}) starts instead of {@code
- * LifeboatApplication}: the configuration, bound and checked exactly as for every command, the
- * catalog of the stores, the console and the metrics (pushed at exit when the Pushgateway is
- * enabled). No control database, Batch, scheduler, health or task executors: such a command reads
- * the stores and nothing else, so it neither creates nor opens anything under {@code
- * lifeboat.home/control}.
+ * What a read-only command ({@link Launcher#LAZY_COMMANDS}) starts instead of {@link
+ * FullApplication}: the configuration, bound and checked exactly as for every command, the catalog
+ * of the stores, the console and the metrics (pushed at exit when the Pushgateway is enabled). No
+ * control database, Batch, scheduler, health or task executors: such a command reads the stores and
+ * nothing else, so it neither creates nor opens anything under {@code lifeboat.home/control}.
  *
  * <p>Neither this class nor its parts carry {@code @Configuration}: Spring reads them as
  * configuration all the same when they are the application's source, while the component scan of

@@ -1,7 +1,7 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.LifeboatVersion;
-import dev.lifeboat.Redaction;
+import dev.lifeboat.base.LifeboatVersion;
+import dev.lifeboat.base.Redaction;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.doctor.Doctor;
 import dev.lifeboat.doctor.DoctorReport;

@@ -1,6 +1,6 @@
 package dev.lifeboat.config;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** A configuration or usage mistake: one line naming the key; the CLI exits 2, nothing changed. */
 public class ConfigException extends LifeboatException {

@@ -1,6 +1,6 @@
 package dev.lifeboat.config;
 
-import dev.lifeboat.Redaction;
+import dev.lifeboat.base.Redaction;
 import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.crypto.Age;

@@ -1,6 +1,6 @@
 package dev.lifeboat.datamigrate;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** A data migration that failed while running (a chunk's SQL, the target): exit 1. */
 public class DataMigrationException extends LifeboatException {

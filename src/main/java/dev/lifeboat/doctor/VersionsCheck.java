@@ -1,6 +1,6 @@
 package dev.lifeboat.doctor;
 
-import dev.lifeboat.LifeboatVersion;
+import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgTool;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.ManifestSignatures;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgDatabases;

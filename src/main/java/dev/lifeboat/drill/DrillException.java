@@ -1,6 +1,6 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** A drill could not run (another drill holds the server, the drill server is unreachable). */
 public class DrillException extends LifeboatException {

@@ -1,6 +1,6 @@
 package dev.lifeboat.migrate;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;

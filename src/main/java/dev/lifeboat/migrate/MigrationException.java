@@ -1,6 +1,6 @@
 package dev.lifeboat.migrate;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /**
  * A migration that failed, or an apply refused because of a problem (exit 1); or a rehearsal

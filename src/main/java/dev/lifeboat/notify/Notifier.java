@@ -1,6 +1,6 @@
 package dev.lifeboat.notify;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.metrics.LifeboatMetrics;

@@ -144,7 +144,7 @@ public record PgConnection(
 
   /** The URL with its credentials (user-info, password parameters) replaced, fit for messages. */
   public static String redact(String jdbcUrl) {
-    return dev.lifeboat.Redaction.urls(jdbcUrl);
+    return dev.lifeboat.base.Redaction.urls(jdbcUrl);
   }
 
   /** {@code jdbc:postgresql://host:port/database}, without credentials. */

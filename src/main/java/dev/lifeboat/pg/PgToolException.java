@@ -1,6 +1,6 @@
 package dev.lifeboat.pg;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 import java.util.List;
 
 /**

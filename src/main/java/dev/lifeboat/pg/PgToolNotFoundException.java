@@ -1,6 +1,6 @@
 package dev.lifeboat.pg;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** No installed PostgreSQL program fits; the message says which were found and what to install. */
 public class PgToolNotFoundException extends LifeboatException {

@@ -1,6 +1,6 @@
 package dev.lifeboat.restore;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 import java.util.List;
 
 /** A restore or drill could not go on; the message says why and that the target is untouched. */

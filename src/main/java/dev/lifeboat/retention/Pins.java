@@ -1,8 +1,8 @@
 package dev.lifeboat.retention;
 
-import dev.lifeboat.Json;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.Pin;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.Node;

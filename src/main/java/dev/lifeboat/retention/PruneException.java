@@ -1,6 +1,6 @@
 package dev.lifeboat.retention;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** The prune job could not run at all (exit 1). */
 public final class PruneException extends LifeboatException {

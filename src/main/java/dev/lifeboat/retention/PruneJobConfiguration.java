@@ -1,6 +1,6 @@
 package dev.lifeboat.retention;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.run.LocalExecutions;

@@ -1,6 +1,6 @@
 package dev.lifeboat.run;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneId;

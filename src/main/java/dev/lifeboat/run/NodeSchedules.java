@@ -1,6 +1,6 @@
 package dev.lifeboat.run;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

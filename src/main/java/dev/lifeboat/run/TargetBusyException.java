@@ -1,6 +1,6 @@
 package dev.lifeboat.run;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /**
  * The same job for the same target is running elsewhere (another node, a typed command): this run

@@ -50,7 +50,7 @@ final class ScheduledRun implements Job {
           "this node cannot run '"
               + verb
               + "': its Lifeboat "
-              + dev.lifeboat.LifeboatVersion.get()
+              + dev.lifeboat.base.LifeboatVersion.get()
               + " has no such job (known: "
               + String.join(", ", new java.util.TreeSet<>(verbs.keySet()))
               + "); run the same Lifeboat version on every node");

@@ -346,7 +346,7 @@ public final class S3Store implements BackupStore {
         + prefix
         + (endpoint == null
             ? " in AWS region " + settings.region()
-            : " at " + dev.lifeboat.Redaction.urls(endpoint.toString()));
+            : " at " + dev.lifeboat.base.Redaction.urls(endpoint.toString()));
   }
 
   @Override
@@ -376,7 +376,7 @@ public final class S3Store implements BackupStore {
   /** Belt and braces: no message we build includes the secret, but a server could echo it. */
   private String redact(String message) {
     String secret = settings.secretKey();
-    message = dev.lifeboat.Redaction.urls(message);
+    message = dev.lifeboat.base.Redaction.urls(message);
     return secret.length() < 4 ? message : message.replace(secret, "****");
   }
 

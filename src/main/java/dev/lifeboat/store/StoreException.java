@@ -1,6 +1,6 @@
 package dev.lifeboat.store;
 
-import dev.lifeboat.LifeboatException;
+import dev.lifeboat.base.LifeboatException;
 
 /** A store operation failed; the message names the store and says what to do. */
 public class StoreException extends LifeboatException {

@@ -3,7 +3,7 @@ package dev.lifeboat.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;

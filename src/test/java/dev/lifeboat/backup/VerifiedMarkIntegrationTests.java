@@ -2,7 +2,7 @@ package dev.lifeboat.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;

@@ -2,7 +2,7 @@ package dev.lifeboat.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;

@@ -3,7 +3,7 @@ package dev.lifeboat.doctor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.LifeboatCli.Result;

@@ -2,7 +2,7 @@ package dev.lifeboat.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.metrics.LifeboatMetrics;

@@ -3,7 +3,7 @@ package dev.lifeboat.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdInputStream;
-import dev.lifeboat.Json;
+import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;

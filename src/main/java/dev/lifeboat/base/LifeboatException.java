@@ -1,4 +1,4 @@
-package dev.lifeboat;
+package dev.lifeboat.base;
 
 /**
  * What Lifeboat throws for a failure it can explain: the message is one sentence for the user, and

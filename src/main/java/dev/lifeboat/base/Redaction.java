@@ -1,4 +1,4 @@
-package dev.lifeboat;
+package dev.lifeboat.base;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package dev.lifeboat;
+package dev.lifeboat.base;
 
 /** The version of this build, from the jar manifest ("dev" when run from classes). */
 public final class LifeboatVersion {

@@ -1,4 +1,4 @@
-package dev.lifeboat;
+package dev.lifeboat.base;
 
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;

@@ -1,4 +1,4 @@
-package dev.lifeboat;
+package dev.lifeboat.base;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
