@@ -38,31 +38,48 @@ public final class Launcher {
   private Launcher() {}
 
   /**
-   * The command line split once: Spring properties ({@code --lifeboat.home=/x}, a dotted key with a
-   * value) go to Spring; everything else is the command, parsed by picocli alone.
+   * One command line parsed by picocli over a fresh command tree. A Spring property ({@code
+   * --lifeboat.home=/x}: a dotted key with a value), before or after the command name, is not an
+   * option of any command: picocli hands it back as unmatched and it goes to Spring; any other
+   * unmatched argument is refused with picocli's own message.
    */
-  record Arguments(List<String> springProperties, List<String> commandArgs, boolean json) {
-
-    static Arguments split(String[] args) {
-      List<String> spring = new ArrayList<>();
-      List<String> command = new ArrayList<>();
-      for (String a : args) {
-        if (a.startsWith("--") && a.contains("=") && a.substring(2, a.indexOf('=')).contains(".")) {
-          spring.add(a);
-        } else {
-          command.add(a);
-        }
-      }
-      return new Arguments(spring, command, command.contains("--json"));
-    }
-  }
-
-  /** One command line parsed by picocli over a fresh command tree. */
-  record Invocation(CommandLine cli, CommandLine.ParseResult parsed) {
+  record Invocation(
+      CommandLine cli, CommandLine.ParseResult parsed, List<String> springProperties) {
 
     static Invocation parse(List<String> args) {
       CommandLine cli = new CommandLine(new LifeboatCommand());
-      return new Invocation(cli, cli.parseArgs(args.toArray(String[]::new)));
+      handBackUnmatched(cli);
+      CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
+      List<String> spring = new ArrayList<>();
+      for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
+        List<String> unknown = new ArrayList<>();
+        for (String a : level.unmatched()) {
+          (isSpringProperty(a) ? spring : unknown).add(a);
+        }
+        if (!unknown.isEmpty()) {
+          throw new CommandLine.UnmatchedArgumentException(
+              level.commandSpec().commandLine(), unknown);
+        }
+      }
+      return new Invocation(cli, parsed, List.copyOf(spring));
+    }
+
+    private static void handBackUnmatched(CommandLine command) {
+      command
+          .getCommandSpec()
+          .addUnmatchedArgsBinding(
+              CommandLine.Model.UnmatchedArgsBinding.forStringArrayConsumer(
+                  new CommandLine.Model.ISetter() {
+                    @Override
+                    public <T> T set(T value) {
+                      return null; // read back from the parse result, level by level
+                    }
+                  }));
+      command.getSubcommands().values().forEach(Invocation::handBackUnmatched);
+    }
+
+    private static boolean isSpringProperty(String a) {
+      return a.startsWith("--") && a.contains("=") && a.substring(2, a.indexOf('=')).contains(".");
     }
 
     LifeboatCommand root() {
@@ -97,7 +114,7 @@ public final class Launcher {
     // first thing: from here on a signal never meets the JVM's default handling (exit 143 at once,
     // racing the command's own exit); one that arrives before Spring is up stops the command then
     dev.lifeboat.run.Signals.install();
-    Arguments arguments = Arguments.split(args);
+    boolean json = java.util.Arrays.asList(args).contains("--json");
     for (String a : args) {
       // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
       // same
@@ -110,7 +127,7 @@ public final class Launcher {
       // a reference such as ${file:/run/secrets/x} is not the secret itself
       if (isSecretKey(key) && !value.matches("\\$\\{[^}]+}")) {
         return usage(
-            arguments.json(),
+            json,
             "--"
                 + key
                 + ": secrets are refused on the command line, where every user sees them (ps);"
@@ -120,9 +137,9 @@ public final class Launcher {
     }
     Invocation invocation;
     try {
-      invocation = Invocation.parse(arguments.commandArgs());
+      invocation = Invocation.parse(java.util.Arrays.asList(args));
     } catch (CommandLine.ParameterException e) {
-      return usage(arguments.json(), e.getMessage() + " (see: lifeboat --help)");
+      return usage(json, e.getMessage() + " (see: lifeboat --help)");
     }
     // --help and --version answer without starting anything
     if (CommandLine.printHelpIfRequested(invocation.parsed())) {
@@ -146,20 +163,20 @@ public final class Launcher {
     }
     if ("demo".equals(invocation.name())) {
       return Demo.run(
-          arguments.commandArgs(),
-          arguments.springProperties(),
+          ((DemoCommand) invocation.parsed().subcommand().commandSpec().userObject()).scale,
+          invocation.springProperties(),
           (configFile, commands) -> {
             List<Path> files = new ArrayList<>(invocation.configFiles());
             files.add(configFile);
             return runInSpring(
                 files,
-                arguments.springProperties(),
+                invocation.springProperties(),
                 java.util.Arrays.stream(commands)
                     .map(c -> Invocation.parse(java.util.Arrays.asList(c)))
                     .toArray(Invocation[]::new));
           });
     }
-    return runInSpring(invocation.configFiles(), arguments.springProperties(), invocation);
+    return runInSpring(invocation.configFiles(), invocation.springProperties(), invocation);
   }
 
   /** Why {@code --config FILE} cannot be used, if it cannot. */

@@ -1,7 +1,5 @@
 package dev.lifeboat.demo;
 
-import dev.lifeboat.example.ExampleDatabase;
-import dev.lifeboat.pg.LocalCluster;
 import dev.lifeboat.pg.PgBinaries;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,9 +26,9 @@ public final class Demo {
 
   private Demo() {}
 
-  public static int run(List<String> args, List<String> springProperties, Runner runner) {
+  /** Runs the demo at {@code scale} (demo's {@code --scale}, parsed by the command line). */
+  public static int run(int scale, List<String> springProperties, Runner runner) {
     PrintStream out = System.out;
-    int scale = intOption(args, "--scale", 1);
     Path home = home(springProperties);
     Path demo = home.resolve("demo").toAbsolutePath().normalize();
     Path jobs;
@@ -184,18 +182,6 @@ public final class Demo {
     }
     String env = System.getenv("LIFEBOAT_HOME");
     return Path.of(env == null || env.isBlank() ? "./.lifeboat" : env);
-  }
-
-  private static int intOption(List<String> args, String name, int fallback) {
-    for (int i = 0; i < args.size(); i++) {
-      if (args.get(i).equals(name) && i + 1 < args.size()) {
-        return Integer.parseInt(args.get(i + 1));
-      }
-      if (args.get(i).startsWith(name + "=")) {
-        return Integer.parseInt(args.get(i).substring(name.length() + 1));
-      }
-    }
-    return fallback;
   }
 
   private static void deleteQuietly(Path dir) {

@@ -22,12 +22,36 @@ class LauncherTests {
 
   @Test
   void dottedKeyValueArgumentsGoToSpringNotToTheCommand() {
-    Launcher.Arguments a =
-        Launcher.Arguments.split(new String[] {"backups", "--lifeboat.home=/tmp/h", "--json"});
-    assertThat(a.springProperties()).containsExactly("--lifeboat.home=/tmp/h");
-    assertThat(a.commandArgs()).containsExactly("backups", "--json");
-    assertThat(a.json()).isTrue();
-    assertThat(Launcher.Invocation.parse(a.commandArgs()).json()).isTrue();
+    Launcher.Invocation i =
+        Launcher.Invocation.parse(List.of("backups", "--lifeboat.home=/tmp/h", "--json"));
+    assertThat(i.springProperties()).containsExactly("--lifeboat.home=/tmp/h");
+    assertThat(i.name()).isEqualTo("backups");
+    assertThat(i.json()).isTrue();
+  }
+
+  @Test
+  void aSpringPropertyMayComeBeforeOrAfterTheCommandName() {
+    assertThat(
+            Launcher.Invocation.parse(List.of("--lifeboat.home=/x", "backup", "--lifeboat.y.z=2"))
+                .springProperties())
+        .containsExactly("--lifeboat.home=/x", "--lifeboat.y.z=2");
+    Launcher.Invocation sub =
+        Launcher.Invocation.parse(List.of("data-migrate", "status", "--lifeboat.home=/x"));
+    assertThat(sub.springProperties()).containsExactly("--lifeboat.home=/x");
+  }
+
+  @Test
+  void anythingElseUnmatchedIsRefusedInPicocliWords() {
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("--bogus")))
+        .hasMessage("Unknown option: '--bogus'");
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("backup", "--bogus=1")))
+        .hasMessage("Unknown option: '--bogus=1'");
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("--lifeboat.home", "backup")))
+        .hasMessageStartingWith("Unknown option: '--lifeboat.home'");
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("bogus")))
+        .hasMessage("Unmatched argument at index 0: 'bogus'");
+    assertThatThrownBy(() -> Launcher.Invocation.parse(List.of("backup", "--lable", "x")))
+        .hasMessage("Unknown options: '--lable', 'x'");
   }
 
   @Test
