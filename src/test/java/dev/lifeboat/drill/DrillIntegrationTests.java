@@ -343,8 +343,8 @@ class DrillIntegrationTests {
   void aDrillRunsOnTheSeparateDrillServerWhenOneIsConfigured() throws Exception {
     PostgresServer shared = PostgresServer.shared();
     Path clusterDir = java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "drill-server-");
-    try (dev.lifeboat.pg.LocalCluster drillServer =
-        dev.lifeboat.pg.LocalCluster.start(
+    try (dev.lifeboat.demo.LocalCluster drillServer =
+        dev.lifeboat.demo.LocalCluster.start(
                 clusterDir, shared.binaries(), shared.superuserPassword())
             .deleteOnClose(true)) {
       // pg_dump carries no roles: a drill server needs the roles the policies name

@@ -3,7 +3,7 @@ package dev.lifeboat.pg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.example.ExampleDatabase;
+import dev.lifeboat.demo.ExampleDatabase;
 import dev.lifeboat.testing.PostgresServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

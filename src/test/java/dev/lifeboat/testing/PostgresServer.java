@@ -1,6 +1,6 @@
 package dev.lifeboat.testing;
 
-import dev.lifeboat.pg.LocalCluster;
+import dev.lifeboat.demo.LocalCluster;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import java.io.IOException;
@@ -104,7 +104,7 @@ public final class PostgresServer {
   /** A new database holding the sample multi-tenant data of jobs/example at {@code scale}. */
   public PgConnection createExampleDatabase(String hint, int scale) {
     PgConnection db = createDatabase(hint);
-    dev.lifeboat.example.ExampleDatabase.load(db, java.nio.file.Path.of("jobs/example"), scale);
+    dev.lifeboat.demo.ExampleDatabase.load(db, java.nio.file.Path.of("jobs/example"), scale);
     return db;
   }
 

@@ -1,5 +1,11 @@
-package dev.lifeboat.pg;
+package dev.lifeboat.demo;
 
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.PgToolException;
+import dev.lifeboat.pg.PgToolNotFoundException;
+import dev.lifeboat.pg.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.lifeboat.example;
+package dev.lifeboat.demo;
 
 import dev.lifeboat.pg.PgConnection;
 import java.io.IOException;

@@ -1,9 +1,11 @@
-package dev.lifeboat.pg;
+package dev.lifeboat.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,7 @@ class LocalClusterIntegrationTests {
       rs.next();
       assertThat(rs.getString(1)).isEqualTo("postgres");
       assertThat(rs.getString(2)).startsWith("127.0.0.1");
-      assertThat(PgBinaries.serverMajor(rs.getInt(3)))
-          .isEqualTo(PgBinaries.majorOf(server.cluster().version()));
+      assertThat(server.cluster().version()).startsWith(PgBinaries.serverMajor(rs.getInt(3)) + ".");
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.example;
+package dev.lifeboat.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
