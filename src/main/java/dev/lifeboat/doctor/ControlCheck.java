@@ -2,6 +2,8 @@ package dev.lifeboat.doctor;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.NodeSchedules;
 import java.io.IOException;
 import java.sql.Connection;

@@ -1,5 +1,7 @@
 package dev.lifeboat.doctor;
 
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.lifeboat.doctor;
 
+import dev.lifeboat.run.CheckStatus;
+import dev.lifeboat.run.Finding;
 import java.util.List;
 
 /**
@@ -12,7 +14,7 @@ public record DoctorReport(String status, List<Check> checks) {
   public record Check(String name, String status, String detail) {}
 
   static DoctorReport of(List<Finding> findings) {
-    Status worst = Status.OK;
+    CheckStatus worst = CheckStatus.OK;
     for (Finding f : findings) {
       worst = worst.and(f.status());
     }
@@ -23,6 +25,6 @@ public record DoctorReport(String status, List<Check> checks) {
 
   /** True when no check failed (warnings allowed): exit 0. */
   public boolean healthy() {
-    return !Status.FAIL.word().equals(status);
+    return !CheckStatus.FAIL.word().equals(status);
   }
 }

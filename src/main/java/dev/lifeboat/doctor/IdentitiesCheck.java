@@ -2,6 +2,8 @@ package dev.lifeboat.doctor;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,6 +1,9 @@
 package dev.lifeboat.doctor;
 
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.run.CheckStatus;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.S3Store;
 import java.io.InputStream;
@@ -83,12 +86,12 @@ final class StoresCheck implements DoctorCheck {
     }
     StringBuilder detail =
         new StringBuilder(store.describe()).append(": reachable, writable, readable, listable");
-    Status status = Status.OK;
+    CheckStatus status = CheckStatus.OK;
     OptionalLong free = store.freeBytes();
     if (free.isPresent()) {
       detail.append(String.format(Locale.ROOT, "; %.1f GB free", free.getAsLong() / 1e9));
       if (free.getAsLong() < LOW_SPACE) {
-        status = Status.WARN;
+        status = CheckStatus.WARN;
         detail.append(" (low)");
       }
     }

@@ -11,6 +11,9 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.pg.PgToolNotFoundException;
+import dev.lifeboat.run.CheckStatus;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.schedule.Schedules;
@@ -175,9 +178,9 @@ final class TargetsCheck implements DoctorCheck {
       return Finding.ok(name, "role " + user + " is a superuser");
     }
     List<String> problems = new ArrayList<>();
-    Status status = Status.OK;
+    CheckStatus status = CheckStatus.OK;
     if (!bypassRls) {
-      status = Status.FAIL;
+      status = CheckStatus.FAIL;
       problems.add(
           "role "
               + user
@@ -187,7 +190,7 @@ final class TargetsCheck implements DoctorCheck {
               + " BYPASSRLS");
     }
     if (!createDb) {
-      status = status.and(Status.WARN);
+      status = status.and(CheckStatus.WARN);
       problems.add("no CREATEDB: restores and drills on this server cannot create their database");
     }
     long foreign;
@@ -203,7 +206,7 @@ final class TargetsCheck implements DoctorCheck {
       foreign = rs.getLong(1);
     }
     if (foreign > 0) {
-      status = status.and(Status.WARN);
+      status = status.and(CheckStatus.WARN);
       problems.add(
           "does not own "
               + foreign
@@ -270,8 +273,10 @@ final class TargetsCheck implements DoctorCheck {
       findings.add(
           Finding.ok(name, summary + ", all enabled and forced, each confined by " + setting));
     } else {
-      Status status =
-          noRls.isEmpty() && noPolicy.isEmpty() && leaking.isEmpty() ? Status.WARN : Status.FAIL;
+      CheckStatus status =
+          noRls.isEmpty() && noPolicy.isEmpty() && leaking.isEmpty()
+              ? CheckStatus.WARN
+              : CheckStatus.FAIL;
       findings.add(new Finding(name, status, summary + "; " + String.join("; ", problems)));
     }
     List<String> cast = policies.castWithoutNullif(setting);

@@ -3,6 +3,8 @@ package dev.lifeboat.doctor;
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.core.annotation.Order;

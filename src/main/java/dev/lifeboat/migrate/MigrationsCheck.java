@@ -2,8 +2,8 @@ package dev.lifeboat.migrate;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.doctor.DoctorCheck;
-import dev.lifeboat.doctor.Finding;
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,8 @@ package dev.lifeboat.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.run.DoctorCheck;
+import dev.lifeboat.run.Finding;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;

@@ -1,4 +1,4 @@
-package dev.lifeboat.doctor;
+package dev.lifeboat.run;
 
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,16 +1,16 @@
-package dev.lifeboat.doctor;
+package dev.lifeboat.run;
 
 import java.util.Locale;
 
 /** How a doctor's check came out: ok, a warning (exit 0 still) or a failure (exit 1). */
-public enum Status {
+public enum CheckStatus {
   OK("✓"),
   WARN("!"),
   FAIL("✗");
 
   private final String mark;
 
-  Status(String mark) {
+  CheckStatus(String mark) {
     this.mark = mark;
   }
 
@@ -25,7 +25,7 @@ public enum Status {
   }
 
   /** The worse of two. */
-  public Status and(Status other) {
+  public CheckStatus and(CheckStatus other) {
     return other.ordinal() > ordinal() ? other : this;
   }
 }
