@@ -25,10 +25,10 @@ import java.util.stream.Stream;
  * an older Lifeboat, or by a umask, are tightened; one that cannot be (another user owns it) is a
  * {@link ConfigException} naming the key. On a file system without POSIX modes nothing is done.
  */
-final class PrivateFiles {
+public final class PrivateFiles {
 
   static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
-  static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+  public static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
   private PrivateFiles() {}
 
@@ -36,7 +36,7 @@ final class PrivateFiles {
    * Creates {@code dir} (and missing parents) {@code 0700}, or tightens an existing one; returns
    * what it tightened (empty when nothing was loose), for a log line.
    */
-  static List<String> directory(Path dir, String key) {
+  public static List<String> directory(Path dir, String key) {
     try {
       create(dir);
     } catch (IOException e) {
@@ -60,7 +60,7 @@ final class PrivateFiles {
   }
 
   /** Tightens every regular file directly in {@code dir} to {@code 0600}; returns what it did. */
-  static List<String> filesIn(Path dir, String key) {
+  public static List<String> filesIn(Path dir, String key) {
     List<String> changed = new ArrayList<>();
     if (!posix(dir)) {
       return changed;
@@ -84,7 +84,7 @@ final class PrivateFiles {
    * Writes {@code value} into {@code file}, created {@code 0600} beside it and moved into place in
    * one step, so a reader sees the old content or the whole new one.
    */
-  static void write(Path file, String value, String key) {
+  public static void write(Path file, String value, String key) {
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       Files.deleteIfExists(temp);
@@ -108,7 +108,7 @@ final class PrivateFiles {
   }
 
   /** Renames in one step (and makes the rename durable), as the last step of a change. */
-  static void move(Path from, Path to, String key) {
+  public static void move(Path from, Path to, String key) {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       syncDirectory(to.getParent());

@@ -3,7 +3,7 @@ package dev.lifeboat.datamigrate;
 import dev.lifeboat.base.LifeboatException;
 
 /** A data migration that failed while running (a chunk's SQL, the target): exit 1. */
-public class DataMigrationException extends LifeboatException {
+class DataMigrationException extends LifeboatException {
 
   public DataMigrationException(String message, Throwable cause) {
     super(message, cause);

@@ -1,7 +1,7 @@
 package dev.lifeboat.datamigrate;
 
-import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.StepTransactions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.batch.core.job.Job;

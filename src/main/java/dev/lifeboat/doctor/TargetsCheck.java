@@ -3,6 +3,7 @@ package dev.lifeboat.doctor;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
+import dev.lifeboat.config.Schedules;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.TenantIsolation;
 import dev.lifeboat.drill.TenantIsolation.TenantTable;
@@ -16,7 +17,6 @@ import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Verb;
-import dev.lifeboat.schedule.Schedules;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -391,7 +391,7 @@ final class TargetsCheck implements DoctorCheck {
 
   /** Time between two scheduled backups of the target, when it has a schedule. */
   private Optional<Duration> backupInterval(String target, Instant now) {
-    for (Schedules.Planned p : Schedules.plan(config.properties(), verbs)) {
+    for (Schedules.Planned p : Schedules.plan(config.properties(), verbs, now)) {
       if (p.verb().equals("backup") && p.target().equals(target)) {
         try {
           CronExpression cron = new CronExpression(p.cron());

@@ -2,9 +2,9 @@ package dev.lifeboat.migrate;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.StepTransactions;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -6,7 +6,7 @@ import dev.lifeboat.base.LifeboatException;
  * A migration that failed, or an apply refused because of a problem (exit 1); or a rehearsal
  * refused before it touched anything, for a statement it cannot keep to its scratch copy (exit 2).
  */
-public final class MigrationException extends LifeboatException {
+final class MigrationException extends LifeboatException {
 
   private final int exitCode;
 

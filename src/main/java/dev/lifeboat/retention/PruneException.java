@@ -3,7 +3,7 @@ package dev.lifeboat.retention;
 import dev.lifeboat.base.LifeboatException;
 
 /** The prune job could not run at all (exit 1). */
-public final class PruneException extends LifeboatException {
+final class PruneException extends LifeboatException {
 
   PruneException(String message, Throwable cause) {
     super(message, cause);

@@ -2,8 +2,8 @@ package dev.lifeboat.retention;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.run.LocalExecutions;
+import dev.lifeboat.run.StepTransactions;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;

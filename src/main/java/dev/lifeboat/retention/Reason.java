@@ -3,7 +3,7 @@ package dev.lifeboat.retention;
 import java.util.Locale;
 
 /** Why a backup is kept; a backup is kept when it has at least one. */
-public enum Reason {
+enum Reason {
   KEEP_LAST,
   KEEP_HOURLY,
   KEEP_DAILY,

@@ -29,7 +29,7 @@ import java.util.function.Function;
  * backups; safety backups ({@code pre-restore}, {@code pre-migrate-*}, {@code post-migrate-*})
  * younger than 14 days; and when the newest backup is older than {@code failingAfter}, everything.
  */
-public final class RetentionPolicy {
+final class RetentionPolicy {
 
   /** How long safety backups are kept at least, whatever the rules say. */
   public static final Duration SAFETY_DAYS = Duration.ofDays(14);

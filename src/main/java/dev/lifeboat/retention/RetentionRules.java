@@ -14,7 +14,7 @@ import java.util.List;
  * @param minAge nothing younger is deleted (never below zero)
  * @param zone where days, weeks, months and years begin
  */
-public record RetentionRules(
+record RetentionRules(
     int keepLast,
     int keepHourly,
     int keepDaily,

@@ -3,7 +3,7 @@ package dev.lifeboat.retention;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.Retention;
-import dev.lifeboat.schedule.Schedules;
+import dev.lifeboat.config.Schedules;
 import java.text.ParseException;
 import java.time.DateTimeException;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.lifeboat.schedule;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Schedules;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.Node;

@@ -2,6 +2,7 @@ package dev.lifeboat.schedule;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Schedules;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
 import dev.lifeboat.run.Verb;

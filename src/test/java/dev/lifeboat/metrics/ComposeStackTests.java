@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Schedules;
 import dev.lifeboat.notify.Notifier;
-import dev.lifeboat.schedule.Schedules;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Validation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,7 +178,7 @@ class ComposeStackTests {
       assertThat(validator.getValidator().validate(properties)).isEmpty();
     }
     new LifeboatConfig(properties).validate();
-    assertThat(Schedules.plan(properties, List.of("backup", "drill", "prune")))
+    assertThat(Schedules.plan(properties, List.of("backup", "drill", "prune"), Instant.now()))
         .extracting(Schedules.Planned::verb)
         .contains("backup", "drill");
     new Notifier(properties.notifications(), new LifeboatMetrics(new SimpleMeterRegistry()));

@@ -1,4 +1,4 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
 import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;

@@ -1,5 +1,7 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.PrivateFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,8 @@
-package dev.lifeboat.schedule;
+package dev.lifeboat.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.config.ConfigException;
-import dev.lifeboat.config.LifeboatProperties;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,10 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

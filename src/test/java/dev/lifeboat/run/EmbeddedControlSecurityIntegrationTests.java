@@ -1,4 +1,4 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

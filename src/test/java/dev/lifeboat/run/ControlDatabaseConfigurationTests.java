@@ -1,8 +1,11 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

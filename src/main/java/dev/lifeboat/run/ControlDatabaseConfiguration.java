@@ -1,5 +1,9 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.PrivateFiles;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
+import dev.lifeboat.config.ConfigException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,7 +1,5 @@
-package dev.lifeboat.schedule;
+package dev.lifeboat.config;
 
-import dev.lifeboat.config.ConfigException;
-import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.Schedule;
 import java.text.ParseException;
 import java.time.DateTimeException;
@@ -29,20 +27,12 @@ public final class Schedules {
   public record Planned(String verb, String target, String cron, ZoneId zone, String key) {
 
     /** The Quartz job (and trigger) name: one per verb and target. */
-    String jobName() {
+    public String jobName() {
       return verb + "." + target;
     }
   }
 
   private Schedules() {}
-
-  /**
-   * The schedules in force, checked as of the system clock (for callers without an injected one);
-   * see {@link #plan(LifeboatProperties, Collection, Instant)}.
-   */
-  public static List<Planned> plan(LifeboatProperties properties, Collection<String> verbs) {
-    return plan(properties, verbs, Instant.now());
-  }
 
   /**
    * The schedules in force; throws {@link ConfigException} naming the key of the first mistake

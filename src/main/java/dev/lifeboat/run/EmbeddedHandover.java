@@ -1,4 +1,4 @@
-package dev.lifeboat.config;
+package dev.lifeboat.run;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
