@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.StoreResult;
 import dev.lifeboat.backup.Verify;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.datamigrate.DataMigrationResult;
+import dev.lifeboat.datamigrate.DataMigrationState;
 import dev.lifeboat.doctor.DoctorReport;
 import dev.lifeboat.drill.DrillCheck;
 import dev.lifeboat.drill.DrillReport;
@@ -77,9 +77,11 @@ class ResultJsonTests {
             "20261207T030000Z",
             "app",
             null,
-            BackupResult.COMPLETE,
+            BackupResult.Status.COMPLETE,
             manifest(null, null),
-            List.of(new StoreResult("a", "ok", null), new StoreResult("b", "ok", null)),
+            List.of(
+                new BackupResult.Store("a", BackupResult.Store.Status.OK, null),
+                new BackupResult.Store("b", BackupResult.Store.Status.OK, null)),
             null));
     golden(
         "backup-partial-labelled-encrypted",
@@ -87,11 +89,12 @@ class ResultJsonTests {
             "20261207T030000Z",
             "app",
             "before-upgrade",
-            BackupResult.PARTIAL,
+            BackupResult.Status.PARTIAL,
             manifest("before-upgrade", new Manifest.Encryption("age", List.of("age1xyz"))),
             List.of(
-                new StoreResult("a", "ok", null),
-                new StoreResult("b", "failed", "connection refused")),
+                new BackupResult.Store("a", BackupResult.Store.Status.OK, null),
+                new BackupResult.Store(
+                    "b", BackupResult.Store.Status.FAILED, "connection refused")),
             "not stored in: b"));
   }
 
@@ -100,7 +103,7 @@ class ResultJsonTests {
     golden(
         "verify-partial",
         new Verify.Report(
-            "partial",
+            Verify.Report.Status.PARTIAL,
             "backup 20261207T030000Z: a ok, b unreachable",
             "b: unreachable - connection refused",
             new BackupVerifier.VerifyResult(
@@ -142,7 +145,7 @@ class ResultJsonTests {
     golden(
         "drill-failed",
         new DrillReport(
-            DrillReport.FAILED,
+            DrillReport.Status.FAILED,
             "app",
             "20261207T030000Z",
             "lifeboat_drill_app_1",
@@ -151,8 +154,9 @@ class ResultJsonTests {
             20.25,
             18.0,
             List.of(
-                new DrillCheck("row counts", "passed", "2 tables match"),
-                new DrillCheck("tenant isolation", "failed", "account 1 sees 2 rows of 2"))));
+                new DrillCheck("row counts", DrillCheck.Status.PASSED, "2 tables match"),
+                new DrillCheck(
+                    "tenant isolation", DrillCheck.Status.FAILED, "account 1 sees 2 rows of 2"))));
   }
 
   @Test
@@ -162,13 +166,13 @@ class ResultJsonTests {
         new PruneReport(
             "app",
             false,
-            PruneReport.PARTIAL,
+            PruneReport.Status.PARTIAL,
             "kept 1, deleted 1 in a; b skipped",
             "store b: unreachable",
             List.of(
                 new PruneReport.StoreReport(
                     "a",
-                    "pruned",
+                    PruneReport.StoreStatus.PRUNED,
                     "keep-daily 7",
                     null,
                     List.of(new PruneReport.Kept("20261207T030000Z", List.of("newest"))),
@@ -179,7 +183,7 @@ class ResultJsonTests {
                     null),
                 new PruneReport.StoreReport(
                     "b",
-                    "skipped",
+                    PruneReport.StoreStatus.SKIPPED,
                     "keep-daily 7",
                     null,
                     List.of(),
@@ -196,7 +200,7 @@ class ResultJsonTests {
     golden(
         "migrate-failed",
         new MigrateResult(
-            MigrateResult.FAILED,
+            MigrateResult.Status.FAILED,
             "app",
             7L,
             List.of(new MigrateResult.Step("1", "add notes", "V1__add_notes.sql", 40)),
@@ -215,7 +219,16 @@ class ResultJsonTests {
     golden(
         "data-migration-paused",
         new DataMigrationResult(
-            "trim-titles", "app", "paused", 5000, 5, 2.5, 2000.0, 0.5, null, null));
+            "trim-titles",
+            "app",
+            DataMigrationState.PAUSED,
+            5000,
+            5,
+            2.5,
+            2000.0,
+            0.5,
+            null,
+            null));
   }
 
   @Test
@@ -241,6 +254,42 @@ class ResultJsonTests {
             List.of(
                 new DoctorReport.Check("lifeboat", "ok", "0.1.0"),
                 new DoctorReport.Check("target app drill", "warn", "never drilled"))));
+  }
+
+  /**
+   * Old job records hold these words: each result reads back from its golden file to the same
+   * result, its statuses from their words.
+   */
+  @Test
+  void everyResultReadsBackFromTheWordsItWrote() throws IOException {
+    readsBack("backup-complete", BackupResult.class);
+    readsBack("backup-partial-labelled-encrypted", BackupResult.class);
+    readsBack("verify-partial", Verify.Report.class);
+    readsBack("drill-failed", DrillReport.class);
+    readsBack("prune-partial", PruneReport.class);
+    readsBack("migrate-failed", MigrateResult.class);
+    readsBack("data-migration-paused", DataMigrationResult.class);
+  }
+
+  /** A safe apply's post-checks are the lines they were as strings, both ways. */
+  @Test
+  void postChecksAreTheirLines() {
+    List<MigrateResult.PostCheck> checks =
+        List.of(
+            new MigrateResult.PostCheck("status", true, "clean, 0 pending"),
+            new MigrateResult.PostCheck("assert accounts-kept.sql", false, "returned false"));
+    String json = Json.write(checks);
+    assertThat(json)
+        .isEqualTo(
+            "[ \"ok status: clean, 0 pending\", \"FAILED assert accounts-kept.sql: returned"
+                + " false\" ]");
+    assertThat(Json.mapper().readValue(json, MigrateResult.PostCheck[].class))
+        .containsExactlyElementsOf(checks);
+  }
+
+  private static void readsBack(String name, Class<?> type) throws IOException {
+    String json = Files.readString(GOLDEN.resolve(name + ".json"), StandardCharsets.UTF_8);
+    assertThat(Json.write(Json.read(json, type)) + "\n").as(name).isEqualTo(json);
   }
 
   private static void golden(String name, Object value) throws IOException {

@@ -72,7 +72,7 @@ final class BackupDumper {
    * manifests are already written (ok means dump and manifest); false only in the context of a job
    * started by an older version, whose publish step still has to write them.
    */
-  record Dumped(Manifest manifest, List<StoreResult> stores, boolean published) {}
+  record Dumped(Manifest manifest, List<BackupResult.Store> stores, boolean published) {}
 
   Dumped dump(
       Target target,
@@ -192,10 +192,13 @@ final class BackupDumper {
                         "writing the manifest failed: " + FanOut.message(e), e);
                   }
                 });
-        List<StoreResult> results = new ArrayList<>();
+        List<BackupResult.Store> results = new ArrayList<>();
         outcomes.forEach(
             (store, o) ->
-                results.add(o.ok() ? StoreResult.ok(store) : StoreResult.failed(store, o.error())));
+                results.add(
+                    o.ok()
+                        ? BackupResult.Store.ok(store)
+                        : BackupResult.Store.failed(store, o.error())));
         return new Dumped(manifest, results, true);
       } catch (IOException | RuntimeException e) {
         fanOut.abort();

@@ -9,6 +9,7 @@ import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +31,7 @@ import org.springframework.stereotype.Component;
 @Component
 public final class BackupJob implements Verb {
 
-  static final String NAME = "backup";
+  static final String NAME = VerbName.BACKUP.word();
   static final String TARGET = "target";
   static final String ID = "id";
   static final String LABEL = "label";
@@ -65,8 +66,8 @@ public final class BackupJob implements Verb {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  public VerbName name() {
+    return VerbName.BACKUP;
   }
 
   /** A scheduled backup: no label. */
@@ -138,12 +139,12 @@ public final class BackupJob implements Verb {
             .map(BackupJob::rootMessage)
             .findFirst()
             .orElse("the backup job ended " + execution.getStatus());
-    String status = BackupResult.FAILED;
+    BackupResult.Status status = BackupResult.Status.FAILED;
     if (execution.getStatus() == BatchStatus.STOPPED) {
-      status = BackupResult.STOPPED;
+      status = BackupResult.Status.STOPPED;
       error = "stopped on request; nothing of it is listed";
     } else if (TargetBusyException.among(execution.getAllFailureExceptions())) {
-      status = BackupResult.SKIPPED;
+      status = BackupResult.Status.SKIPPED;
     }
     return new BackupResult(id, target.name(), label, status, null, List.of(), error);
   }

@@ -123,7 +123,7 @@ class BackupJobConfiguration {
                   publisher.publish(
                       target, Json.read(job.getString(DUMPED), BackupDumper.Dumped.class));
               job.putString(RESULT, Json.write(result));
-              if (BackupResult.FAILED.equals(result.status())) {
+              if (result.status() == BackupResult.Status.FAILED) {
                 throw new BackupException(
                     "backup "
                         + result.id()
@@ -133,7 +133,7 @@ class BackupJobConfiguration {
                         + result.error());
               }
               contribution.setExitStatus(
-                  BackupResult.PARTIAL.equals(result.status())
+                  result.status() == BackupResult.Status.PARTIAL
                       ? new ExitStatus("PARTIAL", result.error())
                       : ExitStatus.COMPLETED);
               return RepeatStatus.FINISHED;

@@ -32,8 +32,8 @@ final class BackupPublisher {
         dumped.published()
             ? null
             : ManifestSignatures.sign(signatures.signingKey(), manifestKey, json);
-    List<StoreResult> results = new ArrayList<>();
-    for (StoreResult dump : dumped.stores()) {
+    List<BackupResult.Store> results = new ArrayList<>();
+    for (BackupResult.Store dump : dumped.stores()) {
       if (!dump.isOk() || dumped.published()) {
         results.add(dump);
         continue;
@@ -42,23 +42,28 @@ final class BackupPublisher {
       try {
         store.put(Manifest.signatureKey(target.name(), manifest.id()), signature);
         store.put(manifestKey, json);
-        results.add(StoreResult.ok(dump.store()));
+        results.add(BackupResult.Store.ok(dump.store()));
       } catch (RuntimeException e) {
         results.add(
-            StoreResult.failed(dump.store(), "writing the manifest failed: " + FanOut.message(e)));
+            BackupResult.Store.failed(
+                dump.store(), "writing the manifest failed: " + FanOut.message(e)));
       }
     }
-    long ok = results.stream().filter(StoreResult::isOk).count();
-    String status =
+    long ok = results.stream().filter(BackupResult.Store::isOk).count();
+    BackupResult.Status status =
         ok == results.size()
-            ? BackupResult.COMPLETE
-            : ok > 0 ? BackupResult.PARTIAL : BackupResult.FAILED;
+            ? BackupResult.Status.COMPLETE
+            : ok > 0 ? BackupResult.Status.PARTIAL : BackupResult.Status.FAILED;
     String error =
         ok == results.size()
             ? null
             : "not stored in: "
                 + String.join(
-                    ", ", results.stream().filter(r -> !r.isOk()).map(StoreResult::store).toList());
+                    ", ",
+                    results.stream()
+                        .filter(r -> !r.isOk())
+                        .map(BackupResult.Store::store)
+                        .toList());
     return new BackupResult(
         manifest.id(), target.name(), manifest.label(), status, manifest, results, error);
   }

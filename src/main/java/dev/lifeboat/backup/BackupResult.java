@@ -1,7 +1,10 @@
 package dev.lifeboat.backup;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.run.Outcome;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The outcome of a backup: {@code complete} (every store holds it), {@code partial} (some do) or
@@ -11,38 +14,83 @@ public record BackupResult(
     String id,
     String target,
     String label,
-    String status,
+    Status status,
     Manifest manifest,
-    List<StoreResult> stores,
+    List<Store> stores,
     String error) {
 
-  public static final String COMPLETE = "complete";
-  public static final String PARTIAL = "partial";
-  public static final String FAILED = "failed";
+  /** How the backup ended, written as its lower-case word. */
+  public enum Status {
+    COMPLETE(Outcome.SUCCESS),
+    PARTIAL(Outcome.PARTIAL),
+    FAILED(Outcome.FAILED),
+    /** Not taken: another backup of the target was running (another node, a typed command). */
+    SKIPPED(Outcome.SKIPPED),
+    /** Stopped on request (SIGTERM); nothing of it is listed. */
+    STOPPED(Outcome.STOPPED);
 
-  /** Not taken: another backup of the target was running (another node, a typed command). */
-  public static final String SKIPPED = "skipped";
+    private final Outcome outcome;
 
-  /** Stopped on request (SIGTERM); nothing of it is listed. */
-  public static final String STOPPED = "stopped";
+    Status(Outcome outcome) {
+      this.outcome = outcome;
+    }
+
+    @JsonValue
+    public String word() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The word, as messages print it (migrate's safe apply reads it so). */
+    @Override
+    public String toString() {
+      return word();
+    }
+
+    @JsonCreator
+    public static Status of(String word) {
+      return valueOf(word.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** How one store fared in a backup: {@code ok} or {@code failed} with the reason. */
+  public record Store(String store, Store.Status status, String error) {
+
+    /** Whether the store holds the backup, written as its lower-case word. */
+    public enum Status {
+      OK,
+      FAILED;
+
+      @JsonValue
+      public String word() {
+        return name().toLowerCase(Locale.ROOT);
+      }
+
+      @JsonCreator
+      public static Status of(String word) {
+        return valueOf(word.toUpperCase(Locale.ROOT));
+      }
+    }
+
+    static Store ok(String store) {
+      return new Store(store, Status.OK, null);
+    }
+
+    static Store failed(String store, String error) {
+      return new Store(store, Status.FAILED, error);
+    }
+
+    boolean isOk() {
+      return status == Status.OK;
+    }
+  }
 
   /** The outcome in the words of the metrics and the job log. */
   public Outcome outcome() {
-    return switch (status) {
-      case COMPLETE -> Outcome.SUCCESS;
-      case PARTIAL -> Outcome.PARTIAL;
-      case SKIPPED -> Outcome.SKIPPED;
-      case STOPPED -> Outcome.STOPPED;
-      default -> Outcome.FAILED;
-    };
+    return status.outcome;
   }
 
   /** Exit code per CONTRACT §3: 0 complete, 3 partial, 1 failed, skipped or stopped. */
   public int exitCode() {
-    return switch (status) {
-      case COMPLETE -> 0;
-      case PARTIAL -> 3;
-      default -> 1;
-    };
+    return outcome().exitCode();
   }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.backup;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.Target;
@@ -7,8 +9,10 @@ import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -24,16 +28,39 @@ import org.springframework.stereotype.Component;
 @Component
 public final class Verify implements Verb {
 
-  static final String SUCCESS = "success";
-  static final String PARTIAL = "partial";
-  static final String FAILED = "failed";
-
   /**
    * What a verify run found: {@code success} every copy good; {@code partial} the readable copies
    * good, others unreachable; {@code failed} a copy missing or corrupt.
    */
   public record Report(
-      String status, String summary, String error, BackupVerifier.VerifyResult result) {
+      Status status, String summary, String error, BackupVerifier.VerifyResult result) {
+
+    /** Written as the lower-case word of the outcome it is. */
+    public enum Status {
+      SUCCESS(Outcome.SUCCESS),
+      PARTIAL(Outcome.PARTIAL),
+      FAILED(Outcome.FAILED);
+
+      private final Outcome outcome;
+
+      Status(Outcome outcome) {
+        this.outcome = outcome;
+      }
+
+      public Outcome outcome() {
+        return outcome;
+      }
+
+      @JsonValue
+      public String word() {
+        return outcome.word();
+      }
+
+      @JsonCreator
+      public static Status of(String word) {
+        return valueOf(word.toUpperCase(Locale.ROOT));
+      }
+    }
 
     static Report of(BackupVerifier.VerifyResult r) {
       List<BackupVerifier.StoreCheck> bad = r.stores().stream().filter(c -> !c.ok()).toList();
@@ -41,7 +68,7 @@ public final class Verify implements Verb {
           !r.ok()
               && r.stores().stream().anyMatch(BackupVerifier.StoreCheck::ok)
               && bad.stream().allMatch(BackupVerifier.StoreCheck::unreachable);
-      String status = r.ok() ? SUCCESS : partial ? PARTIAL : FAILED;
+      Status status = r.ok() ? Status.SUCCESS : partial ? Status.PARTIAL : Status.FAILED;
       String summary =
           "backup "
               + r.id()
@@ -61,11 +88,7 @@ public final class Verify implements Verb {
 
     /** 0 every copy good, 3 the readable ones good and others unreachable, 1 otherwise. */
     public int exitCode() {
-      return switch (status) {
-        case SUCCESS -> 0;
-        case PARTIAL -> 3;
-        default -> 1;
-      };
+      return status.outcome().exitCode();
     }
   }
 
@@ -82,21 +105,15 @@ public final class Verify implements Verb {
   }
 
   @Override
-  public String name() {
-    return VerifyJobConfiguration.NAME;
+  public VerbName name() {
+    return VerbName.VERIFY;
   }
 
   /** A scheduled verify: the latest backup, in every store of the target. */
   @Override
   public Verb.Run run(Target target, Trigger trigger) {
     Report report = execute(target, "latest", null, false, false, trigger);
-    Outcome outcome =
-        switch (report.status()) {
-          case SUCCESS -> Outcome.SUCCESS;
-          case PARTIAL -> Outcome.PARTIAL;
-          default -> Outcome.FAILED;
-        };
-    return new Verb.Run(outcome, report.summary(), report.error());
+    return new Verb.Run(report.status().outcome(), report.summary(), report.error());
   }
 
   /** A verify typed on the command line: {@code store} null for every store of the target. */

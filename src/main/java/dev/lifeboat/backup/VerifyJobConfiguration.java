@@ -4,6 +4,7 @@ import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
+import dev.lifeboat.run.VerbName;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -22,7 +23,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class VerifyJobConfiguration {
 
-  static final String NAME = "verify";
+  static final String NAME = VerbName.VERIFY.word();
   static final String TARGET = "target";
   static final String BACKUP = "backup";
   static final String STORE = "store";
@@ -58,9 +59,9 @@ class VerifyJobConfiguration {
                   .getExecutionContext()
                   .putString(REPORT, Json.write(report));
               contribution.setExitStatus(
-                  Verify.SUCCESS.equals(report.status())
+                  report.status() == Verify.Report.Status.SUCCESS
                       ? ExitStatus.COMPLETED
-                      : new ExitStatus(report.status().toUpperCase(), report.error()));
+                      : new ExitStatus(report.status().name(), report.error()));
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())

@@ -2,7 +2,6 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
-import dev.lifeboat.backup.StoreResult;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.progress.TerminalProgress;
@@ -54,7 +53,7 @@ final class BackupCommand implements Callable<Integer> {
               + " of target '"
               + r.target()
               + "': "
-              + r.status()
+              + r.status().word()
               + ", "
               + TerminalProgress.bytes(m.sizeBytes())
               + " stored ("
@@ -64,16 +63,20 @@ final class BackupCommand implements Callable<Integer> {
               + ", sha256 "
               + m.sha256());
     }
-    for (StoreResult s : r.stores()) {
+    for (BackupResult.Store s : r.stores()) {
       console.note(
-          "  " + s.store() + ": " + s.status() + (s.error() == null ? "" : " - " + s.error()));
+          "  "
+              + s.store()
+              + ": "
+              + s.status().word()
+              + (s.error() == null ? "" : " - " + s.error()));
     }
     if (r.exitCode() != 0) {
       console.error(
           "lifeboat: backup of target '"
               + r.target()
               + "' "
-              + r.status()
+              + r.status().word()
               + (r.error() == null ? "" : ": " + r.error()));
     }
     if (!console.json() && r.exitCode() != 1) {

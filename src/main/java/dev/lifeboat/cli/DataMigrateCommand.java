@@ -180,7 +180,7 @@ final class DataMigrateCommand implements Callable<Integer> {
                 + " chunks, %.1fs, %.0f rows/s",
             r.name(),
             r.target(),
-            r.state().toUpperCase(Locale.ROOT),
+            r.state().name(),
             r.progressRatio() * 100,
             r.rows(),
             r.chunks(),

@@ -58,7 +58,7 @@ final class DrillCommand implements Callable<Integer> {
             "drill of backup %s of target '%s': %s%s",
             report.backup(),
             report.target(),
-            report.status().toUpperCase(Locale.ROOT),
+            report.status().name(),
             report.restoreSeconds() == null
                 ? ""
                 : String.format(

@@ -190,9 +190,9 @@ final class MigrateCommand implements Callable<Integer> {
                 step.millis()));
       }
       switch (r.status()) {
-        case MigrateResult.UP_TO_DATE ->
+        case UP_TO_DATE ->
             console.say("target '" + r.target() + "' is up to date: no pending migration");
-        case MigrateResult.APPLIED ->
+        case APPLIED ->
             console.say(
                 "applied "
                     + r.migrations().size()
@@ -207,7 +207,7 @@ final class MigrateCommand implements Callable<Integer> {
         console.say("pre-migration backup: " + r.preBackup());
       }
       if (r.postChecks() != null) {
-        r.postChecks().forEach(c -> console.say("  post-check " + c));
+        r.postChecks().forEach(c -> console.say("  post-check " + c.line()));
       }
       if (r.postBackup() != null) {
         console.say("post-migration backup: " + r.postBackup());
@@ -227,7 +227,7 @@ final class MigrateCommand implements Callable<Integer> {
       if (console.json()) {
         console.printJson(r);
       }
-      if (MigrateResult.UP_TO_DATE.equals(r.status())) {
+      if (MigrateResult.Status.UP_TO_DATE.word().equals(r.status())) {
         console.say("target '" + r.target() + "' is up to date: nothing to rehearse");
         return 0;
       }

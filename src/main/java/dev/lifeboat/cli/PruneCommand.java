@@ -37,7 +37,7 @@ final class PruneCommand implements Callable<Integer> {
     }
     String verb = dryRun ? "would delete" : "deleted";
     for (PruneReport.StoreReport s : report.stores()) {
-      if (s.status().equals(PruneReport.StoreStatus.SKIPPED.word())) {
+      if (s.status() == PruneReport.StoreStatus.SKIPPED) {
         console.error("lifeboat: store '" + s.store() + "' skipped: " + s.error());
         continue;
       }

@@ -5,6 +5,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.notify.Notifier;
+import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -71,7 +72,7 @@ class ReadOnlyApplication {
    * The names of the verbs a schedule may name (every {@code run/Verb} bean of the full
    * application; ReadOnlyApplicationTests keeps the two in step).
    */
-  static final List<String> VERBS = List.of("backup", "drill", "migrate", "prune", "verify");
+  static final List<String> VERBS = VerbName.schedulableWords();
 
   @Bean
   Clock clock() {

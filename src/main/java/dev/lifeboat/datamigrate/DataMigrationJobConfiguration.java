@@ -2,6 +2,7 @@ package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
+import dev.lifeboat.run.VerbName;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.batch.core.job.Job;
@@ -25,7 +26,7 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 @Configuration(proxyBeanMethods = false)
 class DataMigrationJobConfiguration {
 
-  static final String JOB = "data-migrate";
+  static final String JOB = VerbName.DATA_MIGRATE.word();
   static final String NAME = "name";
   static final String TARGET = "target";
   static final String STARTED_AT = "startedAt";

@@ -7,7 +7,7 @@ package dev.lifeboat.datamigrate;
 public record DataMigrationResult(
     String name,
     String target,
-    String state,
+    DataMigrationState state,
     long rows,
     long chunks,
     double seconds,
@@ -18,7 +18,7 @@ public record DataMigrationResult(
 
   /** 0 completed, 1 failed, 3 paused, cancelled or stopped before the end. */
   public int exitCode() {
-    return switch (DataMigrationState.of(state)) {
+    return switch (state) {
       case COMPLETED -> 0;
       case FAILED -> 1;
       default -> 3;

@@ -1,5 +1,7 @@
 package dev.lifeboat.datamigrate;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /** Where a data migration stands, as kept in the target's {@code lifeboat.data_migration}. */
@@ -17,11 +19,14 @@ public enum DataMigrationState {
   /** Cancelled for good; its history stays. */
   CANCELLED;
 
-  String word() {
+  /** The lower-case word the progress table and {@code --json} hold. */
+  @JsonValue
+  public String word() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  static DataMigrationState of(String word) {
+  @JsonCreator
+  public static DataMigrationState of(String word) {
     return word == null ? PENDING : valueOf(word.toUpperCase(Locale.ROOT));
   }
 }

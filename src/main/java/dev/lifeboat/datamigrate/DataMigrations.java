@@ -351,7 +351,7 @@ public final class DataMigrations {
     return new DataMigrationResult(
         spec.name(),
         target.name(),
-        r.state().word(),
+        r.state(),
         rows,
         run == null ? 0 : run.chunks.get(),
         seconds,

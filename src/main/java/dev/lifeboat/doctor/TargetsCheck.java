@@ -16,7 +16,9 @@ import dev.lifeboat.run.CheckStatus;
 import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -67,7 +69,7 @@ final class TargetsCheck implements DoctorCheck {
     this.catalog = catalog;
     this.history = history;
     this.clock = clock;
-    this.verbs = verbs.stream().map(Verb::name).toList();
+    this.verbs = verbs.stream().map(v -> v.name().word()).toList();
   }
 
   @Override
@@ -392,7 +394,7 @@ final class TargetsCheck implements DoctorCheck {
   /** Time between two scheduled backups of the target, when it has a schedule. */
   private Optional<Duration> backupInterval(String target, Instant now) {
     for (Schedules.Planned p : Schedules.plan(config.properties(), verbs, now)) {
-      if (p.verb().equals("backup") && p.target().equals(target)) {
+      if (VerbName.BACKUP.is(p.verb()) && p.target().equals(target)) {
         try {
           CronExpression cron = new CronExpression(p.cron());
           cron.setTimeZone(TimeZone.getTimeZone(p.zone()));
@@ -411,13 +413,13 @@ final class TargetsCheck implements DoctorCheck {
 
   private Finding lastDrill(String name) {
     String label = "target " + name + " drill";
-    List<History.Entry> runs = history.list(name, "drill", 1);
+    List<History.Entry> runs = history.list(name, VerbName.DRILL.word(), 1);
     if (runs.isEmpty()) {
       return Finding.warn(label, "never drilled; run: lifeboat drill");
     }
     History.Entry last = runs.get(0);
     String when = last.startedAt() + " (" + last.trigger() + ")";
-    if (dev.lifeboat.run.Outcome.SUCCESS.word().equals(last.outcome())) {
+    if (Outcome.SUCCESS.word().equals(last.outcome())) {
       return Finding.ok(label, "last drill " + when + ": " + last.result());
     }
     return Finding.fail(

@@ -12,6 +12,7 @@ import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
@@ -69,8 +70,8 @@ public final class Drill implements Verb {
   }
 
   @Override
-  public String name() {
-    return DrillJobConfiguration.NAME;
+  public VerbName name() {
+    return VerbName.DRILL;
   }
 
   /**
@@ -160,7 +161,7 @@ public final class Drill implements Verb {
             .orElse("the drill job ended " + execution.getStatus());
     return new Ran(
         new DrillReport(
-            DrillReport.FAILED,
+            DrillReport.Status.FAILED,
             target.name(),
             id,
             DrillJobConfiguration.scratchName(id),

@@ -1,17 +1,37 @@
 package dev.lifeboat.drill;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
 /** One thing a drill checked: {@code passed} or {@code failed}, with what was seen. */
-public record DrillCheck(String name, String status, String detail) {
+public record DrillCheck(String name, Status status, String detail) {
+
+  /** Whether the check held, written as its lower-case word. */
+  public enum Status {
+    PASSED,
+    FAILED;
+
+    @JsonValue
+    public String word() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Status of(String word) {
+      return valueOf(word.toUpperCase(Locale.ROOT));
+    }
+  }
 
   public static DrillCheck passed(String name, String detail) {
-    return new DrillCheck(name, "passed", detail);
+    return new DrillCheck(name, Status.PASSED, detail);
   }
 
   public static DrillCheck failed(String name, String detail) {
-    return new DrillCheck(name, "failed", detail);
+    return new DrillCheck(name, Status.FAILED, detail);
   }
 
   public boolean ok() {
-    return "passed".equals(status);
+    return status == Status.PASSED;
   }
 }

@@ -62,7 +62,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class DrillJobConfiguration {
 
-  static final String NAME = "drill";
+  static final String NAME = dev.lifeboat.run.VerbName.DRILL.word();
   static final String TARGET = "target";
   static final String BACKUP = "backup";
   static final String KEEP = "keep";
@@ -488,7 +488,7 @@ class DrillJobConfiguration {
       boolean keptDb = completed && keep;
       DrillReport report =
           new DrillReport(
-              passed ? DrillReport.PASSED : DrillReport.FAILED,
+              passed ? DrillReport.Status.PASSED : DrillReport.Status.FAILED,
               p.getString(TARGET),
               p.getString(BACKUP),
               scratch,

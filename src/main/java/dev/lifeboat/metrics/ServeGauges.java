@@ -3,6 +3,8 @@ package dev.lifeboat.metrics;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.VerbName;
 import dev.lifeboat.schedule.Daemon;
 import dev.lifeboat.store.BackupStore;
 import java.time.Duration;
@@ -77,7 +79,9 @@ final class ServeGauges implements DisposableBean {
     try {
       Set<String> seen = new HashSet<>();
       for (History.Entry run : history.list(null, null, 1000)) {
-        if (run.target() == null || run.startedAt() == null || "running".equals(run.outcome())) {
+        if (run.target() == null
+            || run.startedAt() == null
+            || History.RUNNING.equals(run.outcome())) {
           continue;
         }
         Instant ended =
@@ -86,7 +90,7 @@ final class ServeGauges implements DisposableBean {
         // newest first: the first run seen of each job, target and outcome is its last
         if (seen.add(run.job() + "|" + run.target() + "|" + run.outcome())) {
           metrics.lastRun(run.job(), run.target(), run.outcome(), ended);
-          if ("drill".equals(run.job()) && "success".equals(run.outcome())) {
+          if (VerbName.DRILL.is(run.job()) && Outcome.SUCCESS.word().equals(run.outcome())) {
             metrics.drillSucceeded(run.target(), ended);
           }
         }

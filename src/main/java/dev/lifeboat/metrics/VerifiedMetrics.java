@@ -3,7 +3,9 @@ package dev.lifeboat.metrics;
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.RunObserver;
+import dev.lifeboat.run.VerbName;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
 
@@ -26,7 +28,9 @@ final class VerifiedMetrics implements RunObserver {
 
   @Override
   public void finished(JobExecution execution, History.Entry run) {
-    if (!"drill".equals(run.job()) || !"success".equals(run.outcome()) || run.target() == null) {
+    if (!VerbName.DRILL.is(run.job())
+        || !Outcome.SUCCESS.word().equals(run.outcome())
+        || run.target() == null) {
       return;
     }
     catalog

@@ -3,8 +3,10 @@ package dev.lifeboat.migrate;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Node;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -51,8 +53,8 @@ public final class Migrate implements Verb {
   }
 
   @Override
-  public String name() {
-    return MigrateJobConfiguration.NAME;
+  public VerbName name() {
+    return VerbName.MIGRATE;
   }
 
   /** A scheduled apply: the same as {@code lifeboat migrate apply}. */
@@ -61,17 +63,14 @@ public final class Migrate implements Verb {
     boolean safe = config.properties().migrations().requireSafe();
     MigrateResult r = apply(target, trigger, safe, false);
     String summary =
-        r.status()
+        r.status().word()
             + (r.migrations().isEmpty()
                 ? ""
                 : " "
                     + r.migrations().stream()
                         .map(MigrateResult.Step::version)
                         .collect(Collectors.joining(", ", "[", "]")));
-    return new Verb.Run(
-        r.ok() ? dev.lifeboat.run.Outcome.SUCCESS : dev.lifeboat.run.Outcome.FAILED,
-        summary,
-        r.error());
+    return new Verb.Run(r.ok() ? Outcome.SUCCESS : Outcome.FAILED, summary, r.error());
   }
 
   /** Where the target's migrations stand; also sets {@code lifeboat_migrations_pending}. */

@@ -28,7 +28,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class MigrateJobConfiguration {
 
-  static final String NAME = "migrate";
+  static final String NAME = dev.lifeboat.run.VerbName.MIGRATE.word();
   static final String TARGET = "target";
   static final String STARTED_AT = "startedAt";
   static final String RESULT = "result";
@@ -119,7 +119,7 @@ class MigrateJobConfiguration {
                 .orElse("the migrate job ended " + job.getStatus());
         result =
             new MigrateResult(
-                MigrateResult.FAILED,
+                MigrateResult.Status.FAILED,
                 target,
                 job.getId(),
                 List.of(),

@@ -1,6 +1,9 @@
 package dev.lifeboat.migrate;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What one {@code migrate apply} did: the migrations it applied, the one that failed (file, line,
@@ -8,7 +11,7 @@ import java.util.List;
  * up-to-date}, {@code refused} or {@code failed}.
  */
 public record MigrateResult(
-    String status,
+    Status status,
     String target,
     Long execution,
     List<Step> migrations,
@@ -17,17 +20,30 @@ public record MigrateResult(
     String error,
     String preBackup,
     String postBackup,
-    List<String> postChecks,
+    List<PostCheck> postChecks,
     String undo,
     boolean restored) {
 
-  public static final String APPLIED = "applied";
-  public static final String UP_TO_DATE = "up-to-date";
-  public static final String REFUSED = "refused";
-  public static final String FAILED = "failed";
+  /** How the apply ended, written as its lower-case word ({@code up-to-date}). */
+  public enum Status {
+    APPLIED,
+    UP_TO_DATE,
+    REFUSED,
+    FAILED;
+
+    @JsonValue
+    public String word() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    @JsonCreator
+    public static Status of(String word) {
+      return valueOf(word.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+  }
 
   public boolean ok() {
-    return APPLIED.equals(status) || UP_TO_DATE.equals(status);
+    return status == Status.APPLIED || status == Status.UP_TO_DATE;
   }
 
   MigrateResult withExecution(long id) {
@@ -48,11 +64,11 @@ public record MigrateResult(
 
   /** The same result with what {@code --safe} added around it. */
   MigrateResult safe(
-      String status,
+      Status status,
       String error,
       String preBackup,
       String postBackup,
-      List<String> postChecks,
+      List<PostCheck> postChecks,
       String undo,
       boolean restored) {
     return new MigrateResult(
@@ -76,4 +92,31 @@ public record MigrateResult(
   /** The migration that failed: rolled back when it ran in a transaction. */
   public record Failure(
       String version, String script, Integer line, String message, boolean rolledBack) {}
+
+  /**
+   * A check made after a {@code --safe} apply (the status, each drill assertion on the target),
+   * written as one line: {@code ok <name>: <detail>} or {@code FAILED <name>: <detail>}.
+   */
+  public record PostCheck(String name, boolean ok, String detail) {
+
+    private static final String OK = "ok ";
+    private static final String FAILED = "FAILED ";
+
+    @JsonValue
+    public String line() {
+      return (ok ? OK : FAILED) + name + ": " + detail;
+    }
+
+    /** The check a line names, as {@link #line()} writes it. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static PostCheck of(String line) {
+      boolean ok = line.startsWith(OK);
+      String rest =
+          line.substring(ok ? OK.length() : line.startsWith(FAILED) ? FAILED.length() : 0);
+      int colon = rest.indexOf(": ");
+      return colon < 0
+          ? new PostCheck(rest, ok, null)
+          : new PostCheck(rest.substring(0, colon), ok, rest.substring(colon + 2));
+    }
+  }
 }

@@ -264,7 +264,7 @@ public final class Migrations {
     if (!before.clean()) {
       String error = refusal(before);
       return new MigrateResult(
-          MigrateResult.REFUSED,
+          MigrateResult.Status.REFUSED,
           target.name(),
           null,
           List.of(),
@@ -279,7 +279,7 @@ public final class Migrations {
     }
     if (before.pending().isEmpty()) {
       return new MigrateResult(
-          MigrateResult.UP_TO_DATE,
+          MigrateResult.Status.UP_TO_DATE,
           target.name(),
           null,
           List.of(),
@@ -321,7 +321,7 @@ public final class Migrations {
       return result(target, e.getErrorResult(), failure, error);
     } catch (FlywayException e) {
       return new MigrateResult(
-          MigrateResult.FAILED,
+          MigrateResult.Status.FAILED,
           target.name(),
           null,
           List.of(),
@@ -358,7 +358,7 @@ public final class Migrations {
     }
     int pending = status(target).pending().size();
     return new MigrateResult(
-        failure == null ? MigrateResult.APPLIED : MigrateResult.FAILED,
+        failure == null ? MigrateResult.Status.APPLIED : MigrateResult.Status.FAILED,
         target.name(),
         null,
         steps,

@@ -96,7 +96,7 @@ public final class Rehearsal {
     if (!status.clean()) {
       MigrationStatus.Problem p = status.problems().get(0);
       return new RehearsalReport(
-          MigrateResult.REFUSED,
+          MigrateResult.Status.REFUSED.word(),
           target.name(),
           null,
           null,
@@ -112,7 +112,7 @@ public final class Rehearsal {
     List<RehearsalReport.Planned> plan = plan(status);
     if (plan.isEmpty()) {
       return new RehearsalReport(
-          MigrateResult.UP_TO_DATE,
+          MigrateResult.Status.UP_TO_DATE.word(),
           target.name(),
           null,
           null,

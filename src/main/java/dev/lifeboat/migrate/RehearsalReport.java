@@ -29,7 +29,7 @@ public record RehearsalReport(
   public static final String FAILED = "failed";
 
   public boolean ok() {
-    return PASSED.equals(status) || MigrateResult.UP_TO_DATE.equals(status);
+    return PASSED.equals(status) || MigrateResult.Status.UP_TO_DATE.word().equals(status);
   }
 
   /** A pending migration as it will run. */

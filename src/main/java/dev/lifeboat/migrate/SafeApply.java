@@ -53,7 +53,7 @@ final class SafeApply {
     MigrateResult applied;
     String pre;
     String version;
-    List<String> checks = new ArrayList<>();
+    List<MigrateResult.PostCheck> checks = new ArrayList<>();
     try (Connection lock = migrations.lock(target, say)) {
       MigrationStatus before = migrations.status(target);
       String refusal = Migrations.refusal(before);
@@ -63,12 +63,12 @@ final class SafeApply {
       version = before.pending().get(before.pending().size() - 1).version();
       say.accept("taking the pre-migration backup pre-migrate-" + version);
       BackupResult backup = outside(() -> backupJob.run(target, "pre-migrate-" + version, trigger));
-      if (!BackupResult.COMPLETE.equals(backup.status())) {
+      if (backup.status() != BackupResult.Status.COMPLETE) {
         return stopped(
             target,
             before,
             "the pre-migration backup did not complete ("
-                + backup.status()
+                + backup.status().word()
                 + (backup.error() == null ? "" : ": " + backup.error())
                 + "); nothing was applied");
       }
@@ -82,7 +82,7 @@ final class SafeApply {
                     + pre
                     + " did not verify in every store; nothing was applied")
             .safe(
-                MigrateResult.FAILED,
+                MigrateResult.Status.FAILED,
                 "the pre-migration backup "
                     + pre
                     + " did not verify in every store; nothing was applied",
@@ -96,30 +96,30 @@ final class SafeApply {
       applied = migrations.applyLocked(target);
       if (applied.ok()) {
         MigrationStatus after = migrations.status(target);
-        if (!after.clean()) {
-          checks.add("FAILED status: " + Migrations.refusal(after));
-        } else {
-          checks.add("ok status: clean, " + after.pending().size() + " pending");
-        }
+        checks.add(
+            after.clean()
+                ? new MigrateResult.PostCheck(
+                    "status", true, "clean, " + after.pending().size() + " pending")
+                : new MigrateResult.PostCheck("status", false, Migrations.refusal(after)));
         for (DrillCheck c : assertions(target)) {
-          checks.add((c.ok() ? "ok " : "FAILED ") + c.name() + ": " + c.detail());
+          checks.add(new MigrateResult.PostCheck(c.name(), c.ok(), c.detail()));
         }
       }
     } catch (SQLException e) {
       throw new MigrationException(
           "cannot connect to target '" + target.name() + "': " + Migrations.reason(e), e);
     }
-    boolean checksFailed = checks.stream().anyMatch(c -> c.startsWith("FAILED"));
+    boolean checksFailed = checks.stream().anyMatch(c -> !c.ok());
     if (applied.ok() && !checksFailed) {
       say.accept("taking the post-migration backup post-migrate-" + version);
       BackupResult post = outside(() -> backupJob.run(target, "post-migrate-" + version, trigger));
-      boolean done = BackupResult.COMPLETE.equals(post.status());
+      boolean done = post.status() == BackupResult.Status.COMPLETE;
       return applied.safe(
           applied.status(),
           done
               ? null
               : "the migrations were applied but the post-migration backup did not complete ("
-                  + post.status()
+                  + post.status().word()
                   + (post.error() == null ? "" : ": " + post.error())
                   + "); take one with lifeboat backup",
           pre,
@@ -131,7 +131,11 @@ final class SafeApply {
     String why =
         applied.ok()
             ? "a post-check failed after the migrations were applied: "
-                + checks.stream().filter(c -> c.startsWith("FAILED")).findFirst().orElse("")
+                + checks.stream()
+                    .filter(c -> !c.ok())
+                    .map(MigrateResult.PostCheck::line)
+                    .findFirst()
+                    .orElse("")
             : applied.error();
     String database = target.connection().database();
     String undo =
@@ -144,7 +148,7 @@ final class SafeApply {
             + " --clean --yes";
     if (!restoreOnFailure) {
       return applied.safe(
-          MigrateResult.FAILED,
+          MigrateResult.Status.FAILED,
           why + "; the pre-migration backup is " + pre + "; to undo: " + undo,
           pre,
           null,
@@ -162,7 +166,7 @@ final class SafeApply {
                 return restore.execute(plan);
               });
       return applied.safe(
-          MigrateResult.FAILED,
+          MigrateResult.Status.FAILED,
           why
               + "; restored the pre-migration backup "
               + pre
@@ -180,7 +184,7 @@ final class SafeApply {
           true);
     } catch (RuntimeException e) {
       return applied.safe(
-          MigrateResult.FAILED,
+          MigrateResult.Status.FAILED,
           why
               + "; restoring the pre-migration backup failed too: "
               + e.getMessage()
@@ -228,7 +232,7 @@ final class SafeApply {
 
   private static MigrateResult stopped(Target target, MigrationStatus before, String error) {
     return new MigrateResult(
-        MigrateResult.FAILED,
+        MigrateResult.Status.FAILED,
         target.name(),
         null,
         List.of(),

@@ -1,8 +1,10 @@
 package dev.lifeboat.notify;
 
 import dev.lifeboat.run.Outcome;
-import java.util.Map;
+import dev.lifeboat.run.VerbName;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The name of what happened, for {@code lifeboat.notify.webhooks[].events}: the job's noun and how
@@ -11,26 +13,31 @@ import java.util.regex.Pattern;
  */
 public final class Event {
 
-  /** What a webhook may subscribe to. */
+  /** What a webhook may subscribe to: the verbs that run as jobs, and how a run can end. */
   static final Pattern NAME =
       Pattern.compile(
-          "(backup|drill|prune|migration|data-migration|verify)-"
+          Stream.of(
+                      VerbName.BACKUP,
+                      VerbName.DRILL,
+                      VerbName.PRUNE,
+                      VerbName.MIGRATE,
+                      VerbName.DATA_MIGRATE,
+                      VerbName.VERIFY)
+                  .map(VerbName::noun)
+                  .collect(Collectors.joining("|", "(", ")-"))
               + "(succeeded|passed|failed|partial|skipped|stopped)");
-
-  private static final Map<String, String> NOUNS =
-      Map.of("migrate", "migration", "data-migrate", "data-migration");
 
   private Event() {}
 
   /** The event of a job (Spring Batch job name) that ended with {@code outcome}. */
   public static String of(String job, String outcome) {
-    String noun = NOUNS.getOrDefault(job, job);
-    String verb =
-        switch (outcome) {
-          case "success" -> "drill".equals(job) ? "passed" : "succeeded";
-          default -> outcome;
-        };
-    return noun + "-" + verb;
+    VerbName verb = VerbName.of(job);
+    String noun = verb == null ? job : verb.noun();
+    String ending =
+        !Outcome.SUCCESS.word().equals(outcome)
+            ? outcome
+            : verb == VerbName.DRILL ? "passed" : "succeeded";
+    return noun + "-" + ending;
   }
 
   /** The failure words of {@link Outcome} that the heartbeat reports as a failure. */

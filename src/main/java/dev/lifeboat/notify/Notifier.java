@@ -5,7 +5,9 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.RunObserver;
+import dev.lifeboat.run.VerbName;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -97,8 +99,8 @@ public final class Notifier implements RunObserver, DisposableBean {
         submit(w.format(), w.url(), payload);
       }
     }
-    if ("backup".equals(run.job()) && !blank(notify.heartbeatUrl())) {
-      if ("success".equals(run.outcome())) {
+    if (VerbName.BACKUP.is(run.job()) && !blank(notify.heartbeatUrl())) {
+      if (Outcome.SUCCESS.word().equals(run.outcome())) {
         submit("heartbeat", notify.heartbeatUrl(), null);
       } else if (Event.failure(run.outcome())) {
         String fail =

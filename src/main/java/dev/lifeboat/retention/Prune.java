@@ -4,9 +4,9 @@ import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.Node;
-import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
@@ -35,20 +35,14 @@ public final class Prune implements Verb {
   }
 
   @Override
-  public String name() {
-    return PruneJobConfiguration.NAME;
+  public VerbName name() {
+    return VerbName.PRUNE;
   }
 
   @Override
   public Verb.Run run(Target target, Trigger trigger) {
     PruneReport report = execute(target, null, false, trigger);
-    Outcome outcome =
-        switch (report.status()) {
-          case PruneReport.SUCCESS -> Outcome.SUCCESS;
-          case PruneReport.PARTIAL -> Outcome.PARTIAL;
-          default -> Outcome.FAILED;
-        };
-    return new Verb.Run(outcome, report.summary(), report.error());
+    return new Verb.Run(report.status().outcome(), report.summary(), report.error());
   }
 
   /** A prune typed on the command line: {@code store} null for every store of the target. */
@@ -100,6 +94,12 @@ public final class Prune implements Verb {
             .findFirst()
             .orElse("the prune job ended " + execution.getStatus());
     return new PruneReport(
-        target.name(), dryRun, PruneReport.FAILED, "nothing pruned", error, List.of(), List.of());
+        target.name(),
+        dryRun,
+        PruneReport.Status.FAILED,
+        "nothing pruned",
+        error,
+        List.of(),
+        List.of());
   }
 }

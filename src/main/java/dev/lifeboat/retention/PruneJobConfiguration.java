@@ -4,6 +4,7 @@ import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
+import dev.lifeboat.run.VerbName;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -19,7 +20,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class PruneJobConfiguration {
 
-  static final String NAME = "prune";
+  static final String NAME = VerbName.PRUNE.word();
   static final String TARGET = "target";
   static final String STORE = "store";
   static final String DRY_RUN = "dryRun";
@@ -49,9 +50,9 @@ class PruneJobConfiguration {
                   .getExecutionContext()
                   .putString(REPORT, Json.write(report));
               contribution.setExitStatus(
-                  PruneReport.SUCCESS.equals(report.status())
+                  report.status() == PruneReport.Status.SUCCESS
                       ? ExitStatus.COMPLETED
-                      : new ExitStatus(report.status().toUpperCase(), report.error()));
+                      : new ExitStatus(report.status().name(), report.error()));
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())

@@ -1,5 +1,8 @@
 package dev.lifeboat.retention;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.run.Outcome;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -15,17 +18,40 @@ import java.util.Locale;
 public record PruneReport(
     String target,
     boolean dryRun,
-    String status,
+    Status status,
     String summary,
     String error,
     List<StoreReport> stores,
     List<Cleaned> spool) {
 
-  public static final String SUCCESS = "success";
-  public static final String PARTIAL = "partial";
-  public static final String FAILED = "failed";
+  /** How the prune ended, written as the lower-case word of its outcome. */
+  public enum Status {
+    SUCCESS(Outcome.SUCCESS),
+    PARTIAL(Outcome.PARTIAL),
+    FAILED(Outcome.FAILED);
 
-  /** How a store fared. */
+    private final Outcome outcome;
+
+    Status(Outcome outcome) {
+      this.outcome = outcome;
+    }
+
+    public Outcome outcome() {
+      return outcome;
+    }
+
+    @JsonValue
+    public String word() {
+      return outcome.word();
+    }
+
+    @JsonCreator
+    public static Status of(String word) {
+      return valueOf(word.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** How a store fared, written as its lower-case word. */
   public enum StoreStatus {
     /** Dry run: the plan only. */
     PLANNED,
@@ -33,8 +59,14 @@ public record PruneReport(
     /** Down or unreadable: nothing decided, nothing deleted. */
     SKIPPED;
 
+    @JsonValue
     public String word() {
       return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static StoreStatus of(String word) {
+      return valueOf(word.toUpperCase(Locale.ROOT));
     }
   }
 
@@ -48,7 +80,7 @@ public record PruneReport(
    */
   public record StoreReport(
       String store,
-      String status,
+      StoreStatus status,
       String rules,
       String guard,
       List<Kept> kept,
@@ -72,10 +104,6 @@ public record PruneReport(
 
   /** 0 all stores handled; 3 a store was skipped; 1 none could be handled. */
   public int exitCode() {
-    return switch (status) {
-      case SUCCESS -> 0;
-      case PARTIAL -> 3;
-      default -> 1;
-    };
+    return status.outcome().exitCode();
   }
 }

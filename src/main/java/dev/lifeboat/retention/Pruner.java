@@ -137,12 +137,11 @@ final class Pruner {
       }
     }
     List<Cleaned> spool = spool(dryRun);
-    long skipped =
-        reports.stream().filter(r -> r.status().equals(StoreStatus.SKIPPED.word())).count();
-    String status =
+    long skipped = reports.stream().filter(r -> r.status() == StoreStatus.SKIPPED).count();
+    PruneReport.Status status =
         skipped == 0
-            ? PruneReport.SUCCESS
-            : skipped == reports.size() ? PruneReport.FAILED : PruneReport.PARTIAL;
+            ? PruneReport.Status.SUCCESS
+            : skipped == reports.size() ? PruneReport.Status.FAILED : PruneReport.Status.PARTIAL;
     int deleted = reports.stream().mapToInt(r -> r.deleted().size()).sum();
     int cleaned = reports.stream().mapToInt(r -> r.cleaned().size()).sum() + spool.size();
     String summary =
@@ -174,7 +173,7 @@ final class Pruner {
   private static StoreReport skipped(String store, RetentionRules rules, String why) {
     return new StoreReport(
         store,
-        StoreStatus.SKIPPED.word(),
+        StoreStatus.SKIPPED,
         rules.describe(),
         null,
         List.of(),
@@ -319,7 +318,7 @@ final class Pruner {
     if (dryRun) {
       return new StoreReport(
           store.name(),
-          StoreStatus.PLANNED.word(),
+          StoreStatus.PLANNED,
           rules.describe(),
           guard,
           kept,
@@ -388,7 +387,7 @@ final class Pruner {
     metrics.pruned(store.name(), deleted.size(), keptNow.size());
     return new StoreReport(
         store.name(),
-        StoreStatus.PRUNED.word(),
+        StoreStatus.PRUNED,
         rules.describe(),
         guard,
         List.copyOf(keptNow),

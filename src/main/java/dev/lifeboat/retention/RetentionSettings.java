@@ -4,6 +4,7 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.Retention;
 import dev.lifeboat.config.Schedules;
+import dev.lifeboat.run.VerbName;
 import java.text.ParseException;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -64,11 +65,11 @@ public final class RetentionSettings {
   public static Duration failingAfter(LifeboatProperties p, String target, Instant now) {
     Set<String> verbs = new TreeSet<>(p.schedules().keySet());
     p.targets().values().forEach(t -> verbs.addAll(t.schedules().keySet()));
-    if (!verbs.contains("backup")) {
+    if (!verbs.contains(VerbName.BACKUP.word())) {
       return RetentionPolicy.FAILING_WITHOUT_SCHEDULE;
     }
     for (Schedules.Planned planned : Schedules.plan(p, verbs, now)) {
-      if (planned.verb().equals("backup") && planned.target().equals(target)) {
+      if (VerbName.BACKUP.is(planned.verb()) && planned.target().equals(target)) {
         Duration gap = longestGap(planned.cron(), planned.zone(), now);
         if (gap != null) {
           return gap.multipliedBy(2);

@@ -45,6 +45,9 @@ public final class History {
    */
   public static final String SKIPPED_EXIT_CODE = "SKIPPED";
 
+  /** The outcome history shows for a run that has not ended: not an {@link Outcome} yet. */
+  public static final String RUNNING = "running";
+
   private final JobRepository repository;
 
   History(JobRepository repository) {
@@ -90,7 +93,6 @@ public final class History {
     String status = e.getStatus().name();
     String resultText = null;
     String error = null;
-    String outcome;
     String context = null;
     if (e.getExecutionContext().containsKey("result")) {
       context = e.getExecutionContext().getString("result");
@@ -98,28 +100,26 @@ public final class History {
       context = e.getExecutionContext().getString("report");
     }
     JsonNode node = context == null ? null : Json.mapper().readTree(context);
-    if (e.getStatus().isRunning()) {
-      outcome = "running";
+    boolean running = e.getStatus().isRunning();
+    Outcome outcome;
+    if (running) {
+      outcome = null;
     } else if (e.getStatus() == BatchStatus.STOPPED) {
-      outcome = Outcome.STOPPED.word();
+      outcome = Outcome.STOPPED;
     } else if (e.getStatus() == BatchStatus.COMPLETED) {
-      outcome = Outcome.SUCCESS.word();
-      if (node != null && node.has("status")) {
-        String s = node.get("status").asString();
-        outcome =
-            switch (s) {
-              case "partial" -> Outcome.PARTIAL.word();
-              case "failed" -> Outcome.FAILED.word();
-              default -> Outcome.SUCCESS.word();
-            };
-      }
+      // a result's status word: partial and failed say so; any other (complete, passed…) succeeded
+      String s = node != null && node.has("status") ? node.get("status").asString() : null;
+      outcome =
+          Outcome.PARTIAL.word().equals(s)
+              ? Outcome.PARTIAL
+              : Outcome.FAILED.word().equals(s) ? Outcome.FAILED : Outcome.SUCCESS;
     } else {
-      outcome = Outcome.FAILED.word();
+      outcome = Outcome.FAILED;
     }
-    boolean ran = outcome.equals(Outcome.SUCCESS.word()) || outcome.equals(Outcome.PARTIAL.word());
-    if ("backup".equals(job)) {
+    boolean ran = outcome == Outcome.SUCCESS || outcome == Outcome.PARTIAL;
+    if (VerbName.BACKUP.is(job)) {
       // a backup that did not complete has an id nothing was written under
-      resultText = ran || "running".equals(outcome) ? p.getString("id") : null;
+      resultText = ran || running ? p.getString("id") : null;
     } else if (node != null && node.has("summary")) {
       resultText = node.get("summary").asString(); // prune: what it deleted and cleaned
     } else if (node != null && node.has("status")) {
@@ -140,18 +140,15 @@ public final class History {
       }
     }
     String description = e.getExitStatus().getExitDescription();
-    if (error == null
-        && description != null
-        && !description.isBlank()
-        && !"running".equals(outcome)) {
+    if (error == null && description != null && !description.isBlank() && !running) {
       error = firstLine(description);
     }
-    if (Outcome.FAILED.word().equals(outcome)
+    if (outcome == Outcome.FAILED
         && (SKIPPED_EXIT_CODE.equals(e.getExitStatus().getExitCode())
             || recordedBusyBeforeExitCodes(description))) {
-      outcome = Outcome.SKIPPED.word();
+      outcome = Outcome.SKIPPED;
     }
-    if (Outcome.STOPPED.word().equals(outcome)) {
+    if (outcome == Outcome.STOPPED) {
       error =
           "stopped on request (SIGTERM, Ctrl-C or JobOperator.stop); nothing of it was published";
     }
@@ -167,7 +164,7 @@ public final class History {
         p.getString(Trigger.NODE),
         start == null ? null : start.atZone(ZoneId.systemDefault()).toInstant().toString(),
         seconds,
-        outcome,
+        running ? RUNNING : outcome.word(),
         status,
         resultText,
         error);

@@ -9,7 +9,7 @@ import dev.lifeboat.config.Target;
 public interface Verb {
 
   /** The verb's name under {@code schedules}: {@code backup}, {@code drill}. */
-  String name();
+  VerbName name();
 
   /** Runs it once for {@code target}; never throws for a run that merely failed. */
   Run run(Target target, Trigger trigger);

@@ -78,7 +78,7 @@ public final class Daemon implements SmartLifecycle {
     this.nodeSchedules = nodeSchedules;
     this.controlDataSource = controlDataSource;
     this.config = config;
-    verbs.forEach(v -> this.verbs.put(v.name(), v));
+    verbs.forEach(v -> this.verbs.put(v.name().word(), v));
     this.localExecutions = localExecutions;
     this.node = node;
     this.clock = clock;

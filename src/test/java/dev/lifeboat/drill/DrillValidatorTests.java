@@ -19,10 +19,10 @@ class DrillValidatorTests {
     assertThat(checks)
         .extracting(DrillCheck::name, DrillCheck::status)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("rows public.a", "passed"),
-            org.assertj.core.groups.Tuple.tuple("rows public.b", "failed"),
-            org.assertj.core.groups.Tuple.tuple("rows public.gone", "failed"),
-            org.assertj.core.groups.Tuple.tuple("rows public.new", "failed"));
+            org.assertj.core.groups.Tuple.tuple("rows public.a", DrillCheck.Status.PASSED),
+            org.assertj.core.groups.Tuple.tuple("rows public.b", DrillCheck.Status.FAILED),
+            org.assertj.core.groups.Tuple.tuple("rows public.gone", DrillCheck.Status.FAILED),
+            org.assertj.core.groups.Tuple.tuple("rows public.new", DrillCheck.Status.FAILED));
     assertThat(checks.get(1).detail()).isEqualTo("expected 5 rows as in the manifest, found 4");
     assertThat(checks.get(2).detail()).contains("missing after the restore");
   }

@@ -6,16 +6,17 @@ import dev.lifeboat.config.Target;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.VerbName;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScheduledRunTests {
 
   /** A door that only has a name (anonymous: the classpath scans for verbs do not see it). */
-  static Verb named(String name) {
+  static Verb named(VerbName name) {
     return new Verb() {
       @Override
-      public String name() {
+      public VerbName name() {
         return name;
       }
 
@@ -29,7 +30,8 @@ class ScheduledRunTests {
   @Test
   void aVerbThisNodeDoesNotKnowIsAFailedRunThatSaysSoNotANullPointer() {
     ScheduledRun scheduled =
-        new ScheduledRun(Map.of("backup", named("backup"), "prune", named("prune")), null);
+        new ScheduledRun(
+            Map.of("backup", named(VerbName.BACKUP), "prune", named(VerbName.PRUNE)), null);
 
     Verb.Run run = scheduled.run("basebackup", "app");
 
