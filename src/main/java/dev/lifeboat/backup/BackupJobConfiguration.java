@@ -2,10 +2,10 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.StepTransactions;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.LocalExecutions;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.Trigger;
 import java.time.Instant;
