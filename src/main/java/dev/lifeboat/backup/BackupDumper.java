@@ -4,8 +4,10 @@ import com.github.luben.zstd.ZstdOutputStream;
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog.RlsState;
@@ -15,7 +17,6 @@ import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
@@ -48,6 +49,7 @@ final class BackupDumper {
   private static final int CHUNK = 1 << 20;
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final Progress progress;
   private final Clock clock;
   private final Node node;
@@ -56,11 +58,13 @@ final class BackupDumper {
 
   BackupDumper(
       LifeboatConfig config,
+      Keys keys,
       Progress progress,
       Clock clock,
       Node node,
       ManifestSignatures signatures) {
     this.config = config;
+    this.keys = keys;
     this.progress = progress;
     this.clock = clock;
     this.node = node;
@@ -83,7 +87,7 @@ final class BackupDumper {
       StoppableWork.Stop stop,
       BackupGlobals.Taken globals) {
     List<BackupStore> stores = config.stores(target);
-    List<String> recipients = config.recipients(target);
+    List<String> recipients = keys.forTarget(target).recipients();
     boolean details = config.manifestDetails(target);
     // before anything is dumped: a key that cannot sign stops the backup here
     SigningKey signingKey = signatures.signingKey();

@@ -5,6 +5,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgDumpAll;
 import dev.lifeboat.pg.PgErrors;
@@ -35,15 +36,17 @@ final class BackupGlobals {
   static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final PgDumpAll pgDumpAll;
 
   @Autowired
-  BackupGlobals(LifeboatConfig config) {
-    this(config, new PgDumpAll());
+  BackupGlobals(LifeboatConfig config, Keys keys) {
+    this(config, keys, new PgDumpAll());
   }
 
-  BackupGlobals(LifeboatConfig config, PgDumpAll pgDumpAll) {
+  BackupGlobals(LifeboatConfig config, Keys keys, PgDumpAll pgDumpAll) {
     this.config = config;
+    this.keys = keys;
     this.pgDumpAll = pgDumpAll;
   }
 
@@ -77,7 +80,7 @@ final class BackupGlobals {
     String sql =
         pgDumpAll.globals(tool, target.connection(), rolePasswords(target.name()), TIMEOUT);
     byte[] stored = Zstd.compress(sql.getBytes(StandardCharsets.UTF_8), 3);
-    List<String> recipients = config.recipients(target);
+    List<String> recipients = keys.forTarget(target).recipients();
     String key = key(target.name(), id);
     if (!recipients.isEmpty()) {
       // roles (and, when asked, their password hashes) are as secret as the dump: same recipients

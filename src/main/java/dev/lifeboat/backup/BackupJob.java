@@ -1,10 +1,10 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
@@ -43,7 +43,7 @@ public final class BackupJob implements Verb {
   private final Clock clock;
   private final LifeboatMetrics metrics;
   private final Node node;
-  private final LifeboatConfig config;
+  private final Keys keys;
   private final ManifestSignatures signatures;
 
   BackupJob(
@@ -53,9 +53,9 @@ public final class BackupJob implements Verb {
       Clock clock,
       LifeboatMetrics metrics,
       Node node,
-      LifeboatConfig config,
+      Keys keys,
       ManifestSignatures signatures) {
-    this.config = config;
+    this.keys = keys;
     this.signatures = signatures;
     this.metrics = metrics;
     this.node = node;
@@ -109,7 +109,7 @@ public final class BackupJob implements Verb {
   }
 
   private BackupResult execute(Target target, String label, Trigger trigger) {
-    config.checkEncryptionRequired(target);
+    keys.requireEncryption(target);
     // a signing key that cannot be read (or made) is exit 2 before anything is dumped
     signatures.signingKey();
     Instant startedAt = clock.instant();

@@ -2,9 +2,9 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.LocalExecutions;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.Trigger;

@@ -4,6 +4,8 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.crypto.Keys;
+import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
@@ -25,6 +27,7 @@ import org.springframework.stereotype.Component;
 public final class BackupVerifier {
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final BackupCatalog catalog;
   private final Progress progress;
   private final Verifications verifications;
@@ -32,12 +35,14 @@ public final class BackupVerifier {
 
   BackupVerifier(
       LifeboatConfig config,
+      Keys keys,
       BackupCatalog catalog,
       Progress progress,
       Verifications verifications,
       ManifestSignatures signatures) {
     this.signatures = signatures;
     this.config = config;
+    this.keys = keys;
     this.catalog = catalog;
     this.progress = progress;
     this.verifications = verifications;
@@ -104,12 +109,13 @@ public final class BackupVerifier {
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     Identities identities = null;
     if (deep && manifest.encrypted()) {
-      identities = config.identities(target);
+      TargetKeys targetKeys = keys.forTarget(target);
+      identities = targetKeys.identities();
       DumpReader.requireIdentity(
           names.stream().filter(entry.stores()::contains).map(config::store).toList(),
           manifest,
           identities,
-          config.identitiesKey(target));
+          targetKeys.identitiesKey());
     }
     Identities opening = identities;
     AtomicLong done = new AtomicLong();

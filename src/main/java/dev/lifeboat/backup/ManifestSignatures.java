@@ -2,11 +2,12 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.ClusterSigningKeys;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.crypto.TrustedKeys;
-import dev.lifeboat.run.ClusterSigningKeys;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import java.io.ByteArrayOutputStream;
@@ -49,12 +50,15 @@ public final class ManifestSignatures {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestSignatures.class);
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final ClusterSigningKeys cluster;
   private final Node node;
   private volatile boolean recorded;
 
-  public ManifestSignatures(LifeboatConfig config, ClusterSigningKeys cluster, Node node) {
+  public ManifestSignatures(
+      LifeboatConfig config, Keys keys, ClusterSigningKeys cluster, Node node) {
     this.config = config;
+    this.keys = keys;
     this.cluster = cluster;
     this.node = node;
   }
@@ -143,10 +147,10 @@ public final class ManifestSignatures {
    * made now when it does not exist yet. A bad key file is exit 2 naming it.
    */
   public SigningKey signingKey() {
-    Path file = config.signingKeyFile();
+    Path file = keys.signingKeyFile();
     SigningKey key;
-    if (!config.signingKeyConfigured() && !Files.exists(file)) {
-      key = SigningKey.create(LifeboatConfig.SIGNING_KEY, file);
+    if (!keys.signingKeyConfigured() && !Files.exists(file)) {
+      key = SigningKey.create(Keys.SIGNING_KEY, file);
       if (key.created()) {
         LOG.warn(
             "made the manifest signing key {} ({}); hosts that share this control database trust"
@@ -157,7 +161,7 @@ public final class ManifestSignatures {
             key.publicKeyText());
       }
     } else {
-      key = SigningKey.load(LifeboatConfig.SIGNING_KEY, file);
+      key = SigningKey.load(Keys.SIGNING_KEY, file);
     }
     record(key);
     return key;
@@ -208,14 +212,14 @@ public final class ManifestSignatures {
    */
   public TrustedKeys trustedKeys() {
     List<TrustedKeys.Key> keys = new ArrayList<>();
-    Path own = config.signingKeyFile();
+    Path own = this.keys.signingKeyFile();
     if (Files.exists(own)) {
-      SigningKey key = SigningKey.load(LifeboatConfig.SIGNING_KEY, own);
+      SigningKey key = SigningKey.load(Keys.SIGNING_KEY, own);
       keys.add(
           new TrustedKeys.Key(
               "this host's signing key (" + own + ")", key.publicKey(), key.fingerprint()));
     }
-    keys.addAll(config.trustedKeys());
+    keys.addAll(this.keys.trustedKeys());
     try {
       for (ClusterSigningKeys.Recorded r : cluster.all()) {
         if (keys.stream().noneMatch(k -> k.fingerprint().equals(r.fingerprint()))) {

@@ -1,7 +1,7 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.run.Node;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import java.nio.charset.StandardCharsets;

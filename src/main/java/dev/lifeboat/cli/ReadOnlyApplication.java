@@ -4,6 +4,7 @@ import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.notify.Notifier;
 import dev.lifeboat.run.VerbName;
 import java.time.Clock;
@@ -42,6 +43,7 @@ import org.springframework.context.annotation.Lazy;
 @EnableConfigurationProperties(LifeboatProperties.class)
 @Import({
   LifeboatConfig.class,
+  Keys.class,
   BackupCatalog.class,
   Console.class,
   ReadOnlyApplication.PushedMetrics.class
@@ -80,13 +82,14 @@ class ReadOnlyApplication {
   }
 
   /**
-   * The checks the full application makes at start beyond {@link LifeboatConfig} (the control
-   * database's keys, the schedules, the notifications' formats and events), made here too so that a
-   * read-only command refuses the same files with the same message; nothing is opened for them.
+   * The checks the full application makes at start beyond {@link LifeboatConfig} and {@link Keys}
+   * (the control database's keys, the schedules, the notifications' formats and events), made here
+   * too so that a read-only command refuses the same files with the same message; nothing is opened
+   * for them. Taking the keys makes them (and so checks them) at start, as everywhere else.
    */
   @Bean
   @Lazy(false)
-  Checked checked(LifeboatConfig config, Clock clock) {
+  Checked checked(LifeboatConfig config, Keys keys, Clock clock) {
     config.requireControlResolved();
     Schedules.plan(config.properties(), VERBS, clock.instant());
     Notifier.check(config.properties().notifications());

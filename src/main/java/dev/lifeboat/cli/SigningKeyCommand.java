@@ -2,6 +2,7 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,23 +36,25 @@ final class SigningKeyCommand implements Callable<Integer> {
   public Integer call() {
     LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
+    Keys keys = root.bean(Keys.class);
     config.validate();
-    Path file = config.signingKeyFile();
+    keys.validate();
+    Path file = keys.signingKeyFile();
     SigningKey key;
     if (Files.exists(file)) {
-      key = SigningKey.load(LifeboatConfig.SIGNING_KEY, file);
+      key = SigningKey.load(Keys.SIGNING_KEY, file);
     } else if (create) {
-      key = SigningKey.create(LifeboatConfig.SIGNING_KEY, file);
+      key = SigningKey.create(Keys.SIGNING_KEY, file);
     } else {
       throw new ConfigException(
-          LifeboatConfig.SIGNING_KEY,
+          Keys.SIGNING_KEY,
           "there is no signing key at "
               + file
               + " yet; the first backup makes one, or make it now with: lifeboat signing-key"
               + " --create");
     }
     List<String> trusted =
-        config.trustedKeys().stream().map(k -> k.source() + " " + k.fingerprint()).toList();
+        keys.trustedKeys().stream().map(k -> k.source() + " " + k.fingerprint()).toList();
     if (console.json()) {
       console.printJson(
           new Shown(

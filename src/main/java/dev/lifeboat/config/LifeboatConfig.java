@@ -3,9 +3,6 @@ package dev.lifeboat.config;
 import dev.lifeboat.base.Redaction;
 import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
-import dev.lifeboat.crypto.Age;
-import dev.lifeboat.crypto.Identities;
-import dev.lifeboat.crypto.TrustedKeys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgPassFile;
@@ -24,15 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
@@ -52,12 +43,9 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
   /** Target and store names: what a file name, a metric label and a shell all take as is. */
   static final String NAME = "[a-z0-9][a-z0-9_-]*";
 
-  // an unescaped ${VAR} or ${VAR:default} in a configured value (escaped ones came from the
-  // environment or a secret file and are data)
-  private static final Pattern PLACEHOLDER = Pattern.compile("(?<!\\\\)\\$\\{([^}:]+)(:)?");
-
   private final LifeboatProperties properties;
   private final ConfigurableEnvironment environment;
+  private final Placeholders placeholders;
   private final Map<String, BackupStore> openStores = new LinkedHashMap<>();
 
   /** Without an environment: values are taken as bound (unit tests). */
@@ -69,6 +57,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
   public LifeboatConfig(LifeboatProperties properties, ConfigurableEnvironment environment) {
     this.properties = properties;
     this.environment = environment;
+    this.placeholders = new Placeholders(environment);
   }
 
   /**
@@ -171,6 +160,11 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     return properties.home();
   }
 
+  /** The unset {@code ${VAR}} detection over this configuration's sources. */
+  public Placeholders placeholders() {
+    return placeholders;
+  }
+
   private volatile PgBinaries pgBinaries;
 
   /**
@@ -195,9 +189,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
   public void validate() {
     properties.stores().keySet().forEach(this::storeDefinition);
     properties.targets().keySet().forEach(this::target);
-    properties.targets().keySet().forEach(this::recipients);
     checkNotifyUrls();
-    trustedKeys();
   }
 
   /**
@@ -209,7 +201,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     for (int i = 0; i < notify.webhooks().size(); i++) {
       String key = "lifeboat.notify.webhooks[" + i + "].url";
       String url = notify.webhooks().get(i).url();
-      requireResolved(key, url);
+      placeholders.requireResolved(key, url);
       if (blank(url)) {
         throw new ConfigException(key, "missing; set it (from an ${ENV} placeholder)");
       }
@@ -220,7 +212,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
           {"lifeboat.notify.heartbeat-url", notify.heartbeatUrl()},
           {"lifeboat.notify.heartbeat-failure-url", notify.heartbeatFailureUrl()}
         }) {
-      requireResolved(optional[0], optional[1]);
+      placeholders.requireResolved(optional[0], optional[1]);
       if (!blank(optional[1])) {
         checkHttpUrl(optional[0], optional[1]);
       }
@@ -252,86 +244,16 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     }
   }
 
-  /** The key of the signing key's file in the configuration. */
-  public static final String SIGNING_KEY = "lifeboat.signing.key";
-
-  /** The key of the trusted public keys in the configuration. */
-  public static final String TRUSTED_KEYS = "lifeboat.signing.trusted-keys";
-
-  /**
-   * This host's manifest signing key file: {@code lifeboat.signing.key}, else {@code
-   * <home>/keys/signing.key} (made by the first backup when missing).
-   */
-  public Path signingKeyFile() {
-    LifeboatProperties.Signing signing = properties.signing();
-    if (signing != null && signing.key() != null) {
-      requireResolved(SIGNING_KEY, signing.key());
-      return signing.key().toAbsolutePath().normalize();
-    }
-    return properties.home().resolve("keys").resolve("signing.key").toAbsolutePath().normalize();
-  }
-
-  /** Whether the signing key's file is configured (else it is the default under the home). */
-  public boolean signingKeyConfigured() {
-    return properties.signing() != null && properties.signing().key() != null;
-  }
-
-  /** The configured trusted public keys, parsed; a bad one is exit 2 naming it. */
-  public List<TrustedKeys.Key> trustedKeys() {
-    List<String> entries =
-        properties.signing() == null ? List.of() : properties.signing().trustedKeys();
-    for (int i = 0; i < entries.size(); i++) {
-      requireResolved(TRUSTED_KEYS + "[" + i + "]", entries.get(i));
-    }
-    return TrustedKeys.parse(TRUSTED_KEYS, entries);
-  }
-
   /** The target's own section, or that of the target it is another database of ("app.x"). */
-  private String baseTarget(String name) {
+  public String baseTarget(String name) {
     int dot = name.lastIndexOf('.');
     return properties.targets().containsKey(name) || dot < 0 ? name : name.substring(0, dot);
   }
 
-  private LifeboatProperties.Encryption targetEncryption(String name) {
+  /** The encryption section of the target named (its base target's for "app.x"), or null. */
+  public LifeboatProperties.Encryption targetEncryption(String name) {
     TargetProperties t = properties.targets().get(baseTarget(name));
     return t == null ? null : t.encryption();
-  }
-
-  /**
-   * The age public keys backups of the target are encrypted to, validated (empty: backups are not
-   * encrypted). A target's own list replaces the global one.
-   */
-  public List<String> recipients(Target target) {
-    return recipients(target.name());
-  }
-
-  private List<String> recipients(String name) {
-    LifeboatProperties.Encryption own = targetEncryption(name);
-    String key;
-    List<String> list;
-    if (own != null && !own.recipients().isEmpty()) {
-      key = "lifeboat.targets." + baseTarget(name) + ".encryption.recipients";
-      list = own.recipients();
-    } else {
-      key = "lifeboat.encryption.recipients";
-      list = properties.encryption() == null ? List.of() : properties.encryption().recipients();
-    }
-    List<String> result = new ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      String r = list.get(i);
-      requireResolved(key + "[" + i + "]", r);
-      String problem = Age.recipientProblem(r);
-      if (problem != null) {
-        boolean secret = r != null && r.strip().startsWith("AGE-SECRET-KEY-");
-        throw new ConfigException(
-            key + "[" + i + "]",
-            (secret || r == null ? "the value" : "'" + r.strip() + "'") + " " + problem);
-      }
-      if (!result.contains(r.strip())) {
-        result.add(r.strip());
-      }
-    }
-    return List.copyOf(result);
   }
 
   /** Whether manifests of the target carry row counts and RLS state (default: yes). */
@@ -343,66 +265,6 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     Boolean global =
         properties.encryption() == null ? null : properties.encryption().manifestDetails();
     return global == null || global;
-  }
-
-  /**
-   * The age identities restore, drill and deep verify may use for the target: its own list if it
-   * has one, else the global one. Files are read now; an unreadable one is an error naming it.
-   */
-  public Identities identities(Target target) {
-    return identities(target.name());
-  }
-
-  /** The identities of the target named (the doctor: also when the rest of it is broken). */
-  public Identities identities(String targetName) {
-    String key = identitiesKey(targetName);
-    LifeboatProperties.Encryption own = targetEncryption(targetName);
-    List<String> list =
-        own != null && !own.identities().isEmpty()
-            ? own.identities()
-            : properties.encryption() == null ? List.of() : properties.encryption().identities();
-    for (int i = 0; i < list.size(); i++) {
-      requireResolved(key + "[" + i + "]", list.get(i));
-    }
-    return Identities.load(key, list, i -> rawValue(key + "[" + i + "]"));
-  }
-
-  /** The key the target's identities are configured under. */
-  public String identitiesKey(Target target) {
-    return identitiesKey(target.name());
-  }
-
-  /** The key the identities of the target named are configured under. */
-  public String identitiesKey(String targetName) {
-    LifeboatProperties.Encryption own = targetEncryption(targetName);
-    return own != null && !own.identities().isEmpty()
-        ? "lifeboat.targets." + baseTarget(targetName) + ".encryption.identities"
-        : "lifeboat.encryption.identities";
-  }
-
-  /**
-   * Refuses (exit 2) a backup of the target without recipients when one of its stores is marked
-   * {@code encryption: required}.
-   */
-  public void checkEncryptionRequired(Target target) {
-    if (!recipients(target).isEmpty()) {
-      return;
-    }
-    for (String store : target.stores()) {
-      StoreProperties s = properties.stores().get(store);
-      if (s != null && "required".equalsIgnoreCase(s.encryption().strip())) {
-        throw new ConfigException(
-            "lifeboat.stores." + store + ".encryption",
-            "store '"
-                + store
-                + "' requires encrypted backups but target '"
-                + target.name()
-                + "' has no recipients; set lifeboat.encryption.recipients (or"
-                + " lifeboat.targets."
-                + baseTarget(target.name())
-                + ".encryption.recipients) to age public keys; nothing was backed up");
-      }
-    }
   }
 
   /** The named target, or the only one when {@code name} is null. */
@@ -444,10 +306,10 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
     }
     checkName("targets", name);
     String key = "lifeboat.targets." + name;
-    requireResolved(key + ".url", t.url());
-    requireResolved(key + ".username", t.username());
-    requireResolved(key + ".password", t.password());
-    requireResolved(key + ".drill-url", t.drillUrl());
+    placeholders.requireResolved(key + ".url", t.url());
+    placeholders.requireResolved(key + ".username", t.username());
+    placeholders.requireResolved(key + ".password", t.password());
+    placeholders.requireResolved(key + ".drill-url", t.drillUrl());
     if (blank(t.url())) {
       throw new ConfigException(key + ".url", "missing; set the JDBC URL of the database");
     }
@@ -574,14 +436,14 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
       throw new ConfigException(key, "no such store");
     }
     checkName("stores", name);
-    requireResolved(key + ".type", s.type());
-    requireResolved(key + ".path", s.path());
-    requireResolved(key + ".endpoint", s.endpoint());
-    requireResolved(key + ".region", s.region());
-    requireResolved(key + ".bucket", s.bucket());
-    requireResolved(key + ".prefix", s.prefix());
-    requireResolved(key + ".access-key", s.accessKey());
-    requireResolved(key + ".secret-key", s.secretKey());
+    placeholders.requireResolved(key + ".type", s.type());
+    placeholders.requireResolved(key + ".path", s.path());
+    placeholders.requireResolved(key + ".endpoint", s.endpoint());
+    placeholders.requireResolved(key + ".region", s.region());
+    placeholders.requireResolved(key + ".bucket", s.bucket());
+    placeholders.requireResolved(key + ".prefix", s.prefix());
+    placeholders.requireResolved(key + ".access-key", s.accessKey());
+    placeholders.requireResolved(key + ".secret-key", s.secretKey());
     String type = s.type() == null ? "" : s.type().trim().toLowerCase();
     String encryption = s.encryption() == null ? "" : s.encryption().strip().toLowerCase();
     if (!encryption.equals("optional") && !encryption.equals("required")) {
@@ -712,7 +574,7 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
 
   /** {@code AES256} or {@code aws:kms} (S3's own words), or null; a KMS key only with aws:kms. */
   private String serverSideEncryption(String key, StoreProperties s) {
-    requireResolved(key + ".kms-key-id", s.kmsKeyId());
+    placeholders.requireResolved(key + ".kms-key-id", s.kmsKeyId());
     String sse = blank(s.serverSideEncryption()) ? null : s.serverSideEncryption().strip();
     if (sse != null && !sse.equals("AES256") && !sse.equals("aws:kms")) {
       throw new ConfigException(
@@ -739,58 +601,9 @@ public final class LifeboatConfig implements DisposableBean, InitializingBean {
    */
   public void requireControlResolved() {
     LifeboatProperties.Control control = properties.control();
-    requireResolved("lifeboat.control.url", control.url());
-    requireResolved("lifeboat.control.username", control.username());
-    requireResolved("lifeboat.control.password", control.password());
-  }
-
-  /**
-   * Spring leaves an unset {@code ${VAR}} in place rather than failing; a configured value that
-   * names a variable nobody set is a secret or setting that never arrived. The configured (raw)
-   * value is examined, not the resolved one: a password from the environment may well contain
-   * {@code ${}, and is never printed.
-   */
-  void requireResolved(String key, Object value) {
-    if (value == null) {
-      return;
-    }
-    String raw = rawValue(key);
-    if (raw == null) {
-      if (environment != null) {
-        return; // not configured anywhere we can see: a default, not a placeholder
-      }
-      raw = value.toString();
-    }
-    Matcher m = PLACEHOLDER.matcher(raw);
-    while (m.find()) {
-      String variable = m.group(1);
-      boolean hasDefault = m.group(2) != null;
-      if (!hasDefault && (environment == null || !environment.containsProperty(variable))) {
-        throw new ConfigException(
-            key,
-            "${"
-                + variable
-                + "} is not set; export "
-                + variable
-                + " in the environment or use ${file:/path/to/secret} (secrets never go on the"
-                + " command line)");
-      }
-    }
-  }
-
-  /** The value as configured, before placeholders were resolved; null when none is. */
-  private String rawValue(String key) {
-    if (environment == null || !ConfigurationPropertyName.isValid(key)) {
-      return null;
-    }
-    ConfigurationPropertyName name = ConfigurationPropertyName.of(key);
-    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-      ConfigurationProperty property = source.getConfigurationProperty(name);
-      if (property != null) {
-        return property.getValue() == null ? null : property.getValue().toString();
-      }
-    }
-    return null;
+    placeholders.requireResolved("lifeboat.control.url", control.url());
+    placeholders.requireResolved("lifeboat.control.username", control.username());
+    placeholders.requireResolved("lifeboat.control.password", control.password());
   }
 
   private static boolean blank(String s) {

@@ -2,11 +2,11 @@ package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.progress.Progress;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import io.micrometer.core.instrument.Gauge;

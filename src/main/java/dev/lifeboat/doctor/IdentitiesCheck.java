@@ -2,6 +2,8 @@ package dev.lifeboat.doctor;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.crypto.Keys;
+import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import java.util.ArrayList;
@@ -21,9 +23,11 @@ import org.springframework.stereotype.Component;
 final class IdentitiesCheck implements DoctorCheck {
 
   private final LifeboatConfig config;
+  private final Keys keys;
 
-  IdentitiesCheck(LifeboatConfig config) {
+  IdentitiesCheck(LifeboatConfig config, Keys keys) {
     this.config = config;
+    this.keys = keys;
   }
 
   @Override
@@ -40,7 +44,8 @@ final class IdentitiesCheck implements DoctorCheck {
     List<Finding> findings = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
     for (String target : config.properties().targets().keySet()) {
-      String key = config.identitiesKey(target);
+      TargetKeys targetKeys = keys.forTarget(target);
+      String key = targetKeys.identitiesKey();
       if (!seen.add(key)) {
         continue;
       }
@@ -48,7 +53,7 @@ final class IdentitiesCheck implements DoctorCheck {
           key.startsWith("lifeboat.targets.") ? "target " + target + " identities" : "identities";
       Identities identities;
       try {
-        identities = config.identities(target);
+        identities = targetKeys.identities();
       } catch (RuntimeException e) {
         findings.add(Finding.fail(name, e.getMessage()));
         continue;

@@ -12,6 +12,7 @@ import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.DatabaseMark;
@@ -245,7 +246,11 @@ class DrillJobConfiguration {
    * drill. The target's own server has them all already.
    */
   private static void createMissingRoles(
-      LifeboatConfig config, StepContribution contribution, Target target, PgDatabases server)
+      LifeboatConfig config,
+      Keys keys,
+      StepContribution contribution,
+      Target target,
+      PgDatabases server)
       throws SQLException {
     if (target.drillUrl() == null || target.drillUrl().isBlank()) {
       return;
@@ -257,7 +262,7 @@ class DrillJobConfiguration {
     List<Roles.Created> created =
         Roles.createForDrill(
             config,
-            target,
+            keys.forTarget(target),
             List.of(context(contribution).getString(STORE)),
             manifest.globals(),
             drillServer(target).withDatabase(server.maintenanceDatabase()),
@@ -277,7 +282,7 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillRestoreStep(JobRepository repo, LifeboatConfig config) {
+  Step drillRestoreStep(JobRepository repo, LifeboatConfig config, Keys keys) {
     PgRestore pgRestore = new PgRestore();
     return new StepBuilder("restore", repo)
         .tasklet(
@@ -291,7 +296,7 @@ class DrillJobConfiguration {
                   stop.onStop(() -> endSessions(drillServer(target), scratch));
                   int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
                   PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-                  createMissingRoles(config, contribution, target, server);
+                  createMissingRoles(config, keys, contribution, target, server);
                   Path archive = Path.of(context(contribution).getString(ARCHIVE));
                   RestoreRole.Restorer restorer =
                       RestoreRole.prepare(

@@ -1,8 +1,8 @@
 package dev.lifeboat.migrate;
 
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.run.History;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;

@@ -7,6 +7,8 @@ import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.crypto.Keys;
+import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
@@ -40,10 +42,12 @@ public final class ArchiveFetcher {
   static final long SPOOL_MARGIN = 64L << 20;
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final Progress progress;
 
-  ArchiveFetcher(LifeboatConfig config, Progress progress) {
+  ArchiveFetcher(LifeboatConfig config, Keys keys, Progress progress) {
     this.config = config;
+    this.keys = keys;
     this.progress = progress;
   }
 
@@ -211,9 +215,10 @@ public final class ArchiveFetcher {
     if (!manifest.encrypted()) {
       return null;
     }
-    Identities identities = config.identities(target);
+    TargetKeys targetKeys = keys.forTarget(target);
+    Identities identities = targetKeys.identities();
     List<BackupStore> stores = order(target, entry).stream().map(config::store).toList();
-    DumpReader.requireIdentity(stores, manifest, identities, config.identitiesKey(target));
+    DumpReader.requireIdentity(stores, manifest, identities, targetKeys.identitiesKey());
     return identities;
   }
 

@@ -8,6 +8,7 @@ import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
@@ -41,6 +42,7 @@ public final class Restore {
   static final String OLD_SUFFIX = LifeboatDatabases.OLD_SUFFIX;
 
   private final LifeboatConfig config;
+  private final Keys keys;
   private final BackupCatalog catalog;
   private final ArchiveFetcher fetcher;
   private final BackupJob backupJob;
@@ -50,6 +52,7 @@ public final class Restore {
 
   Restore(
       LifeboatConfig config,
+      Keys keys,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
       BackupJob backupJob,
@@ -58,6 +61,7 @@ public final class Restore {
     this.progress = progress;
     this.signatures = signatures;
     this.config = config;
+    this.keys = keys;
     this.catalog = catalog;
     this.fetcher = fetcher;
     this.backupJob = backupJob;
@@ -177,7 +181,11 @@ public final class Restore {
       List<Roles.Role> missingRoles = List.of();
       if (manifest.globals() != null) {
         String globals =
-            Roles.read(config, target, ArchiveFetcher.order(target, entry), manifest.globals());
+            Roles.read(
+                config,
+                keys.forTarget(target),
+                ArchiveFetcher.order(target, entry),
+                manifest.globals());
         Map<String, Roles.Role> roles = Roles.roles(globals);
         try (Connection c = target.connection().withDatabase(server.maintenanceDatabase()).open()) {
           missingRoles = Roles.missing(c, roles.keySet()).stream().map(roles::get).toList();
@@ -294,7 +302,11 @@ public final class Restore {
     }
     List<String> names = plan.rolesToCreate().stream().map(Roles.Role::name).toList();
     String globals =
-        Roles.read(config, plan.target(), plan.stores(), plan.backup().manifest().globals());
+        Roles.read(
+            config,
+            keys.forTarget(plan.target()),
+            plan.stores(),
+            plan.backup().manifest().globals());
     List<String> skipped = new ArrayList<>();
     try (PgDatabases server = PgDatabases.connect(plan.into());
         Connection c = plan.into().withDatabase(server.maintenanceDatabase()).open()) {

@@ -3,8 +3,8 @@ package dev.lifeboat.restore;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.pg.DatabaseMark;
 import dev.lifeboat.pg.PgErrors;
 import java.io.ByteArrayInputStream;
@@ -249,7 +249,7 @@ public final class Roles {
    * and SHA-256 as in the manifest).
    */
   static String read(
-      LifeboatConfig config, Target target, List<String> stores, Manifest.Globals globals) {
+      LifeboatConfig config, TargetKeys keys, List<String> stores, Manifest.Globals globals) {
     List<String> problems = new ArrayList<>();
     for (String store : stores) {
       try (InputStream in = config.store(store).open(globals.key())) {
@@ -262,7 +262,7 @@ public final class Roles {
         InputStream stored = new ByteArrayInputStream(bytes);
         if (Age.isAge(bytes)) {
           // the globals of an encrypted backup are encrypted to the same recipients
-          stored = Age.decrypting(stored, config.identities(target));
+          stored = Age.decrypting(stored, keys.identities());
         }
         try (InputStream z = new ZstdInputStream(stored)) {
           return new String(z.readAllBytes(), StandardCharsets.UTF_8);
@@ -289,13 +289,13 @@ public final class Roles {
    */
   public static List<Created> createForDrill(
       LifeboatConfig config,
-      Target target,
+      TargetKeys keys,
       List<String> stores,
       Manifest.Globals globals,
       dev.lifeboat.pg.PgConnection server,
       String run)
       throws SQLException {
-    String sql = read(config, target, stores, globals);
+    String sql = read(config, keys, stores, globals);
     Map<String, Role> roles = roles(sql);
     try (Connection c = server.open()) {
       List<String> missing = missing(c, roles.keySet());

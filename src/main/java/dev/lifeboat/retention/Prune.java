@@ -2,8 +2,8 @@ package dev.lifeboat.retention;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;

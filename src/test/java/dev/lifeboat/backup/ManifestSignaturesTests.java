@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
+import dev.lifeboat.crypto.ClusterSigningKeys;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
-import dev.lifeboat.run.ClusterSigningKeys;
-import dev.lifeboat.run.Node;
 import dev.lifeboat.store.BackupStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ class ManifestSignaturesTests {
   }
 
   private ManifestSignatures signatures(LifeboatConfig c) {
-    return new ManifestSignatures(c, cluster, new Node(c.properties()));
+    return new ManifestSignatures(c, new Keys(c), cluster, new Node(c.properties()));
   }
 
   private LifeboatConfig config(Map<String, String> more) {

@@ -45,6 +45,20 @@ class ReadOnlyApplicationTests {
   }
 
   @Test
+  void itRefusesABadKeySettingAtStartThoughItMakesBeansLazily() {
+    String store = "--lifeboat.stores.local.path=" + dir.resolve("store");
+    assertThatThrownBy(() -> start(store, "--lifeboat.encryption.recipients[0]=age1notakey"))
+        .rootCause()
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.encryption.recipients[0]: 'age1notakey' is not an age");
+    assertThatThrownBy(() -> start(store, "--lifeboat.signing.trusted-keys[0]=not-a-key"))
+        .rootCause()
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.signing.trusted-keys[0]: is not an Ed25519 public key");
+    assertThat(dir.resolve("home").resolve("control")).doesNotExist();
+  }
+
+  @Test
   void itRefusesABadScheduleAndAnUnsetControlSecretAsTheFullApplicationDoes() {
     String store = "--lifeboat.stores.local.path=" + dir.resolve("store");
     assertThatThrownBy(() -> start(store, "--lifeboat.schedules.backup.cron=0 0 25 * * ?"))

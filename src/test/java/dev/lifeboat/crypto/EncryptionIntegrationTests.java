@@ -336,6 +336,8 @@ class EncryptionIntegrationTests {
     assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
     assertThat(refused.stderr()).contains("lifeboat.encryption.recipients[0]", "age1notakey");
     assertThat(Files.exists(dir.resolve("bad-store/app"))).isFalse();
+    // refused at start with the rest of the configuration, before the control database is made
+    assertThat(bad.home.resolve("control")).doesNotExist();
 
     // a secret key pasted where a public key belongs is refused without being echoed
     Fixture pasted =

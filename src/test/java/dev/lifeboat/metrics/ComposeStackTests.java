@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.notify.Notifier;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Validation;
@@ -34,8 +35,8 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose.yml and the Dockerfile, checked without Docker (none here): the services, their
  * images and ports, every file they mount exists, Prometheus's config is valid for promtool, and
  * the Lifeboat configuration the stack mounts binds and validates (strict binding as the
- * application does it, then {@code LifeboatConfig.validate()}, the schedules and the notify
- * section; nothing is connected to).
+ * application does it, then {@code LifeboatConfig.validate()} and {@code Keys.validate()}, the
+ * schedules and the notify section; nothing is connected to).
  */
 class ComposeStackTests {
 
@@ -177,7 +178,9 @@ class ComposeStackTests {
     try (var validator = Validation.buildDefaultValidatorFactory()) {
       assertThat(validator.getValidator().validate(properties)).isEmpty();
     }
-    new LifeboatConfig(properties).validate();
+    LifeboatConfig config = new LifeboatConfig(properties);
+    config.validate();
+    new Keys(config).validate();
     assertThat(Schedules.plan(properties, List.of("backup", "drill", "prune"), Instant.now()))
         .extracting(Schedules.Planned::verb)
         .contains("backup", "drill");

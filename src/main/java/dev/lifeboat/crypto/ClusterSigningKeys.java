@@ -1,4 +1,4 @@
-package dev.lifeboat.run;
+package dev.lifeboat.crypto;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,5 @@
-package dev.lifeboat.run;
+package dev.lifeboat.config;
 
-import dev.lifeboat.config.LifeboatProperties;
 import java.net.InetAddress;
 import org.springframework.stereotype.Component;
 
