@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.backup.BackupVerifier;
-import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.Verify;
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.datamigrate.DataMigrationResult;
 import dev.lifeboat.datamigrate.DataMigrationState;
 import dev.lifeboat.doctor.DoctorReport;

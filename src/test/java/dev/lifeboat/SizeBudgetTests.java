@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SizeBudgetTests {
 
   /** Public top-level types allowed now; the limit is half of all top-level types. */
-  static final int PUBLIC_TYPES_NOW = 124;
+  static final int PUBLIC_TYPES_NOW = 123;
 
   static final int CONFIG_LINES = 618;
 

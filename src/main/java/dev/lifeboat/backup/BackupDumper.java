@@ -2,6 +2,10 @@ package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.lifeboat.base.LifeboatVersion;
+import dev.lifeboat.catalog.InFlight;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
+import dev.lifeboat.catalog.Manifests;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;

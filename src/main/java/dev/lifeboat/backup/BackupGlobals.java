@@ -1,6 +1,7 @@
 package dev.lifeboat.backup;
 
 import com.github.luben.zstd.Zstd;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Target;

@@ -1,6 +1,9 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
@@ -13,7 +16,6 @@ import dev.lifeboat.run.VerbName;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
@@ -113,8 +115,7 @@ public final class BackupJob implements Verb {
     // a signing key that cannot be read (or made) is exit 2 before anything is dumped
     signatures.signingKey();
     Instant startedAt = clock.instant();
-    Set<String> taken = catalog.idsInUse(target);
-    String id = BackupId.next(startedAt, taken);
+    String id = catalog.nextId(target, startedAt);
     JobParameters parameters =
         new JobParametersBuilder()
             .addString(TARGET, target.name())

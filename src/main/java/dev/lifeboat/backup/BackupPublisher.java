@@ -1,5 +1,8 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
+import dev.lifeboat.catalog.Manifests;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;

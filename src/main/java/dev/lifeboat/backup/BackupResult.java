@@ -2,6 +2,7 @@ package dev.lifeboat.backup;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.run.Outcome;
 import java.util.List;
 import java.util.Locale;

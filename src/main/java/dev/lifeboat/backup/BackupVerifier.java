@@ -1,5 +1,9 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
+import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;

@@ -2,6 +2,7 @@ package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.backup.BackupVerifier.StoreCheck;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Identities;

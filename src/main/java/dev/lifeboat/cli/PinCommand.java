@@ -1,8 +1,8 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.catalog.Pins;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.retention.Pins;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.lifeboat.doctor;
 
-import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Schedules;

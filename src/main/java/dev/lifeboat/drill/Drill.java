@@ -1,8 +1,8 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.backup.BackupCatalog;
-import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;

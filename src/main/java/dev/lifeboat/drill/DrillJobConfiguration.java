@@ -2,13 +2,13 @@ package dev.lifeboat.drill;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.lifeboat.backup.BackupCatalog;
-import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.ManifestSignatures;
-import dev.lifeboat.backup.Manifests;
-import dev.lifeboat.backup.UnsignedBackupException;
-import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
+import dev.lifeboat.catalog.Manifests;
+import dev.lifeboat.catalog.UnsignedBackupException;
+import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Target;

@@ -1,6 +1,6 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;

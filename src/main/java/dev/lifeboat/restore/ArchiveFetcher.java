@@ -1,9 +1,9 @@
 package dev.lifeboat.restore;
 
-import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.backup.DumpReader;
-import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;

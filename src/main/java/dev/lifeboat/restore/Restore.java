@@ -1,10 +1,10 @@
 package dev.lifeboat.restore;
 
-import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
-import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.ManifestSignatures;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;

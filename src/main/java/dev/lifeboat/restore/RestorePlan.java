@@ -1,7 +1,7 @@
 package dev.lifeboat.restore;
 
-import dev.lifeboat.backup.BackupCatalog;
-import dev.lifeboat.backup.ManifestSignatures;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgTool;

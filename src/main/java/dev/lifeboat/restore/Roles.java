@@ -1,7 +1,7 @@
 package dev.lifeboat.restore;
 
 import com.github.luben.zstd.ZstdInputStream;
-import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.TargetKeys;

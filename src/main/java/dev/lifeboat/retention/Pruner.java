@@ -1,10 +1,10 @@
 package dev.lifeboat.retention;
 
-import dev.lifeboat.backup.InFlight;
-import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.ManifestReads;
-import dev.lifeboat.backup.Pin;
-import dev.lifeboat.backup.Verifications;
+import dev.lifeboat.catalog.InFlight;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestReads;
+import dev.lifeboat.catalog.Pin;
+import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;

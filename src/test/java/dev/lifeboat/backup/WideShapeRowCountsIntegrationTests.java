@@ -3,6 +3,7 @@ package dev.lifeboat.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.Fixture;

@@ -78,7 +78,7 @@ class LauncherTests {
   @Test
   void everyFailureLifeboatForeseesCarriesItsExitCode() {
     assertThat(Launcher.exitCode(new dev.lifeboat.config.ConfigException("k", "m"))).isEqualTo(2);
-    assertThat(Launcher.exitCode(new dev.lifeboat.backup.BackupNotFoundException("m")))
+    assertThat(Launcher.exitCode(new dev.lifeboat.catalog.BackupNotFoundException("m")))
         .isEqualTo(2);
     assertThat(Launcher.exitCode(new dev.lifeboat.drill.DrillException("m"))).isEqualTo(1);
     assertThat(Launcher.exitCode(new dev.lifeboat.run.TargetBusyException("m"))).isEqualTo(1);

@@ -3,7 +3,7 @@ package dev.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.Verb;

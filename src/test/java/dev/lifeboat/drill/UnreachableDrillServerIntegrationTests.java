@@ -2,9 +2,9 @@ package dev.lifeboat.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.backup.Manifest;
-import dev.lifeboat.backup.Manifests;
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.Manifests;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.testing.FakeManifests;
 import dev.lifeboat.testing.Fixture;

@@ -1,6 +1,6 @@
 package dev.lifeboat.testing;
 
-import dev.lifeboat.backup.Manifest;
+import dev.lifeboat.catalog.Manifest;
 import java.time.Instant;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.catalog;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lifeboat.pg.PgCatalog.RlsState;

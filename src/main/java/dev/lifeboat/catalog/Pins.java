@@ -1,7 +1,5 @@
-package dev.lifeboat.retention;
+package dev.lifeboat.catalog;
 
-import dev.lifeboat.backup.BackupCatalog;
-import dev.lifeboat.backup.Pin;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;

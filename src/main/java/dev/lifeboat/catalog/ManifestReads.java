@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.catalog;
 
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;

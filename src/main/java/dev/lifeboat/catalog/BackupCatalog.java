@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.catalog;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -235,6 +235,14 @@ public final class BackupCatalog {
   }
 
   /** Every id present in any store, complete or not, so a new backup never reuses one. */
+  /**
+   * The id of a backup of {@code target} started at {@code startedAt}: its UTC second, with a
+   * suffix when that id is already taken in any of the target's stores.
+   */
+  public String nextId(Target target, Instant startedAt) {
+    return BackupId.next(startedAt, idsInUse(target));
+  }
+
   Set<String> idsInUse(Target target) {
     Set<String> ids = new HashSet<>();
     for (BackupStore store : config.stores(target)) {
@@ -252,7 +260,7 @@ public final class BackupCatalog {
     return new TreeSet<>(ids);
   }
 
-  static Manifest readManifest(BackupStore store, String key) {
+  public static Manifest readManifest(BackupStore store, String key) {
     try (InputStream in = store.open(key)) {
       return Manifests.read(in.readAllBytes());
     } catch (IOException e) {

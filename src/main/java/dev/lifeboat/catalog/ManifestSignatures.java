@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.catalog;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
@@ -186,7 +186,7 @@ public final class ManifestSignatures {
   }
 
   /** The content of {@code manifest.sig} for {@code json}, the manifest stored as {@code key}. */
-  static byte[] sign(SigningKey signingKey, String manifestKey, byte[] json) {
+  public static byte[] sign(SigningKey signingKey, String manifestKey, byte[] json) {
     byte[] signature = signingKey.sign(message(manifestKey, json));
     SignatureFile file =
         new SignatureFile(

@@ -1,11 +1,11 @@
-package dev.lifeboat.metrics;
+package dev.lifeboat.schedule;
 
-import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.VerbName;
-import dev.lifeboat.schedule.Daemon;
 import dev.lifeboat.store.BackupStore;
 import java.time.Duration;
 import java.time.Instant;

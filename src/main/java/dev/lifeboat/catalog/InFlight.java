@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.catalog;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.store.BackupStore;
@@ -82,7 +82,7 @@ public final class InFlight implements AutoCloseable {
    * Writes the marker to every store and keeps it fresh until {@link #close()}. A store that
    * refuses it is only logged: that store's upload reports its own failure.
    */
-  static InFlight start(
+  public static InFlight start(
       List<BackupStore> stores, String target, String id, String node, Clock clock) {
     Instant now = clock.instant();
     InFlight marker =

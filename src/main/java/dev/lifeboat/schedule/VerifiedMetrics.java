@@ -1,7 +1,8 @@
-package dev.lifeboat.metrics;
+package dev.lifeboat.schedule;
 
-import dev.lifeboat.backup.BackupCatalog;
+import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.RunObserver;
