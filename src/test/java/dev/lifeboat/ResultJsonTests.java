@@ -2,19 +2,20 @@ package dev.lifeboat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.BackupVerifier;
+import dev.lifeboat.archive.DrillCheck;
+import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.backup.BackupResult;
-import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.backup.Verify;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.datamigrate.DataMigrationResult;
 import dev.lifeboat.datamigrate.DataMigrationState;
 import dev.lifeboat.doctor.DoctorReport;
-import dev.lifeboat.drill.DrillCheck;
 import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.migrate.MigrateResult;
 import dev.lifeboat.pg.PgCatalog;
-import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.retention.PruneReport;
 import dev.lifeboat.run.History;
@@ -133,7 +134,7 @@ class ResultJsonTests {
                 new ArchiveFetcher.Attempt("a", "ok", null)),
             null,
             12.5,
-            List.of(new RestoreResult.TableCount("public.accounts", 3L, 3L, true)),
+            List.of(new RowCounts.TableCount("public.accounts", 3L, 3L, true)),
             null,
             List.of("app_owner"),
             List.of(new RestoreResult.CreatedRole("app_owner", List.of("LOGIN"))),

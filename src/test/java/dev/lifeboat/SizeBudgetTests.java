@@ -20,8 +20,11 @@ import org.junit.jupiter.api.Test;
  */
 class SizeBudgetTests {
 
-  /** Public top-level types allowed now; the limit is half of all top-level types. */
-  static final int PUBLIC_TYPES_NOW = 123;
+  /**
+   * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 12
+   * added two the features share from the archive room (ArchiveException, RowCounts).
+   */
+  static final int PUBLIC_TYPES_NOW = 124;
 
   static final int CONFIG_LINES = 618;
 
@@ -29,12 +32,13 @@ class SizeBudgetTests {
 
   /**
    * Job configurations still over 150 lines, at their size when the rules landed or a step left
-   * them. The drill's grew by 5 in step 8: its restore step takes Keys to read encrypted globals,
-   * until a resolved Target carries its keys (step 9b).
+   * them. The drill's grew by 5 in step 8 (its restore step takes Keys to read encrypted globals,
+   * until a resolved Target carries its keys) and by 3 in step 12 (imports of DrillCheck and
+   * DrillValidator, which left its package for archive/); step 19 rewrites it.
    */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
-          "DrillJobConfiguration.java", 598,
+          "DrillJobConfiguration.java", 601,
           "BackupJobConfiguration.java", 183,
           "MigrateJobConfiguration.java", 151);
 

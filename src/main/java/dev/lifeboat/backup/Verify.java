@@ -2,6 +2,7 @@ package dev.lifeboat.backup;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.Node;

@@ -1,5 +1,6 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;

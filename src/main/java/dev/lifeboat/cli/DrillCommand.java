@@ -1,9 +1,9 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
-import dev.lifeboat.drill.DrillCheck;
 import dev.lifeboat.drill.DrillReport;
 import java.util.Locale;
 import java.util.concurrent.Callable;

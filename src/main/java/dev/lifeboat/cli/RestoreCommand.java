@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
@@ -107,7 +108,7 @@ final class RestoreCommand implements Callable<Integer> {
               + result.safetyBackup()
               + " (label pre-restore)");
     }
-    long ok = result.tables().stream().filter(RestoreResult.TableCount::ok).count();
+    long ok = result.tables().stream().filter(RowCounts.TableCount::ok).count();
     console.say(
         String.format(
             java.util.Locale.ROOT,
@@ -119,7 +120,7 @@ final class RestoreCommand implements Callable<Integer> {
             result.restoreSeconds(),
             ok,
             result.tables().size()));
-    for (RestoreResult.TableCount t : result.tables()) {
+    for (RowCounts.TableCount t : result.tables()) {
       console.say(
           String.format(
               java.util.Locale.ROOT,

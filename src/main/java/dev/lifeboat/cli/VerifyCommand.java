@@ -1,6 +1,6 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.backup.BackupVerifier;
+import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.backup.Verify;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;

@@ -1,12 +1,12 @@
 package dev.lifeboat.doctor;
 
+import dev.lifeboat.archive.TenantIsolation;
+import dev.lifeboat.archive.TenantIsolation.TenantTable;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.drill.TenantIsolation;
-import dev.lifeboat.drill.TenantIsolation.TenantTable;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;

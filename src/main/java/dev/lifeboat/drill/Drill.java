@@ -1,5 +1,8 @@
 package dev.lifeboat.drill;
 
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.DrillCheck;
+import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
@@ -7,8 +10,6 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgDatabases;
-import dev.lifeboat.restore.ArchiveFetcher;
-import dev.lifeboat.restore.LifeboatDatabases;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;

@@ -2,6 +2,14 @@ package dev.lifeboat.drill;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.lifeboat.archive.ArchiveException;
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.Assertions;
+import dev.lifeboat.archive.DrillCheck;
+import dev.lifeboat.archive.DrillValidator;
+import dev.lifeboat.archive.LifeboatDatabases;
+import dev.lifeboat.archive.Roles;
+import dev.lifeboat.archive.SpoolException;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
@@ -21,11 +29,6 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
-import dev.lifeboat.restore.ArchiveFetcher;
-import dev.lifeboat.restore.LifeboatDatabases;
-import dev.lifeboat.restore.RestoreException;
-import dev.lifeboat.restore.Roles;
-import dev.lifeboat.restore.SpoolException;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.StepTransactions;
@@ -224,7 +227,7 @@ class DrillJobConfiguration {
                 // validate checks against this manifest without listing the stores again
                 context(contribution)
                     .putString(MANIFEST, new String(Manifests.write(entry.manifest()), UTF_8));
-              } catch (RestoreException e) {
+              } catch (ArchiveException e) {
                 checks.add(
                     DrillCheck.failed(
                         e instanceof SpoolException ? "spool" : "checksum", e.getMessage()));

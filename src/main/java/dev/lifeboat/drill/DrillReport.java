@@ -2,6 +2,7 @@ package dev.lifeboat.drill;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.archive.DrillCheck;
 import java.util.List;
 import java.util.Locale;
 

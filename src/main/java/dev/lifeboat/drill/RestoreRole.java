@@ -1,12 +1,12 @@
 package dev.lifeboat.drill;
 
+import dev.lifeboat.archive.LifeboatDatabases;
+import dev.lifeboat.archive.Roles;
 import dev.lifeboat.pg.DatabaseMark;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgErrors;
-import dev.lifeboat.restore.LifeboatDatabases;
-import dev.lifeboat.restore.Roles;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package dev.lifeboat.migrate;
 
+import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
@@ -12,7 +13,6 @@ import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
-import dev.lifeboat.restore.LifeboatDatabases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -328,7 +328,7 @@ public final class Rehearsal {
       return;
     }
     try {
-      dev.lifeboat.restore.Roles.dropDrillRoles(databases.connection());
+      dev.lifeboat.archive.Roles.dropDrillRoles(databases.connection());
     } catch (SQLException e) {
       // the next drill on this server drops them
       org.slf4j.LoggerFactory.getLogger("lifeboat.migrate")

@@ -1,13 +1,13 @@
 package dev.lifeboat.migrate;
 
+import dev.lifeboat.archive.Assertions;
+import dev.lifeboat.archive.BackupVerifier;
+import dev.lifeboat.archive.DrillCheck;
+import dev.lifeboat.archive.DrillValidator;
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
-import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.drill.Assertions;
-import dev.lifeboat.drill.DrillCheck;
-import dev.lifeboat.drill.DrillValidator;
 import dev.lifeboat.restore.Restore;
 import dev.lifeboat.restore.RestorePlan;
 import dev.lifeboat.restore.RestoreResult;

@@ -1,5 +1,10 @@
 package dev.lifeboat.restore;
 
+import dev.lifeboat.archive.ArchiveException;
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.LifeboatDatabases;
+import dev.lifeboat.archive.Roles;
+import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.catalog.BackupCatalog;
@@ -19,12 +24,10 @@ import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
 /**
@@ -273,7 +276,7 @@ public final class Restore {
         safetyId = safety.id();
       }
       List<Roles.Role> created = createRoles(plan);
-      List<RestoreResult.TableCount> tables = restoreIntoStaging(plan, archive);
+      List<RowCounts.TableCount> tables = restoreIntoStaging(plan, archive);
       swapIntoPlace(plan);
       double seconds = (System.nanoTime() - started) / 1e9;
       return new RestoreResult(
@@ -326,7 +329,7 @@ public final class Restore {
     }
   }
 
-  private List<RestoreResult.TableCount> restoreIntoStaging(
+  private List<RowCounts.TableCount> restoreIntoStaging(
       RestorePlan plan, ArchiveFetcher.Fetched archive) {
     String staging = plan.staging();
     String database = plan.into().database();
@@ -358,10 +361,10 @@ public final class Restore {
               false,
               config.properties().restore().timeout());
         }
-        List<RestoreResult.TableCount> tables =
-            compare(plan.backup().manifest().tables(), rowCounts(stagingConnection));
+        List<RowCounts.TableCount> tables =
+            RowCounts.compare(plan.backup().manifest().tables(), RowCounts.of(stagingConnection));
         List<String> wrong =
-            tables.stream().filter(t -> !t.ok()).map(RestoreResult.TableCount::table).toList();
+            tables.stream().filter(t -> !t.ok()).map(RowCounts.TableCount::table).toList();
         if (!wrong.isEmpty()) {
           throw new RestoreException(
               "row counts after pg_restore differ from the manifest in "
@@ -373,8 +376,8 @@ public final class Restore {
         }
         return tables;
       } catch (SQLException | RuntimeException e) {
-        if (e instanceof RestoreException re) {
-          throw re;
+        if (e instanceof RestoreException || e instanceof ArchiveException) {
+          throw (RuntimeException) e;
         }
         throw new RestoreException(
             e.getMessage()
@@ -606,28 +609,6 @@ public final class Restore {
     public void close() {
       timer.shutdownNow();
     }
-  }
-
-  static Map<String, Long> rowCounts(PgConnection db) throws SQLException {
-    try (Connection c = db.open();
-        Statement st = c.createStatement()) {
-      st.execute("SET row_security = off");
-      return PgCatalog.rowCounts(c);
-    }
-  }
-
-  /** Every table of either side, with the manifest's count and the one found. */
-  public static List<RestoreResult.TableCount> compare(
-      Map<String, Long> expected, Map<String, Long> actual) {
-    List<RestoreResult.TableCount> result = new ArrayList<>();
-    TreeSet<String> names = new TreeSet<>(expected.keySet());
-    names.addAll(actual.keySet());
-    for (String t : names) {
-      Long e = expected.get(t);
-      Long a = actual.get(t);
-      result.add(new RestoreResult.TableCount(t, e, a, e != null && e.equals(a)));
-    }
-    return result;
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.lifeboat.restore;
 
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.Roles;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.Target;

@@ -1,5 +1,7 @@
 package dev.lifeboat.restore;
 
+import dev.lifeboat.archive.ArchiveFetcher;
+import dev.lifeboat.archive.RowCounts;
 import java.util.List;
 
 /** What {@code restore --json} prints: the backup, where it came from, and the row-count check. */
@@ -12,7 +14,7 @@ public record RestoreResult(
     List<ArchiveFetcher.Attempt> attempts,
     String safetyBackup,
     double restoreSeconds,
-    List<TableCount> tables,
+    List<RowCounts.TableCount> tables,
     String error,
     List<String> createdRoles,
     List<CreatedRole> roles,
@@ -22,5 +24,4 @@ public record RestoreResult(
   public record CreatedRole(String name, List<String> attributes) {}
 
   /** One table: rows the manifest recorded and rows found after the restore. */
-  public record TableCount(String table, Long expected, Long actual, boolean ok) {}
 }

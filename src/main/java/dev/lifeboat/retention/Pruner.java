@@ -1,5 +1,6 @@
 package dev.lifeboat.retention;
 
+import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.catalog.InFlight;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestReads;
@@ -8,7 +9,6 @@ import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.restore.ArchiveFetcher;
 import dev.lifeboat.retention.PruneReport.Cleaned;
 import dev.lifeboat.retention.PruneReport.Kept;
 import dev.lifeboat.retention.PruneReport.Retained;

@@ -3,6 +3,7 @@ package dev.lifeboat.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;

@@ -1,7 +1,5 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
-import dev.lifeboat.backup.BackupVerifier;
-import dev.lifeboat.backup.DumpReader;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
@@ -83,7 +81,7 @@ public final class ArchiveFetcher {
   /** This process, as spool file names carry it: {@code <pid>-<start in epoch ms>}. */
   static final String OWNER = owner(ProcessHandle.current());
 
-  static String owner(ProcessHandle process) {
+  public static String owner(ProcessHandle process) {
     return process.pid()
         + "-"
         + process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
@@ -237,7 +235,7 @@ public final class ArchiveFetcher {
       }
       discard(archive);
     }
-    throw new RestoreException(
+    throw new ArchiveException(
         "no store holds a good copy of backup "
             + manifest.id()
             + " ("
@@ -251,7 +249,7 @@ public final class ArchiveFetcher {
   }
 
   /** The target's store order, keeping only stores that list the backup as complete. */
-  static List<String> order(Target target, BackupCatalog.Entry entry) {
+  public static List<String> order(Target target, BackupCatalog.Entry entry) {
     List<String> order = new ArrayList<>();
     for (String s : target.stores()) {
       if (entry.stores().contains(s)) {

@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lifeboat.drill;
+package dev.lifeboat.archive;
 
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatProperties;
@@ -6,8 +6,6 @@ import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
-import dev.lifeboat.restore.Restore;
-import dev.lifeboat.restore.RestoreResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,7 @@ public final class DrillValidator {
 
   private DrillValidator() {}
 
-  static List<DrillCheck> validate(
+  public static List<DrillCheck> validate(
       PgConnection scratch,
       Manifest manifest,
       Path drillsDir,
@@ -63,7 +61,7 @@ public final class DrillValidator {
 
   static List<DrillCheck> rowCounts(Map<String, Long> expected, Map<String, Long> actual) {
     List<DrillCheck> checks = new ArrayList<>();
-    for (RestoreResult.TableCount t : Restore.compare(expected, actual)) {
+    for (RowCounts.TableCount t : RowCounts.compare(expected, actual)) {
       String name = "rows " + t.table();
       if (t.expected() == null) {
         checks.add(

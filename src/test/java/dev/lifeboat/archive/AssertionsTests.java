@@ -1,4 +1,4 @@
-package dev.lifeboat.drill;
+package dev.lifeboat.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

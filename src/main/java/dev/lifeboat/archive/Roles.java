@@ -1,4 +1,4 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.catalog.Manifest;
@@ -76,7 +76,7 @@ public final class Roles {
    * Each role of the globals with its attributes, by unquoted name; roles a drill made (they carry
    * Lifeboat's mark, {@link #DRILL_ROLE}) were on the server only for a drill and are left out.
    */
-  static Map<String, Role> roles(String sql) {
+  public static Map<String, Role> roles(String sql) {
     List<String> drillRoles = new ArrayList<>();
     for (String line : sql.split("\\R")) {
       Matcher c = COMMENT.matcher(line);
@@ -178,7 +178,7 @@ public final class Roles {
   }
 
   /** The names of {@code roles} that do not exist on the server {@code c} is connected to. */
-  static List<String> missing(Connection c, Iterable<String> roles) throws SQLException {
+  public static List<String> missing(Connection c, Iterable<String> roles) throws SQLException {
     List<String> missing = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
       for (String role : roles) {
@@ -197,8 +197,8 @@ public final class Roles {
    * Creates the roles of {@code names} that are still missing, then their memberships; returns the
    * roles it created. A membership that cannot be granted is skipped (returned in {@code skipped}).
    */
-  static List<String> create(Connection c, String sql, List<String> names, List<String> skipped)
-      throws SQLException {
+  public static List<String> create(
+      Connection c, String sql, List<String> names, List<String> skipped) throws SQLException {
     Map<String, List<String>> roles = parse(sql);
     List<String> created = new ArrayList<>();
     boolean auto = c.getAutoCommit();
@@ -248,7 +248,7 @@ public final class Roles {
    * The globals of a backup, read from the first of {@code stores} that gives them back whole (size
    * and SHA-256 as in the manifest).
    */
-  static String read(
+  public static String read(
       LifeboatConfig config, TargetKeys keys, List<String> stores, Manifest.Globals globals) {
     List<String> problems = new ArrayList<>();
     for (String store : stores) {
@@ -275,7 +275,7 @@ public final class Roles {
         throw new IllegalStateException(e);
       }
     }
-    throw new RestoreException(
+    throw new ArchiveException(
         "cannot read the backup's globals (" + globals.key() + "): " + String.join("; ", problems));
   }
 

@@ -1,7 +1,7 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
-import dev.lifeboat.backup.BackupVerifier.StoreCheck;
+import dev.lifeboat.archive.BackupVerifier.StoreCheck;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.crypto.Age;
@@ -26,7 +26,7 @@ import java.util.function.LongConsumer;
  * SHA-256 and size of the stored object against the manifest, decompressed on the fly into a
  * pg_dump archive that goes to {@code sink} (nowhere for verify, the spool file for restore).
  */
-public final class DumpReader {
+final class DumpReader {
 
   /** Read ahead of decompression: 8 chunks of 1 MiB at most. */
   static final int READ_AHEAD_CHUNK = 1 << 20;
@@ -63,7 +63,7 @@ public final class DumpReader {
       OutputStream sink,
       LongConsumer bytesRead,
       Identities identities) {
-    MessageDigest sha = DigestingOutputStream.sha256();
+    MessageDigest sha = sha256();
     long[] size = {0};
     String archiveProblem = null;
     OutputStream out = new Guard(sink);
@@ -248,6 +248,14 @@ public final class DumpReader {
       } catch (IOException e) {
         throw new SinkFailed(e);
       }
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

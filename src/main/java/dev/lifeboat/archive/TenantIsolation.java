@@ -1,4 +1,4 @@
-package dev.lifeboat.drill;
+package dev.lifeboat.archive;
 
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.pg.PgCatalog;

@@ -1,4 +1,4 @@
-package dev.lifeboat.drill;
+package dev.lifeboat.archive;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,4 +1,4 @@
-package dev.lifeboat.drill;
+package dev.lifeboat.archive;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;

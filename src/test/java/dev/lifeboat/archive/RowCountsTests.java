@@ -1,4 +1,4 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,18 +6,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class RestoreTests {
+class RowCountsTests {
 
   @Test
   void everyTableOfEitherSideIsCompared() {
-    List<RestoreResult.TableCount> counts =
-        Restore.compare(
+    List<RowCounts.TableCount> counts =
+        RowCounts.compare(
             Map.of("public.a", 3L, "public.b", 2L), Map.of("public.a", 3L, "public.c", 1L));
 
     assertThat(counts)
         .containsExactly(
-            new RestoreResult.TableCount("public.a", 3L, 3L, true),
-            new RestoreResult.TableCount("public.b", 2L, null, false),
-            new RestoreResult.TableCount("public.c", null, 1L, false));
+            new RowCounts.TableCount("public.a", 3L, 3L, true),
+            new RowCounts.TableCount("public.b", 2L, null, false),
+            new RowCounts.TableCount("public.c", null, 1L, false));
   }
 }

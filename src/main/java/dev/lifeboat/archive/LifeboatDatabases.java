@@ -1,4 +1,4 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
 import dev.lifeboat.config.ConfigException;
 import java.util.Locale;
@@ -40,7 +40,7 @@ public final class LifeboatDatabases {
    * Refuses (exit 2) a destination that is a system database, the maintenance database Lifeboat
    * connects through, or a name Lifeboat reserves for its own databases.
    */
-  static void checkInto(String into, String maintenance) {
+  public static void checkInto(String into, String maintenance) {
     if (into == null || into.isBlank() || into.length() > MAX_INTO) {
       throw new ConfigException(
           "--into",

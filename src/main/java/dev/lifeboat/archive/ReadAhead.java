@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.archive;
 
 import java.io.IOException;
 import java.io.InputStream;

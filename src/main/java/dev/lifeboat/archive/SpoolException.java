@@ -1,7 +1,7 @@
-package dev.lifeboat.restore;
+package dev.lifeboat.archive;
 
 /** The spool directory cannot take the archive (too small, not writable, disk full). */
-public class SpoolException extends RestoreException {
+public class SpoolException extends ArchiveException {
 
   public SpoolException(String message) {
     super(message);

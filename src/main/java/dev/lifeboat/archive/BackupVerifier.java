@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.archive;
 
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
@@ -173,9 +173,9 @@ public final class BackupVerifier {
           signature.describe());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BackupException("verify interrupted", e);
+      throw new ArchiveException("verify interrupted", e);
     } catch (ExecutionException e) {
-      throw new BackupException("verify failed: " + FanOut.message(e.getCause()), e.getCause());
+      throw new ArchiveException("verify failed: " + message(e.getCause()), e.getCause());
     } finally {
       pool.shutdownNow();
     }
@@ -212,5 +212,10 @@ public final class BackupVerifier {
     } catch (IllegalArgumentException e) {
       return new StoreCheck(store.name(), "corrupt", "its manifest is damaged: " + e.getMessage());
     }
+  }
+
+  private static String message(Throwable t) {
+    String m = t == null ? null : t.getMessage();
+    return m == null || m.isBlank() ? (t == null ? "failed" : t.getClass().getSimpleName()) : m;
   }
 }
