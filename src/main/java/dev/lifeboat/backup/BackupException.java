@@ -3,7 +3,7 @@ package dev.lifeboat.backup;
 import dev.lifeboat.base.LifeboatException;
 
 /** A backup could not be taken; the message says why in one sentence. */
-public class BackupException extends LifeboatException {
+class BackupException extends LifeboatException {
 
   public BackupException(String message) {
     super(message, null);

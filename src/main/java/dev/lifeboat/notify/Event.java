@@ -11,7 +11,7 @@ import java.util.stream.Stream;
  * it ended, e.g. {@code backup-failed}, {@code backup-partial}, {@code drill-passed}, {@code
  * prune-failed}, {@code migration-failed}, {@code data-migration-failed}.
  */
-public final class Event {
+final class Event {
 
   /** What a webhook may subscribe to: the verbs that run as jobs, and how a run can end. */
   static final Pattern NAME =

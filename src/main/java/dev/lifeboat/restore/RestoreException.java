@@ -3,7 +3,7 @@ package dev.lifeboat.restore;
 import dev.lifeboat.base.LifeboatException;
 
 /** A restore or drill could not go on; the message says why and that the target is untouched. */
-public class RestoreException extends LifeboatException {
+class RestoreException extends LifeboatException {
 
   public RestoreException(String message) {
     this(message, (Throwable) null);

@@ -23,7 +23,7 @@ import org.quartz.CronExpression;
  * lifeboat.targets.<t>.retention} over {@code lifeboat.retention}, key by key, over {@link
  * RetentionRules#DEFAULTS}; and the failing-backups threshold from the target's backup schedule.
  */
-public final class RetentionSettings {
+final class RetentionSettings {
 
   private RetentionSettings() {}
 
