@@ -76,11 +76,10 @@ final class BackupDumper {
   }
 
   /**
-   * What the dump produced: the manifest and how each store fared. {@code published} says the
-   * manifests are already written (ok means dump and manifest); false only in the context of a job
-   * started by an older version, whose publish step still has to write them.
+   * What the dump produced: the manifest and how each store fared (ok means the dump and its
+   * manifest are both written there).
    */
-  record Dumped(Manifest manifest, List<BackupResult.Store> stores, boolean published) {}
+  record Dumped(Manifest manifest, List<BackupResult.Store> stores) {}
 
   Dumped dump(
       Target target,
@@ -207,7 +206,7 @@ final class BackupDumper {
                     o.ok()
                         ? BackupResult.Store.ok(store)
                         : BackupResult.Store.failed(store, o.error())));
-        return new Dumped(manifest, results, true);
+        return new Dumped(manifest, results);
       } catch (IOException | RuntimeException e) {
         fanOut.abort();
         run.cancel();

@@ -26,8 +26,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The backup job: step {@code dump} streams pg_dump to every store and writes each store's manifest
  * as soon as that store's upload has committed; step {@code publish} decides complete, partial or
- * failed (and writes manifests a dump left unwritten). Both record their results in the job's
- * execution context, so a job interrupted after the dump restarts at publishing.
+ * failed. Both record their results in the job's execution context. A backup job is never
+ * restarted: one interrupted is marked failed by the next backup of its target.
  */
 @Configuration(proxyBeanMethods = false)
 class BackupJobConfiguration {
