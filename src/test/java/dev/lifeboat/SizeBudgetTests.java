@@ -23,7 +23,7 @@ class SizeBudgetTests {
   /** Public top-level types allowed now; the limit is half of all top-level types. */
   static final int PUBLIC_TYPES_NOW = 124;
 
-  static final int CONFIG_LINES = 618;
+  static final int CONFIG_LINES = 378;
 
   static final int JOB_CONFIGURATION_LINES = 150;
 
@@ -34,7 +34,7 @@ class SizeBudgetTests {
    */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
-          "DrillJobConfiguration.java", 598,
+          "DrillJobConfiguration.java", 596,
           "BackupJobConfiguration.java", 183,
           "MigrateJobConfiguration.java", 151);
 

@@ -20,6 +20,7 @@ import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,6 +50,8 @@ final class BackupDumper {
   private static final int CHUNK = 1 << 20;
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
+  private final Targets targets;
   private final Keys keys;
   private final Progress progress;
   private final Clock clock;
@@ -58,12 +61,16 @@ final class BackupDumper {
 
   BackupDumper(
       LifeboatConfig config,
+      PgBinaries pgBinaries,
+      Targets targets,
       Keys keys,
       Progress progress,
       Clock clock,
       Node node,
       ManifestSignatures signatures) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
+    this.targets = targets;
     this.keys = keys;
     this.progress = progress;
     this.clock = clock;
@@ -86,7 +93,7 @@ final class BackupDumper {
       Runnable whileLocked,
       StoppableWork.Stop stop,
       BackupGlobals.Taken globals) {
-    List<BackupStore> stores = config.stores(target);
+    List<BackupStore> stores = targets.stores(target);
     List<String> recipients = keys.forTarget(target).recipients();
     boolean details = config.manifestDetails(target);
     // before anything is dumped: a key that cannot sign stops the backup here
@@ -107,8 +114,7 @@ final class BackupDumper {
       int serverVersionNum = session.serverVersionNum();
       String serverVersion = session.serverVersion();
       String database = session.database();
-      PgTool pgDump =
-          config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
+      PgTool pgDump = pgBinaries.require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
       String snapshot = session.exportSnapshot();
       session.checkReadable();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));

@@ -36,16 +36,18 @@ final class BackupGlobals {
   static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
   private final Keys keys;
   private final PgDumpAll pgDumpAll;
 
   @Autowired
-  BackupGlobals(LifeboatConfig config, Keys keys) {
-    this(config, keys, new PgDumpAll());
+  BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys) {
+    this(config, pgBinaries, keys, new PgDumpAll());
   }
 
-  BackupGlobals(LifeboatConfig config, Keys keys, PgDumpAll pgDumpAll) {
+  BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys, PgDumpAll pgDumpAll) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
     this.keys = keys;
     this.pgDumpAll = pgDumpAll;
   }
@@ -76,7 +78,7 @@ final class BackupGlobals {
               + "': "
               + PgErrors.firstLine(e.getMessage()));
     }
-    PgTool tool = config.pgBinaries().require("pg_dumpall", major);
+    PgTool tool = pgBinaries.require("pg_dumpall", major);
     String sql =
         pgDumpAll.globals(tool, target.connection(), rolePasswords(target.name()), TIMEOUT);
     byte[] stored = Zstd.compress(sql.getBytes(StandardCharsets.UTF_8), 3);

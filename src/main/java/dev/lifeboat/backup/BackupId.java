@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Backup ids: the UTC start time {@code yyyyMMdd'T'HHmmss'Z'}, with {@code -N} when taken. */
-public final class BackupId {
+final class BackupId {
 
   private static final DateTimeFormatter FORMAT =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);

@@ -3,6 +3,7 @@ package dev.lifeboat.backup;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Targets;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -17,10 +18,12 @@ import org.springframework.stereotype.Component;
 final class BackupPublisher {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final ManifestSignatures signatures;
 
-  BackupPublisher(LifeboatConfig config, ManifestSignatures signatures) {
+  BackupPublisher(LifeboatConfig config, Targets targets, ManifestSignatures signatures) {
     this.config = config;
+    this.targets = targets;
     this.signatures = signatures;
   }
 
@@ -38,7 +41,7 @@ final class BackupPublisher {
         results.add(dump);
         continue;
       }
-      BackupStore store = config.store(dump.store());
+      BackupStore store = targets.store(dump.store());
       try {
         store.put(Manifest.signatureKey(target.name(), manifest.id()), signature);
         store.put(manifestKey, json);

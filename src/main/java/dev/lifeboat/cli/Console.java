@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
  * a progress line on stderr only when a person is at a terminal.
  */
 @Component
-public final class Console implements Progress {
+final class Console implements Progress {
 
   private final PrintStream out = System.out;
   private final PrintStream err = System.err;

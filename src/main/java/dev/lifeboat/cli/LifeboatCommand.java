@@ -71,7 +71,7 @@ final class LifeboatCommand {
 
   /** The whole configuration checked, then the target {@code --target} names (or the only one). */
   dev.lifeboat.config.Target target(dev.lifeboat.config.LifeboatConfig config) {
-    config.validate();
+    bean(dev.lifeboat.target.Targets.class).validate();
     return config.target(target);
   }
 

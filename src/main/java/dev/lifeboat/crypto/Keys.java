@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,7 +18,9 @@ import org.springframework.stereotype.Component;
  * target ({@link #forTarget}), this host's manifest signing key file and the trusted public keys.
  * Every mistake is a {@link ConfigException} naming the key, found at start.
  */
+// checked after the stores and targets (the bean Targets), as after the rest of the configuration
 @Component
+@DependsOn("targets")
 public final class Keys implements InitializingBean {
 
   /** The key of the signing key's file in the configuration. */

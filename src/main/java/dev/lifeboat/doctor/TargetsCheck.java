@@ -54,6 +54,7 @@ final class TargetsCheck implements DoctorCheck {
   static final Duration UNSCHEDULED_AGE = Duration.ofHours(25);
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
   private final BackupCatalog catalog;
   private final History history;
   private final Clock clock;
@@ -61,11 +62,13 @@ final class TargetsCheck implements DoctorCheck {
 
   TargetsCheck(
       LifeboatConfig config,
+      PgBinaries pgBinaries,
       BackupCatalog catalog,
       History history,
       Clock clock,
       List<Verb> verbs) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
     this.catalog = catalog;
     this.history = history;
     this.clock = clock;
@@ -149,7 +152,7 @@ final class TargetsCheck implements DoctorCheck {
     List<Finding> findings = new ArrayList<>();
     for (String tool : List.of("pg_dump", "pg_restore")) {
       try {
-        PgTool chosen = config.pgBinaries().require(tool, major);
+        PgTool chosen = pgBinaries.require(tool, major);
         findings.add(
             Finding.ok(
                 label + " " + tool,

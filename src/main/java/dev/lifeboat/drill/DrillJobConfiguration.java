@@ -31,6 +31,7 @@ import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
+import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -103,12 +104,13 @@ class DrillJobConfiguration {
       Step drillValidateStep,
       Step drillCleanupStep,
       LifeboatConfig config,
+      Targets targets,
       LifeboatMetrics metrics,
       LocalExecutions localExecutions,
       Verifications verifications) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, metrics, jobRepository, verifications))
+        .listener(new Listener(config, targets, metrics, jobRepository, verifications))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -246,11 +248,7 @@ class DrillJobConfiguration {
    * drill. The target's own server has them all already.
    */
   private static void createMissingRoles(
-      LifeboatConfig config,
-      Keys keys,
-      StepContribution contribution,
-      Target target,
-      PgDatabases server)
+      Targets targets, Keys keys, StepContribution contribution, Target target, PgDatabases server)
       throws SQLException {
     if (target.drillUrl() == null || target.drillUrl().isBlank()) {
       return;
@@ -261,7 +259,7 @@ class DrillJobConfiguration {
     }
     List<Roles.Created> created =
         Roles.createForDrill(
-            config,
+            targets,
             keys.forTarget(target),
             List.of(context(contribution).getString(STORE)),
             manifest.globals(),
@@ -282,7 +280,12 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillRestoreStep(JobRepository repo, LifeboatConfig config, Keys keys) {
+  Step drillRestoreStep(
+      JobRepository repo,
+      LifeboatConfig config,
+      Targets targets,
+      PgBinaries pgBinaries,
+      Keys keys) {
     PgRestore pgRestore = new PgRestore();
     return new StepBuilder("restore", repo)
         .tasklet(
@@ -295,8 +298,8 @@ class DrillJobConfiguration {
                   // a stop ends pg_restore's sessions; pg_restore then fails and the scratch goes
                   stop.onStop(() -> endSessions(drillServer(target), scratch));
                   int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-                  PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-                  createMissingRoles(config, keys, contribution, target, server);
+                  PgTool tool = pgBinaries.require("pg_restore", serverMajor);
+                  createMissingRoles(targets, keys, contribution, target, server);
                   Path archive = Path.of(context(contribution).getString(ARCHIVE));
                   RestoreRole.Restorer restorer =
                       RestoreRole.prepare(
@@ -321,7 +324,8 @@ class DrillJobConfiguration {
                         !restorer.asDrillUser(),
                         false,
                         config.properties().restore().timeout());
-                    LifeboatProperties.TargetProperties settings = settings(config, target.name());
+                    LifeboatProperties.TargetProperties settings =
+                        config.targetSettings(target.name());
                     if (settings != null && settings.tenantIsolation() != null) {
                       RestoreRole.grant(
                           server.connection(), restorer, settings.tenantIsolation().role());
@@ -374,7 +378,7 @@ class DrillJobConfiguration {
                       manifest,
                       Assertions.dir(config, target.name()),
                       target.name(),
-                      settings(config, target.name())));
+                      config.targetSettings(target.name())));
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())
@@ -409,16 +413,19 @@ class DrillJobConfiguration {
    */
   private final class Listener implements JobExecutionListener {
     private final LifeboatConfig config;
+    private final Targets targets;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
     private final Verifications verifications;
 
     Listener(
         LifeboatConfig config,
+        Targets targets,
         LifeboatMetrics metrics,
         JobRepository repository,
         Verifications verifications) {
       this.config = config;
+      this.targets = targets;
       this.metrics = metrics;
       this.verifications = verifications;
       this.repository = repository;
@@ -522,7 +529,7 @@ class DrillJobConfiguration {
         verifications.mark(
             p.getString(TARGET),
             p.getString(BACKUP),
-            List.of(config.store(ctx.getString(STORE))),
+            List.of(targets.store(ctx.getString(STORE))),
             Verifications.By.DRILL);
       }
       if (passed && restore != null) {
@@ -550,15 +557,6 @@ class DrillJobConfiguration {
     } catch (SQLException e) {
       // the drill then runs to its end; the shutdown waits for it as long as it may
     }
-  }
-
-  /** The target's own settings, null when it has none ("app.x" uses app's). */
-  static LifeboatProperties.TargetProperties settings(LifeboatConfig config, String target) {
-    LifeboatProperties.TargetProperties t = config.properties().targets().get(target);
-    if (t == null && target.lastIndexOf('.') > 0) {
-      t = config.properties().targets().get(target.substring(0, target.lastIndexOf('.')));
-    }
-    return t;
   }
 
   /** Why a database with the scratch name is refused; the drill door says it first (exit 2). */

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * dashboard and the docs are checked against. Some are registered by other packages (retention,
  * migrations) under exactly these names.
  */
-public final class MetricCatalogue {
+final class MetricCatalogue {
 
   /**
    * One exported metric: its Prometheus name (histograms without _bucket/_sum/_count), type and

@@ -51,11 +51,13 @@ public final class Rehearsal {
   static final String PREFIX = "lifeboat_rehearsal_";
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
   private final Migrations migrations;
   private final Drill drill;
 
-  Rehearsal(LifeboatConfig config, Migrations migrations, Drill drill) {
+  Rehearsal(LifeboatConfig config, PgBinaries pgBinaries, Migrations migrations, Drill drill) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
     this.migrations = migrations;
     this.drill = drill;
   }
@@ -340,8 +342,8 @@ public final class Rehearsal {
   private void copySchema(PgDatabases databases, PgConnection from, PgConnection into)
       throws SQLException {
     int major = PgBinaries.serverMajor(databases.serverVersionNum());
-    PgTool pgDump = config.pgBinaries().require("pg_dump", major);
-    PgTool pgRestore = config.pgBinaries().require("pg_restore", major);
+    PgTool pgDump = pgBinaries.require("pg_dump", major);
+    PgTool pgRestore = pgBinaries.require("pg_restore", major);
     Path spool = config.properties().spool().toAbsolutePath();
     Path file = null;
     try {

@@ -17,6 +17,7 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -42,6 +43,8 @@ public final class Restore {
   static final String OLD_SUFFIX = LifeboatDatabases.OLD_SUFFIX;
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
+  private final Targets targets;
   private final Keys keys;
   private final BackupCatalog catalog;
   private final ArchiveFetcher fetcher;
@@ -52,6 +55,8 @@ public final class Restore {
 
   Restore(
       LifeboatConfig config,
+      PgBinaries pgBinaries,
+      Targets targets,
       Keys keys,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
@@ -61,6 +66,8 @@ public final class Restore {
     this.progress = progress;
     this.signatures = signatures;
     this.config = config;
+    this.pgBinaries = pgBinaries;
+    this.targets = targets;
     this.keys = keys;
     this.catalog = catalog;
     this.fetcher = fetcher;
@@ -172,8 +179,7 @@ public final class Restore {
                 + " taken first) or restore --into a new database; nothing was changed");
       }
       int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-      PgTool tool =
-          config.pgBinaries().require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
+      PgTool tool = pgBinaries.require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
       Target safety = userTables > 0 ? safetyTarget(target, database) : null;
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
       // a missing or wrong identity is a refusal before anything is touched
@@ -182,7 +188,7 @@ public final class Restore {
       if (manifest.globals() != null) {
         String globals =
             Roles.read(
-                config,
+                targets,
                 keys.forTarget(target),
                 ArchiveFetcher.order(target, entry),
                 manifest.globals());
@@ -303,7 +309,7 @@ public final class Restore {
     List<String> names = plan.rolesToCreate().stream().map(Roles.Role::name).toList();
     String globals =
         Roles.read(
-            config,
+            targets,
             keys.forTarget(plan.target()),
             plan.stores(),
             plan.backup().manifest().globals());

@@ -19,6 +19,7 @@ import dev.lifeboat.store.FilesystemStore;
 import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +49,13 @@ final class Pruner {
   static final Duration LEFTOVER_AGE = Duration.ofDays(1);
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Clock clock;
   private final RetentionMetrics metrics;
 
-  Pruner(LifeboatConfig config, Clock clock, RetentionMetrics metrics) {
+  Pruner(LifeboatConfig config, Targets targets, Clock clock, RetentionMetrics metrics) {
     this.config = config;
+    this.targets = targets;
     this.clock = clock;
     this.metrics = metrics;
   }
@@ -65,7 +68,7 @@ final class Pruner {
       Map<String, String> invalid) {}
 
   PruneReport prune(Target target, String onlyStore, boolean dryRun) {
-    List<BackupStore> stores = config.stores(target);
+    List<BackupStore> stores = targets.stores(target);
     if (onlyStore != null && stores.stream().noneMatch(s -> s.name().equals(onlyStore))) {
       throw new ConfigException(
           "--store",

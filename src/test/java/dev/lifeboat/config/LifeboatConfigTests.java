@@ -3,11 +3,8 @@ package dev.lifeboat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.store.S3Store;
-import dev.lifeboat.store.S3StoreSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,13 +32,6 @@ class LifeboatConfigTests {
   }
 
   @Test
-  void thePostgreSqlToolsAreFoundOncePerConfigurationNotAtEveryCall() {
-    LifeboatConfig c = config(Map.of());
-    // one instance holds the cache of each tool's --version; a new one per call asked again
-    assertThat(c.pgBinaries()).isSameAs(c.pgBinaries());
-  }
-
-  @Test
   void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
     Target t = config(Map.of()).target(null);
     assertThat(t.name()).isEqualTo("app");
@@ -63,111 +53,6 @@ class LifeboatConfigTests {
         .isInstanceOf(ConfigException.class)
         .hasMessage(
             "--target: several targets are configured [app, other]; choose one with --target NAME");
-  }
-
-  @Test
-  void anS3StoreWithoutItsSecretNamesTheKey() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k"));
-    assertThatThrownBy(c::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.secret-key: missing");
-  }
-
-  @Test
-  void anS3EndpointMustBeAnHttpUrl() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s",
-                "lifeboat.stores.s3.endpoint",
-                "ftp://x"));
-    assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.endpoint:");
-  }
-
-  @Test
-  void aPartSizeBelowTheS3MinimumIsRefused() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s",
-                "lifeboat.stores.s3.part-size",
-                "1MB"));
-    assertThatThrownBy(c::validate)
-        .hasMessageStartingWith("lifeboat.stores.s3.part-size: must be between 5MB");
-  }
-
-  @Test
-  void aValidS3StoreOpensWithoutTouchingTheNetwork() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s3-secret-value",
-                "lifeboat.stores.s3.endpoint",
-                "http://127.0.0.1:9",
-                "lifeboat.stores.s3.prefix",
-                "/backups"));
-    c.validate();
-    assertThat(c.store("s3")).isInstanceOf(S3Store.class);
-    assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
-    c.destroy();
-  }
-
-  @Test
-  void s3TimeoutsHaveBoundedDefaultsAndCanBeSetPerStore() {
-    Map<String, String> s3 = new LinkedHashMap<>();
-    s3.put("lifeboat.stores.s3.type", "s3");
-    s3.put("lifeboat.stores.s3.bucket", "b");
-    s3.put("lifeboat.stores.s3.access-key", "k");
-    s3.put("lifeboat.stores.s3.secret-key", "s");
-    s3.put("lifeboat.stores.s3.endpoint", "http://127.0.0.1:9");
-    LifeboatConfig defaults = config(s3);
-    assertThat(((S3Store) defaults.store("s3")).settings().timeouts())
-        .isEqualTo(S3StoreSettings.Timeouts.DEFAULT);
-    defaults.destroy();
-
-    s3.put("lifeboat.stores.s3.connect-timeout", "2s");
-    s3.put("lifeboat.stores.s3.request-timeout", "3s");
-    s3.put("lifeboat.stores.s3.part-timeout", "4s");
-    LifeboatConfig set = config(s3);
-    assertThat(((S3Store) set.store("s3")).settings().timeouts())
-        .isEqualTo(
-            new S3StoreSettings.Timeouts(
-                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4)));
-    set.destroy();
-
-    s3.put("lifeboat.stores.s3.request-timeout", "0s");
-    assertThatThrownBy(config(s3)::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.request-timeout: must be a positive duration");
   }
 
   @Test
@@ -240,25 +125,6 @@ class LifeboatConfigTests {
     assertThatThrownBy(upper::validate)
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("the target name 'App' is not allowed");
-  }
-
-  @Test
-  void aRelativeStorePathAndAPrefixWithDotDotAreRefused() {
-    assertThatThrownBy(() -> config(Map.of("lifeboat.stores.local.path", "backups")).validate())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.local.path: must be an absolute path");
-    assertThatThrownBy(
-            () ->
-                config(
-                        Map.of(
-                            "lifeboat.stores.s3.type", "s3",
-                            "lifeboat.stores.s3.bucket", "b",
-                            "lifeboat.stores.s3.prefix", "x/../y",
-                            "lifeboat.stores.s3.access-key", "k",
-                            "lifeboat.stores.s3.secret-key", "s"))
-                    .validate())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.prefix: must not contain");
   }
 
   @Test
