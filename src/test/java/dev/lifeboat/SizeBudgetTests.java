@@ -23,20 +23,20 @@ class SizeBudgetTests {
   /** Public top-level types allowed now; the limit is half of all top-level types. */
   static final int PUBLIC_TYPES_NOW = 124;
 
-  static final int CONFIG_LINES = 378;
+  static final int CONFIG_LINES = 248;
 
   static final int JOB_CONFIGURATION_LINES = 150;
 
   /**
    * Job configurations still over 150 lines, at their size when the rules landed or a step left
-   * them. The drill's grew by 5 in step 8: its restore step takes Keys to read encrypted globals,
-   * until a resolved Target carries its keys (step 9b).
+   * them. The drill's grew by 5 in step 8 (its restore step takes Keys to read encrypted globals)
+   * and shrank in step 9 (targets resolved by Targets, its settings by LifeboatConfig); the
+   * migration's reached 150 in step 9.
    */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
-          "DrillJobConfiguration.java", 596,
-          "BackupJobConfiguration.java", 183,
-          "MigrateJobConfiguration.java", 151);
+          "DrillJobConfiguration.java", 592,
+          "BackupJobConfiguration.java", 181);
 
   private static final Path MAIN = Path.of("src/main/java/dev/lifeboat");
 

@@ -3,10 +3,10 @@ package dev.lifeboat.backup;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,7 +5,6 @@ import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
@@ -20,6 +19,7 @@ import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,8 +94,8 @@ final class BackupDumper {
       StoppableWork.Stop stop,
       BackupGlobals.Taken globals) {
     List<BackupStore> stores = targets.stores(target);
-    List<String> recipients = keys.forTarget(target).recipients();
-    boolean details = config.manifestDetails(target);
+    List<String> recipients = keys.forTarget(target.name()).recipients();
+    boolean details = config.manifestDetails(target.name());
     // before anything is dumped: a key that cannot sign stops the backup here
     SigningKey signingKey = signatures.signingKey();
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {

@@ -3,13 +3,13 @@ package dev.lifeboat.backup;
 import com.github.luben.zstd.Zstd;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgDumpAll;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.target.Target;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -82,7 +82,7 @@ final class BackupGlobals {
     String sql =
         pgDumpAll.globals(tool, target.connection(), rolePasswords(target.name()), TIMEOUT);
     byte[] stored = Zstd.compress(sql.getBytes(StandardCharsets.UTF_8), 3);
-    List<String> recipients = keys.forTarget(target).recipients();
+    List<String> recipients = keys.forTarget(target.name()).recipients();
     String key = key(target.name(), id);
     if (!recipients.isEmpty()) {
       // roles (and, when asked, their password hashes) are as secret as the dump: same recipients

@@ -1,8 +1,8 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,13 +2,13 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -113,7 +113,7 @@ public final class BackupVerifier {
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     Identities identities = null;
     if (deep && manifest.encrypted()) {
-      TargetKeys targetKeys = keys.forTarget(target);
+      TargetKeys targetKeys = keys.forTarget(target.name());
       identities = targetKeys.identities();
       DumpReader.requireIdentity(
           names.stream().filter(entry.stores()::contains).map(targets::store).toList(),

@@ -1,10 +1,10 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Targets;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -39,7 +39,7 @@ class VerifyJobConfiguration {
   }
 
   @Bean
-  Step verifyStep(JobRepository repo, LifeboatConfig config, BackupVerifier verifier) {
+  Step verifyStep(JobRepository repo, Targets targets, BackupVerifier verifier) {
     return new StepBuilder("verify", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -47,7 +47,7 @@ class VerifyJobConfiguration {
               String store = p.getString(STORE);
               BackupVerifier.VerifyResult result =
                   verifier.verify(
-                      config.target(p.getString(TARGET)),
+                      targets.resolve(p.getString(TARGET)),
                       p.getString(BACKUP),
                       store == null || store.isEmpty() ? null : store,
                       Boolean.parseBoolean(p.getString(DEEP)),

@@ -1,14 +1,11 @@
 package dev.lifeboat.config;
 
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
-import dev.lifeboat.pg.PgConnection;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -147,11 +144,10 @@ public final class LifeboatConfig implements InitializingBean {
   }
 
   /**
-   * Checks every target definition and the notifications without touching the network (the stores
-   * and the keys are checked by those who open them).
+   * Checks the notifications (webhook and heartbeat URLs); the stores, targets and keys are checked
+   * by those who open them (target/Targets, crypto/Keys).
    */
   public void validate() {
-    properties.targets().keySet().forEach(this::target);
     checkNotifyUrls();
   }
 
@@ -225,140 +221,14 @@ public final class LifeboatConfig implements InitializingBean {
   }
 
   /** Whether manifests of the target carry row counts and RLS state (default: yes). */
-  public boolean manifestDetails(Target target) {
-    LifeboatProperties.Encryption own = targetEncryption(target.name());
+  public boolean manifestDetails(String target) {
+    LifeboatProperties.Encryption own = targetEncryption(target);
     if (own != null && own.manifestDetails() != null) {
       return own.manifestDetails();
     }
     Boolean global =
         properties.encryption() == null ? null : properties.encryption().manifestDetails();
     return global == null || global;
-  }
-
-  /** The named target, or the only one when {@code name} is null. */
-  public Target target(String name) {
-    Map<String, TargetProperties> targets = properties.targets();
-    if (name == null) {
-      if (targets.isEmpty()) {
-        throw new ConfigException(
-            "lifeboat.targets", "no target is configured; add one (see config/lifeboat.yml)");
-      }
-      if (targets.size() > 1) {
-        throw new ConfigException(
-            "--target",
-            "several targets are configured "
-                + new TreeSet<>(targets.keySet())
-                + "; choose one with --target NAME");
-      }
-      name = targets.keySet().iterator().next();
-    }
-    TargetProperties t = targets.get(name);
-    int dot = name.lastIndexOf('.');
-    if (t == null
-        && dot > 0
-        && targets.containsKey(name.substring(0, dot))
-        && dot < name.length() - 1) {
-      // "app.app_staging": another database on target app's server, with app's stores (safety
-      // backups)
-      Target base = target(name.substring(0, dot));
-      return new Target(
-          name,
-          base.connection().withDatabase(name.substring(dot + 1)),
-          base.stores(),
-          base.drillUrl());
-    }
-    if (t == null) {
-      throw new ConfigException(
-          "--target",
-          "no target named '" + name + "' (configured: " + new TreeSet<>(targets.keySet()) + ")");
-    }
-    checkName("targets", name);
-    String key = "lifeboat.targets." + name;
-    placeholders.requireResolved(key + ".url", t.url());
-    placeholders.requireResolved(key + ".username", t.username());
-    placeholders.requireResolved(key + ".password", t.password());
-    placeholders.requireResolved(key + ".drill-url", t.drillUrl());
-    if (blank(t.url())) {
-      throw new ConfigException(key + ".url", "missing; set the JDBC URL of the database");
-    }
-    if (blank(t.username())) {
-      throw new ConfigException(key + ".username", "missing; set the database user to back up as");
-    }
-    PgConnection connection;
-    try {
-      connection = PgConnection.fromJdbcUrl(t.url(), t.username(), t.password());
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(key + ".url", e.getMessage());
-    }
-    List<String> stores =
-        t.stores() == null || t.stores().isEmpty()
-            ? List.copyOf(properties.stores().keySet())
-            : List.copyOf(t.stores());
-    if (stores.isEmpty()) {
-      throw new ConfigException(
-          "lifeboat.stores", "no store is configured; add at least one (see config/lifeboat.yml)");
-    }
-    for (String store : stores) {
-      if (!properties.stores().containsKey(store)) {
-        throw new ConfigException(
-            key + ".stores",
-            "unknown store '"
-                + store
-                + "' (configured: "
-                + new TreeSet<>(properties.stores().keySet())
-                + ")");
-      }
-    }
-    return new Target(name, connection, stores, t.drillUrl());
-  }
-
-  /**
-   * Connects to the target once so a wrong password, a wrong URL or a server that is down is a
-   * configuration error (exit 2) before any job starts.
-   */
-  public void checkConnection(Target target) {
-    checkConnection(target, target.connection());
-  }
-
-  /**
-   * Like {@link #checkConnection(Target)} but against the server's maintenance database, for
-   * restores: the target's own database may be the one that was lost.
-   */
-  public void checkServer(Target target) {
-    checkConnection(target, target.connection().withDatabase("postgres"));
-  }
-
-  private void checkConnection(Target target, PgConnection c) {
-    String key = "lifeboat.targets." + target.name();
-    try (java.sql.Connection ignored = c.open()) {
-      // reachable and the credentials work
-    } catch (java.sql.SQLException e) {
-      String state = e.getSQLState() == null ? "" : e.getSQLState();
-      String where = c.user() + "@" + c.host() + ":" + c.port() + "/" + c.database();
-      String reason = dev.lifeboat.pg.PgErrors.firstLine(e.getMessage());
-      throw switch (state) {
-        case "28P01" ->
-            new ConfigException(
-                key + ".password",
-                "password authentication failed for "
-                    + where
-                    + "; check the password in the environment variable it comes from");
-        case "28000" ->
-            new ConfigException(key + ".username", "the server refused " + where + ": " + reason);
-        case "3D000" ->
-            new ConfigException(
-                key + ".url",
-                "database '" + c.database() + "' does not exist on " + c.host() + ":" + c.port());
-        default ->
-            new ConfigException(
-                key + ".url",
-                "cannot connect to "
-                    + where
-                    + ": "
-                    + reason
-                    + "; check the URL and that the server is up");
-      };
-    }
   }
 
   /**

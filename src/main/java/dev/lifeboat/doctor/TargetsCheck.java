@@ -4,7 +4,6 @@ import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Schedules;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.TenantIsolation;
 import dev.lifeboat.drill.TenantIsolation.TenantTable;
 import dev.lifeboat.pg.PgBinaries;
@@ -19,6 +18,8 @@ import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -54,6 +55,7 @@ final class TargetsCheck implements DoctorCheck {
   static final Duration UNSCHEDULED_AGE = Duration.ofHours(25);
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final PgBinaries pgBinaries;
   private final BackupCatalog catalog;
   private final History history;
@@ -62,12 +64,14 @@ final class TargetsCheck implements DoctorCheck {
 
   TargetsCheck(
       LifeboatConfig config,
+      Targets targets,
       PgBinaries pgBinaries,
       BackupCatalog catalog,
       History history,
       Clock clock,
       List<Verb> verbs) {
     this.config = config;
+    this.targets = targets;
     this.pgBinaries = pgBinaries;
     this.catalog = catalog;
     this.history = history;
@@ -96,7 +100,7 @@ final class TargetsCheck implements DoctorCheck {
     String label = "target " + name;
     Target target;
     try {
-      target = config.target(name);
+      target = targets.resolve(name);
     } catch (RuntimeException e) {
       return List.of(Finding.fail(label, e.getMessage()));
     }
@@ -321,7 +325,7 @@ final class TargetsCheck implements DoctorCheck {
     String label = "target " + name + " backups";
     Target target;
     try {
-      target = config.target(name);
+      target = targets.resolve(name);
     } catch (RuntimeException e) {
       return List.of(Finding.fail(label, e.getMessage()));
     }

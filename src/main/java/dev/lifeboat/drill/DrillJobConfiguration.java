@@ -11,7 +11,6 @@ import dev.lifeboat.backup.Verifications;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
@@ -31,6 +30,7 @@ import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -103,14 +103,13 @@ class DrillJobConfiguration {
       Step drillRestoreStep,
       Step drillValidateStep,
       Step drillCleanupStep,
-      LifeboatConfig config,
       Targets targets,
       LifeboatMetrics metrics,
       LocalExecutions localExecutions,
       Verifications verifications) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, targets, metrics, jobRepository, verifications))
+        .listener(new Listener(targets, metrics, jobRepository, verifications))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -121,7 +120,7 @@ class DrillJobConfiguration {
   @Bean
   Step drillPrepareStep(
       JobRepository repo,
-      LifeboatConfig config,
+      Targets targets,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
       ManifestSignatures signatures) {
@@ -129,7 +128,7 @@ class DrillJobConfiguration {
         .tasklet(
             (contribution, chunk) -> {
               JobExecution job = contribution.getStepExecution().getJobExecution();
-              Target target = config.target(param(contribution, TARGET));
+              Target target = targets.resolve(param(contribution, TARGET));
               PgDatabases server = sessions.get(job.getId());
               if (server == null && job.getExecutionContext().containsKey(CONNECT_ERROR)) {
                 // a drill that cannot reach its server has failed; it is not another drill's turn
@@ -260,7 +259,7 @@ class DrillJobConfiguration {
     List<Roles.Created> created =
         Roles.createForDrill(
             targets,
-            keys.forTarget(target),
+            keys.forTarget(target.name()),
             List.of(context(contribution).getString(STORE)),
             manifest.globals(),
             drillServer(target).withDatabase(server.maintenanceDatabase()),
@@ -292,7 +291,7 @@ class DrillJobConfiguration {
             StoppableWork.of(
                 (contribution, stop) -> {
                   JobExecution job = contribution.getStepExecution().getJobExecution();
-                  Target target = config.target(param(contribution, TARGET));
+                  Target target = targets.resolve(param(contribution, TARGET));
                   PgDatabases server = sessions.get(job.getId());
                   String scratch = scratchName(param(contribution, BACKUP));
                   // a stop ends pg_restore's sessions; pg_restore then fails and the scratch goes
@@ -356,11 +355,11 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillValidateStep(JobRepository repo, LifeboatConfig config) {
+  Step drillValidateStep(JobRepository repo, LifeboatConfig config, Targets targets) {
     return new StepBuilder("validate", repo)
         .tasklet(
             (contribution, chunk) -> {
-              Target target = config.target(param(contribution, TARGET));
+              Target target = targets.resolve(param(contribution, TARGET));
               Manifest manifest =
                   Manifests.read(context(contribution).getString(MANIFEST).getBytes(UTF_8));
               String scratch = scratchName(param(contribution, BACKUP));
@@ -412,19 +411,16 @@ class DrillJobConfiguration {
    * after.
    */
   private final class Listener implements JobExecutionListener {
-    private final LifeboatConfig config;
     private final Targets targets;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
     private final Verifications verifications;
 
     Listener(
-        LifeboatConfig config,
         Targets targets,
         LifeboatMetrics metrics,
         JobRepository repository,
         Verifications verifications) {
-      this.config = config;
       this.targets = targets;
       this.metrics = metrics;
       this.verifications = verifications;
@@ -433,7 +429,7 @@ class DrillJobConfiguration {
 
     @Override
     public void beforeJob(JobExecution job) {
-      Target target = config.target(job.getJobParameters().getString(TARGET));
+      Target target = targets.resolve(job.getJobParameters().getString(TARGET));
       try {
         PgDatabases server = PgDatabases.connect(drillServer(target));
         if (server.tryLock(AdvisoryLock.DRILL)) {

@@ -112,7 +112,7 @@ final class ServeGauges implements DisposableBean {
   void fromStores() {
     for (String name : config.properties().targets().keySet()) {
       try {
-        BackupCatalog.Listing listing = catalog.list(config.target(name));
+        BackupCatalog.Listing listing = catalog.list(targets.resolve(name));
         listing.backups().stream()
             .findFirst()
             .ifPresent(

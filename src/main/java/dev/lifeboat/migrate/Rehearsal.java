@@ -1,7 +1,6 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
 import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.pg.PgBinaries;
@@ -13,6 +12,7 @@ import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.restore.LifeboatDatabases;
+import dev.lifeboat.target.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

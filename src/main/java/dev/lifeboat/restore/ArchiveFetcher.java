@@ -5,13 +5,13 @@ import dev.lifeboat.backup.BackupVerifier;
 import dev.lifeboat.backup.DumpReader;
 import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -218,7 +218,7 @@ public final class ArchiveFetcher {
     if (!manifest.encrypted()) {
       return null;
     }
-    TargetKeys targetKeys = keys.forTarget(target);
+    TargetKeys targetKeys = keys.forTarget(target.name());
     Identities identities = targetKeys.identities();
     List<BackupStore> stores = order(target, entry).stream().map(targets::store).toList();
     DumpReader.requireIdentity(stores, manifest, identities, targetKeys.identitiesKey());

@@ -7,7 +7,6 @@ import dev.lifeboat.backup.Manifest;
 import dev.lifeboat.backup.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
@@ -17,6 +16,7 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -189,7 +189,7 @@ public final class Restore {
         String globals =
             Roles.read(
                 targets,
-                keys.forTarget(target),
+                keys.forTarget(target.name()),
                 ArchiveFetcher.order(target, entry),
                 manifest.globals());
         Map<String, Roles.Role> roles = Roles.roles(globals);
@@ -310,7 +310,7 @@ public final class Restore {
     String globals =
         Roles.read(
             targets,
-            keys.forTarget(plan.target()),
+            keys.forTarget(plan.target().name()),
             plan.stores(),
             plan.backup().manifest().globals());
     List<String> skipped = new ArrayList<>();
@@ -644,7 +644,7 @@ public final class Restore {
     if (database.equals(target.connection().database())) {
       return target;
     }
-    return config.target(target.name() + "." + database);
+    return targets.resolve(target.name() + "." + database);
   }
 
   static int dumpMajor(Manifest manifest) {

@@ -2,9 +2,9 @@ package dev.lifeboat.restore;
 
 import dev.lifeboat.backup.BackupCatalog;
 import dev.lifeboat.backup.ManifestSignatures;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.target.Target;
 import java.util.List;
 
 /**

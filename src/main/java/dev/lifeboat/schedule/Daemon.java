@@ -105,7 +105,7 @@ public final class Daemon implements SmartLifecycle {
     targets.validate();
     List<Schedules.Planned> planned = plan();
     for (Schedules.Planned p : planned) {
-      config.target(p.target());
+      targets.resolve(p.target());
     }
     LifeboatProperties properties = config.properties();
     boolean postgres = properties.control().url() != null && !properties.control().url().isBlank();
@@ -126,7 +126,7 @@ public final class Daemon implements SmartLifecycle {
               properties.serve(),
               node.name(),
               verbs,
-              config,
+              targets,
               localExecutions);
       List<NodeSchedules.Definition> mine = definitions(planned);
       List<NodeSchedules.Member> others = null;

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.ClusterSigningKeys;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreFactory;
+import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +45,7 @@ class ManifestSignaturesTests {
     config = config(Map.of());
     cluster = new ClusterSigningKeys(controlDatabase());
     signatures = signatures(config);
-    target = config.target("app");
+    target = targets(config).resolve("app");
   }
 
   /** An embedded control database holding the signing-key table, as its migration makes it. */

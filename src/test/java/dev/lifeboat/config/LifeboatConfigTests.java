@@ -3,16 +3,12 @@ package dev.lifeboat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 
 class LifeboatConfigTests {
@@ -32,30 +28,6 @@ class LifeboatConfigTests {
   }
 
   @Test
-  void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
-    Target t = config(Map.of()).target(null);
-    assertThat(t.name()).isEqualTo("app");
-    assertThat(t.stores()).containsExactly("local");
-    assertThat(t.connection().host()).isEqualTo("db.internal");
-    assertThat(t.connection().port()).isEqualTo(5433);
-  }
-
-  @Test
-  void severalTargetsNeedAName() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.targets.other.url",
-                "jdbc:postgresql://h/o",
-                "lifeboat.targets.other.username",
-                "u"));
-    assertThatThrownBy(() -> c.target(null))
-        .isInstanceOf(ConfigException.class)
-        .hasMessage(
-            "--target: several targets are configured [app, other]; choose one with --target NAME");
-  }
-
-  @Test
   void propertiesNeverPrintSecrets() {
     LifeboatConfig c =
         config(
@@ -67,64 +39,6 @@ class LifeboatConfigTests {
     assertThat(c.properties().toString())
         .doesNotContain("s3-secret-value")
         .doesNotContain("pw-secret");
-  }
-
-  private static LifeboatConfig withEnvironment(String password, Map<String, Object> variables) {
-    StandardEnvironment env = new StandardEnvironment();
-    MutablePropertySources sources = env.getPropertySources();
-    sources.replace(
-        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-        new SecretSources.DataOnlyEnvironment(
-            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
-    sources.addFirst(
-        new MapPropertySource(
-            "config",
-            Map.of(
-                "lifeboat.targets.app.url", "jdbc:postgresql://db:5432/app",
-                "lifeboat.targets.app.username", "backup",
-                "lifeboat.targets.app.password", password,
-                "lifeboat.stores.local.type", "filesystem",
-                "lifeboat.stores.local.path", "/var/backups/lifeboat")));
-    new SecretSources().postProcessEnvironment(env, null);
-    LifeboatProperties p = Binder.get(env).bindOrCreate("lifeboat", LifeboatProperties.class);
-    return new LifeboatConfig(p, env);
-  }
-
-  @Test
-  void aDollarBraceInAnEnvironmentValueIsDataNeverAPlaceholder() {
-    String secret = "p${HOME}x${NOT_SET_ANYWHERE}w0rd";
-    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("APP_PW", secret, "HOME", "/root"));
-    assertThat(c.target(null).connection().password()).isEqualTo(secret);
-  }
-
-  @Test
-  void anUnsetVariableIsNamedWithoutItsValue() {
-    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("OTHER", "x"));
-    assertThatThrownBy(() -> c.target(null))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.targets.app.password: ${APP_PW} is not set");
-  }
-
-  @Test
-  void aSecretFileIsReadWithoutItsLineBreakAndIsDataToo(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("pw"), "f${HOME}ile-secret\n");
-    LifeboatConfig c = withEnvironment("${file:" + file + "}", Map.of("HOME", "/root"));
-    assertThat(c.target(null).connection().password()).isEqualTo("f${HOME}ile-secret");
-  }
-
-  @Test
-  void namesAreLowerCaseAsciiButAnotherDatabaseOnATargetsServerStillWorks() {
-    assertThat(config(Map.of()).target("app.otherdb").connection().database()).isEqualTo("otherdb");
-    LifeboatConfig upper =
-        config(
-            Map.of(
-                "lifeboat.targets.App.url",
-                "jdbc:postgresql://h/o",
-                "lifeboat.targets.App.username",
-                "u"));
-    assertThatThrownBy(upper::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("the target name 'App' is not allowed");
   }
 
   @Test

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.SecretSources;
 import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import dev.lifeboat.store.StoreFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +19,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 class TargetsTests {
 
@@ -40,9 +48,13 @@ class TargetsTests {
     LifeboatProperties p =
         new Binder(new MapConfigurationPropertySource(all))
             .bindOrCreate("lifeboat", LifeboatProperties.class);
+    return targets(new LifeboatConfig(p));
+  }
+
+  private Targets targets(LifeboatConfig config) {
     StoreFactory factory = new StoreFactory();
     factories.add(factory);
-    return new Targets(new LifeboatConfig(p), factory);
+    return new Targets(config, factory);
   }
 
   @Test
@@ -173,5 +185,105 @@ class TargetsTests {
     assertThatThrownBy(() -> t.store("nope"))
         .isInstanceOf(ConfigException.class)
         .hasMessage("--store: no store named 'nope' (configured: [local])");
+  }
+
+  @Test
+  void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
+    Target t = targets(Map.of()).resolve(null);
+    assertThat(t.name()).isEqualTo("app");
+    assertThat(t.stores()).containsExactly("local");
+    assertThat(t.connection().host()).isEqualTo("db.internal");
+    assertThat(t.connection().port()).isEqualTo(5433);
+  }
+
+  @Test
+  void severalTargetsNeedAName() {
+    Targets c =
+        targets(
+            Map.of(
+                "lifeboat.targets.other.url",
+                "jdbc:postgresql://h/o",
+                "lifeboat.targets.other.username",
+                "u"));
+    assertThatThrownBy(() -> c.resolve(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "--target: several targets are configured [app, other]; choose one with --target NAME");
+  }
+
+  private Targets withEnvironment(String password, Map<String, Object> variables) {
+    StandardEnvironment env = new StandardEnvironment();
+    MutablePropertySources sources = env.getPropertySources();
+    sources.replace(
+        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+        // made data-only by SecretSources below, as at start
+        new SystemEnvironmentPropertySource(
+            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+    sources.addFirst(
+        new MapPropertySource(
+            "config",
+            Map.of(
+                "lifeboat.targets.app.url", "jdbc:postgresql://db:5432/app",
+                "lifeboat.targets.app.username", "backup",
+                "lifeboat.targets.app.password", password,
+                "lifeboat.stores.local.type", "filesystem",
+                "lifeboat.stores.local.path", "/var/backups/lifeboat")));
+    new SecretSources().postProcessEnvironment(env, null);
+    LifeboatProperties p = Binder.get(env).bindOrCreate("lifeboat", LifeboatProperties.class);
+    return targets(new LifeboatConfig(p, env));
+  }
+
+  @Test
+  void aDollarBraceInAnEnvironmentValueIsDataNeverAPlaceholder() {
+    String secret = "p${HOME}x${NOT_SET_ANYWHERE}w0rd";
+    Targets c = withEnvironment("${APP_PW}", Map.of("APP_PW", secret, "HOME", "/root"));
+    assertThat(c.resolve(null).connection().password()).isEqualTo(secret);
+  }
+
+  @Test
+  void anUnsetVariableIsNamedWithoutItsValue() {
+    Targets c = withEnvironment("${APP_PW}", Map.of("OTHER", "x"));
+    assertThatThrownBy(() -> c.resolve(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("lifeboat.targets.app.password: ${APP_PW} is not set");
+  }
+
+  @Test
+  void aSecretFileIsReadWithoutItsLineBreakAndIsDataToo(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("pw"), "f${HOME}ile-secret\n");
+    Targets c = withEnvironment("${file:" + file + "}", Map.of("HOME", "/root"));
+    assertThat(c.resolve(null).connection().password()).isEqualTo("f${HOME}ile-secret");
+  }
+
+  @Test
+  void namesAreLowerCaseAsciiButAnotherDatabaseOnATargetsServerStillWorks() {
+    assertThat(targets(Map.of()).resolve("app.otherdb").connection().database())
+        .isEqualTo("otherdb");
+    Targets upper =
+        targets(
+            Map.of(
+                "lifeboat.targets.App.url",
+                "jdbc:postgresql://h/o",
+                "lifeboat.targets.App.username",
+                "u"));
+    assertThatThrownBy(upper::validate)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("the target name 'App' is not allowed");
+  }
+
+  @Test
+  void aServerThatCannotBeReachedNamesTheUrlKey() {
+    Targets t =
+        targets(
+            Map.of(
+                "lifeboat.targets.app.url", "jdbc:postgresql://127.0.0.1:1/app?connectTimeout=2"));
+    assertThatThrownBy(() -> t.checkConnection(t.resolve("app")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "lifeboat.targets.app.url: cannot connect to backup@127.0.0.1:1/app: ")
+        .hasMessageEndingWith("; check the URL and that the server is up");
+    assertThatThrownBy(() -> t.checkServer(t.resolve("app")))
+        .hasMessageStartingWith(
+            "lifeboat.targets.app.url: cannot connect to backup@127.0.0.1:1/postgres: ");
   }
 }
