@@ -21,26 +21,27 @@ import org.junit.jupiter.api.Test;
 class SizeBudgetTests {
 
   /**
-   * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 12
-   * added two the features share from the archive room (ArchiveException, RowCounts).
+   * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 9
+   * added three that other packages use (store/StoreFactory, target/Targets,
+   * target/TargetConfiguration).
    */
-  static final int PUBLIC_TYPES_NOW = 118;
+  static final int PUBLIC_TYPES_NOW = 121;
 
-  static final int CONFIG_LINES = 618;
+  static final int CONFIG_LINES = 248;
 
   static final int JOB_CONFIGURATION_LINES = 150;
 
   /**
    * Job configurations still over 150 lines, at their size when the rules landed or a step left
-   * them. The drill's grew by 5 in step 8 (its restore step takes Keys to read encrypted globals,
-   * until a resolved Target carries its keys) and by 3 in step 12 (imports of DrillCheck and
-   * DrillValidator, which left its package for archive/); step 19 rewrites it.
+   * them. The drill's grew by 5 in step 8 (its restore step takes Keys to read encrypted globals),
+   * by 3 in step 12 (imports of DrillCheck and DrillValidator, which left its package for archive/)
+   * and shrank in step 9 (targets resolved by Targets, its settings by LifeboatConfig); the
+   * migration's reached 150 in step 9. Step 19 rewrites the drill's.
    */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
           "DrillJobConfiguration.java", 601,
-          "BackupJobConfiguration.java", 183,
-          "MigrateJobConfiguration.java", 151);
+          "BackupJobConfiguration.java", 183);
 
   private static final Path MAIN = Path.of("src/main/java/dev/lifeboat");
 

@@ -3,13 +3,14 @@ package dev.lifeboat.archive;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -40,11 +41,13 @@ public final class ArchiveFetcher {
   static final long SPOOL_MARGIN = 64L << 20;
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Keys keys;
   private final Progress progress;
 
-  ArchiveFetcher(LifeboatConfig config, Keys keys, Progress progress) {
+  ArchiveFetcher(LifeboatConfig config, Targets targets, Keys keys, Progress progress) {
     this.config = config;
+    this.targets = targets;
     this.keys = keys;
     this.progress = progress;
   }
@@ -213,9 +216,9 @@ public final class ArchiveFetcher {
     if (!manifest.encrypted()) {
       return null;
     }
-    TargetKeys targetKeys = keys.forTarget(target);
+    TargetKeys targetKeys = keys.forTarget(target.name());
     Identities identities = targetKeys.identities();
-    List<BackupStore> stores = order(target, entry).stream().map(config::store).toList();
+    List<BackupStore> stores = order(target, entry).stream().map(targets::store).toList();
     DumpReader.requireIdentity(stores, manifest, identities, targetKeys.identitiesKey());
     return identities;
   }
@@ -228,7 +231,7 @@ public final class ArchiveFetcher {
         space.dir().resolve(target.name() + "-" + manifest.id() + "." + OWNER + ".pgdump");
     List<Attempt> attempts = new ArrayList<>();
     for (String name : order(target, entry)) {
-      Attempt attempt = fetchFrom(config.store(name), manifest, archive, identities);
+      Attempt attempt = fetchFrom(targets.store(name), manifest, archive, identities);
       attempts.add(attempt);
       if (attempt.status().equals("ok")) {
         return new Fetched(archive, name, attempts);

@@ -23,11 +23,7 @@ public final class Assertions {
 
   /** Where the assertions of {@code target} are. */
   public static Path dir(LifeboatConfig config, String target) {
-    TargetProperties t = config.properties().targets().get(target);
-    if (t == null && target.lastIndexOf('.') > 0) {
-      // "app.app_staging" runs app's assertions
-      t = config.properties().targets().get(target.substring(0, target.lastIndexOf('.')));
-    }
+    TargetProperties t = config.targetSettings(target); // "app.app_staging" runs app's assertions
     Path dir = t != null && t.drills() != null ? t.drills().dir() : null;
     if (dir == null) {
       dir = config.properties().drills().dir();

@@ -6,13 +6,14 @@ import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import org.springframework.stereotype.Component;
 public final class BackupVerifier {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Keys keys;
   private final BackupCatalog catalog;
   private final Progress progress;
@@ -39,6 +41,7 @@ public final class BackupVerifier {
 
   BackupVerifier(
       LifeboatConfig config,
+      Targets targets,
       Keys keys,
       BackupCatalog catalog,
       Progress progress,
@@ -46,6 +49,7 @@ public final class BackupVerifier {
       ManifestSignatures signatures) {
     this.signatures = signatures;
     this.config = config;
+    this.targets = targets;
     this.keys = keys;
     this.catalog = catalog;
     this.progress = progress;
@@ -113,10 +117,10 @@ public final class BackupVerifier {
     List<String> names = onlyStore == null ? target.stores() : List.of(onlyStore);
     Identities identities = null;
     if (deep && manifest.encrypted()) {
-      TargetKeys targetKeys = keys.forTarget(target);
+      TargetKeys targetKeys = keys.forTarget(target.name());
       identities = targetKeys.identities();
       DumpReader.requireIdentity(
-          names.stream().filter(entry.stores()::contains).map(config::store).toList(),
+          names.stream().filter(entry.stores()::contains).map(targets::store).toList(),
           manifest,
           identities,
           targetKeys.identitiesKey());
@@ -139,7 +143,7 @@ public final class BackupVerifier {
             pool.submit(
                 () -> {
                   if (entry.stores().contains(name)) {
-                    return check(config.store(name), manifest, done, task, opening);
+                    return check(targets.store(name), manifest, done, task, opening);
                   }
                   String unreadable = listing.unreadableStores().get(name);
                   // a store that could not be listed may well hold the copy: say so, not "missing"
@@ -160,7 +164,7 @@ public final class BackupVerifier {
         verifications.mark(
             manifest.target(),
             manifest.id(),
-            checks.stream().filter(StoreCheck::ok).map(c -> config.store(c.store())).toList(),
+            checks.stream().filter(StoreCheck::ok).map(c -> targets.store(c.store())).toList(),
             Verifications.By.VERIFY);
       }
       return new VerifyResult(

@@ -2,11 +2,11 @@ package dev.lifeboat.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.TargetKeys;
 import dev.lifeboat.pg.DatabaseMark;
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.target.Targets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -249,10 +249,10 @@ public final class Roles {
    * and SHA-256 as in the manifest).
    */
   public static String read(
-      LifeboatConfig config, TargetKeys keys, List<String> stores, Manifest.Globals globals) {
+      Targets targets, TargetKeys keys, List<String> stores, Manifest.Globals globals) {
     List<String> problems = new ArrayList<>();
     for (String store : stores) {
-      try (InputStream in = config.store(store).open(globals.key())) {
+      try (InputStream in = targets.store(store).open(globals.key())) {
         byte[] bytes = in.readAllBytes();
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         if (bytes.length != globals.sizeBytes() || !sha.equals(globals.sha256())) {
@@ -288,14 +288,14 @@ public final class Roles {
    * drill ({@link #dropDrillRoles}).
    */
   public static List<Created> createForDrill(
-      LifeboatConfig config,
+      Targets targets,
       TargetKeys keys,
       List<String> stores,
       Manifest.Globals globals,
       dev.lifeboat.pg.PgConnection server,
       String run)
       throws SQLException {
-    String sql = read(config, keys, stores, globals);
+    String sql = read(targets, keys, stores, globals);
     Map<String, Role> roles = roles(sql);
     try (Connection c = server.open()) {
       List<String> missing = missing(c, roles.keySet());

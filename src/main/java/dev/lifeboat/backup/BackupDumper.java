@@ -9,7 +9,6 @@ import dev.lifeboat.catalog.Manifests;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
@@ -24,6 +23,8 @@ import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,6 +54,8 @@ final class BackupDumper {
   private static final int CHUNK = 1 << 20;
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
+  private final Targets targets;
   private final Keys keys;
   private final Progress progress;
   private final Clock clock;
@@ -62,12 +65,16 @@ final class BackupDumper {
 
   BackupDumper(
       LifeboatConfig config,
+      PgBinaries pgBinaries,
+      Targets targets,
       Keys keys,
       Progress progress,
       Clock clock,
       Node node,
       ManifestSignatures signatures) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
+    this.targets = targets;
     this.keys = keys;
     this.progress = progress;
     this.clock = clock;
@@ -89,9 +96,9 @@ final class BackupDumper {
       Runnable whileLocked,
       StoppableWork.Stop stop,
       BackupGlobals.Taken globals) {
-    List<BackupStore> stores = config.stores(target);
-    List<String> recipients = keys.forTarget(target).recipients();
-    boolean details = config.manifestDetails(target);
+    List<BackupStore> stores = targets.stores(target);
+    List<String> recipients = keys.forTarget(target.name()).recipients();
+    boolean details = config.manifestDetails(target.name());
     // before anything is dumped: a key that cannot sign stops the backup here
     SigningKey signingKey = signatures.signingKey();
     try (TargetSnapshot session = TargetSnapshot.connect(target.connection())) {
@@ -110,8 +117,7 @@ final class BackupDumper {
       int serverVersionNum = session.serverVersionNum();
       String serverVersion = session.serverVersion();
       String database = session.database();
-      PgTool pgDump =
-          config.pgBinaries().require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
+      PgTool pgDump = pgBinaries.require("pg_dump", PgBinaries.serverMajor(serverVersionNum));
       String snapshot = session.exportSnapshot();
       session.checkReadable();
       CompletableFuture<Catalog> catalog = CompletableFuture.supplyAsync(() -> catalog(session));

@@ -4,13 +4,13 @@ import com.github.luben.zstd.Zstd;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgDumpAll;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.target.Target;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,16 +37,18 @@ final class BackupGlobals {
   static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
   private final Keys keys;
   private final PgDumpAll pgDumpAll;
 
   @Autowired
-  BackupGlobals(LifeboatConfig config, Keys keys) {
-    this(config, keys, new PgDumpAll());
+  BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys) {
+    this(config, pgBinaries, keys, new PgDumpAll());
   }
 
-  BackupGlobals(LifeboatConfig config, Keys keys, PgDumpAll pgDumpAll) {
+  BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys, PgDumpAll pgDumpAll) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
     this.keys = keys;
     this.pgDumpAll = pgDumpAll;
   }
@@ -77,11 +79,11 @@ final class BackupGlobals {
               + "': "
               + PgErrors.firstLine(e.getMessage()));
     }
-    PgTool tool = config.pgBinaries().require("pg_dumpall", major);
+    PgTool tool = pgBinaries.require("pg_dumpall", major);
     String sql =
         pgDumpAll.globals(tool, target.connection(), rolePasswords(target.name()), TIMEOUT);
     byte[] stored = Zstd.compress(sql.getBytes(StandardCharsets.UTF_8), 3);
-    List<String> recipients = keys.forTarget(target).recipients();
+    List<String> recipients = keys.forTarget(target.name()).recipients();
     String key = key(target.name(), id);
     if (!recipients.isEmpty()) {
       // roles (and, when asked, their password hashes) are as secret as the dump: same recipients

@@ -5,7 +5,6 @@ import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.Outcome;
@@ -13,6 +12,7 @@ import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Target;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -111,7 +111,7 @@ public final class BackupJob implements Verb {
   }
 
   private BackupResult execute(Target target, String label, Trigger trigger) {
-    keys.requireEncryption(target);
+    keys.requireEncryption(target.name(), target.stores());
     // a signing key that cannot be read (or made) is exit 2 before anything is dumped
     signatures.signingKey();
     Instant startedAt = clock.instant();

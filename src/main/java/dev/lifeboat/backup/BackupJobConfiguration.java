@@ -1,13 +1,13 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.time.Instant;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
@@ -55,7 +55,7 @@ class BackupJobConfiguration {
   Step backupDumpStep(
       JobRepository jobRepository,
       BackupDumper dumper,
-      LifeboatConfig config,
+      Targets targets,
       JobOperator jobOperator,
       Node node) {
     return new StepBuilder("dump", jobRepository)
@@ -63,7 +63,7 @@ class BackupJobConfiguration {
             StoppableWork.of(
                 (contribution, stop) -> {
                   JobParameters p = contribution.getStepExecution().getJobParameters();
-                  Target target = config.target(p.getString(BackupJob.TARGET));
+                  Target target = targets.resolve(p.getString(BackupJob.TARGET));
                   long self = contribution.getStepExecution().getJobExecution().getId();
                   BackupDumper.Dumped dumped =
                       dumper.dump(
@@ -87,13 +87,12 @@ class BackupJobConfiguration {
    * The cluster's roles beside the dump (see {@link BackupGlobals}); before the dump names them.
    */
   @Bean
-  Step backupGlobalsStep(
-      JobRepository jobRepository, BackupGlobals globals, LifeboatConfig config) {
+  Step backupGlobalsStep(JobRepository jobRepository, BackupGlobals globals, Targets targets) {
     return new StepBuilder("globals", jobRepository)
         .tasklet(
             (contribution, chunk) -> {
               JobParameters p = contribution.getStepExecution().getJobParameters();
-              Target target = config.target(p.getString(BackupJob.TARGET));
+              Target target = targets.resolve(p.getString(BackupJob.TARGET));
               BackupGlobals.Taken taken = globals.take(target, p.getString(BackupJob.ID));
               jobContext(contribution.getStepExecution()).putString(GLOBALS, Json.write(taken));
               return RepeatStatus.FINISHED;
@@ -111,13 +110,12 @@ class BackupJobConfiguration {
   }
 
   @Bean
-  Step backupPublishStep(
-      JobRepository jobRepository, BackupPublisher publisher, LifeboatConfig config) {
+  Step backupPublishStep(JobRepository jobRepository, BackupPublisher publisher, Targets targets) {
     return new StepBuilder("publish", jobRepository)
         .tasklet(
             (contribution, chunk) -> {
               JobParameters p = contribution.getStepExecution().getJobParameters();
-              Target target = config.target(p.getString(BackupJob.TARGET));
+              Target target = targets.resolve(p.getString(BackupJob.TARGET));
               ExecutionContext job = jobContext(contribution.getStepExecution());
               BackupResult result =
                   publisher.publish(

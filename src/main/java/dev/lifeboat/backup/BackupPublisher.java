@@ -1,7 +1,7 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.config.Target;
+import dev.lifeboat.target.Target;
 import java.util.List;
 import org.springframework.stereotype.Component;
 

@@ -2,10 +2,10 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Targets;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -40,7 +40,7 @@ class VerifyJobConfiguration {
   }
 
   @Bean
-  Step verifyStep(JobRepository repo, LifeboatConfig config, BackupVerifier verifier) {
+  Step verifyStep(JobRepository repo, Targets targets, BackupVerifier verifier) {
     return new StepBuilder("verify", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -48,7 +48,7 @@ class VerifyJobConfiguration {
               String store = p.getString(STORE);
               BackupVerifier.VerifyResult result =
                   verifier.verify(
-                      config.target(p.getString(TARGET)),
+                      targets.resolve(p.getString(TARGET)),
                       p.getString(BACKUP),
                       store == null || store.isEmpty() ? null : store,
                       Boolean.parseBoolean(p.getString(DEEP)),

@@ -3,10 +3,11 @@ package dev.lifeboat.catalog;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -30,10 +31,12 @@ import org.springframework.stereotype.Component;
 public final class BackupCatalog {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Clock clock;
 
-  BackupCatalog(LifeboatConfig config, Clock clock) {
+  BackupCatalog(LifeboatConfig config, Targets targets, Clock clock) {
     this.config = config;
+    this.targets = targets;
     this.clock = clock;
   }
 
@@ -93,7 +96,7 @@ public final class BackupCatalog {
     Map<String, Pin> pins = new HashMap<>();
     List<InvalidManifest> invalid = new ArrayList<>();
     Instant now = clock.instant();
-    for (BackupStore store : config.stores(target)) {
+    for (BackupStore store : targets.stores(target)) {
       try {
         List<StoredObject> objects = store.list(target.name() + "/");
         for (StoredObject object : objects) {
@@ -245,7 +248,7 @@ public final class BackupCatalog {
 
   Set<String> idsInUse(Target target) {
     Set<String> ids = new HashSet<>();
-    for (BackupStore store : config.stores(target)) {
+    for (BackupStore store : targets.stores(target)) {
       try {
         for (StoredObject object : store.list(target.name() + "/")) {
           String[] parts = object.key().split("/");

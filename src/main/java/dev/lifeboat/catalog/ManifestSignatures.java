@@ -3,13 +3,14 @@ package dev.lifeboat.catalog;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.ClusterSigningKeys;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.crypto.TrustedKeys;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,14 +51,16 @@ public final class ManifestSignatures {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestSignatures.class);
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Keys keys;
   private final ClusterSigningKeys cluster;
   private final Node node;
   private volatile boolean recorded;
 
   public ManifestSignatures(
-      LifeboatConfig config, Keys keys, ClusterSigningKeys cluster, Node node) {
+      LifeboatConfig config, Targets targets, Keys keys, ClusterSigningKeys cluster, Node node) {
     this.config = config;
+    this.targets = targets;
     this.keys = keys;
     this.cluster = cluster;
     this.node = node;
@@ -258,7 +261,7 @@ public final class ManifestSignatures {
         continue;
       }
       try {
-        Verdict v = checkCopy(config.store(name), listed, trusted);
+        Verdict v = checkCopy(targets.store(name), listed, trusted);
         if (v.signed()) {
           return v;
         }

@@ -3,9 +3,10 @@ package dev.lifeboat.catalog;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,12 +23,14 @@ import org.springframework.stereotype.Component;
 public final class Pins {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final BackupCatalog catalog;
   private final Clock clock;
   private final Node node;
 
-  Pins(LifeboatConfig config, BackupCatalog catalog, Clock clock, Node node) {
+  Pins(LifeboatConfig config, Targets targets, BackupCatalog catalog, Clock clock, Node node) {
     this.config = config;
+    this.targets = targets;
     this.catalog = catalog;
     this.clock = clock;
     this.node = node;
@@ -58,7 +61,7 @@ public final class Pins {
     byte[] content = Json.write(pin).getBytes(StandardCharsets.UTF_8);
     List<String> done = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
-    for (BackupStore store : config.stores(target)) {
+    for (BackupStore store : targets.stores(target)) {
       String unreadable = listing.unreadableStores().get(store.name());
       if (unreadable != null) {
         failed.put(
@@ -84,7 +87,7 @@ public final class Pins {
     String id = entry.manifest().id();
     List<String> done = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
-    for (BackupStore store : config.stores(target)) {
+    for (BackupStore store : targets.stores(target)) {
       try {
         store.delete(List.of(Pin.key(target.name(), id)));
         done.add(store.name());

@@ -2,9 +2,9 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.backup.BackupJob;
 import dev.lifeboat.backup.BackupResult;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.progress.TerminalProgress;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,17 +25,15 @@ final class BackupCommand implements Callable<Integer> {
       description = "A label stored in the manifest (e.g. nightly).")
   String label;
 
-  private LifeboatConfig config;
   private BackupJob backupJob;
   private Console console;
 
   @Override
   public Integer call() {
-    config = root.bean(LifeboatConfig.class);
     backupJob = root.bean(BackupJob.class);
     console = root.bean(Console.class);
-    Target target = root.target(config);
-    config.checkConnection(target);
+    Target target = root.target();
+    root.bean(Targets.class).checkConnection(target);
     BackupResult result = backupJob.run(target, label);
     if (console.json()) {
       console.printJson(result);

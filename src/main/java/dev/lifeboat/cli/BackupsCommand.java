@@ -2,9 +2,8 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.progress.TerminalProgress;
+import dev.lifeboat.target.Target;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,6 @@ final class BackupsCommand implements Callable<Integer> {
 
   @ParentCommand LifeboatCommand root;
 
-  private LifeboatConfig config;
   private BackupCatalog catalog;
   private Console console;
 
@@ -45,10 +43,9 @@ final class BackupsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    config = root.bean(LifeboatConfig.class);
     catalog = root.bean(BackupCatalog.class);
     console = root.bean(Console.class);
-    Target target = root.target(config);
+    Target target = root.target();
     BackupCatalog.Listing listing = catalog.list(target);
     List<Row> rows = new ArrayList<>();
     for (BackupCatalog.Entry e : listing.backups()) {

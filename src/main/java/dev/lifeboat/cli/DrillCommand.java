@@ -1,10 +1,10 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.DrillCheck;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
 import dev.lifeboat.drill.DrillReport;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,17 +36,15 @@ final class DrillCommand implements Callable<Integer> {
               + " SUPERUSER, never marked verified.")
   boolean allowUnsigned;
 
-  private LifeboatConfig config;
   private Drill drill;
   private Console console;
 
   @Override
   public Integer call() {
-    config = root.bean(LifeboatConfig.class);
     drill = root.bean(Drill.class);
     console = root.bean(Console.class);
-    Target target = root.target(config);
-    config.checkConnection(target);
+    Target target = root.target();
+    root.bean(Targets.class).checkConnection(target);
     DrillReport report = drill.run(target, backup, keep, allowUnsigned);
     if (console.json()) {
       console.printJson(report);

@@ -70,9 +70,10 @@ final class LifeboatCommand {
   }
 
   /** The whole configuration checked, then the target {@code --target} names (or the only one). */
-  dev.lifeboat.config.Target target(dev.lifeboat.config.LifeboatConfig config) {
-    config.validate();
-    return config.target(target);
+  dev.lifeboat.target.Target target() {
+    dev.lifeboat.target.Targets targets = bean(dev.lifeboat.target.Targets.class);
+    targets.validate();
+    return targets.resolve(target);
   }
 
   static final class Version implements IVersionProvider {

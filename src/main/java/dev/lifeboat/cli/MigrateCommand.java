@@ -1,7 +1,5 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.migrate.Migrate;
 import dev.lifeboat.migrate.MigrateResult;
 import dev.lifeboat.migrate.MigrationStatus;
@@ -9,6 +7,8 @@ import dev.lifeboat.migrate.Migrations;
 import dev.lifeboat.migrate.Rehearsal;
 import dev.lifeboat.migrate.RehearsalReport;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -56,11 +56,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       LifeboatCommand root = parent.root;
-      LifeboatConfig config = root.bean(LifeboatConfig.class);
       Console console = root.bean(Console.class);
       Migrate migrate = root.bean(Migrate.class);
-      Target target = root.target(config);
-      config.checkConnection(target);
+      Target target = root.target();
+      root.bean(Targets.class).checkConnection(target);
       MigrationStatus s = migrate.status(target);
       if (console.json()) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -160,10 +159,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       LifeboatCommand root = parent.root;
-      LifeboatConfig config = root.bean(LifeboatConfig.class);
       Console console = root.bean(Console.class);
       Migrate migrate = root.bean(Migrate.class);
-      Target target = root.target(config);
+      Target target = root.target();
       if (withData && !dryRun) {
         throw new dev.lifeboat.config.ConfigException(
             "--with-data", "only goes with --dry-run; nothing was changed");
@@ -172,7 +170,7 @@ final class MigrateCommand implements Callable<Integer> {
         throw new dev.lifeboat.config.ConfigException(
             "--restore-on-failure", "only goes with --safe; nothing was changed");
       }
-      config.checkConnection(target);
+      root.bean(Targets.class).checkConnection(target);
       if (dryRun) {
         return dryRun(root, console, target);
       }
@@ -316,10 +314,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       LifeboatCommand root = parent.root;
-      LifeboatConfig config = root.bean(LifeboatConfig.class);
       Console console = root.bean(Console.class);
       Migrations migrations = root.bean(Migrations.class);
-      Path dir = root.targetName() == null ? migrations.dir() : migrations.dir(root.target(config));
+      Path dir = root.targetName() == null ? migrations.dir() : migrations.dir(root.target());
       Path file = Migrations.newFile(dir, name, Instant.now());
       if (console.json()) {
         console.printJson(Map.of("file", file.toString()));

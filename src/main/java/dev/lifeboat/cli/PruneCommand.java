@@ -1,9 +1,8 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.retention.Prune;
 import dev.lifeboat.retention.PruneReport;
+import dev.lifeboat.target.Target;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,9 +27,8 @@ final class PruneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
-    Target target = root.target(config);
+    Target target = root.target();
     PruneReport report = root.bean(Prune.class).run(target, store, dryRun);
     if (console.json()) {
       console.printJson(report);

@@ -7,6 +7,8 @@ import dev.lifeboat.config.Schedules;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.notify.Notifier;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.TargetConfiguration;
+import dev.lifeboat.target.Targets;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -43,6 +45,8 @@ import org.springframework.context.annotation.Lazy;
 @EnableConfigurationProperties(LifeboatProperties.class)
 @Import({
   LifeboatConfig.class,
+  TargetConfiguration.class,
+  Targets.class,
   Keys.class,
   BackupCatalog.class,
   Console.class,
@@ -82,14 +86,15 @@ class ReadOnlyApplication {
   }
 
   /**
-   * The checks the full application makes at start beyond {@link LifeboatConfig} and {@link Keys}
-   * (the control database's keys, the schedules, the notifications' formats and events), made here
-   * too so that a read-only command refuses the same files with the same message; nothing is opened
-   * for them. Taking the keys makes them (and so checks them) at start, as everywhere else.
+   * The checks the full application makes at start beyond {@link LifeboatConfig}, {@link Targets}
+   * and {@link Keys} (the control database's keys, the schedules, the notifications' formats and
+   * events), made here too so that a read-only command refuses the same files with the same
+   * message; nothing is opened for them. Taking the keys makes them (and so checks them) at start,
+   * as everywhere else.
    */
   @Bean
   @Lazy(false)
-  Checked checked(LifeboatConfig config, Keys keys, Clock clock) {
+  Checked checked(LifeboatConfig config, Targets targets, Keys keys, Clock clock) {
     config.requireControlResolved();
     Schedules.plan(config.properties(), VERBS, clock.instant());
     Notifier.check(config.properties().notifications());

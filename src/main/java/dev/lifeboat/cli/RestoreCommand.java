@@ -2,11 +2,11 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.config.ConfigException;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.restore.Restore;
 import dev.lifeboat.restore.RestorePlan;
 import dev.lifeboat.restore.RestoreResult;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,17 +60,15 @@ final class RestoreCommand implements Callable<Integer> {
       description = "Replace a database that holds tables (a safety backup is taken first).")
   boolean clean;
 
-  private LifeboatConfig config;
   private Restore restore;
   private Console console;
 
   @Override
   public Integer call() {
-    config = root.bean(LifeboatConfig.class);
     restore = root.bean(Restore.class);
     console = root.bean(Console.class);
-    Target target = root.target(config);
-    config.checkServer(target);
+    Target target = root.target();
+    root.bean(Targets.class).checkServer(target);
     RestorePlan plan =
         restore.plan(
             target,

@@ -1,9 +1,9 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.config.ConfigException;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
+import dev.lifeboat.target.Targets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,10 +34,9 @@ final class SigningKeyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
     Keys keys = root.bean(Keys.class);
-    config.validate();
+    root.bean(Targets.class).validate();
     keys.validate();
     Path file = keys.signingKeyFile();
     SigningKey key;

@@ -1,8 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.catalog.Pins;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
+import dev.lifeboat.target.Target;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -21,9 +20,8 @@ final class UnpinCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
-    Target target = root.target(config);
+    Target target = root.target();
     Pins.Result result = root.bean(Pins.class).unpin(target, id);
     return PinCommand.report(console, result, "unpinned", "unpin");
   }

@@ -2,8 +2,7 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.backup.Verify;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
+import dev.lifeboat.target.Target;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,9 +39,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
-    Target target = root.target(config);
+    Target target = root.target();
     Verify.Report report = root.bean(Verify.class).run(target, id, store, deep, allowUnsigned);
     BackupVerifier.VerifyResult result = report.result();
     if (console.json()) {

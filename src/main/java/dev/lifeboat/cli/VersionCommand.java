@@ -2,9 +2,9 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.base.Redaction;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.doctor.Doctor;
 import dev.lifeboat.doctor.DoctorReport;
+import dev.lifeboat.target.Targets;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -37,9 +37,8 @@ final class VersionCommand implements Callable<Integer> {
       System.out.println(LifeboatVersion.get());
       return Launcher.OK;
     }
-    LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
-    config.validate();
+    root.bean(Targets.class).validate();
     DoctorReport report = root.bean(Doctor.class).examine();
     if (console.json()) {
       console.printJson(report);

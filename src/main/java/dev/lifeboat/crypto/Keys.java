@@ -5,11 +5,11 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.StoreProperties;
 import dev.lifeboat.config.Placeholders;
-import dev.lifeboat.config.Target;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,7 +17,9 @@ import org.springframework.stereotype.Component;
  * target ({@link #forTarget}), this host's manifest signing key file and the trusted public keys.
  * Every mistake is a {@link ConfigException} naming the key, found at start.
  */
+// checked after the stores and targets (the bean Targets), as after the rest of the configuration
 @Component
+@DependsOn("targets")
 public final class Keys implements InitializingBean {
 
   /** The key of the signing key's file in the configuration. */
@@ -49,11 +51,6 @@ public final class Keys implements InitializingBean {
   public void validate() {
     properties.targets().keySet().forEach(this::recipients);
     trustedKeys();
-  }
-
-  /** The keys of the target. */
-  public TargetKeys forTarget(Target target) {
-    return forTarget(target.name());
   }
 
   /**
@@ -126,11 +123,11 @@ public final class Keys implements InitializingBean {
    * Refuses (exit 2) a backup of the target without recipients when one of its stores is marked
    * {@code encryption: required}.
    */
-  public void requireEncryption(Target target) {
-    if (!recipients(target.name()).isEmpty()) {
+  public void requireEncryption(String target, List<String> stores) {
+    if (!recipients(target).isEmpty()) {
       return;
     }
-    for (String store : target.stores()) {
+    for (String store : stores) {
       StoreProperties s = properties.stores().get(store);
       if (s != null && "required".equalsIgnoreCase(s.encryption().strip())) {
         throw new ConfigException(
@@ -138,10 +135,10 @@ public final class Keys implements InitializingBean {
             "store '"
                 + store
                 + "' requires encrypted backups but target '"
-                + target.name()
+                + target
                 + "' has no recipients; set lifeboat.encryption.recipients (or"
                 + " lifeboat.targets."
-                + config.baseTarget(target.name())
+                + config.baseTarget(target)
                 + ".encryption.recipients) to age public keys; nothing was backed up");
       }
     }

@@ -3,12 +3,13 @@ package dev.lifeboat.datamigrate;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -49,6 +50,7 @@ public final class DataMigrations {
   private static final List<String> KEY_TYPES = List.of("smallint", "integer", "bigint");
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final JobOperator jobOperator;
   private final JobRepository jobRepository;
   private final Job dataMigrateBatchJob;
@@ -60,6 +62,7 @@ public final class DataMigrations {
 
   DataMigrations(
       LifeboatConfig config,
+      Targets targets,
       JobOperator jobOperator,
       JobRepository jobRepository,
       Job dataMigrateBatchJob,
@@ -68,6 +71,7 @@ public final class DataMigrations {
       Clock clock,
       Node node) {
     this.config = config;
+    this.targets = targets;
     this.jobOperator = jobOperator;
     this.jobRepository = jobRepository;
     this.dataMigrateBatchJob = dataMigrateBatchJob;
@@ -108,8 +112,8 @@ public final class DataMigrations {
               + "' is configured; known targets: "
               + new java.util.TreeSet<>(config.properties().targets().keySet()));
     }
-    Target target = config.target(targetName);
-    config.checkConnection(target);
+    Target target = targets.resolve(targetName);
+    targets.checkConnection(target);
     try (Connection c = target.connection().open()) {
       String regclass;
       try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)::text")) {
@@ -428,7 +432,7 @@ public final class DataMigrations {
     for (String n : names) {
       DataMigrationSpec spec = DataMigrationSpec.load(dir(), n);
       String t = spec.target() != null ? spec.target() : cliTarget;
-      Target target = config.target(t);
+      Target target = targets.resolve(t);
       try (Connection c = target.connection().open()) {
         all.add(status(c, spec, target));
       } catch (SQLException e) {

@@ -6,6 +6,7 @@ import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.S3Store;
+import dev.lifeboat.target.Targets;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,9 +32,11 @@ final class StoresCheck implements DoctorCheck {
   static final String PROBE_PREFIX = "lifeboat-doctor/";
 
   private final LifeboatConfig config;
+  private final Targets targets;
 
-  StoresCheck(LifeboatConfig config) {
+  StoresCheck(LifeboatConfig config, Targets targets) {
     this.config = config;
+    this.targets = targets;
   }
 
   @Override
@@ -54,7 +57,7 @@ final class StoresCheck implements DoctorCheck {
     String finding = "store " + name;
     BackupStore store;
     try {
-      store = config.store(name);
+      store = targets.store(name);
     } catch (RuntimeException e) {
       return Finding.fail(finding, e.getMessage());
     }

@@ -6,7 +6,6 @@ import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import dev.lifeboat.config.Schedules;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
@@ -19,6 +18,8 @@ import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -54,6 +55,8 @@ final class TargetsCheck implements DoctorCheck {
   static final Duration UNSCHEDULED_AGE = Duration.ofHours(25);
 
   private final LifeboatConfig config;
+  private final Targets targets;
+  private final PgBinaries pgBinaries;
   private final BackupCatalog catalog;
   private final History history;
   private final Clock clock;
@@ -61,11 +64,15 @@ final class TargetsCheck implements DoctorCheck {
 
   TargetsCheck(
       LifeboatConfig config,
+      Targets targets,
+      PgBinaries pgBinaries,
       BackupCatalog catalog,
       History history,
       Clock clock,
       List<Verb> verbs) {
     this.config = config;
+    this.targets = targets;
+    this.pgBinaries = pgBinaries;
     this.catalog = catalog;
     this.history = history;
     this.clock = clock;
@@ -93,7 +100,7 @@ final class TargetsCheck implements DoctorCheck {
     String label = "target " + name;
     Target target;
     try {
-      target = config.target(name);
+      target = targets.resolve(name);
     } catch (RuntimeException e) {
       return List.of(Finding.fail(label, e.getMessage()));
     }
@@ -149,7 +156,7 @@ final class TargetsCheck implements DoctorCheck {
     List<Finding> findings = new ArrayList<>();
     for (String tool : List.of("pg_dump", "pg_restore")) {
       try {
-        PgTool chosen = config.pgBinaries().require(tool, major);
+        PgTool chosen = pgBinaries.require(tool, major);
         findings.add(
             Finding.ok(
                 label + " " + tool,
@@ -318,7 +325,7 @@ final class TargetsCheck implements DoctorCheck {
     String label = "target " + name + " backups";
     Target target;
     try {
-      target = config.target(name);
+      target = targets.resolve(name);
     } catch (RuntimeException e) {
       return List.of(Finding.fail(label, e.getMessage()));
     }

@@ -2,6 +2,7 @@ package dev.lifeboat.doctor;
 
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
@@ -16,9 +17,11 @@ import org.springframework.stereotype.Component;
 final class VersionsCheck implements DoctorCheck {
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
 
-  VersionsCheck(LifeboatConfig config) {
+  VersionsCheck(LifeboatConfig config, PgBinaries pgBinaries) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
   }
 
   @Override
@@ -43,13 +46,13 @@ final class VersionsCheck implements DoctorCheck {
                 + System.getProperty("java.vendor", "?")
                 + ")"));
     for (String tool : List.of("pg_dump", "pg_restore")) {
-      List<PgTool> found = config.pgBinaries().candidates(tool);
+      List<PgTool> found = pgBinaries.candidates(tool);
       if (found.isEmpty()) {
         findings.add(
             Finding.fail(
                 tool,
                 "not found (searched "
-                    + config.pgBinaries().searchDirs()
+                    + pgBinaries.searchDirs()
                     + "); install the PostgreSQL client of your servers' major version"));
       } else {
         findings.add(

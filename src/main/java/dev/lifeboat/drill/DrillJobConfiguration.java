@@ -19,7 +19,6 @@ import dev.lifeboat.catalog.UnsignedBackupException;
 import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
@@ -34,6 +33,8 @@ import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -105,13 +106,13 @@ class DrillJobConfiguration {
       Step drillRestoreStep,
       Step drillValidateStep,
       Step drillCleanupStep,
-      LifeboatConfig config,
+      Targets targets,
       LifeboatMetrics metrics,
       LocalExecutions localExecutions,
       Verifications verifications) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, metrics, jobRepository, verifications))
+        .listener(new Listener(targets, metrics, jobRepository, verifications))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -122,7 +123,7 @@ class DrillJobConfiguration {
   @Bean
   Step drillPrepareStep(
       JobRepository repo,
-      LifeboatConfig config,
+      Targets targets,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
       ManifestSignatures signatures) {
@@ -130,7 +131,7 @@ class DrillJobConfiguration {
         .tasklet(
             (contribution, chunk) -> {
               JobExecution job = contribution.getStepExecution().getJobExecution();
-              Target target = config.target(param(contribution, TARGET));
+              Target target = targets.resolve(param(contribution, TARGET));
               PgDatabases server = sessions.get(job.getId());
               if (server == null && job.getExecutionContext().containsKey(CONNECT_ERROR)) {
                 // a drill that cannot reach its server has failed; it is not another drill's turn
@@ -249,11 +250,7 @@ class DrillJobConfiguration {
    * drill. The target's own server has them all already.
    */
   private static void createMissingRoles(
-      LifeboatConfig config,
-      Keys keys,
-      StepContribution contribution,
-      Target target,
-      PgDatabases server)
+      Targets targets, Keys keys, StepContribution contribution, Target target, PgDatabases server)
       throws SQLException {
     if (target.drillUrl() == null || target.drillUrl().isBlank()) {
       return;
@@ -264,8 +261,8 @@ class DrillJobConfiguration {
     }
     List<Roles.Created> created =
         Roles.createForDrill(
-            config,
-            keys.forTarget(target),
+            targets,
+            keys.forTarget(target.name()),
             List.of(context(contribution).getString(STORE)),
             manifest.globals(),
             drillServer(target).withDatabase(server.maintenanceDatabase()),
@@ -285,21 +282,26 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillRestoreStep(JobRepository repo, LifeboatConfig config, Keys keys) {
+  Step drillRestoreStep(
+      JobRepository repo,
+      LifeboatConfig config,
+      Targets targets,
+      PgBinaries pgBinaries,
+      Keys keys) {
     PgRestore pgRestore = new PgRestore();
     return new StepBuilder("restore", repo)
         .tasklet(
             StoppableWork.of(
                 (contribution, stop) -> {
                   JobExecution job = contribution.getStepExecution().getJobExecution();
-                  Target target = config.target(param(contribution, TARGET));
+                  Target target = targets.resolve(param(contribution, TARGET));
                   PgDatabases server = sessions.get(job.getId());
                   String scratch = scratchName(param(contribution, BACKUP));
                   // a stop ends pg_restore's sessions; pg_restore then fails and the scratch goes
                   stop.onStop(() -> endSessions(drillServer(target), scratch));
                   int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-                  PgTool tool = config.pgBinaries().require("pg_restore", serverMajor);
-                  createMissingRoles(config, keys, contribution, target, server);
+                  PgTool tool = pgBinaries.require("pg_restore", serverMajor);
+                  createMissingRoles(targets, keys, contribution, target, server);
                   Path archive = Path.of(context(contribution).getString(ARCHIVE));
                   RestoreRole.Restorer restorer =
                       RestoreRole.prepare(
@@ -324,7 +326,8 @@ class DrillJobConfiguration {
                         !restorer.asDrillUser(),
                         false,
                         config.properties().restore().timeout());
-                    LifeboatProperties.TargetProperties settings = settings(config, target.name());
+                    LifeboatProperties.TargetProperties settings =
+                        config.targetSettings(target.name());
                     if (settings != null && settings.tenantIsolation() != null) {
                       RestoreRole.grant(
                           server.connection(), restorer, settings.tenantIsolation().role());
@@ -355,11 +358,11 @@ class DrillJobConfiguration {
   }
 
   @Bean
-  Step drillValidateStep(JobRepository repo, LifeboatConfig config) {
+  Step drillValidateStep(JobRepository repo, LifeboatConfig config, Targets targets) {
     return new StepBuilder("validate", repo)
         .tasklet(
             (contribution, chunk) -> {
-              Target target = config.target(param(contribution, TARGET));
+              Target target = targets.resolve(param(contribution, TARGET));
               Manifest manifest =
                   Manifests.read(context(contribution).getString(MANIFEST).getBytes(UTF_8));
               String scratch = scratchName(param(contribution, BACKUP));
@@ -377,7 +380,7 @@ class DrillJobConfiguration {
                       manifest,
                       Assertions.dir(config, target.name()),
                       target.name(),
-                      settings(config, target.name())));
+                      config.targetSettings(target.name())));
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())
@@ -411,17 +414,17 @@ class DrillJobConfiguration {
    * after.
    */
   private final class Listener implements JobExecutionListener {
-    private final LifeboatConfig config;
+    private final Targets targets;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
     private final Verifications verifications;
 
     Listener(
-        LifeboatConfig config,
+        Targets targets,
         LifeboatMetrics metrics,
         JobRepository repository,
         Verifications verifications) {
-      this.config = config;
+      this.targets = targets;
       this.metrics = metrics;
       this.verifications = verifications;
       this.repository = repository;
@@ -429,7 +432,7 @@ class DrillJobConfiguration {
 
     @Override
     public void beforeJob(JobExecution job) {
-      Target target = config.target(job.getJobParameters().getString(TARGET));
+      Target target = targets.resolve(job.getJobParameters().getString(TARGET));
       try {
         PgDatabases server = PgDatabases.connect(drillServer(target));
         if (server.tryLock(AdvisoryLock.DRILL)) {
@@ -525,7 +528,7 @@ class DrillJobConfiguration {
         verifications.mark(
             p.getString(TARGET),
             p.getString(BACKUP),
-            List.of(config.store(ctx.getString(STORE))),
+            List.of(targets.store(ctx.getString(STORE))),
             Verifications.By.DRILL);
       }
       if (passed && restore != null) {
@@ -553,15 +556,6 @@ class DrillJobConfiguration {
     } catch (SQLException e) {
       // the drill then runs to its end; the shutdown waits for it as long as it may
     }
-  }
-
-  /** The target's own settings, null when it has none ("app.x" uses app's). */
-  static LifeboatProperties.TargetProperties settings(LifeboatConfig config, String target) {
-    LifeboatProperties.TargetProperties t = config.properties().targets().get(target);
-    if (t == null && target.lastIndexOf('.') > 0) {
-      t = config.properties().targets().get(target.substring(0, target.lastIndexOf('.')));
-    }
-    return t;
   }
 
   /** Why a database with the scratch name is refused; the drill door says it first (exit 2). */

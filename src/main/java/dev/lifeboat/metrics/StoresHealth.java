@@ -2,6 +2,7 @@ package dev.lifeboat.metrics;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Targets;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.boot.health.contributor.Health;
@@ -17,9 +18,11 @@ import org.springframework.stereotype.Component;
 final class StoresHealth implements HealthIndicator {
 
   private final LifeboatConfig config;
+  private final Targets targets;
 
-  StoresHealth(LifeboatConfig config) {
+  StoresHealth(LifeboatConfig config, Targets targets) {
     this.config = config;
+    this.targets = targets;
   }
 
   @Override
@@ -28,7 +31,7 @@ final class StoresHealth implements HealthIndicator {
     boolean up = true;
     for (String name : config.properties().stores().keySet()) {
       try {
-        BackupStore store = config.store(name);
+        BackupStore store = targets.store(name);
         store.probe();
         details.put(name, "reachable");
       } catch (RuntimeException e) {

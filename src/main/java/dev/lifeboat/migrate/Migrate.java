@@ -1,12 +1,12 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Target;
 import java.time.Clock;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,10 +1,10 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,6 @@ class MigrateJobConfiguration {
   Job migrateBatchJob(
       JobRepository jobRepository,
       Step migrateApplyStep,
-      LifeboatConfig config,
       MigrationMetrics migrationMetrics,
       LocalExecutions localExecutions) {
     return new JobBuilder(NAME, jobRepository)
@@ -54,7 +53,7 @@ class MigrateJobConfiguration {
   @Bean
   Step migrateApplyStep(
       JobRepository repo,
-      LifeboatConfig config,
+      Targets targets,
       Migrations migrations,
       SafeApply safeApply,
       dev.lifeboat.progress.Progress progress) {
@@ -67,7 +66,7 @@ class MigrateJobConfiguration {
         .tasklet(
             (contribution, chunk) -> {
               JobExecution job = contribution.getStepExecution().getJobExecution();
-              Target target = config.target(job.getJobParameters().getString(TARGET));
+              Target target = targets.resolve(job.getJobParameters().getString(TARGET));
               var p = job.getJobParameters();
               MigrateResult result =
                   Boolean.parseBoolean(p.getString(SAFE))

@@ -1,9 +1,10 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +24,12 @@ import org.springframework.stereotype.Component;
 final class MigrationsCheck implements DoctorCheck {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Migrations migrations;
 
-  MigrationsCheck(LifeboatConfig config, Migrations migrations) {
+  MigrationsCheck(LifeboatConfig config, Targets targets, Migrations migrations) {
     this.config = config;
+    this.targets = targets;
     this.migrations = migrations;
   }
 
@@ -48,7 +51,7 @@ final class MigrationsCheck implements DoctorCheck {
   private Finding check(String name, String targetName) {
     Target target;
     try {
-      target = config.target(targetName);
+      target = targets.resolve(targetName);
     } catch (RuntimeException e) {
       return Finding.fail(name, e.getMessage());
     }

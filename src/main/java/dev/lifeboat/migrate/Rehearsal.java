@@ -2,7 +2,6 @@ package dev.lifeboat.migrate;
 
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.drill.Drill;
 import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.pg.PgBinaries;
@@ -13,6 +12,7 @@ import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.target.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,11 +51,13 @@ public final class Rehearsal {
   static final String PREFIX = "lifeboat_rehearsal_";
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
   private final Migrations migrations;
   private final Drill drill;
 
-  Rehearsal(LifeboatConfig config, Migrations migrations, Drill drill) {
+  Rehearsal(LifeboatConfig config, PgBinaries pgBinaries, Migrations migrations, Drill drill) {
     this.config = config;
+    this.pgBinaries = pgBinaries;
     this.migrations = migrations;
     this.drill = drill;
   }
@@ -340,8 +342,8 @@ public final class Rehearsal {
   private void copySchema(PgDatabases databases, PgConnection from, PgConnection into)
       throws SQLException {
     int major = PgBinaries.serverMajor(databases.serverVersionNum());
-    PgTool pgDump = config.pgBinaries().require("pg_dump", major);
-    PgTool pgRestore = config.pgBinaries().require("pg_restore", major);
+    PgTool pgDump = pgBinaries.require("pg_dump", major);
+    PgTool pgRestore = pgBinaries.require("pg_restore", major);
     Path spool = config.properties().spool().toAbsolutePath();
     Path file = null;
     try {

@@ -12,7 +12,6 @@ import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
@@ -22,6 +21,8 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -45,6 +46,8 @@ public final class Restore {
   static final String OLD_SUFFIX = LifeboatDatabases.OLD_SUFFIX;
 
   private final LifeboatConfig config;
+  private final PgBinaries pgBinaries;
+  private final Targets targets;
   private final Keys keys;
   private final BackupCatalog catalog;
   private final ArchiveFetcher fetcher;
@@ -55,6 +58,8 @@ public final class Restore {
 
   Restore(
       LifeboatConfig config,
+      PgBinaries pgBinaries,
+      Targets targets,
       Keys keys,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
@@ -64,6 +69,8 @@ public final class Restore {
     this.progress = progress;
     this.signatures = signatures;
     this.config = config;
+    this.pgBinaries = pgBinaries;
+    this.targets = targets;
     this.keys = keys;
     this.catalog = catalog;
     this.fetcher = fetcher;
@@ -175,8 +182,7 @@ public final class Restore {
                 + " taken first) or restore --into a new database; nothing was changed");
       }
       int serverMajor = PgBinaries.serverMajor(server.serverVersionNum());
-      PgTool tool =
-          config.pgBinaries().require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
+      PgTool tool = pgBinaries.require("pg_restore", Math.max(serverMajor, dumpMajor(manifest)));
       Target safety = userTables > 0 ? safetyTarget(target, database) : null;
       ArchiveFetcher.SpoolSpace spool = fetcher.checkSpace(manifest);
       // a missing or wrong identity is a refusal before anything is touched
@@ -185,8 +191,8 @@ public final class Restore {
       if (manifest.globals() != null) {
         String globals =
             Roles.read(
-                config,
-                keys.forTarget(target),
+                targets,
+                keys.forTarget(target.name()),
                 ArchiveFetcher.order(target, entry),
                 manifest.globals());
         Map<String, Roles.Role> roles = Roles.roles(globals);
@@ -306,8 +312,8 @@ public final class Restore {
     List<String> names = plan.rolesToCreate().stream().map(Roles.Role::name).toList();
     String globals =
         Roles.read(
-            config,
-            keys.forTarget(plan.target()),
+            targets,
+            keys.forTarget(plan.target().name()),
             plan.stores(),
             plan.backup().manifest().globals());
     List<String> skipped = new ArrayList<>();
@@ -619,7 +625,7 @@ public final class Restore {
     if (database.equals(target.connection().database())) {
       return target;
     }
-    return config.target(target.name() + "." + database);
+    return targets.resolve(target.name() + "." + database);
   }
 
   static int dumpMajor(Manifest manifest) {

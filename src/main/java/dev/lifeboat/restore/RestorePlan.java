@@ -4,9 +4,9 @@ import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.archive.Roles;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.target.Target;
 import java.util.List;
 
 /**

@@ -1,10 +1,10 @@
 package dev.lifeboat.retention;
 
 import dev.lifeboat.base.Json;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Targets;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -33,7 +33,7 @@ class PruneJobConfiguration {
   }
 
   @Bean
-  Step pruneStep(JobRepository repo, LifeboatConfig config, Pruner pruner) {
+  Step pruneStep(JobRepository repo, Targets targets, Pruner pruner) {
     return new StepBuilder("prune", repo)
         .tasklet(
             (contribution, chunk) -> {
@@ -41,7 +41,7 @@ class PruneJobConfiguration {
               String store = p.getString(STORE);
               PruneReport report =
                   pruner.prune(
-                      config.target(p.getString(TARGET)),
+                      targets.resolve(p.getString(TARGET)),
                       store == null || store.isEmpty() ? null : store,
                       Boolean.parseBoolean(p.getString(DRY_RUN)));
               contribution

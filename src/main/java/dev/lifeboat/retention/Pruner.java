@@ -8,7 +8,6 @@ import dev.lifeboat.catalog.Pin;
 import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.retention.PruneReport.Cleaned;
 import dev.lifeboat.retention.PruneReport.Kept;
 import dev.lifeboat.retention.PruneReport.Retained;
@@ -19,6 +18,8 @@ import dev.lifeboat.store.FilesystemStore;
 import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +49,13 @@ final class Pruner {
   static final Duration LEFTOVER_AGE = Duration.ofDays(1);
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Clock clock;
   private final RetentionMetrics metrics;
 
-  Pruner(LifeboatConfig config, Clock clock, RetentionMetrics metrics) {
+  Pruner(LifeboatConfig config, Targets targets, Clock clock, RetentionMetrics metrics) {
     this.config = config;
+    this.targets = targets;
     this.clock = clock;
     this.metrics = metrics;
   }
@@ -65,7 +68,7 @@ final class Pruner {
       Map<String, String> invalid) {}
 
   PruneReport prune(Target target, String onlyStore, boolean dryRun) {
-    List<BackupStore> stores = config.stores(target);
+    List<BackupStore> stores = targets.stores(target);
     if (onlyStore != null && stores.stream().noneMatch(s -> s.name().equals(onlyStore))) {
       throw new ConfigException(
           "--store",

@@ -1,6 +1,6 @@
 package dev.lifeboat.run;
 
-import dev.lifeboat.config.Target;
+import dev.lifeboat.target.Target;
 
 /**
  * A job the scheduler can fire: the door of one verb (backup, drill, later prune), the same entry

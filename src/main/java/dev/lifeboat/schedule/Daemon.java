@@ -9,6 +9,7 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.target.Targets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -52,6 +53,7 @@ public final class Daemon implements SmartLifecycle {
 
   private final DataSource controlDataSource;
   private final LifeboatConfig config;
+  private final Targets targets;
   private final Map<String, Verb> verbs = new LinkedHashMap<>();
   private final LocalExecutions localExecutions;
   private final Node node;
@@ -68,6 +70,7 @@ public final class Daemon implements SmartLifecycle {
   Daemon(
       DataSource controlDataSource,
       LifeboatConfig config,
+      Targets targets,
       List<Verb> verbs,
       LocalExecutions localExecutions,
       Node node,
@@ -78,6 +81,7 @@ public final class Daemon implements SmartLifecycle {
     this.nodeSchedules = nodeSchedules;
     this.controlDataSource = controlDataSource;
     this.config = config;
+    this.targets = targets;
     verbs.forEach(v -> this.verbs.put(v.name().word(), v));
     this.localExecutions = localExecutions;
     this.node = node;
@@ -98,10 +102,10 @@ public final class Daemon implements SmartLifecycle {
       log.info("stopped before it started serving");
       return new Serving(node.name(), false, null, List.of(), List.of());
     }
-    config.validate();
+    targets.validate();
     List<Schedules.Planned> planned = plan();
     for (Schedules.Planned p : planned) {
-      config.target(p.target());
+      targets.resolve(p.target());
     }
     LifeboatProperties properties = config.properties();
     boolean postgres = properties.control().url() != null && !properties.control().url().isBlank();
@@ -122,7 +126,7 @@ public final class Daemon implements SmartLifecycle {
               properties.serve(),
               node.name(),
               verbs,
-              config,
+              targets,
               localExecutions);
       List<NodeSchedules.Definition> mine = definitions(planned);
       List<NodeSchedules.Member> others = null;

@@ -1,11 +1,11 @@
 package dev.lifeboat.schedule;
 
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -60,7 +60,7 @@ final class QuartzScheduler {
       LifeboatProperties.Serve serve,
       String node,
       Map<String, Verb> verbs,
-      LifeboatConfig config,
+      Targets targets,
       LocalExecutions localExecutions)
       throws SchedulerException {
     this.localExecutions = localExecutions;
@@ -95,7 +95,7 @@ final class QuartzScheduler {
         String.valueOf(serve.misfireThreshold().toMillis()));
     StdSchedulerFactory factory = new StdSchedulerFactory(p);
     this.scheduler = factory.getScheduler();
-    scheduler.setJobFactory((bundle, s) -> new ScheduledRun(verbs, config));
+    scheduler.setJobFactory((bundle, s) -> new ScheduledRun(verbs, targets));
   }
 
   /**

@@ -1,9 +1,9 @@
 package dev.lifeboat.schedule;
 
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
+import dev.lifeboat.target.Targets;
 import java.util.Locale;
 import java.util.Map;
 import org.quartz.DisallowConcurrentExecution;
@@ -29,11 +29,11 @@ final class ScheduledRun implements Job {
   private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   private final Map<String, Verb> verbs;
-  private final LifeboatConfig config;
+  private final Targets targets;
 
-  ScheduledRun(Map<String, Verb> verbs, LifeboatConfig config) {
+  ScheduledRun(Map<String, Verb> verbs, Targets targets) {
     this.verbs = verbs;
-    this.config = config;
+    this.targets = targets;
   }
 
   /**
@@ -56,7 +56,7 @@ final class ScheduledRun implements Job {
               + "); run the same Lifeboat version on every node");
     }
     try {
-      return door.run(config.target(target), Trigger.SCHEDULE);
+      return door.run(targets.resolve(target), Trigger.SCHEDULE);
     } catch (RuntimeException e) {
       String why = e.getMessage();
       return new Verb.Run(

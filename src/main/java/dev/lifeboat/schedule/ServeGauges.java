@@ -7,6 +7,7 @@ import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Targets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -32,6 +33,7 @@ final class ServeGauges implements DisposableBean {
   private static final Logger log = LoggerFactory.getLogger("lifeboat.metrics");
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final BackupCatalog catalog;
   private final History history;
   private final Daemon daemon;
@@ -41,11 +43,13 @@ final class ServeGauges implements DisposableBean {
 
   ServeGauges(
       LifeboatConfig config,
+      Targets targets,
       BackupCatalog catalog,
       History history,
       Daemon daemon,
       LifeboatMetrics metrics) {
     this.config = config;
+    this.targets = targets;
     this.catalog = catalog;
     this.history = history;
     this.daemon = daemon;
@@ -108,7 +112,7 @@ final class ServeGauges implements DisposableBean {
   void fromStores() {
     for (String name : config.properties().targets().keySet()) {
       try {
-        BackupCatalog.Listing listing = catalog.list(config.target(name));
+        BackupCatalog.Listing listing = catalog.list(targets.resolve(name));
         listing.backups().stream()
             .findFirst()
             .ifPresent(
@@ -131,7 +135,7 @@ final class ServeGauges implements DisposableBean {
     fromStores();
     for (String name : config.properties().stores().keySet()) {
       try {
-        BackupStore store = config.store(name);
+        BackupStore store = targets.store(name);
         store.probe();
         metrics.storeProbed(
             name,

@@ -7,6 +7,7 @@ import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.RunObserver;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Targets;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
 
@@ -18,11 +19,14 @@ import org.springframework.stereotype.Component;
 final class VerifiedMetrics implements RunObserver {
 
   private final LifeboatConfig config;
+  private final Targets targets;
   private final BackupCatalog catalog;
   private final LifeboatMetrics metrics;
 
-  VerifiedMetrics(LifeboatConfig config, BackupCatalog catalog, LifeboatMetrics metrics) {
+  VerifiedMetrics(
+      LifeboatConfig config, Targets targets, BackupCatalog catalog, LifeboatMetrics metrics) {
     this.config = config;
+    this.targets = targets;
     this.catalog = catalog;
     this.metrics = metrics;
   }
@@ -35,7 +39,7 @@ final class VerifiedMetrics implements RunObserver {
       return;
     }
     catalog
-        .list(config.target(run.target()))
+        .list(targets.resolve(run.target()))
         .newestVerified()
         .ifPresent(e -> metrics.backupVerified(run.target(), e.manifest().completedAt()));
   }

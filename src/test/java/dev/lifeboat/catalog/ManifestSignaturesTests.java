@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
-import dev.lifeboat.config.Target;
 import dev.lifeboat.crypto.ClusterSigningKeys;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.StoreFactory;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +45,7 @@ class ManifestSignaturesTests {
     config = config(Map.of());
     cluster = new ClusterSigningKeys(controlDatabase());
     signatures = signatures(config);
-    target = config.target("app");
+    target = targets(config).resolve("app");
   }
 
   /** An embedded control database holding the signing-key table, as its migration makes it. */
@@ -63,7 +65,14 @@ class ManifestSignaturesTests {
   }
 
   private ManifestSignatures signatures(LifeboatConfig c) {
-    return new ManifestSignatures(c, new Keys(c), cluster, new Node(c.properties()));
+    return new ManifestSignatures(c, targets(c), new Keys(c), cluster, new Node(c.properties()));
+  }
+
+  /** The stores of every configuration here are the same two directories: opened once. */
+  private final StoreFactory stores = new StoreFactory();
+
+  private Targets targets(LifeboatConfig c) {
+    return new Targets(c, stores);
   }
 
   private LifeboatConfig config(Map<String, String> more) {
@@ -105,7 +114,7 @@ class ManifestSignaturesTests {
 
   /** Stores {@code m} in {@code store}, signed by {@code key} (no signature when null). */
   private void store(String store, Manifest m, SigningKey key) {
-    BackupStore s = config.store(store);
+    BackupStore s = targets(config).store(store);
     byte[] json = Manifests.write(m);
     String manifestKey = Manifest.manifestKey("app", m.id());
     if (key != null) {
@@ -227,7 +236,7 @@ class ManifestSignaturesTests {
     store("a", signed, key);
     // the signed bytes replaced (a forged dump's SHA-256, say), the signature kept
     Manifest forged = manifest(ID, "forged");
-    config.store("a").put(Manifest.manifestKey("app", ID), Manifests.write(forged));
+    targets(config).store("a").put(Manifest.manifestKey("app", ID), Manifests.write(forged));
 
     for (boolean allowUnsigned : new boolean[] {false, true}) {
       assertThatThrownBy(() -> signatures.require(target, listed(forged, "a"), allowUnsigned))
@@ -245,7 +254,7 @@ class ManifestSignaturesTests {
     store("a", first, key);
     Manifest second = manifest("20261207T020000Z", "nightly");
     store("a", second, null);
-    BackupStore a = config.store("a");
+    BackupStore a = targets(config).store("a");
     a.put(
         Manifest.signatureKey("app", second.id()),
         readAll(a, Manifest.signatureKey("app", first.id())));
@@ -274,7 +283,9 @@ class ManifestSignaturesTests {
     assertThat(signatures.check(target, listed(m, "a", "b")).store()).isEqualTo("b");
 
     // a: unsigned; b: a trusted key's signature that does not match: tampering is what is said
-    config.store("b").put(Manifest.manifestKey("app", ID), Manifests.write(manifest(ID, "x")));
+    targets(config)
+        .store("b")
+        .put(Manifest.manifestKey("app", ID), Manifests.write(manifest(ID, "x")));
     Manifest tampered = manifest(ID, "x");
     store("a", tampered, null);
     assertThat(signatures.check(target, listed(tampered, "a", "b")).status())
@@ -286,7 +297,9 @@ class ManifestSignaturesTests {
     signatures.signingKey();
     Manifest m = manifest(ID, "nightly");
     store("a", m, null);
-    config.store("a").put(Manifest.signatureKey("app", ID), "{}".getBytes(StandardCharsets.UTF_8));
+    targets(config)
+        .store("a")
+        .put(Manifest.signatureKey("app", ID), "{}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(signatures.check(target, listed(m, "a")).describe())
         .startsWith("SIGNATURE DOES NOT MATCH: its manifest.sig in store 'a' is not a signature");

@@ -3,19 +3,12 @@ package dev.lifeboat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.store.S3Store;
-import dev.lifeboat.store.S3StoreSettings;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 
 class LifeboatConfigTests {
@@ -35,142 +28,6 @@ class LifeboatConfigTests {
   }
 
   @Test
-  void thePostgreSqlToolsAreFoundOncePerConfigurationNotAtEveryCall() {
-    LifeboatConfig c = config(Map.of());
-    // one instance holds the cache of each tool's --version; a new one per call asked again
-    assertThat(c.pgBinaries()).isSameAs(c.pgBinaries());
-  }
-
-  @Test
-  void theOnlyTargetIsTheDefaultAndGetsEveryStore() {
-    Target t = config(Map.of()).target(null);
-    assertThat(t.name()).isEqualTo("app");
-    assertThat(t.stores()).containsExactly("local");
-    assertThat(t.connection().host()).isEqualTo("db.internal");
-    assertThat(t.connection().port()).isEqualTo(5433);
-  }
-
-  @Test
-  void severalTargetsNeedAName() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.targets.other.url",
-                "jdbc:postgresql://h/o",
-                "lifeboat.targets.other.username",
-                "u"));
-    assertThatThrownBy(() -> c.target(null))
-        .isInstanceOf(ConfigException.class)
-        .hasMessage(
-            "--target: several targets are configured [app, other]; choose one with --target NAME");
-  }
-
-  @Test
-  void anS3StoreWithoutItsSecretNamesTheKey() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k"));
-    assertThatThrownBy(c::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.secret-key: missing");
-  }
-
-  @Test
-  void anS3EndpointMustBeAnHttpUrl() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s",
-                "lifeboat.stores.s3.endpoint",
-                "ftp://x"));
-    assertThatThrownBy(c::validate).hasMessageStartingWith("lifeboat.stores.s3.endpoint:");
-  }
-
-  @Test
-  void aPartSizeBelowTheS3MinimumIsRefused() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s",
-                "lifeboat.stores.s3.part-size",
-                "1MB"));
-    assertThatThrownBy(c::validate)
-        .hasMessageStartingWith("lifeboat.stores.s3.part-size: must be between 5MB");
-  }
-
-  @Test
-  void aValidS3StoreOpensWithoutTouchingTheNetwork() {
-    LifeboatConfig c =
-        config(
-            Map.of(
-                "lifeboat.stores.s3.type",
-                "s3",
-                "lifeboat.stores.s3.bucket",
-                "b",
-                "lifeboat.stores.s3.access-key",
-                "k",
-                "lifeboat.stores.s3.secret-key",
-                "s3-secret-value",
-                "lifeboat.stores.s3.endpoint",
-                "http://127.0.0.1:9",
-                "lifeboat.stores.s3.prefix",
-                "/backups"));
-    c.validate();
-    assertThat(c.store("s3")).isInstanceOf(S3Store.class);
-    assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
-    c.destroy();
-  }
-
-  @Test
-  void s3TimeoutsHaveBoundedDefaultsAndCanBeSetPerStore() {
-    Map<String, String> s3 = new LinkedHashMap<>();
-    s3.put("lifeboat.stores.s3.type", "s3");
-    s3.put("lifeboat.stores.s3.bucket", "b");
-    s3.put("lifeboat.stores.s3.access-key", "k");
-    s3.put("lifeboat.stores.s3.secret-key", "s");
-    s3.put("lifeboat.stores.s3.endpoint", "http://127.0.0.1:9");
-    LifeboatConfig defaults = config(s3);
-    assertThat(((S3Store) defaults.store("s3")).settings().timeouts())
-        .isEqualTo(S3StoreSettings.Timeouts.DEFAULT);
-    defaults.destroy();
-
-    s3.put("lifeboat.stores.s3.connect-timeout", "2s");
-    s3.put("lifeboat.stores.s3.request-timeout", "3s");
-    s3.put("lifeboat.stores.s3.part-timeout", "4s");
-    LifeboatConfig set = config(s3);
-    assertThat(((S3Store) set.store("s3")).settings().timeouts())
-        .isEqualTo(
-            new S3StoreSettings.Timeouts(
-                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4)));
-    set.destroy();
-
-    s3.put("lifeboat.stores.s3.request-timeout", "0s");
-    assertThatThrownBy(config(s3)::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.request-timeout: must be a positive duration");
-  }
-
-  @Test
   void propertiesNeverPrintSecrets() {
     LifeboatConfig c =
         config(
@@ -182,83 +39,6 @@ class LifeboatConfigTests {
     assertThat(c.properties().toString())
         .doesNotContain("s3-secret-value")
         .doesNotContain("pw-secret");
-  }
-
-  private static LifeboatConfig withEnvironment(String password, Map<String, Object> variables) {
-    StandardEnvironment env = new StandardEnvironment();
-    MutablePropertySources sources = env.getPropertySources();
-    sources.replace(
-        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-        new SecretSources.DataOnlyEnvironment(
-            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
-    sources.addFirst(
-        new MapPropertySource(
-            "config",
-            Map.of(
-                "lifeboat.targets.app.url", "jdbc:postgresql://db:5432/app",
-                "lifeboat.targets.app.username", "backup",
-                "lifeboat.targets.app.password", password,
-                "lifeboat.stores.local.type", "filesystem",
-                "lifeboat.stores.local.path", "/var/backups/lifeboat")));
-    new SecretSources().postProcessEnvironment(env, null);
-    LifeboatProperties p = Binder.get(env).bindOrCreate("lifeboat", LifeboatProperties.class);
-    return new LifeboatConfig(p, env);
-  }
-
-  @Test
-  void aDollarBraceInAnEnvironmentValueIsDataNeverAPlaceholder() {
-    String secret = "p${HOME}x${NOT_SET_ANYWHERE}w0rd";
-    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("APP_PW", secret, "HOME", "/root"));
-    assertThat(c.target(null).connection().password()).isEqualTo(secret);
-  }
-
-  @Test
-  void anUnsetVariableIsNamedWithoutItsValue() {
-    LifeboatConfig c = withEnvironment("${APP_PW}", Map.of("OTHER", "x"));
-    assertThatThrownBy(() -> c.target(null))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.targets.app.password: ${APP_PW} is not set");
-  }
-
-  @Test
-  void aSecretFileIsReadWithoutItsLineBreakAndIsDataToo(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("pw"), "f${HOME}ile-secret\n");
-    LifeboatConfig c = withEnvironment("${file:" + file + "}", Map.of("HOME", "/root"));
-    assertThat(c.target(null).connection().password()).isEqualTo("f${HOME}ile-secret");
-  }
-
-  @Test
-  void namesAreLowerCaseAsciiButAnotherDatabaseOnATargetsServerStillWorks() {
-    assertThat(config(Map.of()).target("app.otherdb").connection().database()).isEqualTo("otherdb");
-    LifeboatConfig upper =
-        config(
-            Map.of(
-                "lifeboat.targets.App.url",
-                "jdbc:postgresql://h/o",
-                "lifeboat.targets.App.username",
-                "u"));
-    assertThatThrownBy(upper::validate)
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("the target name 'App' is not allowed");
-  }
-
-  @Test
-  void aRelativeStorePathAndAPrefixWithDotDotAreRefused() {
-    assertThatThrownBy(() -> config(Map.of("lifeboat.stores.local.path", "backups")).validate())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.local.path: must be an absolute path");
-    assertThatThrownBy(
-            () ->
-                config(
-                        Map.of(
-                            "lifeboat.stores.s3.type", "s3",
-                            "lifeboat.stores.s3.bucket", "b",
-                            "lifeboat.stores.s3.prefix", "x/../y",
-                            "lifeboat.stores.s3.access-key", "k",
-                            "lifeboat.stores.s3.secret-key", "s"))
-                    .validate())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("lifeboat.stores.s3.prefix: must not contain");
   }
 
   @Test

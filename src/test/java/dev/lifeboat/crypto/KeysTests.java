@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class KeysTests {
     Keys keys = keys(Map.of());
     keys.validate();
     assertThat(keys.forTarget("app").recipients()).isEmpty();
-    keys.requireEncryption(new LifeboatConfig(properties(Map.of())).target("app"));
+    keys.requireEncryption("app", List.of("local"));
   }
 
   @Test
@@ -73,8 +74,7 @@ class KeysTests {
   @Test
   void aStoreThatRequiresEncryptionRefusesATargetWithoutRecipientsNamingTheStore() {
     Map<String, String> required = Map.of("lifeboat.stores.local.encryption", "required");
-    LifeboatConfig config = new LifeboatConfig(properties(required));
-    assertThatThrownBy(() -> keys(required).requireEncryption(config.target("app")))
+    assertThatThrownBy(() -> keys(required).requireEncryption("app", List.of("local")))
         .isInstanceOf(ConfigException.class)
         .hasMessage(
             "lifeboat.stores.local.encryption: store 'local' requires encrypted backups but"
@@ -83,7 +83,7 @@ class KeysTests {
                 + " backed up");
     Map<String, String> encrypted = new LinkedHashMap<>(required);
     encrypted.put("lifeboat.encryption.recipients[0]", RECIPIENT_A);
-    keys(encrypted).requireEncryption(config.target("app"));
+    keys(encrypted).requireEncryption("app", List.of("local"));
   }
 
   @Test

@@ -7,6 +7,8 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.notify.Notifier;
+import dev.lifeboat.store.StoreFactory;
+import dev.lifeboat.target.Targets;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Validation;
 import java.nio.file.Files;
@@ -35,8 +37,8 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose.yml and the Dockerfile, checked without Docker (none here): the services, their
  * images and ports, every file they mount exists, Prometheus's config is valid for promtool, and
  * the Lifeboat configuration the stack mounts binds and validates (strict binding as the
- * application does it, then {@code LifeboatConfig.validate()} and {@code Keys.validate()}, the
- * schedules and the notify section; nothing is connected to).
+ * application does it, then {@code Targets.validate()} and {@code Keys.validate()}, the schedules
+ * and the notify section; nothing is connected to).
  */
 class ComposeStackTests {
 
@@ -179,7 +181,7 @@ class ComposeStackTests {
       assertThat(validator.getValidator().validate(properties)).isEmpty();
     }
     LifeboatConfig config = new LifeboatConfig(properties);
-    config.validate();
+    new Targets(config, new StoreFactory()).validate();
     new Keys(config).validate();
     assertThat(Schedules.plan(properties, List.of("backup", "drill", "prune"), Instant.now()))
         .extracting(Schedules.Planned::verb)

@@ -2,11 +2,11 @@ package dev.lifeboat.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.Target;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
+import dev.lifeboat.target.Target;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.config;
+package dev.lifeboat.target;
 
 import dev.lifeboat.pg.PgConnection;
 import java.util.List;
