@@ -21,10 +21,11 @@ import org.junit.jupiter.api.Test;
 class SizeBudgetTests {
 
   /**
-   * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 12
-   * added two the features share from the archive room (ArchiveException, RowCounts).
+   * Public top-level types allowed now; the issue's limit is half of all top-level types. The door
+   * (step 14) added its public surface: Request, Result, Verb (the old one is Schedulable), Door,
+   * Jobs, Endings, and prune's PruneRequest; Prune itself is no longer public.
    */
-  static final int PUBLIC_TYPES_NOW = 118;
+  static final int PUBLIC_TYPES_NOW = 124;
 
   static final int CONFIG_LINES = 618;
 

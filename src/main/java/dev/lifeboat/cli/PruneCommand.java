@@ -2,8 +2,10 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Target;
-import dev.lifeboat.retention.Prune;
 import dev.lifeboat.retention.PruneReport;
+import dev.lifeboat.retention.PruneRequest;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,7 +33,8 @@ final class PruneCommand implements Callable<Integer> {
     LifeboatConfig config = root.bean(LifeboatConfig.class);
     Console console = root.bean(Console.class);
     Target target = root.target(config);
-    PruneReport report = root.bean(Prune.class).run(target, store, dryRun);
+    PruneReport report =
+        root.bean(Door.class).run(new PruneRequest(target.name(), store, dryRun), Trigger.CLI);
     if (console.json()) {
       console.printJson(report);
     }

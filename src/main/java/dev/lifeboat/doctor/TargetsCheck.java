@@ -17,7 +17,7 @@ import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.VerbName;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,7 +64,7 @@ final class TargetsCheck implements DoctorCheck {
       BackupCatalog catalog,
       History history,
       Clock clock,
-      List<Verb> verbs) {
+      List<Schedulable> verbs) {
     this.config = config;
     this.catalog = catalog;
     this.history = history;

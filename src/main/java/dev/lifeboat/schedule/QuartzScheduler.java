@@ -5,7 +5,7 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -59,7 +59,7 @@ final class QuartzScheduler {
       boolean clustered,
       LifeboatProperties.Serve serve,
       String node,
-      Map<String, Verb> verbs,
+      Map<String, Schedulable> verbs,
       LifeboatConfig config,
       LocalExecutions localExecutions)
       throws SchedulerException {
