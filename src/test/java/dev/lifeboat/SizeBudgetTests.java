@@ -23,9 +23,11 @@ class SizeBudgetTests {
   /**
    * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 9
    * added three that other packages use (store/StoreFactory, target/Targets,
-   * target/TargetConfiguration).
+   * target/TargetConfiguration); the door (step 14) its public surface: Request, Result, Verb (the
+   * old one is Schedulable), Door, Jobs, Endings, and prune's PruneRequest (Prune is no longer
+   * public).
    */
-  static final int PUBLIC_TYPES_NOW = 121;
+  static final int PUBLIC_TYPES_NOW = 127;
 
   static final int CONFIG_LINES = 248;
 

@@ -8,9 +8,9 @@ import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.time.Clock;
@@ -31,7 +31,7 @@ import org.springframework.stereotype.Component;
  * metrics.
  */
 @Component
-public final class BackupJob implements Verb {
+public final class BackupJob implements Schedulable {
 
   static final String NAME = VerbName.BACKUP.word();
   static final String TARGET = "target";
@@ -74,7 +74,7 @@ public final class BackupJob implements Verb {
 
   /** A scheduled backup: no label. */
   @Override
-  public Verb.Run run(Target target, Trigger trigger) {
+  public Schedulable.Run run(Target target, Trigger trigger) {
     BackupResult r = run(target, null, trigger);
     String summary =
         r.manifest() == null
@@ -84,7 +84,7 @@ public final class BackupJob implements Verb {
                 + r.manifest().sizeBytes()
                 + " bytes, stores "
                 + r.stores().stream().map(s -> s.store() + (s.isOk() ? "" : " (failed)")).toList();
-    return new Verb.Run(r.outcome(), summary, r.error());
+    return new Schedulable.Run(r.outcome(), summary, r.error());
   }
 
   /** A backup typed on the command line. */

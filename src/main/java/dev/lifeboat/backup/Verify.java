@@ -7,8 +7,8 @@ import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.time.Clock;
@@ -27,7 +27,7 @@ import org.springframework.stereotype.Component;
  * events.
  */
 @Component
-public final class Verify implements Verb {
+public final class Verify implements Schedulable {
 
   /**
    * What a verify run found: {@code success} every copy good; {@code partial} the readable copies
@@ -112,9 +112,9 @@ public final class Verify implements Verb {
 
   /** A scheduled verify: the latest backup, in every store of the target. */
   @Override
-  public Verb.Run run(Target target, Trigger trigger) {
+  public Schedulable.Run run(Target target, Trigger trigger) {
     Report report = execute(target, "latest", null, false, false, trigger);
-    return new Verb.Run(report.status().outcome(), report.summary(), report.error());
+    return new Schedulable.Run(report.status().outcome(), report.summary(), report.error());
   }
 
   /** A verify typed on the command line: {@code store} null for every store of the target. */

@@ -1,7 +1,9 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.retention.Prune;
 import dev.lifeboat.retention.PruneReport;
+import dev.lifeboat.retention.PruneRequest;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -29,7 +31,8 @@ final class PruneCommand implements Callable<Integer> {
   public Integer call() {
     Console console = root.bean(Console.class);
     Target target = root.target();
-    PruneReport report = root.bean(Prune.class).run(target, store, dryRun);
+    PruneReport report =
+        root.bean(Door.class).run(new PruneRequest(target.name(), store, dryRun), Trigger.CLI);
     if (console.json()) {
       console.printJson(report);
     }

@@ -75,7 +75,7 @@ class ReadOnlyApplication {
       "management.prometheus.metrics.export.pushgateway.enabled";
 
   /**
-   * The names of the verbs a schedule may name (every {@code run/Verb} bean of the full
+   * The names of the verbs a schedule may name (every {@code run/Schedulable} bean of the full
    * application; ReadOnlyApplicationTests keeps the two in step).
    */
   static final List<String> VERBS = VerbName.schedulableWords();

@@ -16,7 +16,7 @@ import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
@@ -69,7 +69,7 @@ final class TargetsCheck implements DoctorCheck {
       BackupCatalog catalog,
       History history,
       Clock clock,
-      List<Verb> verbs) {
+      List<Schedulable> verbs) {
     this.config = config;
     this.targets = targets;
     this.pgBinaries = pgBinaries;

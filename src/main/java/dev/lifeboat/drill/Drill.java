@@ -10,8 +10,8 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.sql.SQLException;
@@ -28,7 +28,7 @@ import org.springframework.stereotype.Component;
  * and returns its report. The same entry point serves {@code lifeboat drill} and the scheduler.
  */
 @Component
-public final class Drill implements Verb {
+public final class Drill implements Schedulable {
 
   private final JobOperator jobOperator;
   private final Job drillBatchJob;
@@ -80,7 +80,7 @@ public final class Drill implements Verb {
    * signed fails the drill (recorded, notified), rather than an older one being drilled instead.
    */
   @Override
-  public Verb.Run run(Target target, Trigger trigger) {
+  public Schedulable.Run run(Target target, Trigger trigger) {
     Ran ran = execute(target, "latest", false, false, trigger);
     DrillReport r = ran.report();
     String failed =
@@ -96,7 +96,7 @@ public final class Drill implements Verb {
             + (r.restoreSeconds() == null
                 ? ""
                 : String.format(java.util.Locale.ROOT, ", restore %.1fs", r.restoreSeconds()));
-    return new Verb.Run(ran.outcome(), summary, failed.isEmpty() ? null : failed);
+    return new Schedulable.Run(ran.outcome(), summary, failed.isEmpty() ? null : failed);
   }
 
   /** A drill typed on the command line. */

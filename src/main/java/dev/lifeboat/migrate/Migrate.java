@@ -3,8 +3,8 @@ package dev.lifeboat.migrate;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.time.Clock;
@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * call the same methods.
  */
 @Component
-public final class Migrate implements Verb {
+public final class Migrate implements Schedulable {
 
   private final JobOperator jobOperator;
   private final Job migrateBatchJob;
@@ -59,7 +59,7 @@ public final class Migrate implements Verb {
 
   /** A scheduled apply: the same as {@code lifeboat migrate apply}. */
   @Override
-  public Verb.Run run(Target target, Trigger trigger) {
+  public Schedulable.Run run(Target target, Trigger trigger) {
     boolean safe = config.properties().migrations().requireSafe();
     MigrateResult r = apply(target, trigger, safe, false);
     String summary =
@@ -70,7 +70,7 @@ public final class Migrate implements Verb {
                     + r.migrations().stream()
                         .map(MigrateResult.Step::version)
                         .collect(Collectors.joining(", ", "[", "]")));
-    return new Verb.Run(r.ok() ? Outcome.SUCCESS : Outcome.FAILED, summary, r.error());
+    return new Schedulable.Run(r.ok() ? Outcome.SUCCESS : Outcome.FAILED, summary, r.error());
   }
 
   /** Where the target's migrations stand; also sets {@code lifeboat_migrations_pending}. */

@@ -1,37 +1,33 @@
 package dev.lifeboat.retention;
 
-import dev.lifeboat.base.Json;
-import dev.lifeboat.base.LifeboatException;
-import dev.lifeboat.config.Node;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Endings;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
-import java.time.Clock;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
-import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
- * Applies the retention policy to the stores of a target: {@code lifeboat prune} and the {@code
- * prune} schedule call this same door. Returns what was kept (and why), deleted and cleaned.
+ * The prune verb on the door: applies the retention policy to the stores of a target. {@code
+ * lifeboat prune} and the {@code prune} schedule both go through the {@link Door}; the work is
+ * {@link Pruner}'s, run by the one step of {@link PruneJobConfiguration}.
  */
 @Component
-public final class Prune implements Verb {
+final class Prune implements Verb<PruneRequest, PruneReport>, Schedulable {
 
-  private final JobOperator jobOperator;
   private final Job pruneBatchJob;
-  private final Clock clock;
-  private final Node node;
+  private final ObjectProvider<Door> door;
 
-  Prune(JobOperator jobOperator, Job pruneBatchJob, Clock clock, Node node) {
-    this.jobOperator = jobOperator;
+  Prune(Job pruneBatchJob, ObjectProvider<Door> door) {
     this.pruneBatchJob = pruneBatchJob;
-    this.clock = clock;
-    this.node = node;
+    this.door = door;
   }
 
   @Override
@@ -40,66 +36,53 @@ public final class Prune implements Verb {
   }
 
   @Override
-  public Verb.Run run(Target target, Trigger trigger) {
-    PruneReport report = execute(target, null, false, trigger);
-    return new Verb.Run(report.status().outcome(), report.summary(), report.error());
+  public Class<PruneRequest> requestType() {
+    return PruneRequest.class;
   }
 
-  /** A prune typed on the command line: {@code store} null for every store of the target. */
-  public PruneReport run(Target target, String store, boolean dryRun) {
-    if (store != null && !target.stores().contains(store)) {
-      throw new dev.lifeboat.config.ConfigException(
+  @Override
+  public Class<PruneReport> resultType() {
+    return PruneReport.class;
+  }
+
+  @Override
+  public Job job() {
+    return pruneBatchJob;
+  }
+
+  @Override
+  public PruneRequest prepare(PruneRequest request, Target target) {
+    if (request.store() != null && !target.stores().contains(request.store())) {
+      throw new ConfigException(
           "--store",
           "target '"
               + target.name()
               + "' has no store '"
-              + store
+              + request.store()
               + "' (its stores: "
               + String.join(", ", target.stores())
               + "); nothing was pruned");
     }
-    return execute(target, store, dryRun, Trigger.CLI);
+    return request;
   }
 
-  private PruneReport execute(Target target, String store, boolean dryRun, Trigger trigger) {
-    JobExecution execution;
-    try {
-      execution =
-          jobOperator.start(
-              pruneBatchJob,
-              new JobParametersBuilder()
-                  .addString(PruneJobConfiguration.TARGET, target.name())
-                  .addString(PruneJobConfiguration.STARTED_AT, clock.instant().toString())
-                  .addString(PruneJobConfiguration.STORE, store == null ? "" : store, false)
-                  .addString(PruneJobConfiguration.DRY_RUN, String.valueOf(dryRun), false)
-                  .addString(Trigger.PARAMETER, trigger.word(), false)
-                  .addString(Trigger.NODE, node.name(), false)
-                  .toJobParameters());
-    } catch (Exception e) {
-      throw new PruneException("could not start the prune job: " + e.getMessage(), e);
-    }
-    String report = execution.getExecutionContext().getString(PruneJobConfiguration.REPORT, null);
-    if (report != null) {
-      return Json.read(report, PruneReport.class);
-    }
+  @Override
+  public PruneReport unfinished(PruneRequest request, JobExecution execution) {
     // the step failed before it could decide anything: a usage error keeps its exit code
-    for (Throwable t : execution.getAllFailureExceptions()) {
-      if (t instanceof LifeboatException known) {
-        throw known;
-      }
-    }
-    String error =
-        execution.getAllFailureExceptions().stream()
-            .map(Throwable::getMessage)
-            .findFirst()
-            .orElse("the prune job ended " + execution.getStatus());
+    Endings.rethrowKnown(execution);
     return new PruneReport(
-        target.name(),
-        dryRun,
+        request.target(),
+        request.dryRun(),
         PruneReport.Status.FAILED,
         "nothing pruned",
-        error,
+        Endings.firstMessage(execution),
         List.of(),
         List.of());
+  }
+
+  @Override
+  public Schedulable.Run run(Target target, Trigger trigger) {
+    PruneReport report = door.getObject().run(PruneRequest.scheduled(target.name()), trigger);
+    return new Schedulable.Run(report.outcome(), report.summary(), report.error());
   }
 }

@@ -3,6 +3,7 @@ package dev.lifeboat.retention;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Result;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +23,8 @@ public record PruneReport(
     String summary,
     String error,
     List<StoreReport> stores,
-    List<Cleaned> spool) {
+    List<Cleaned> spool)
+    implements Result {
 
   /** How the prune ended, written as the lower-case word of its outcome. */
   public enum Status {
@@ -102,8 +104,9 @@ public record PruneReport(
   /** An object left in place and why. */
   public record Retained(String key, String why) {}
 
-  /** 0 all stores handled; 3 a store was skipped; 1 none could be handled. */
-  public int exitCode() {
-    return status.outcome().exitCode();
+  /** Success: all stores handled (exit 0); partial: a store was skipped (3); failed: none (1). */
+  @Override
+  public Outcome outcome() {
+    return status.outcome();
   }
 }

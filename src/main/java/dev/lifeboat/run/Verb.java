@@ -1,19 +1,49 @@
 package dev.lifeboat.run;
 
 import dev.lifeboat.target.Target;
+import java.time.Instant;
+import java.util.Map;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
 
 /**
- * A job the scheduler can fire: the door of one verb (backup, drill, later prune), the same entry
- * point the command line calls, with the request a schedule makes.
+ * One verb on the {@link Door}: its Spring Batch job and the little the door cannot know about it.
+ * The verb's steps read the request and write the result through {@link RunStep}; nobody reads a
+ * result field by field.
+ *
+ * @param <Q> what a caller asks
+ * @param <R> how a run ends
  */
-public interface Verb {
+public interface Verb<Q extends Request<R>, R extends Result> {
 
-  /** The verb's name under {@code schedules}: {@code backup}, {@code drill}. */
   VerbName name();
 
-  /** Runs it once for {@code target}; never throws for a run that merely failed. */
-  Run run(Target target, Trigger trigger);
+  Class<Q> requestType();
 
-  /** What a scheduled run leaves for the log line: outcome, a short summary, the error if any. */
-  record Run(Outcome outcome, String summary, String error) {}
+  Class<R> resultType();
+
+  /** The verb's job, a bean of its job configuration. */
+  Job job();
+
+  /**
+   * Before anything is recorded: a refusal (a {@code ConfigException}, exit 2) of a request the
+   * target cannot serve; returns the request to run.
+   */
+  default Q prepare(Q request, Target target) {
+    return request;
+  }
+
+  /**
+   * The identifying parameters besides {@code target}: what makes two runs two job instances. Every
+   * run is its own instance, told apart by the second it started.
+   */
+  default Map<String, String> identifying(Q request, Instant startedAt) {
+    return Map.of(RequestCodec.STARTED_AT, startedAt.toString());
+  }
+
+  /**
+   * What a run whose job left no result ended with: it failed before its step decided anything, or
+   * was stopped. May rethrow a failure Lifeboat foresaw, so that a usage error keeps its exit code.
+   */
+  R unfinished(Q request, JobExecution execution);
 }

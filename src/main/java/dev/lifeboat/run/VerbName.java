@@ -45,7 +45,7 @@ public enum VerbName {
     return noun;
   }
 
-  /** Whether {@code lifeboat.schedules} may name it (it is a {@link Verb}). */
+  /** Whether {@code lifeboat.schedules} may name it (it is a {@link Schedulable}). */
   public boolean schedulable() {
     return schedulable;
   }

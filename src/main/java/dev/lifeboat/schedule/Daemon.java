@@ -8,7 +8,7 @@ import dev.lifeboat.config.Schedules;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.target.Targets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -54,7 +54,7 @@ public final class Daemon implements SmartLifecycle {
   private final DataSource controlDataSource;
   private final LifeboatConfig config;
   private final Targets targets;
-  private final Map<String, Verb> verbs = new LinkedHashMap<>();
+  private final Map<String, Schedulable> verbs = new LinkedHashMap<>();
   private final LocalExecutions localExecutions;
   private final Node node;
   private final Clock clock;
@@ -71,7 +71,7 @@ public final class Daemon implements SmartLifecycle {
       DataSource controlDataSource,
       LifeboatConfig config,
       Targets targets,
-      List<Verb> verbs,
+      List<Schedulable> verbs,
       LocalExecutions localExecutions,
       Node node,
       Clock clock,

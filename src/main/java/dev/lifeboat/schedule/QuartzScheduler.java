@@ -4,7 +4,7 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -59,7 +59,7 @@ final class QuartzScheduler {
       boolean clustered,
       LifeboatProperties.Serve serve,
       String node,
-      Map<String, Verb> verbs,
+      Map<String, Schedulable> verbs,
       Targets targets,
       LocalExecutions localExecutions)
       throws SchedulerException {

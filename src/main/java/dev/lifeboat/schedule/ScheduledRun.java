@@ -1,8 +1,8 @@
 package dev.lifeboat.schedule;
 
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.target.Targets;
 import java.util.Locale;
 import java.util.Map;
@@ -28,10 +28,10 @@ final class ScheduledRun implements Job {
 
   private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
-  private final Map<String, Verb> verbs;
+  private final Map<String, Schedulable> verbs;
   private final Targets targets;
 
-  ScheduledRun(Map<String, Verb> verbs, Targets targets) {
+  ScheduledRun(Map<String, Schedulable> verbs, Targets targets) {
     this.verbs = verbs;
     this.targets = targets;
   }
@@ -41,10 +41,10 @@ final class ScheduledRun implements Job {
    * of an older Lifeboat in a cluster with newer ones) or a target its configuration lacks is a
    * failed run that says so, never an exception out of Quartz.
    */
-  Verb.Run run(String verb, String target) {
-    Verb door = verbs.get(verb);
+  Schedulable.Run run(String verb, String target) {
+    Schedulable door = verbs.get(verb);
     if (door == null) {
-      return new Verb.Run(
+      return new Schedulable.Run(
           Outcome.FAILED,
           "",
           "this node cannot run '"
@@ -59,7 +59,7 @@ final class ScheduledRun implements Job {
       return door.run(targets.resolve(target), Trigger.SCHEDULE);
     } catch (RuntimeException e) {
       String why = e.getMessage();
-      return new Verb.Run(
+      return new Schedulable.Run(
           Outcome.FAILED, "", why == null || why.isBlank() ? e.getClass().getName() : why);
     }
   }
@@ -78,7 +78,7 @@ final class ScheduledRun implements Job {
             : "schedule " + data.getString(KEY),
         context.getScheduledFireTime().toInstant());
     long started = System.nanoTime();
-    Verb.Run run = run(verb, target);
+    Schedulable.Run run = run(verb, target);
     double seconds = (System.nanoTime() - started) / 1e9;
     if (run.outcome() == Outcome.SKIPPED) {
       log.info("skipped {} of target '{}': {}", verb, target, run.error());

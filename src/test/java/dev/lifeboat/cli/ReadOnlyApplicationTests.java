@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.run.Verb;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.schedule.Daemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,14 +81,16 @@ class ReadOnlyApplicationTests {
   void itKnowsTheVerbsOfEveryScheduleTheFullApplicationKnows() throws Exception {
     ClassPathScanningCandidateComponentProvider scan =
         new ClassPathScanningCandidateComponentProvider(false);
-    scan.addIncludeFilter(new AssignableTypeFilter(Verb.class));
+    scan.addIncludeFilter(new AssignableTypeFilter(Schedulable.class));
     List<String> names = new ArrayList<>();
     for (BeanDefinition verb : scan.findCandidateComponents("dev.lifeboat")) {
       // name() returns a constant: the verb is made without its collaborators just to ask it
       Class<?> type = Class.forName(verb.getBeanClassName());
-      names.add(((Verb) new ObjenesisStd().newInstance(type)).name().word());
+      names.add(((Schedulable) new ObjenesisStd().newInstance(type)).name().word());
     }
-    assertThat(names).as("a new Verb needs its name in ReadOnlyApplication.VERBS").isNotEmpty();
+    assertThat(names)
+        .as("a new Schedulable needs its name in ReadOnlyApplication.VERBS")
+        .isNotEmpty();
     assertThat(ReadOnlyApplication.VERBS).containsExactlyInAnyOrderElementsOf(names);
   }
 

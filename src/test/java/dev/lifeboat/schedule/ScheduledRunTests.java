@@ -3,8 +3,8 @@ package dev.lifeboat.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.util.Map;
@@ -13,15 +13,15 @@ import org.junit.jupiter.api.Test;
 class ScheduledRunTests {
 
   /** A door that only has a name (anonymous: the classpath scans for verbs do not see it). */
-  static Verb named(VerbName name) {
-    return new Verb() {
+  static Schedulable named(VerbName name) {
+    return new Schedulable() {
       @Override
       public VerbName name() {
         return name;
       }
 
       @Override
-      public Verb.Run run(Target target, Trigger trigger) {
+      public Schedulable.Run run(Target target, Trigger trigger) {
         throw new AssertionError("not run in these tests");
       }
     };
@@ -33,7 +33,7 @@ class ScheduledRunTests {
         new ScheduledRun(
             Map.of("backup", named(VerbName.BACKUP), "prune", named(VerbName.PRUNE)), null);
 
-    Verb.Run run = scheduled.run("basebackup", "app");
+    Schedulable.Run run = scheduled.run("basebackup", "app");
 
     assertThat(run.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(run.error())

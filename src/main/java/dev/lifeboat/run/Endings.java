@@ -1,0 +1,31 @@
+package dev.lifeboat.run;
+
+import dev.lifeboat.base.LifeboatException;
+import org.springframework.batch.core.job.JobExecution;
+
+/** How a job that left no result ended, for a verb's {@link Verb#unfinished}. */
+public final class Endings {
+
+  private Endings() {}
+
+  /** Rethrows the first failure Lifeboat foresaw, so a usage error keeps its exit code. */
+  public static void rethrowKnown(JobExecution execution) {
+    for (Throwable t : execution.getAllFailureExceptions()) {
+      if (t instanceof LifeboatException known) {
+        throw known;
+      }
+    }
+  }
+
+  /** The first failure's message, else "the NAME job ended STATUS". */
+  public static String firstMessage(JobExecution execution) {
+    return execution.getAllFailureExceptions().stream()
+        .map(Throwable::getMessage)
+        .findFirst()
+        .orElse(
+            "the "
+                + execution.getJobInstance().getJobName()
+                + " job ended "
+                + execution.getStatus());
+  }
+}

@@ -1,0 +1,204 @@
+package dev.lifeboat.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.config.Node;
+import dev.lifeboat.store.StoreFactory;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.launch.support.TaskExecutorJobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.repository.support.ResourcelessJobRepository;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+/**
+ * The door with a verb of its own on a real Spring Batch job repository (in memory) and operator:
+ * the request reaches the step typed, the target resolved once, the result comes back typed, a
+ * refusal records nothing, a failed step ends in the verb's unfinished result.
+ */
+class DoorTests {
+
+  record Echo(String target, String text, boolean refuse, boolean fail)
+      implements Request<Echoed> {}
+
+  record Echoed(Outcome outcome, String summary, String error) implements Result {}
+
+  static final class EchoVerb implements Verb<Echo, Echoed> {
+    final List<Target> seen = new ArrayList<>();
+    Job job;
+
+    @Override
+    public VerbName name() {
+      return VerbName.PRUNE;
+    }
+
+    @Override
+    public Class<Echo> requestType() {
+      return Echo.class;
+    }
+
+    @Override
+    public Class<Echoed> resultType() {
+      return Echoed.class;
+    }
+
+    @Override
+    public Job job() {
+      return job;
+    }
+
+    @Override
+    public Echo prepare(Echo request, Target target) {
+      if (request.refuse()) {
+        throw new ConfigException("--text", "refused before anything ran");
+      }
+      return request;
+    }
+
+    @Override
+    public Echoed unfinished(Echo request, JobExecution execution) {
+      return new Echoed(Outcome.FAILED, null, Endings.firstMessage(execution));
+    }
+  }
+
+  final JobRepository repository = new ResourcelessJobRepository();
+  final EchoVerb verb = new EchoVerb();
+  final Handoff handoff = new Handoff();
+  final LifeboatConfig config = config();
+  final Targets targets = new Targets(config, new StoreFactory());
+  final Door door;
+
+  DoorTests() throws Exception {
+    DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+    beans.registerSingleton("echo", verb);
+    beans.registerSingleton("repository", repository);
+    Jobs jobs =
+        new Jobs(
+            repository,
+            new LocalExecutions(
+                beans.getBeanProvider(RunObserver.class),
+                beans.getBeanProvider(JobRepository.class)),
+            handoff,
+            targets);
+    verb.job =
+        jobs.job(
+            VerbName.PRUNE,
+            jobs.step(
+                "echo",
+                Echo.class,
+                (request, target) -> {
+                  verb.seen.add(target);
+                  if (request.fail()) {
+                    throw new IllegalStateException("the step broke");
+                  }
+                  return new Echoed(Outcome.SUCCESS, request.text() + " on " + target.name(), null);
+                }));
+    TaskExecutorJobOperator operator = new TaskExecutorJobOperator();
+    operator.setJobRepository(repository);
+    operator.setJobRegistry(
+        new org.springframework.batch.core.configuration.support.MapJobRegistry());
+    operator.afterPropertiesSet();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ObjectProvider<Verb<?, ?>> verbs = (ObjectProvider) beans.getBeanProvider(Verb.class);
+    door =
+        new Door(
+            verbs,
+            targets,
+            operator,
+            Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC),
+            new Node(config.properties()),
+            handoff);
+  }
+
+  static LifeboatConfig config() {
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("lifeboat.node", "node-a");
+    all.put("lifeboat.targets.app.url", "jdbc:postgresql://db.internal:5433/app");
+    all.put("lifeboat.targets.app.username", "backup");
+    all.put("lifeboat.stores.local.type", "filesystem");
+    all.put("lifeboat.stores.local.path", "/var/backups/lifeboat");
+    return new LifeboatConfig(
+        new Binder(new MapConfigurationPropertySource(all))
+            .bindOrCreate("lifeboat", LifeboatProperties.class));
+  }
+
+  private List<JobExecution> executions() {
+    List<JobExecution> all = new ArrayList<>();
+    for (JobInstance i : repository.getJobInstances(VerbName.PRUNE.word(), 0, 10)) {
+      all.addAll(repository.getJobExecutions(i));
+    }
+    return all;
+  }
+
+  @Test
+  void theRequestReachesTheStepTypedAndTheResultComesBackTyped() {
+    Echoed result = door.run(new Echo("app", "hello", false, false), Trigger.SCHEDULE);
+
+    assertThat(result).isEqualTo(new Echoed(Outcome.SUCCESS, "hello on app", null));
+    assertThat(verb.seen).extracting(Target::name).containsExactly("app");
+    JobExecution run = executions().get(0);
+    JobParameters p = run.getJobParameters();
+    assertThat(p.getParameter("target").identifying()).isTrue();
+    assertThat(p.getString("startedAt")).isEqualTo("2026-12-07T10:00:00Z");
+    assertThat(p.getParameter("request").identifying()).isFalse();
+    assertThat(p.getString("request")).contains("\"text\":\"hello\"");
+    assertThat(p.getString(Trigger.PARAMETER)).isEqualTo("schedule");
+    assertThat(p.getString(Trigger.NODE)).isEqualTo("node-a");
+    assertThat(History.describe(run).result()).isEqualTo("hello on app");
+  }
+
+  @Test
+  void aRefusalIsThrownBeforeAnythingIsRecorded() {
+    assertThatThrownBy(() -> door.run(new Echo("app", "x", true, false), Trigger.CLI))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("refused before anything ran");
+    assertThat(executions()).isEmpty();
+    assertThat(verb.seen).isEmpty();
+  }
+
+  @Test
+  void aStepThatBreaksEndsInTheVerbsUnfinishedResult() {
+    Echoed result = door.run(new Echo("app", "x", false, true), Trigger.CLI);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(result.error()).isEqualTo("the step broke");
+    assertThat(executions())
+        .extracting(JobExecution::getStatus)
+        .containsExactly(BatchStatus.FAILED);
+  }
+
+  @Test
+  void anUnknownTargetIsAUsageErrorBeforeAnythingIsRecorded() {
+    assertThatThrownBy(() -> door.run(new Echo("nope", "x", false, false), Trigger.CLI))
+        .isInstanceOf(ConfigException.class);
+    assertThat(executions()).isEmpty();
+  }
+
+  @Test
+  void theHandOffLastsAsLongAsTheRun() {
+    door.run(new Echo("app", "x", false, false), Trigger.CLI);
+    String ticket = executions().get(0).getJobParameters().getString(RequestCodec.TICKET);
+    assertThat(ticket).isNotBlank();
+    assertThat(handoff.target(ticket)).isEmpty();
+  }
+}
