@@ -36,7 +36,7 @@ import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,6 +98,12 @@ class DrillJobConfiguration {
     return target.drillServer();
   }
 
+  /** "target 'app' (host:port)": a drill server as the drill's messages name it. */
+  private static String where(Target target) {
+    PgConnection s = drillServer(target);
+    return "target '" + target.name() + "' (" + s.host() + ":" + s.port() + ")";
+  }
+
   @Bean
   Job drillBatchJob(
       JobRepository jobRepository,
@@ -108,10 +114,11 @@ class DrillJobConfiguration {
       LifeboatConfig config,
       LifeboatMetrics metrics,
       LocalExecutions localExecutions,
-      Verifications verifications) {
+      Verifications verifications,
+      Clock clock) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(config, metrics, jobRepository, verifications))
+        .listener(new Listener(config, metrics, jobRepository, verifications, clock))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -135,25 +142,16 @@ class DrillJobConfiguration {
               if (server == null && job.getExecutionContext().containsKey(CONNECT_ERROR)) {
                 // a drill that cannot reach its server has failed; it is not another drill's turn
                 throw new DrillException(
-                    "cannot connect to the drill server of target '"
-                        + target.name()
-                        + "' ("
-                        + drillServer(target).host()
-                        + ":"
-                        + drillServer(target).port()
-                        + "): "
+                    "cannot connect to the drill server of "
+                        + where(target)
+                        + ": "
                         + job.getExecutionContext().getString(CONNECT_ERROR));
               }
               if (server == null) {
                 throw new TargetBusyException(
-                    "another drill is running on the drill server of target '"
-                        + target.name()
-                        + "' ("
-                        + drillServer(target).host()
-                        + ":"
-                        + drillServer(target).port()
-                        + "); drills run one at a time"
-                        + " per server; try again when it has finished");
+                    "another drill is running on the drill server of "
+                        + where(target)
+                        + "; drills run one at a time per server; try again when it has finished");
               }
               String scratch = scratchName(param(contribution, BACKUP));
               List<DrillCheck> checks = new ArrayList<>();
@@ -406,25 +404,25 @@ class DrillJobConfiguration {
         .build();
   }
 
-  /**
-   * Opens the drill server session and takes the lock before the steps; reports and cleans up
-   * after.
-   */
+  /** Takes the drill server's session and lock before the steps; reports and cleans up after. */
   private final class Listener implements JobExecutionListener {
     private final LifeboatConfig config;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
     private final Verifications verifications;
+    private final Clock clock;
 
     Listener(
         LifeboatConfig config,
         LifeboatMetrics metrics,
         JobRepository repository,
-        Verifications verifications) {
+        Verifications verifications,
+        Clock clock) {
       this.config = config;
       this.metrics = metrics;
       this.verifications = verifications;
       this.repository = repository;
+      this.clock = clock;
     }
 
     @Override
@@ -529,7 +527,7 @@ class DrillJobConfiguration {
             Verifications.By.DRILL);
       }
       if (passed && restore != null) {
-        metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);
+        metrics.drillPassed(p.getString(TARGET), clock.instant(), restore);
       }
     }
   }
