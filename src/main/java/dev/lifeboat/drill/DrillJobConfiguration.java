@@ -550,6 +550,8 @@ class DrillJobConfiguration {
       s.disconnect(database);
     } catch (SQLException e) {
       // the drill then runs to its end; the shutdown waits for it as long as it may
+      org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
+          .debug("could not end the sessions on {}: {}", database, e.getMessage());
     }
   }
 
