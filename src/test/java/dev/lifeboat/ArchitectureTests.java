@@ -25,9 +25,10 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 /**
  * The layout of STYLE.md as rules (issue 20): features side by side over shared rooms, arrows
  * pointing down only, configuration that only describes, one clock. The code does not comply yet:
- * each rule is frozen at the violations recorded in {@code src/test/resources/archunit-violations}
- * (see {@code archunit.properties}), so a new one fails the build while the redesign removes the
- * recorded ones step by step.
+ * each rule it breaks is frozen at the violations recorded in {@code
+ * src/test/resources/archunit-violations} (see {@code archunit.properties}), so a new one fails the
+ * build while the redesign removes the recorded ones step by step; a rule with none left is checked
+ * as it is.
  */
 class ArchitectureTests {
 
@@ -196,19 +197,22 @@ class ArchitectureTests {
             .callMethod(JobParameters.class, "getString", String.class));
   }
 
-  /** One injected Clock for every timestamp; the AOT training tool fakes S3 times and may not. */
+  /**
+   * One injected Clock for every timestamp; the AOT training tool fakes S3 times and may not. Not
+   * frozen: no violation is left (step 25), so any new one fails the build.
+   */
   @Test
   void oneClock() {
-    check(
-        noClasses()
-            .that()
-            .haveNameNotMatching("dev\\.lifeboat\\.cli\\.AotTraining.*")
-            .should()
-            .callMethod(Instant.class, "now")
-            .orShould()
-            .callMethod(LocalDateTime.class, "now")
-            .orShould()
-            .callMethod(System.class, "currentTimeMillis"));
+    noClasses()
+        .that()
+        .haveNameNotMatching("dev\\.lifeboat\\.cli\\.AotTraining.*")
+        .should()
+        .callMethod(Instant.class, "now")
+        .orShould()
+        .callMethod(LocalDateTime.class, "now")
+        .orShould()
+        .callMethod(System.class, "currentTimeMillis")
+        .check(MAIN);
   }
 
   /** Job configurations only wire: no per-run state in their fields. */

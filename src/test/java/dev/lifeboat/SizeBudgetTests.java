@@ -42,7 +42,7 @@ class SizeBudgetTests {
    */
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
-          "DrillJobConfiguration.java", 601,
+          "DrillJobConfiguration.java", 595,
           "BackupJobConfiguration.java", 183);
 
   private static final Path MAIN = Path.of("src/main/java/dev/lifeboat");

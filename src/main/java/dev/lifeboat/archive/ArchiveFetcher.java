@@ -26,6 +26,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,6 +38,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class ArchiveFetcher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ArchiveFetcher.class);
 
   /** Room kept free beside the archive, so a restore never fills the disk to the last byte. */
   static final long SPOOL_MARGIN = 64L << 20;
@@ -307,8 +311,9 @@ public final class ArchiveFetcher {
   private static void deleteQuietly(Path p) {
     try {
       Files.deleteIfExists(p);
-    } catch (IOException ignored) {
+    } catch (IOException e) {
       // the next restore or drill removes it once this process is gone
+      LOG.debug("could not delete {} from the spool: {}", p, e.getMessage());
     }
   }
 }

@@ -20,6 +20,8 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads one store's copy of a dump the one way both {@code verify} and {@code restore} need:
@@ -27,6 +29,8 @@ import java.util.function.LongConsumer;
  * pg_dump archive that goes to {@code sink} (nowhere for verify, the spool file for restore).
  */
 final class DumpReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DumpReader.class);
 
   /** Read ahead of decompression: 8 chunks of 1 MiB at most. */
   static final int READ_AHEAD_CHUNK = 1 << 20;
@@ -221,6 +225,11 @@ final class DumpReader {
                 + "); add the identity of one of these recipients; nothing was touched");
       } catch (IOException | RuntimeException e) {
         // this store does not answer or holds a damaged copy: try the next one
+        LOG.debug(
+            "store '{}' could not check the identities for backup {}: {}",
+            store.name(),
+            manifest.id(),
+            e.getMessage());
       }
     }
     // no store answered: the fetch that follows reports each store as it always does

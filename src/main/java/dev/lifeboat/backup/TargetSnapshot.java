@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A session on the target that holds the backup lock and an exported snapshot: pg_dump imports the
@@ -20,6 +22,8 @@ import java.util.Optional;
  * describes exactly what is in the dump.
  */
 final class TargetSnapshot implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TargetSnapshot.class);
 
   private final Connection connection;
   private String snapshotId;
@@ -42,6 +46,7 @@ final class TargetSnapshot implements AutoCloseable {
       connection.unwrap(org.postgresql.PGConnection.class).cancelQuery();
     } catch (SQLException e) {
       // nothing to cancel, or the session is gone already
+      LOG.debug("could not cancel the snapshot session's query: {}", e.getMessage());
     }
   }
 
@@ -158,13 +163,15 @@ final class TargetSnapshot implements AutoCloseable {
       if (!connection.getAutoCommit()) {
         connection.rollback();
       }
-    } catch (SQLException ignored) {
+    } catch (SQLException e) {
       // closing below releases everything anyway
+      LOG.debug("could not roll back the snapshot session: {}", e.getMessage());
     }
     try {
       connection.close();
-    } catch (SQLException ignored) {
+    } catch (SQLException e) {
       // the session is gone; its lock and snapshot with it
+      LOG.debug("could not close the snapshot session: {}", e.getMessage());
     }
   }
 }

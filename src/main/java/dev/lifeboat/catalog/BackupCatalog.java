@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,6 +31,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class BackupCatalog {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BackupCatalog.class);
 
   private final LifeboatConfig config;
   private final Targets targets;
@@ -258,6 +262,7 @@ public final class BackupCatalog {
         }
       } catch (StoreException e) {
         // an unreachable store cannot hold a clash we could see; the backup will report it
+        LOG.debug("ids in use: store '{}' not listed: {}", store.name(), e.getMessage());
       }
     }
     return new TreeSet<>(ids);

@@ -318,6 +318,8 @@ public final class Launcher {
                   context.stop();
                 } catch (RuntimeException e) {
                   // closed already: the command has ended
+                  org.slf4j.LoggerFactory.getLogger(Launcher.class)
+                      .debug("could not stop the application: {}", e.toString());
                 }
               }
 

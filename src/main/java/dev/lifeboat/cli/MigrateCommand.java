@@ -10,7 +10,7 @@ import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -317,7 +317,7 @@ final class MigrateCommand implements Callable<Integer> {
       Console console = root.bean(Console.class);
       Migrations migrations = root.bean(Migrations.class);
       Path dir = root.targetName() == null ? migrations.dir() : migrations.dir(root.target());
-      Path file = Migrations.newFile(dir, name, Instant.now());
+      Path file = Migrations.newFile(dir, name, root.bean(Clock.class).instant());
       if (console.json()) {
         console.printJson(Map.of("file", file.toString()));
       } else {

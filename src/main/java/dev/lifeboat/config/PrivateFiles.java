@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Directories only Lifeboat's user may enter ({@code 0700}) and files only it may read ({@code
@@ -26,6 +28,8 @@ import java.util.stream.Stream;
  * {@link ConfigException} naming the key. On a file system without POSIX modes nothing is done.
  */
 public final class PrivateFiles {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PrivateFiles.class);
 
   static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
   public static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
@@ -123,6 +127,7 @@ public final class PrivateFiles {
       channel.force(true);
     } catch (IOException | RuntimeException e) {
       // not every file system lets a directory be opened; the rename itself has happened
+      LOG.debug("could not sync directory {}: {}", dir, e.toString());
     }
   }
 

@@ -23,6 +23,8 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Ed25519 private key a backup host signs manifests with: a PEM file (PKCS#8, as {@code openssl
@@ -30,6 +32,8 @@ import java.util.Set;
  * never leaves this class: {@link #toString()} and every message name the file only.
  */
 public final class SigningKey {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SigningKey.class);
 
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -178,8 +182,9 @@ public final class SigningKey {
       if (temp != null) {
         try {
           Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
+        } catch (IOException e) {
           // a stray .partial holds a key nobody uses
+          LOG.debug("could not delete {}: {}", temp, e.getMessage());
         }
       }
     }

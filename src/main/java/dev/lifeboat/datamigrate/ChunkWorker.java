@@ -8,6 +8,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepContribution;
@@ -22,6 +24,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * failure of another partition.
  */
 final class ChunkWorker implements Tasklet, StepExecutionListener {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   static final String PARTITION = "partition";
 
@@ -114,8 +118,9 @@ final class ChunkWorker implements Tasklet, StepExecutionListener {
     } catch (SQLException e) {
       try {
         c.rollback();
-      } catch (SQLException ignored) {
+      } catch (SQLException rollback) {
         // the connection is gone; the chunk rolled back with it
+        log.debug("could not roll back the chunk: {}", rollback.getMessage());
       }
       String message =
           "chunk ["
@@ -146,8 +151,9 @@ final class ChunkWorker implements Tasklet, StepExecutionListener {
     if (c != null) {
       try {
         c.close();
-      } catch (SQLException ignored) {
+      } catch (SQLException e) {
         // closing only
+        log.debug("could not close the session of step {}: {}", step.getId(), e.getMessage());
       }
     }
     return null;

@@ -189,6 +189,8 @@ public final class Demo {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a leftover temp directory is harmless
+      org.slf4j.LoggerFactory.getLogger(Demo.class)
+          .debug("could not delete {}: {}", dir, e.getMessage());
     }
   }
 }

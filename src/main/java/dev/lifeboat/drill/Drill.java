@@ -17,6 +17,8 @@ import dev.lifeboat.target.Target;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -29,6 +31,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class Drill implements Schedulable {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   private final JobOperator jobOperator;
   private final Job drillBatchJob;
@@ -67,6 +71,7 @@ public final class Drill implements Schedulable {
       }
     } catch (SQLException e) {
       // the job itself reports an unreachable drill server as a failed check
+      log.debug("could not look for {} before the drill: {}", scratch, e.getMessage());
     }
   }
 

@@ -37,7 +37,7 @@ import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -99,6 +99,12 @@ class DrillJobConfiguration {
     return target.drillServer();
   }
 
+  /** "target 'app' (host:port)": a drill server as the drill's messages name it. */
+  private static String where(Target target) {
+    PgConnection s = drillServer(target);
+    return "target '" + target.name() + "' (" + s.host() + ":" + s.port() + ")";
+  }
+
   @Bean
   Job drillBatchJob(
       JobRepository jobRepository,
@@ -109,10 +115,11 @@ class DrillJobConfiguration {
       Targets targets,
       LifeboatMetrics metrics,
       LocalExecutions localExecutions,
-      Verifications verifications) {
+      Verifications verifications,
+      Clock clock) {
     return new JobBuilder(NAME, jobRepository)
         .listener(localExecutions)
-        .listener(new Listener(targets, metrics, jobRepository, verifications))
+        .listener(new Listener(targets, metrics, jobRepository, verifications, clock))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
@@ -136,25 +143,16 @@ class DrillJobConfiguration {
               if (server == null && job.getExecutionContext().containsKey(CONNECT_ERROR)) {
                 // a drill that cannot reach its server has failed; it is not another drill's turn
                 throw new DrillException(
-                    "cannot connect to the drill server of target '"
-                        + target.name()
-                        + "' ("
-                        + drillServer(target).host()
-                        + ":"
-                        + drillServer(target).port()
-                        + "): "
+                    "cannot connect to the drill server of "
+                        + where(target)
+                        + ": "
                         + job.getExecutionContext().getString(CONNECT_ERROR));
               }
               if (server == null) {
                 throw new TargetBusyException(
-                    "another drill is running on the drill server of target '"
-                        + target.name()
-                        + "' ("
-                        + drillServer(target).host()
-                        + ":"
-                        + drillServer(target).port()
-                        + "); drills run one at a time"
-                        + " per server; try again when it has finished");
+                    "another drill is running on the drill server of "
+                        + where(target)
+                        + "; drills run one at a time per server; try again when it has finished");
               }
               String scratch = scratchName(param(contribution, BACKUP));
               List<DrillCheck> checks = new ArrayList<>();
@@ -409,25 +407,25 @@ class DrillJobConfiguration {
         .build();
   }
 
-  /**
-   * Opens the drill server session and takes the lock before the steps; reports and cleans up
-   * after.
-   */
+  /** Takes the drill server's session and lock before the steps; reports and cleans up after. */
   private final class Listener implements JobExecutionListener {
     private final Targets targets;
     private final LifeboatMetrics metrics;
     private final JobRepository repository;
     private final Verifications verifications;
+    private final Clock clock;
 
     Listener(
         Targets targets,
         LifeboatMetrics metrics,
         JobRepository repository,
-        Verifications verifications) {
+        Verifications verifications,
+        Clock clock) {
       this.targets = targets;
       this.metrics = metrics;
       this.verifications = verifications;
       this.repository = repository;
+      this.clock = clock;
     }
 
     @Override
@@ -532,7 +530,7 @@ class DrillJobConfiguration {
             Verifications.By.DRILL);
       }
       if (passed && restore != null) {
-        metrics.drillPassed(p.getString(TARGET), Instant.now(), restore);
+        metrics.drillPassed(p.getString(TARGET), clock.instant(), restore);
       }
     }
   }
@@ -555,6 +553,8 @@ class DrillJobConfiguration {
       s.disconnect(database);
     } catch (SQLException e) {
       // the drill then runs to its end; the shutdown waits for it as long as it may
+      org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
+          .debug("could not end the sessions on {}: {}", database, e.getMessage());
     }
   }
 

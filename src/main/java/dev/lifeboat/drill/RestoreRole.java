@@ -22,6 +22,8 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who restores a drill's archive and reads it back. A drill whose connection is a superuser's
@@ -45,6 +47,8 @@ import org.postgresql.PGConnection;
  * --allow-unsigned}) never is: it restores as the role, or the drill fails.
  */
 final class RestoreRole {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   /** The role's name: the scratch prefix, {@code role_} and a random id. */
   static final String PREFIX = LifeboatDatabases.SCRATCH_PREFIX + "role_";
@@ -215,6 +219,7 @@ final class RestoreRole {
       st.execute("GRANT " + PgCatalog.quote(member) + " TO " + PgCatalog.quote(restorer.role()));
     } catch (SQLException e) {
       // a missing role: the tenant-isolation check names it itself
+      log.debug("could not grant {} to the restore role: {}", member, e.getMessage());
     }
   }
 
@@ -248,6 +253,7 @@ final class RestoreRole {
       }
     } catch (SQLException e) {
       // before PostgreSQL 13 no extension is trusted
+      log.debug("no trusted extensions read: {}", e.getMessage());
     }
     return names;
   }

@@ -2,6 +2,7 @@ package dev.lifeboat.metrics;
 
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.RunObserver;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -18,9 +19,11 @@ import org.springframework.stereotype.Component;
 final class JobMetrics implements RunObserver {
 
   private final LifeboatMetrics metrics;
+  private final Clock clock;
 
-  JobMetrics(LifeboatMetrics metrics) {
+  JobMetrics(LifeboatMetrics metrics, Clock clock) {
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   @Override
@@ -33,7 +36,7 @@ final class JobMetrics implements RunObserver {
     String job = job(execution);
     String target = target(execution);
     metrics.running(job, target, -1);
-    Instant ended = Instant.now();
+    Instant ended = clock.instant();
     Instant started =
         execution.getStartTime() == null
             ? ended

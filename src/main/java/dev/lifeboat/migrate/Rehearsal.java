@@ -36,6 +36,8 @@ import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,6 +48,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class Rehearsal {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.migrate");
 
   /** Scratch databases of rehearsals: not the drill's prefix, so a drill never takes them. */
   static final String PREFIX = "lifeboat_rehearsal_";
@@ -364,6 +368,7 @@ public final class Rehearsal {
           Files.deleteIfExists(file);
         } catch (IOException e) {
           // a leftover temporary file in the spool; the next start's cleanup may take it
+          log.debug("could not delete {}: {}", file, e.getMessage());
         }
       }
     }
@@ -517,6 +522,7 @@ public final class Rehearsal {
       }
     } catch (IOException e) {
       // a leftover copy in the spool; the next start's cleanup may take it
+      log.debug("could not delete {}: {}", dir, e.getMessage());
     }
   }
 

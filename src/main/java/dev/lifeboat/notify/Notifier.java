@@ -13,7 +13,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +44,13 @@ public final class Notifier implements RunObserver, DisposableBean {
   private final LifeboatMetrics metrics;
   private final HttpClient http;
   private final ExecutorService executor;
+  private final Clock clock;
 
-  public Notifier(LifeboatProperties.Notify notify, LifeboatMetrics metrics) {
+  public Notifier(LifeboatProperties.Notify notify, LifeboatMetrics metrics, Clock clock) {
     check(notify);
     this.notify = notify;
     this.metrics = metrics;
+    this.clock = clock;
     this.http = HttpClient.newBuilder().connectTimeout(notify.timeout()).build();
     this.executor =
         Executors.newSingleThreadExecutor(
@@ -116,14 +121,13 @@ public final class Notifier implements RunObserver, DisposableBean {
     return s == null || s.isBlank();
   }
 
-  static Map<String, Object> body(JobExecution execution, History.Entry run, String event) {
+  Map<String, Object> body(JobExecution execution, History.Entry run, String event) {
     var p = execution.getJobParameters();
     String backup = p.getString("id") != null ? p.getString("id") : p.getString("backup");
     Double seconds = run.seconds();
     if (seconds == null && execution.getStartTime() != null) {
-      seconds =
-          Duration.between(execution.getStartTime(), java.time.LocalDateTime.now()).toMillis()
-              / 1000.0;
+      Instant started = execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant();
+      seconds = Duration.between(started, clock.instant()).toMillis() / 1000.0;
     }
     String text =
         "Lifeboat: "

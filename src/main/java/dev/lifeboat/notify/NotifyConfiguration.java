@@ -2,6 +2,7 @@ package dev.lifeboat.notify;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.metrics.LifeboatMetrics;
+import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -10,7 +11,7 @@ import org.springframework.context.annotation.Configuration;
 class NotifyConfiguration {
 
   @Bean
-  Notifier notifier(LifeboatConfig config, LifeboatMetrics metrics) {
-    return new Notifier(config.properties().notifications(), metrics);
+  Notifier notifier(LifeboatConfig config, LifeboatMetrics metrics, Clock clock) {
+    return new Notifier(config.properties().notifications(), metrics, clock);
   }
 }

@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds PostgreSQL programs ({@code pg_dump}, {@code pg_restore}, {@code psql}, {@code initdb},
@@ -23,6 +25,8 @@ import java.util.stream.Collectors;
  * {@code PATH}, then in every {@code /usr/lib/postgresql/<major>/bin}.
  */
 public final class PgBinaries {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PgBinaries.class);
 
   private static final Path DEBIAN_ROOT = Path.of("/usr/lib/postgresql");
   private static final Pattern VERSION =
@@ -69,8 +73,9 @@ public final class PgBinaries {
             versioned.add(m.resolve("bin"));
           }
         }
-      } catch (IOException ignored) {
+      } catch (IOException e) {
         // unreadable: nothing found there
+        LOG.debug("could not list {}: {}", debianRoot, e.getMessage());
       }
     }
     versioned.sort(
@@ -97,6 +102,7 @@ public final class PgBinaries {
       try {
         real = program.toRealPath();
       } catch (IOException e) {
+        LOG.debug("skipped {}: {}", program, e.getMessage());
         continue;
       }
       // Debian's pg_wrapper picks a version by its own rules; the real binaries are searched anyway

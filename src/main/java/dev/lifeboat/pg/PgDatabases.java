@@ -8,6 +8,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Database-level operations on a server, through a connection to its maintenance database: create,
@@ -16,6 +18,8 @@ import java.util.Optional;
  * the only way to drop one.
  */
 public final class PgDatabases implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PgDatabases.class);
 
   private final Connection connection;
 
@@ -223,8 +227,9 @@ public final class PgDatabases implements AutoCloseable {
   public void close() {
     try {
       connection.close();
-    } catch (SQLException ignored) {
+    } catch (SQLException e) {
       // the session ends either way, and its advisory locks with it
+      LOG.debug("could not close the session: {}", e.getMessage());
     }
   }
 }

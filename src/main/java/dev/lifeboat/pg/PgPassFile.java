@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A private, temporary pgpass file holding one connection's password, so that {@code pg_dump},
@@ -18,6 +20,8 @@ import java.util.Map;
  * killed process is removed at the next start.
  */
 public final class PgPassFile implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PgPassFile.class);
 
   private static final String PREFIX = "pgpass-";
 
@@ -146,8 +150,9 @@ public final class PgPassFile implements AutoCloseable {
     try {
       Files.deleteIfExists(dir.resolve("pgpass"));
       Files.deleteIfExists(dir);
-    } catch (IOException ignored) {
+    } catch (IOException e) {
       // a leftover 0600 file in a 0700 directory of our own; nothing better to do
+      LOG.debug("could not delete {}: {}", dir, e.getMessage());
     }
   }
 

@@ -9,9 +9,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link ProcessRunner} on {@link ProcessBuilder}; stderr drained by a daemon thread. */
 final class SystemProcessRunner implements ProcessRunner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SystemProcessRunner.class);
 
   @Override
   public RunningProcess start(
@@ -76,8 +80,9 @@ final class SystemProcessRunner implements ProcessRunner {
         while ((n = in.read(buf)) >= 0) {
           stderr.write(buf, 0, n);
         }
-      } catch (IOException ignored) {
+      } catch (IOException e) {
         // the program is gone; what we have is the tail
+        LOG.debug("stopped reading the stderr of process {}: {}", pid(), e.getMessage());
       }
     }
 

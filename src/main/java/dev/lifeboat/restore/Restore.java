@@ -604,6 +604,8 @@ public final class Restore {
               }
             } catch (SQLException | RuntimeException e) {
               // progress is a courtesy; the restore itself reports real failures
+              org.slf4j.LoggerFactory.getLogger(Restore.class)
+                  .debug("could not read the size of {}: {}", database, e.getMessage());
             }
           },
           1,

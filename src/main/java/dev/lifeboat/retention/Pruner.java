@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,6 +46,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 final class Pruner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
 
   /** Leftovers younger than this may belong to a backup still running somewhere. */
   static final Duration LEFTOVER_AGE = Duration.ofDays(1);
@@ -461,6 +465,7 @@ final class Pruner {
       }
     } catch (IOException e) {
       // the spool is this node's scratch space; the next restore or drill cleans it as well
+      LOG.debug("could not clean the spool {}: {}", spool, e.getMessage());
     }
     return cleaned;
   }

@@ -151,6 +151,7 @@ class ControlDatabaseConfiguration {
         channel.close();
       } catch (java.io.IOException e) {
         // closing the channel releases the lock; nothing else to do
+        log.debug("could not close the open lock: {}", e.getMessage());
       }
     }
   }

@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What keeps the embedded H2 control database to Lifeboat's own user. While a process hosts the
@@ -23,6 +25,8 @@ import java.util.Base64;
  * process of the same user sharing the home reads.
  */
 final class EmbeddedControl {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.control");
 
   static final String USER = "sa";
   static final String PASSWORD_FILE = "password";
@@ -223,6 +227,7 @@ final class EmbeddedControl {
       Files.deleteIfExists(file);
     } catch (IOException e) {
       // a leftover pending file is never read while the password file exists
+      log.debug("could not delete {}: {}", file, e.getMessage());
     }
   }
 }

@@ -52,6 +52,7 @@ public final class Signals {
         Signal.handle(new Signal(name), Signals::received);
       } catch (IllegalArgumentException | UnsupportedOperationException e) {
         // a platform without that signal keeps the JVM's own handling
+        debug("SIG" + name + " keeps the JVM's own handling: " + e);
       }
     }
   }
@@ -168,6 +169,7 @@ public final class Signals {
                   }
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
+                  debug("interrupted while the command ended after " + signal + "; closing");
                 }
                 // the command did not end (work no job holds): close under it and exit as killed
                 Thread closing = new Thread(application::close, "lifeboat-closing");
@@ -177,6 +179,7 @@ public final class Signals {
                   closing.join(STOP_LIMIT.toMillis());
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
+                  debug("interrupted while the application closed after " + signal + "; exiting");
                 }
                 System.exit(code);
               },
@@ -191,6 +194,12 @@ public final class Signals {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      debug("interrupted while the stop watchdog waited " + duration);
     }
+  }
+
+  /** Debug only, from a handler: the logger is looked up when needed, never at start. */
+  private static void debug(String message) {
+    org.slf4j.LoggerFactory.getLogger(Signals.class).debug(message);
   }
 }

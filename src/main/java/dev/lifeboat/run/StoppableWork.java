@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -19,6 +21,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * streaming step never reaches.
  */
 public final class StoppableWork implements StoppableTasklet {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   /** The work of one step; {@code stop} holds what ends it early. */
   @FunctionalInterface
@@ -50,6 +54,7 @@ public final class StoppableWork implements StoppableTasklet {
           action.run();
         } catch (RuntimeException e) {
           // ending work is best effort; the step reports STOPPED either way
+          log.debug("a stop action failed: {}", e.toString());
         }
       }
     }

@@ -307,6 +307,7 @@ public final class Daemon implements SmartLifecycle {
         nodeSchedules.leave(quartz.instanceId());
       } catch (SQLException e) {
         // the row goes stale and no node counts this one as running after a few check-ins
+        log.debug("could not remove this node's schedule row: {}", e.getMessage());
       }
       quartz.stop();
       quartz = null;

@@ -144,6 +144,7 @@ final class ServeGauges implements DisposableBean {
             store.totalBytes().isPresent() ? store.totalBytes().getAsLong() : null);
       } catch (RuntimeException e) {
         metrics.storeProbed(name, false, null, null);
+        log.debug("store '{}' did not answer the probe: {}", name, e.getMessage());
       }
     }
     try {

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A store in a local directory: each key is a file under the root.
@@ -31,6 +33,8 @@ import java.util.Set;
  * then renamed over the key, so an object is either absent or whole. Listing skips those files.
  */
 public final class FilesystemStore implements BackupStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FilesystemStore.class);
 
   private static final String PARTIAL_SUFFIX = ".partial";
 
@@ -490,12 +494,14 @@ public final class FilesystemStore implements BackupStore {
         channel.close();
       } catch (IOException | RuntimeException e) {
         // nothing more to do: the file is removed next
+        LOG.debug("could not close {}: {}", temp, e.toString());
       }
       try {
         Files.deleteIfExists(temp);
         removeEmptyParents(temp.getParent()); // an aborted backup leaves no empty <target>/<id>/
       } catch (IOException | RuntimeException e) {
         // a leftover .partial file is never listed and is overwritten by nothing
+        LOG.debug("could not delete {}: {}", temp, e.toString());
       }
     }
 
@@ -513,6 +519,7 @@ public final class FilesystemStore implements BackupStore {
       channel.force(true);
     } catch (IOException | RuntimeException e) {
       // the data file itself is already synced
+      LOG.debug("could not sync directory {}: {}", dir, e.toString());
     }
   }
 }

@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
@@ -52,6 +54,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * endpoint, never the secret key.
  */
 public final class S3Store implements BackupStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(S3Store.class);
 
   /** A multipart upload the server still holds: in progress, or left by a crashed backup. */
   public record UnfinishedUpload(String key, String uploadId, Instant initiated) {}
@@ -572,6 +576,10 @@ public final class S3Store implements BackupStore {
                       .overrideConfiguration(o -> o.apiCallTimeout(settings.timeouts().request())));
         } catch (RuntimeException e) {
           // unreachable now: unfinishedUploads() finds it later for pruning
+          LOG.debug(
+              "upload {} left for pruning: {}",
+              uploadId,
+              failure("abort the upload of", key, e).getMessage());
         }
       }
     }

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Validation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -186,7 +187,10 @@ class ComposeStackTests {
     assertThat(Schedules.plan(properties, List.of("backup", "drill", "prune"), Instant.now()))
         .extracting(Schedules.Planned::verb)
         .contains("backup", "drill");
-    new Notifier(properties.notifications(), new LifeboatMetrics(new SimpleMeterRegistry()));
+    new Notifier(
+        properties.notifications(),
+        new LifeboatMetrics(new SimpleMeterRegistry()),
+        Clock.systemUTC());
 
     assertThat(properties.stores()).containsOnlyKeys("minio-a", "minio-b");
     assertThat(properties.targets()).containsOnlyKeys("app");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeboat.run.History;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -21,7 +22,7 @@ class JobMetricsTests {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LifeboatMetrics metrics = new LifeboatMetrics(registry);
-  private final JobMetrics jobs = new JobMetrics(metrics);
+  private final JobMetrics jobs = new JobMetrics(metrics, Clock.systemUTC());
 
   @Test
   void anyJobThatPassesThroughLocalExecutionsIsCountedByJobTargetAndOutcome() {

@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -82,7 +83,8 @@ class NotifierTests {
       List<LifeboatProperties.Webhook> hooks, String heartbeat, String failure, Duration timeout) {
     return new Notifier(
         new LifeboatProperties.Notify(hooks, heartbeat, failure, timeout, 3),
-        new LifeboatMetrics(registry));
+        new LifeboatMetrics(registry),
+        Clock.systemUTC());
   }
 
   private static LifeboatProperties.Webhook hook(String url, String format, String... events) {
