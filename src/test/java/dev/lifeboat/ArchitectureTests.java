@@ -46,13 +46,19 @@ class ArchitectureTests {
   static final String[] FEATURE_PACKAGES =
       FEATURES.stream().map(f -> "dev.lifeboat." + f + "..").toArray(String[]::new);
 
+  /** A rule the code still breaks: only violations beyond the recorded ones fail. */
   private static void check(ArchRule rule) {
     FreezingArchRule.freeze(rule).check(MAIN);
   }
 
+  /** A rule the code keeps: every violation fails. */
+  private static void enforce(ArchRule rule) {
+    rule.check(MAIN);
+  }
+
   @Test
   void noPackageCycles() {
-    check(slices().matching("dev.lifeboat.(*)..").should().beFreeOfCycles());
+    enforce(slices().matching("dev.lifeboat.(*)..").should().beFreeOfCycles());
   }
 
   /** A feature that needs another sends that verb's request through run/, never its internals. */
@@ -81,7 +87,7 @@ class ArchitectureTests {
 
   @Test
   void arrowsPointDown() {
-    check(
+    enforce(
         layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
             .withOptionalLayers(true)
@@ -135,7 +141,7 @@ class ArchitectureTests {
   /** Configuration only describes: it opens no store, starts no process, holds no key. */
   @Test
   void configImportsNoImplementation() {
-    check(
+    enforce(
         noClasses()
             .that()
             .resideInAPackage("dev.lifeboat.config..")
@@ -148,7 +154,7 @@ class ArchitectureTests {
   /** The store knows nothing of the project but base/ (the base exception and Redaction). */
   @Test
   void storeStandsAlone() {
-    check(
+    enforce(
         noClasses()
             .that()
             .resideInAPackage("dev.lifeboat.store..")
@@ -162,7 +168,7 @@ class ArchitectureTests {
   /** pg/ wraps PostgreSQL and knows nothing else of the project. */
   @Test
   void pgIsInfrastructure() {
-    check(
+    enforce(
         noClasses()
             .that()
             .resideInAPackage("dev.lifeboat.pg..")
@@ -174,7 +180,7 @@ class ArchitectureTests {
 
   @Test
   void cryptoReadsConfigOnly() {
-    check(
+    enforce(
         noClasses()
             .that()
             .resideInAPackage("dev.lifeboat.crypto..")
@@ -232,7 +238,7 @@ class ArchitectureTests {
   /** The demo's throwaway cluster stays a fixture of the demo. */
   @Test
   void localClusterIsAFixture() {
-    check(
+    enforce(
         noClasses()
             .that()
             .resideOutsideOfPackage("dev.lifeboat.demo..")
