@@ -24,10 +24,10 @@ class SizeBudgetTests {
    * Public top-level types allowed now; the issue's limit is half of all top-level types. Step 9
    * added three that other packages use (store/StoreFactory, target/Targets,
    * target/TargetConfiguration); the door (step 14) its public surface: Request, Result, Verb (the
-   * old one is Schedulable), Door, Jobs, Endings, and prune's PruneRequest (Prune is no longer
-   * public).
+   * old one is Schedulable), Door, Jobs, Endings, prune's PruneRequest (Prune is no longer public)
+   * and verify's VerifyRequest (step 16).
    */
-  static final int PUBLIC_TYPES_NOW = 127;
+  static final int PUBLIC_TYPES_NOW = 128;
 
   static final int CONFIG_LINES = 248;
 
@@ -43,7 +43,7 @@ class SizeBudgetTests {
   static final Map<String, Integer> OVER_BUDGET =
       Map.of(
           "DrillJobConfiguration.java", 595,
-          "BackupJobConfiguration.java", 183);
+          "BackupJobConfiguration.java", 181);
 
   private static final Path MAIN = Path.of("src/main/java/dev/lifeboat");
 

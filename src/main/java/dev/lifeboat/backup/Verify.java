@@ -3,21 +3,21 @@ package dev.lifeboat.backup;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.archive.BackupVerifier;
-import dev.lifeboat.base.Json;
 import dev.lifeboat.base.LifeboatException;
-import dev.lifeboat.config.Node;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.Result;
 import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
-import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
-import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,14 +27,15 @@ import org.springframework.stereotype.Component;
  * events.
  */
 @Component
-public final class Verify implements Schedulable {
+public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedulable {
 
   /**
    * What a verify run found: {@code success} every copy good; {@code partial} the readable copies
    * good, others unreachable; {@code failed} a copy missing or corrupt.
    */
   public record Report(
-      Status status, String summary, String error, BackupVerifier.VerifyResult result) {
+      Status status, String summary, String error, BackupVerifier.VerifyResult result)
+      implements Result {
 
     /** Written as the lower-case word of the outcome it is. */
     public enum Status {
@@ -87,22 +88,21 @@ public final class Verify implements Schedulable {
       return new Report(status, summary, error, r);
     }
 
-    /** 0 every copy good, 3 the readable ones good and others unreachable, 1 otherwise. */
-    public int exitCode() {
-      return status.outcome().exitCode();
+    /**
+     * Success every copy good (exit 0), partial the readable ones good and others unreachable (3).
+     */
+    @Override
+    public Outcome outcome() {
+      return status.outcome();
     }
   }
 
-  private final JobOperator jobOperator;
   private final Job verifyBatchJob;
-  private final Clock clock;
-  private final Node node;
+  private final ObjectProvider<Door> door;
 
-  Verify(JobOperator jobOperator, Job verifyBatchJob, Clock clock, Node node) {
-    this.jobOperator = jobOperator;
+  Verify(Job verifyBatchJob, ObjectProvider<Door> door) {
     this.verifyBatchJob = verifyBatchJob;
-    this.clock = clock;
-    this.node = node;
+    this.door = door;
   }
 
   @Override
@@ -110,49 +110,30 @@ public final class Verify implements Schedulable {
     return VerbName.VERIFY;
   }
 
+  @Override
+  public Class<VerifyRequest> requestType() {
+    return VerifyRequest.class;
+  }
+
+  @Override
+  public Class<Report> resultType() {
+    return Report.class;
+  }
+
+  @Override
+  public Job job() {
+    return verifyBatchJob;
+  }
+
   /** A scheduled verify: the latest backup, in every store of the target. */
   @Override
   public Schedulable.Run run(Target target, Trigger trigger) {
-    Report report = execute(target, "latest", null, false, false, trigger);
-    return new Schedulable.Run(report.status().outcome(), report.summary(), report.error());
+    Report report = door.getObject().run(VerifyRequest.scheduled(target.name()), trigger);
+    return new Schedulable.Run(report.outcome(), report.summary(), report.error());
   }
 
-  /** A verify typed on the command line: {@code store} null for every store of the target. */
-  public Report run(
-      Target target, String idOrLatest, String store, boolean deep, boolean allowUnsigned) {
-    return execute(target, idOrLatest, store, deep, allowUnsigned, Trigger.CLI);
-  }
-
-  private Report execute(
-      Target target,
-      String idOrLatest,
-      String store,
-      boolean deep,
-      boolean allowUnsigned,
-      Trigger trigger) {
-    JobExecution execution;
-    try {
-      execution =
-          jobOperator.start(
-              verifyBatchJob,
-              new JobParametersBuilder()
-                  .addString(VerifyJobConfiguration.TARGET, target.name())
-                  .addString(VerifyJobConfiguration.STARTED_AT, clock.instant().toString())
-                  .addString(VerifyJobConfiguration.BACKUP, idOrLatest, false)
-                  .addString(VerifyJobConfiguration.STORE, store == null ? "" : store, false)
-                  .addString(VerifyJobConfiguration.DEEP, String.valueOf(deep), false)
-                  .addString(
-                      VerifyJobConfiguration.ALLOW_UNSIGNED, String.valueOf(allowUnsigned), false)
-                  .addString(Trigger.PARAMETER, trigger.word(), false)
-                  .addString(Trigger.NODE, node.name(), false)
-                  .toJobParameters());
-    } catch (Exception e) {
-      throw new BackupException("could not start the verify job: " + e.getMessage(), e);
-    }
-    String report = execution.getExecutionContext().getString(VerifyJobConfiguration.REPORT, null);
-    if (report != null) {
-      return Json.read(report, Report.class);
-    }
+  @Override
+  public Report unfinished(VerifyRequest request, JobExecution execution) {
     // the step failed before it could read anything: a usage error keeps its exit code
     for (Throwable t : execution.getAllFailureExceptions()) {
       for (Throwable c = t; c != null; c = c.getCause()) {
@@ -163,13 +144,10 @@ public final class Verify implements Schedulable {
     }
     throw new BackupException(
         "verify of "
-            + idOrLatest
+            + request.backup()
             + " of target '"
-            + target.name()
+            + request.target()
             + "' failed: "
-            + execution.getAllFailureExceptions().stream()
-                .map(Throwable::getMessage)
-                .findFirst()
-                .orElse("the verify job ended " + execution.getStatus()));
+            + Endings.firstMessage(execution));
   }
 }

@@ -2,6 +2,9 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.backup.Verify;
+import dev.lifeboat.backup.VerifyRequest;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +44,9 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() {
     Console console = root.bean(Console.class);
     Target target = root.target();
-    Verify.Report report = root.bean(Verify.class).run(target, id, store, deep, allowUnsigned);
+    Verify.Report report =
+        root.bean(Door.class)
+            .run(new VerifyRequest(target.name(), id, store, deep, allowUnsigned), Trigger.CLI);
     BackupVerifier.VerifyResult result = report.result();
     if (console.json()) {
       console.printJson(result);

@@ -11,4 +11,12 @@ public interface Request<R extends Result> {
 
   /** The target the run is for. */
   String target();
+
+  /**
+   * The backup the run reads, as asked ({@code latest} or an id), kept as the run's {@code backup}
+   * parameter for notifications and history; null when the verb reads none.
+   */
+  default String backup() {
+    return null;
+  }
 }

@@ -22,6 +22,7 @@ final class RequestCodec {
   static final String STARTED_AT = "startedAt";
   static final String REQUEST = "request";
   static final String TICKET = "ticket";
+  static final String BACKUP = "backup";
 
   /** {@code BATCH_JOB_EXECUTION_PARAMS.PARAMETER_VALUE VARCHAR(2500)} in the control schema. */
   static final int MAX_PARAMETER = 2500;
@@ -52,6 +53,9 @@ final class RequestCodec {
     JobParametersBuilder p = new JobParametersBuilder().addString(TARGET, request.target());
     for (Map.Entry<String, String> e : verb.identifying(request, startedAt).entrySet()) {
       p.addString(e.getKey(), e.getValue());
+    }
+    if (request.backup() != null) {
+      p.addString(BACKUP, request.backup(), false);
     }
     return p.addString(REQUEST, json, false)
         .addString(Trigger.PARAMETER, trigger.word(), false)
