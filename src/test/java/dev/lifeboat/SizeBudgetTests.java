@@ -27,7 +27,7 @@ class SizeBudgetTests {
    * old one is Schedulable), Door, Jobs, Endings, prune's PruneRequest (Prune is no longer public)
    * and verify's VerifyRequest (step 16).
    */
-  static final int PUBLIC_TYPES_NOW = 128;
+  static final int PUBLIC_TYPES_NOW = 129;
 
   static final int CONFIG_LINES = 248;
 
@@ -40,10 +40,7 @@ class SizeBudgetTests {
    * and shrank in step 9 (targets resolved by Targets, its settings by LifeboatConfig); the
    * migration's reached 150 in step 9. Step 19 rewrites the drill's.
    */
-  static final Map<String, Integer> OVER_BUDGET =
-      Map.of(
-          "DrillJobConfiguration.java", 595,
-          "BackupJobConfiguration.java", 181);
+  static final Map<String, Integer> OVER_BUDGET = Map.of("DrillJobConfiguration.java", 595);
 
   private static final Path MAIN = Path.of("src/main/java/dev/lifeboat");
 

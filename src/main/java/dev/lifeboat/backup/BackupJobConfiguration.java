@@ -2,19 +2,16 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.config.Node;
+import dev.lifeboat.run.DeadRuns;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.time.Instant;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.parameters.JobParameters;
-import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -56,7 +53,7 @@ class BackupJobConfiguration {
       JobRepository jobRepository,
       BackupDumper dumper,
       Targets targets,
-      JobOperator jobOperator,
+      DeadRuns deadRuns,
       Node node) {
     return new StepBuilder("dump", jobRepository)
         .tasklet(
@@ -71,9 +68,20 @@ class BackupJobConfiguration {
                           p.getString(BackupJob.ID),
                           p.getString(BackupJob.LABEL),
                           Instant.parse(p.getString(BackupJob.STARTED_AT)),
+                          // holding the target's backup lock proves no other backup of it runs
                           () ->
-                              recoverDeadExecutions(
-                                  jobRepository, jobOperator, target.name(), self, node.name()),
+                              deadRuns.markFailed(
+                                  BackupJob.NAME,
+                                  BackupJob.TARGET,
+                                  target.name(),
+                                  self,
+                                  owner ->
+                                      "the process running it died"
+                                          + (owner == null ? "" : " on node " + owner)
+                                          + "; found by node "
+                                          + node.name()
+                                          + " holding the target's backup lock; nothing of it"
+                                          + " was listed"),
                           stop,
                           globals(contribution.getStepExecution()));
                   jobContext(contribution.getStepExecution()).putString(DUMPED, Json.write(dumped));
@@ -109,69 +117,12 @@ class BackupJobConfiguration {
         : null;
   }
 
+  /** The verdict over the stores ({@link BackupPublisher}). */
   @Bean
-  Step backupPublishStep(JobRepository jobRepository, BackupPublisher publisher, Targets targets) {
+  Step backupPublishStep(JobRepository jobRepository, BackupPublisher publisher) {
     return new StepBuilder("publish", jobRepository)
-        .tasklet(
-            (contribution, chunk) -> {
-              JobParameters p = contribution.getStepExecution().getJobParameters();
-              Target target = targets.resolve(p.getString(BackupJob.TARGET));
-              ExecutionContext job = jobContext(contribution.getStepExecution());
-              BackupResult result =
-                  publisher.publish(
-                      target, Json.read(job.getString(DUMPED), BackupDumper.Dumped.class));
-              job.putString(RESULT, Json.write(result));
-              if (result.status() == BackupResult.Status.FAILED) {
-                throw new BackupException(
-                    "backup "
-                        + result.id()
-                        + " of target '"
-                        + target.name()
-                        + "' reached no store: "
-                        + result.error());
-              }
-              contribution.setExitStatus(
-                  result.status() == BackupResult.Status.PARTIAL
-                      ? new ExitStatus("PARTIAL", result.error())
-                      : ExitStatus.COMPLETED);
-              return RepeatStatus.FINISHED;
-            },
-            StepTransactions.none())
+        .tasklet(publisher, StepTransactions.none())
         .build();
-  }
-
-  /**
-   * Holding the target's backup lock proves no other backup of it runs anywhere, so any execution
-   * of it still marked STARTED belongs to a process that died (kill -9, power loss): mark it failed
-   * so the job repository tells the truth (FIELD-NOTES: recover).
-   */
-  static void recoverDeadExecutions(
-      JobRepository repository, JobOperator operator, String target, long self, String node) {
-    for (JobExecution running : repository.findRunningJobExecutions(BackupJob.NAME)) {
-      if (running.getId() != self
-          && target.equals(running.getJobParameters().getString(BackupJob.TARGET))) {
-        try {
-          JobExecution dead = operator.recover(running);
-          String owner = running.getJobParameters().getString(Trigger.NODE);
-          dead.setExitStatus(
-              ExitStatus.FAILED.addExitDescription(
-                  "the process running it died"
-                      + (owner == null ? "" : " on node " + owner)
-                      + "; found by node "
-                      + node
-                      + " holding the target's backup lock; nothing of it was listed"));
-          repository.update(dead);
-        } catch (RuntimeException e) {
-          // bookkeeping only; the backup itself goes on
-          org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
-              .warn(
-                  "could not mark the dead backup run {} of target '{}' failed: {}",
-                  running.getId(),
-                  target,
-                  e.getMessage());
-        }
-      }
-    }
   }
 
   private static ExecutionContext jobContext(

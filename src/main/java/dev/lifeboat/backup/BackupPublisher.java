@@ -1,8 +1,16 @@
 package dev.lifeboat.backup;
 
+import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.util.List;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -12,7 +20,41 @@ import org.springframework.stereotype.Component;
  * fared.
  */
 @Component
-final class BackupPublisher {
+final class BackupPublisher implements Tasklet {
+
+  private final Targets targets;
+
+  BackupPublisher(Targets targets) {
+    this.targets = targets;
+  }
+
+  /**
+   * The {@code publish} step: reads the dump's outcome from the job's context, leaves the result
+   * there, fails the step when no store holds the backup and ends it {@code PARTIAL} when some do.
+   */
+  @Override
+  public RepeatStatus execute(StepContribution contribution, ChunkContext chunk) {
+    ExecutionContext job = contribution.getStepExecution().getJobExecution().getExecutionContext();
+    BackupDumper.Dumped dumped =
+        Json.read(job.getString(BackupJobConfiguration.DUMPED), BackupDumper.Dumped.class);
+    Target target = targets.resolve(dumped.manifest().target());
+    BackupResult result = publish(target, dumped);
+    job.putString(BackupJobConfiguration.RESULT, Json.write(result));
+    if (result.status() == BackupResult.Status.FAILED) {
+      throw new BackupException(
+          "backup "
+              + result.id()
+              + " of target '"
+              + target.name()
+              + "' reached no store: "
+              + result.error());
+    }
+    contribution.setExitStatus(
+        result.status() == BackupResult.Status.PARTIAL
+            ? new ExitStatus("PARTIAL", result.error())
+            : ExitStatus.COMPLETED);
+    return RepeatStatus.FINISHED;
+  }
 
   BackupResult publish(Target target, BackupDumper.Dumped dumped) {
     Manifest manifest = dumped.manifest();

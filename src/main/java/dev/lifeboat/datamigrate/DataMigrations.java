@@ -6,6 +6,7 @@ import dev.lifeboat.config.Node;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.DeadRuns;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
@@ -28,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -58,6 +58,7 @@ public final class DataMigrations {
   private final MeterRegistry registry;
   private final Clock clock;
   private final Node node;
+  private final DeadRuns deadRuns;
   private final Map<String, AtomicReference<Double>> ratios = new ConcurrentHashMap<>();
 
   DataMigrations(
@@ -69,7 +70,9 @@ public final class DataMigrations {
       ActiveRuns active,
       MeterRegistry registry,
       Clock clock,
-      Node node) {
+      Node node,
+      DeadRuns deadRuns) {
+    this.deadRuns = deadRuns;
     this.config = config;
     this.targets = targets;
     this.jobOperator = jobOperator;
@@ -274,7 +277,13 @@ public final class DataMigrations {
     if (paused) {
       ProgressTable.request(c, name, null);
     }
-    recoverDeadExecutions(name);
+    // holding the migration's lock proves no other process runs it
+    deadRuns.markFailed(
+        DataMigrationJobConfiguration.JOB,
+        DataMigrationJobConfiguration.NAME,
+        name,
+        -1,
+        owner -> "the process running it died; its committed chunks are kept in the target");
     ProgressTable.started(c, name, node.name());
     List<DataMigrationStatus.Partition> partitions = ProgressTable.partitions(c, name);
     AtomicReference<Double> ratio = ratio(name);
@@ -566,33 +575,6 @@ public final class DataMigrations {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
-      }
-    }
-  }
-
-  /**
-   * Holding the migration's lock proves no other process runs it, so an execution of it still
-   * marked STARTED belongs to a process that died (kill -9): mark it failed (FIELD-NOTES: recover).
-   */
-  private void recoverDeadExecutions(String name) {
-    for (JobExecution running :
-        jobRepository.findRunningJobExecutions(DataMigrationJobConfiguration.JOB)) {
-      if (name.equals(running.getJobParameters().getString(DataMigrationJobConfiguration.NAME))) {
-        try {
-          JobExecution dead = jobOperator.recover(running);
-          dead.setExitStatus(
-              ExitStatus.FAILED.addExitDescription(
-                  "the process running it died; its committed chunks are kept in the target"));
-          jobRepository.update(dead);
-        } catch (RuntimeException e) {
-          // bookkeeping only; the data migration itself goes on
-          org.slf4j.LoggerFactory.getLogger("lifeboat.jobs")
-              .warn(
-                  "could not mark the dead run {} of data migration {} failed: {}",
-                  running.getId(),
-                  name,
-                  e.getMessage());
-        }
       }
     }
   }
