@@ -33,18 +33,21 @@ class EmbeddedHandoverIntegrationTests {
       throws Exception {
     Outcome outcome = hostThenClose(EmbeddedHandover.LIMIT);
 
-    assertThat(outcome.client).as(outcome.toString()).contains("committed");
+    assertThat(outcome.client).as(outcome.toString()).contains("committed", "rows=2");
     assertThat(outcome.exitCode).as(outcome.toString()).isZero();
     assertThat(outcome.waited).as(outcome.toString()).isGreaterThan(Duration.ofMillis(1500));
   }
 
   @Test
   void withoutTheWaitTheSameTransactionBreaks() throws Exception {
-    // the race itself, so the test above cannot pass for another reason
+    // the race itself, so the test above cannot pass for another reason. The transaction breaks in
+    // one of two ways: the client's next statement fails, or (seen once on a loaded machine) H2
+    // reconnects it to a fresh session in which its first, uncommitted insert is gone and the rest
+    // commits; either way it never commits whole
     Outcome outcome = hostThenClose(Duration.ZERO);
 
-    assertThat(outcome.client).as(outcome.toString()).doesNotContain("committed");
-    assertThat(outcome.exitCode).as(outcome.toString()).isNotZero();
+    assertThat(outcome.client).as(outcome.toString()).contains("hosting=false");
+    assertThat(outcome.client).as(outcome.toString()).doesNotContain("rows=2");
   }
 
   @Test
@@ -144,6 +147,10 @@ class EmbeddedHandoverIntegrationTests {
         st.execute("INSERT INTO T VALUES (2)");
         c.commit();
         System.out.println("committed");
+        try (java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM T")) {
+          rs.next();
+          System.out.println("rows=" + rs.getInt(1));
+        }
       }
     }
   }
