@@ -19,6 +19,7 @@ import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.retention.PruneReport;
 import dev.lifeboat.run.History;
+import dev.lifeboat.run.Outcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ class ResultJsonTests {
     golden(
         "verify-partial",
         new Verify.Report(
-            Verify.Report.Status.PARTIAL,
+            Outcome.PARTIAL,
             "backup 20261207T030000Z: a ok, b unreachable",
             "b: unreachable - connection refused",
             new BackupVerifier.VerifyResult(
@@ -167,7 +168,7 @@ class ResultJsonTests {
         new PruneReport(
             "app",
             false,
-            PruneReport.Status.PARTIAL,
+            Outcome.PARTIAL,
             "kept 1, deleted 1 in a; b skipped",
             "store b: unreachable",
             List.of(

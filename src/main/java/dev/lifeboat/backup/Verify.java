@@ -1,9 +1,6 @@
 package dev.lifeboat.backup;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.archive.BackupVerifier;
-import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
@@ -14,7 +11,6 @@ import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.util.List;
-import java.util.Locale;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,35 +30,8 @@ public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedul
    * good, others unreachable; {@code failed} a copy missing or corrupt.
    */
   public record Report(
-      Status status, String summary, String error, BackupVerifier.VerifyResult result)
+      Outcome status, String summary, String error, BackupVerifier.VerifyResult result)
       implements Result {
-
-    /** Written as the lower-case word of the outcome it is. */
-    public enum Status {
-      SUCCESS(Outcome.SUCCESS),
-      PARTIAL(Outcome.PARTIAL),
-      FAILED(Outcome.FAILED);
-
-      private final Outcome outcome;
-
-      Status(Outcome outcome) {
-        this.outcome = outcome;
-      }
-
-      public Outcome outcome() {
-        return outcome;
-      }
-
-      @JsonValue
-      public String word() {
-        return outcome.word();
-      }
-
-      @JsonCreator
-      public static Status of(String word) {
-        return valueOf(word.toUpperCase(Locale.ROOT));
-      }
-    }
 
     static Report of(BackupVerifier.VerifyResult r) {
       List<BackupVerifier.StoreCheck> bad = r.stores().stream().filter(c -> !c.ok()).toList();
@@ -70,7 +39,7 @@ public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedul
           !r.ok()
               && r.stores().stream().anyMatch(BackupVerifier.StoreCheck::ok)
               && bad.stream().allMatch(BackupVerifier.StoreCheck::unreachable);
-      Status status = r.ok() ? Status.SUCCESS : partial ? Status.PARTIAL : Status.FAILED;
+      Outcome status = r.ok() ? Outcome.SUCCESS : partial ? Outcome.PARTIAL : Outcome.FAILED;
       String summary =
           "backup "
               + r.id()
@@ -93,7 +62,7 @@ public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedul
      */
     @Override
     public Outcome outcome() {
-      return status.outcome();
+      return status;
     }
   }
 
@@ -135,13 +104,7 @@ public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedul
   @Override
   public Report unfinished(VerifyRequest request, JobExecution execution) {
     // the step failed before it could read anything: a usage error keeps its exit code
-    for (Throwable t : execution.getAllFailureExceptions()) {
-      for (Throwable c = t; c != null; c = c.getCause()) {
-        if (c instanceof LifeboatException known) {
-          throw known;
-        }
-      }
-    }
+    Endings.rethrowKnown(execution);
     throw new BackupException(
         "verify of "
             + request.backup()

@@ -3,6 +3,7 @@ package dev.lifeboat.retention;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
@@ -73,7 +74,7 @@ final class Prune implements Verb<PruneRequest, PruneReport>, Schedulable {
     return new PruneReport(
         request.target(),
         request.dryRun(),
-        PruneReport.Status.FAILED,
+        Outcome.FAILED,
         "nothing pruned",
         Endings.firstMessage(execution),
         List.of(),

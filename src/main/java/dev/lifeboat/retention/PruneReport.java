@@ -19,39 +19,12 @@ import java.util.Locale;
 public record PruneReport(
     String target,
     boolean dryRun,
-    Status status,
+    Outcome status,
     String summary,
     String error,
     List<StoreReport> stores,
     List<Cleaned> spool)
     implements Result {
-
-  /** How the prune ended, written as the lower-case word of its outcome. */
-  public enum Status {
-    SUCCESS(Outcome.SUCCESS),
-    PARTIAL(Outcome.PARTIAL),
-    FAILED(Outcome.FAILED);
-
-    private final Outcome outcome;
-
-    Status(Outcome outcome) {
-      this.outcome = outcome;
-    }
-
-    public Outcome outcome() {
-      return outcome;
-    }
-
-    @JsonValue
-    public String word() {
-      return outcome.word();
-    }
-
-    @JsonCreator
-    public static Status of(String word) {
-      return valueOf(word.toUpperCase(Locale.ROOT));
-    }
-  }
 
   /** How a store fared, written as its lower-case word. */
   public enum StoreStatus {
@@ -107,6 +80,6 @@ public record PruneReport(
   /** Success: all stores handled (exit 0); partial: a store was skipped (3); failed: none (1). */
   @Override
   public Outcome outcome() {
-    return status.outcome();
+    return status;
   }
 }

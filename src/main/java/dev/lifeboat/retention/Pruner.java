@@ -13,6 +13,7 @@ import dev.lifeboat.retention.PruneReport.Kept;
 import dev.lifeboat.retention.PruneReport.Retained;
 import dev.lifeboat.retention.PruneReport.StoreReport;
 import dev.lifeboat.retention.PruneReport.StoreStatus;
+import dev.lifeboat.run.Outcome;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.FilesystemStore;
 import dev.lifeboat.store.S3Store;
@@ -145,10 +146,10 @@ final class Pruner {
     }
     List<Cleaned> spool = spool(dryRun);
     long skipped = reports.stream().filter(r -> r.status() == StoreStatus.SKIPPED).count();
-    PruneReport.Status status =
+    Outcome status =
         skipped == 0
-            ? PruneReport.Status.SUCCESS
-            : skipped == reports.size() ? PruneReport.Status.FAILED : PruneReport.Status.PARTIAL;
+            ? Outcome.SUCCESS
+            : skipped == reports.size() ? Outcome.FAILED : Outcome.PARTIAL;
     int deleted = reports.stream().mapToInt(r -> r.deleted().size()).sum();
     int cleaned = reports.stream().mapToInt(r -> r.cleaned().size()).sum() + spool.size();
     String summary =

@@ -8,11 +8,16 @@ public final class Endings {
 
   private Endings() {}
 
-  /** Rethrows the first failure Lifeboat foresaw, so a usage error keeps its exit code. */
+  /**
+   * Rethrows the first failure Lifeboat foresaw, among the failures and their causes, so a usage
+   * error keeps its exit code.
+   */
   public static void rethrowKnown(JobExecution execution) {
     for (Throwable t : execution.getAllFailureExceptions()) {
-      if (t instanceof LifeboatException known) {
-        throw known;
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof LifeboatException known) {
+          throw known;
+        }
       }
     }
   }

@@ -201,4 +201,14 @@ class DoorTests {
     assertThat(ticket).isNotBlank();
     assertThat(handoff.target(ticket)).isEmpty();
   }
+
+  @Test
+  void aRequestTooLongForTheJobRepositoryIsRefusedBeforeAnythingIsRecorded() {
+    String text = "x".repeat(RequestCodec.MAX_PARAMETER);
+    assertThatThrownBy(() -> door.run(new Echo("app", text, false, false), Trigger.CLI))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("a run records at most 2500");
+    assertThat(executions()).isEmpty();
+    assertThat(verb.seen).isEmpty();
+  }
 }
