@@ -4,9 +4,9 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ChecksumMode;
 import dev.lifeboat.store.ObjectUpload;
-import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -136,7 +136,7 @@ public final class AotTraining {
             SECRET,
             ChecksumMode.WHEN_REQUIRED,
             S3StoreSettings.MIN_PART_SIZE_BYTES);
-    S3Store store = new S3Store(settings);
+    BackupStore store = BackupStore.s3(settings);
     try {
       byte[] data = new byte[S3StoreSettings.MIN_PART_SIZE_BYTES + 4096];
       new Random(1).nextBytes(data);

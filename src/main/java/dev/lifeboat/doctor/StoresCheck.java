@@ -5,7 +5,6 @@ import dev.lifeboat.run.CheckStatus;
 import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.S3Store;
 import dev.lifeboat.target.Targets;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -98,9 +97,7 @@ final class StoresCheck implements DoctorCheck {
         detail.append(" (low)");
       }
     }
-    if (store instanceof S3Store s3) {
-      detail.append("; ").append(s3.protection());
-    }
+    store.protection().ifPresent(p -> detail.append("; ").append(p));
     return new Finding(finding, status, detail.toString());
   }
 }

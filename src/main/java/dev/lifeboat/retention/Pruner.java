@@ -15,8 +15,7 @@ import dev.lifeboat.retention.PruneReport.StoreReport;
 import dev.lifeboat.retention.PruneReport.StoreStatus;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.FilesystemStore;
-import dev.lifeboat.store.S3Store;
+import dev.lifeboat.store.Leftover;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
 import dev.lifeboat.target.Target;
@@ -301,26 +300,13 @@ final class Pruner {
         confirmAbsent(store, Manifest.dumpKey(target.name(), id));
       }
     }
-    List<S3Store.UnfinishedUpload> uploads = new ArrayList<>();
-    if (store instanceof S3Store s3) {
-      for (S3Store.UnfinishedUpload u : s3.unfinishedUploads(target.name() + "/")) {
-        if (u.initiated() != null
-            && u.initiated().isBefore(leftoverBefore)
-            && !inFlight.containsKey(idOf(u.key()))) {
-          uploads.add(u);
-          cleaned.add(new Cleaned("multipart-upload", u.key(), u.initiated()));
-        }
-      }
-    }
-    List<StoredObject> partials = new ArrayList<>();
-    if (store instanceof FilesystemStore fs) {
-      for (StoredObject p : fs.partialFiles(target.name() + "/")) {
-        if (p.lastModified() != null
-            && p.lastModified().isBefore(leftoverBefore)
-            && !inFlight.containsKey(idOf(p.key()))) {
-          partials.add(p);
-          cleaned.add(new Cleaned("partial-file", p.key(), p.lastModified()));
-        }
+    List<Leftover> leftovers = new ArrayList<>();
+    for (Leftover l : store.leftovers(target.name() + "/")) {
+      if (l.since() != null
+          && l.since().isBefore(leftoverBefore)
+          && !inFlight.containsKey(idOf(l.key()))) {
+        leftovers.add(l);
+        cleaned.add(new Cleaned(l.kind().word(), l.key(), l.since()));
       }
     }
     if (dryRun) {
@@ -365,22 +351,13 @@ final class Pruner {
         }
       }
     }
-    for (S3Store.UnfinishedUpload u : uploads) {
+    for (Leftover l : leftovers) {
       try {
-        ((S3Store) store).abortUpload(u);
-        done.add(new Cleaned("multipart-upload", u.key(), u.initiated()));
+        store.removeLeftover(l);
+        done.add(new Cleaned(l.kind().word(), l.key(), l.since()));
       } catch (StoreException e) {
         requireReachable(e);
-        refused.put(u.key() + " (upload " + u.uploadId() + ")", e.getMessage());
-      }
-    }
-    for (StoredObject p : partials) {
-      try {
-        ((FilesystemStore) store).deletePartial(p.key());
-        done.add(new Cleaned("partial-file", p.key(), p.lastModified()));
-      } catch (StoreException e) {
-        requireReachable(e);
-        refused.put(p.key(), e.getMessage());
+        refused.put(l.describe(), e.getMessage());
       }
     }
     List<Retained> retained = new ArrayList<>();

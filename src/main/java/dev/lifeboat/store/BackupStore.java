@@ -1,6 +1,7 @@
 package dev.lifeboat.store;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +52,28 @@ public interface BackupStore extends AutoCloseable {
    */
   void probe();
 
+  /**
+   * What unfinished writes left under {@code prefix} ({@link Leftover}); none for a store whose
+   * writes leave nothing behind.
+   */
+  default List<Leftover> leftovers(String prefix) {
+    return List.of();
+  }
+
+  /** Removes one leftover that {@link #leftovers} found; one already gone is not an error. */
+  default void removeLeftover(Leftover leftover) {
+    throw new IllegalArgumentException(
+        "'" + leftover.key() + "' is not a leftover of store '" + name() + "'");
+  }
+
+  /**
+   * How the store protects what it holds beyond Lifeboat's own rules (S3: versioning, Object Lock),
+   * for the doctor; empty where there is nothing to say.
+   */
+  default Optional<String> protection() {
+    return Optional.empty();
+  }
+
   /** Free space where the store can tell (filesystem stores), else empty. */
   OptionalLong freeBytes();
 
@@ -67,4 +90,14 @@ public interface BackupStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /** A store in the directory {@code root}. */
+  static BackupStore filesystem(String name, Path root) {
+    return new FilesystemStore(name, root);
+  }
+
+  /** A store in the S3 bucket the settings describe. */
+  static BackupStore s3(S3StoreSettings settings) {
+    return new S3Store(settings);
+  }
 }

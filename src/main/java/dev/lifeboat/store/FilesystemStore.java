@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go to a hidden {@code .<name>.<random>.partial} file beside the target, are fsynced,
  * then renamed over the key, so an object is either absent or whole. Listing skips those files.
  */
-public final class FilesystemStore implements BackupStore {
+final class FilesystemStore implements BackupStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(FilesystemStore.class);
 
@@ -211,6 +211,21 @@ public final class FilesystemStore implements BackupStore {
           e);
     }
     return found;
+  }
+
+  @Override
+  public List<Leftover> leftovers(String prefix) {
+    return partialFiles(prefix).stream()
+        .map(p -> new Leftover(Leftover.Kind.PARTIAL_FILE, p.key(), null, p.lastModified()))
+        .toList();
+  }
+
+  @Override
+  public void removeLeftover(Leftover leftover) {
+    if (leftover.kind() != Leftover.Kind.PARTIAL_FILE) {
+      BackupStore.super.removeLeftover(leftover);
+    }
+    deletePartial(leftover.key());
   }
 
   /** Deletes one {@code .*.partial} file found by {@link #partialFiles}; a gone one is fine. */

@@ -53,7 +53,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * multipart upload that is aborted on any failure. Error messages name the store, bucket and
  * endpoint, never the secret key.
  */
-public final class S3Store implements BackupStore {
+final class S3Store implements BackupStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3Store.class);
 
@@ -230,7 +230,12 @@ public final class S3Store implements BackupStore {
    * Whether the bucket keeps old versions and has Object Lock (the doctor shows it; Lifeboat does
    * not require either). "unknown" when the store does not say.
    */
-  public String protection() {
+  @Override
+  public Optional<String> protection() {
+    return Optional.of(versioningAndLock());
+  }
+
+  private String versioningAndLock() {
     String versioning;
     try {
       String status = s3.getBucketVersioning(b -> b.bucket(bucket)).statusAsString();
@@ -320,6 +325,22 @@ public final class S3Store implements BackupStore {
       throw failure("list unfinished uploads in", null, e);
     }
     return uploads;
+  }
+
+  @Override
+  public List<Leftover> leftovers(String keyPrefix) {
+    return unfinishedUploads(keyPrefix).stream()
+        .map(
+            u -> new Leftover(Leftover.Kind.MULTIPART_UPLOAD, u.key(), u.uploadId(), u.initiated()))
+        .toList();
+  }
+
+  @Override
+  public void removeLeftover(Leftover leftover) {
+    if (leftover.kind() != Leftover.Kind.MULTIPART_UPLOAD) {
+      BackupStore.super.removeLeftover(leftover);
+    }
+    abortUpload(new UnfinishedUpload(leftover.key(), leftover.upload(), leftover.since()));
   }
 
   /** Discards an unfinished upload and its parts; one already gone is not an error. */

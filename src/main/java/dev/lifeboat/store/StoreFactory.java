@@ -19,12 +19,12 @@ public final class StoreFactory implements AutoCloseable {
 
   /** The filesystem store {@code name} at {@code directory}, opened on first use. */
   public synchronized BackupStore open(String name, Path directory) {
-    return open.computeIfAbsent(name, n -> new FilesystemStore(n, directory));
+    return open.computeIfAbsent(name, n -> BackupStore.filesystem(n, directory));
   }
 
   /** The S3 store the settings describe, opened on first use. */
   public synchronized BackupStore open(S3StoreSettings settings) {
-    return open.computeIfAbsent(settings.name(), n -> new S3Store(settings));
+    return open.computeIfAbsent(settings.name(), n -> BackupStore.s3(settings));
   }
 
   @Override

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.FilesystemStore;
 import dev.lifeboat.store.ObjectUpload;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoreFeature;
@@ -38,8 +37,8 @@ class FanOutTests {
 
   @Test
   void everyStoreReceivesTheSameBytesFromOneWrite() throws Exception {
-    FilesystemStore a = new FilesystemStore("a", dir.resolve("a"));
-    FilesystemStore b = new FilesystemStore("b", dir.resolve("b"));
+    BackupStore a = BackupStore.filesystem("a", dir.resolve("a"));
+    BackupStore b = BackupStore.filesystem("b", dir.resolve("b"));
     byte[] data = random(3 * 1024 + 17);
     FanOut fan = new FanOut(List.of(a, b), "t/1/dump", 1024, 2);
     fan.write(data, 0, data.length);
@@ -52,8 +51,8 @@ class FanOutTests {
 
   @Test
   void aLongStreamReusesItsChunksAndEveryStoreStillGetsEveryByte() throws Exception {
-    FilesystemStore a = new FilesystemStore("a", dir.resolve("a"));
-    FilesystemStore b = new FilesystemStore("b", dir.resolve("b"));
+    BackupStore a = BackupStore.filesystem("a", dir.resolve("a"));
+    BackupStore b = BackupStore.filesystem("b", dir.resolve("b"));
     byte[] data = random(1000 * 1024 + 5);
     FanOut fan = new FanOut(List.of(a, b), "t/1/dump", 1024, 2);
     for (int off = 0; off < data.length; off += 777) {
@@ -71,7 +70,7 @@ class FanOutTests {
 
   @Test
   void aFailingStoreIsDroppedAndTheOthersStillComplete() throws Exception {
-    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    BackupStore good = BackupStore.filesystem("good", dir.resolve("good"));
     BackupStore bad = new BrokenStore("bad", 2048);
     byte[] data = random(10 * 1024);
     FanOut fan = new FanOut(List.of(good, bad), "t/1/dump", 1024, 1);
@@ -131,7 +130,7 @@ class FanOutTests {
 
   @Test
   void aStoreIsPublishedAsSoonAsItsOwnUploadCommitsWhileAnotherStillHangs() throws Exception {
-    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    BackupStore good = BackupStore.filesystem("good", dir.resolve("good"));
     CountDownLatch release = new CountDownLatch(1);
     HangingCommitStore hung = new HangingCommitStore(release);
     FanOut fan = new FanOut(List.of(hung, good), "t/1/dump", 1024, 2);
@@ -179,7 +178,7 @@ class FanOutTests {
 
   @Test
   void aStoreWhoseManifestCannotBeWrittenIsNotOk() throws Exception {
-    FilesystemStore good = new FilesystemStore("good", dir.resolve("good"));
+    BackupStore good = BackupStore.filesystem("good", dir.resolve("good"));
     FanOut fan = new FanOut(List.of(good), "t/1/dump", 1024, 2);
     fan.write(random(10), 0, 10);
     Map<String, FanOut.Outcome> outcomes =
@@ -193,7 +192,7 @@ class FanOutTests {
 
   @Test
   void abortLeavesNothingVisible() throws Exception {
-    FilesystemStore a = new FilesystemStore("a", dir.resolve("a"));
+    BackupStore a = BackupStore.filesystem("a", dir.resolve("a"));
     FanOut fan = new FanOut(List.of(a), "t/1/dump", 1024, 2);
     byte[] data = random(5000);
     fan.write(data, 0, data.length);

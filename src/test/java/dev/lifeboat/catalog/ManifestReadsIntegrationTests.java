@@ -3,9 +3,8 @@ package dev.lifeboat.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ChecksumMode;
-import dev.lifeboat.store.FilesystemStore;
-import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
@@ -38,7 +37,7 @@ class ManifestReadsIntegrationTests {
 
   @TempDir Path home;
 
-  private S3Store store;
+  private BackupStore store;
 
   @BeforeAll
   static void startServer() {
@@ -48,7 +47,7 @@ class ManifestReadsIntegrationTests {
 
   @BeforeEach
   void newStore() {
-    store = new S3Store(settings(server, "s3a", "run-" + UUID.randomUUID() + "/lifeboat/"));
+    store = BackupStore.s3(settings(server, "s3a", "run-" + UUID.randomUUID() + "/lifeboat/"));
   }
 
   @AfterEach
@@ -221,7 +220,7 @@ class ManifestReadsIntegrationTests {
     S3ProxyServer own = S3ProxyServer.start();
     try {
       own.createBucket(BUCKET);
-      S3Store down = new S3Store(settings(own, "down", "lifeboat/"));
+      BackupStore down = BackupStore.s3(settings(own, "down", "lifeboat/"));
       down.put(Manifest.manifestKey("app", id(1)), Manifests.write(manifest(id(1), "nightly")));
       List<StoredObject> listing = down.list("app/");
       own.stop();
@@ -240,7 +239,8 @@ class ManifestReadsIntegrationTests {
   void aStoreOfTheSameNameElsewhereHasACacheOfItsOwn() throws Exception {
     put(1, "nightly");
     read();
-    S3Store other = new S3Store(settings(server, "s3a", "run-" + UUID.randomUUID() + "/lifeboat/"));
+    BackupStore other =
+        BackupStore.s3(settings(server, "s3a", "run-" + UUID.randomUUID() + "/lifeboat/"));
     try {
       // an empty store of the same name (another bucket prefix) lists nothing ...
       ManifestReads.read(other, "app", other.list("app/"), NOW, ManifestReads.cacheRoot(home));
@@ -253,7 +253,7 @@ class ManifestReadsIntegrationTests {
 
   @Test
   void aFilesystemStoreIsReadWithoutACacheItsReadsAreLocalAlready() throws Exception {
-    FilesystemStore fs = new FilesystemStore("fs", home.resolve("store"));
+    BackupStore fs = BackupStore.filesystem("fs", home.resolve("store"));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       fs.put(Manifest.manifestKey("app", id(i)), Manifests.write(manifest(id(i), "nightly")));

@@ -4,8 +4,8 @@ import static dev.lifeboat.schedule.ServeIntegrationTests.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ChecksumMode;
-import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import dev.lifeboat.testing.Fixture;
 import dev.lifeboat.testing.LifeboatCli;
@@ -294,8 +294,8 @@ class ServeClusterIntegrationTests {
       fx.yaml("  schedules:\n    backup: { cron: \"0/5 * * * * ?\" }");
       Path config = fx.write(big, "app");
       LifeboatCli cli = fx.cli();
-      S3Store store =
-          new S3Store(
+      BackupStore store =
+          BackupStore.s3(
               new S3StoreSettings(
                   "check",
                   s3.endpoint(),
@@ -312,14 +312,14 @@ class ServeClusterIntegrationTests {
       await(
           "a multipart upload under way",
           Duration.ofSeconds(90),
-          () -> !store.unfinishedUploads("app/").isEmpty());
+          () -> !store.leftovers("app/").isEmpty());
       Duration stop = terminate(serve);
       String log = serve.stderrSoFar();
 
       System.out.println("SIGTERM stopped a running backup in " + stop.toMillis() + " ms");
       assertThat(stop).as(log).isLessThan(Duration.ofSeconds(30));
       assertThat(log).contains("stopping: no new firings").contains("stopped in");
-      assertThat(store.unfinishedUploads("")).as("no multipart upload left open").isEmpty();
+      assertThat(store.leftovers("")).as("no multipart upload left open").isEmpty();
       assertThat(store.list("app/")).as("nothing half-written is visible\n" + log).isEmpty();
       List<JsonNode> runs = list(json(cli.run("--config", config.toString(), "history", "--json")));
       assertThat(runs).hasSize(1);
@@ -338,7 +338,7 @@ class ServeClusterIntegrationTests {
       String after = again.stderrSoFar();
       terminate(again);
       assertThat(after).doesNotContain("recovering");
-      assertThat(store.unfinishedUploads("")).isEmpty();
+      assertThat(store.leftovers("")).isEmpty();
       List<JsonNode> later =
           list(json(cli.run("--config", config.toString(), "history", "--json")));
       // the first run stays stopped; a second SIGTERM may have stopped a later firing too

@@ -134,6 +134,38 @@ abstract class BackupStoreContractTests {
   }
 
   @Test
+  void aWriteThatNeverEndedIsALeftoverUntilRemovedAndNeverListed() {
+    ObjectUpload upload = store.upload("app/1/dump");
+    writeInChunks(upload, randomBytes(partSizeBytes() * 2), 1 << 20);
+    // neither committed nor aborted: the process that wrote it died
+
+    List<Leftover> left = store.leftovers("app/");
+    assertThat(left).hasSize(1);
+    assertThat(left.get(0).key()).startsWith("app/1/"); // the id's folder: prune tells whose it is
+    assertThat(left.get(0).since()).isNotNull();
+    assertThat(left.get(0).describe()).startsWith(left.get(0).key());
+    assertThat(store.leftovers("other/")).isEmpty();
+    assertThat(store.list("")).isEmpty();
+
+    store.removeLeftover(left.get(0));
+    store.removeLeftover(left.get(0)); // one already gone is not an error
+
+    assertThat(store.leftovers("")).isEmpty();
+    assertThat(store.list("")).isEmpty();
+    assertThatThrownBy(
+            () ->
+                store.removeLeftover(new Leftover(otherKind(left.get(0)), "app/1/dump", "x", null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a leftover");
+  }
+
+  private static Leftover.Kind otherKind(Leftover l) {
+    return l.kind() == Leftover.Kind.PARTIAL_FILE
+        ? Leftover.Kind.MULTIPART_UPLOAD
+        : Leftover.Kind.PARTIAL_FILE;
+  }
+
+  @Test
   void aFinishedUploadRefusesMoreBytes() {
     ObjectUpload upload = store.upload("app/1/dump");
     upload.commit();

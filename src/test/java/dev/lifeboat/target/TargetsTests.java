@@ -7,7 +7,6 @@ import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.SecretSources;
-import dev.lifeboat.store.S3Store;
 import dev.lifeboat.store.S3StoreSettings;
 import dev.lifeboat.store.StoreFactory;
 import java.nio.file.Files;
@@ -38,6 +37,10 @@ class TargetsTests {
   }
 
   private Targets targets(Map<String, String> entries) {
+    return targets(config(entries));
+  }
+
+  private static LifeboatConfig config(Map<String, String> entries) {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("lifeboat.targets.app.url", "jdbc:postgresql://db.internal:5433/app");
     all.put("lifeboat.targets.app.username", "backup");
@@ -48,7 +51,14 @@ class TargetsTests {
     LifeboatProperties p =
         new Binder(new MapConfigurationPropertySource(all))
             .bindOrCreate("lifeboat", LifeboatProperties.class);
-    return targets(new LifeboatConfig(p));
+    return new LifeboatConfig(p);
+  }
+
+  /** The S3 settings the store {@code s3} is opened with. */
+  private static S3StoreSettings s3Settings(Map<String, String> entries) {
+    LifeboatConfig config = config(entries);
+    return (S3StoreSettings)
+        new StoreDefinitions(config.properties(), config.placeholders()).definition("s3");
   }
 
   private Targets targets(LifeboatConfig config) {
@@ -128,7 +138,7 @@ class TargetsTests {
                 "lifeboat.stores.s3.prefix",
                 "/backups"));
     c.validate();
-    assertThat(c.store("s3")).isInstanceOf(S3Store.class);
+    assertThat(c.store("s3").describe()).startsWith("s3://b/backups");
     assertThat(c.store("s3").describe()).doesNotContain("s3-secret-value");
   }
 
@@ -140,15 +150,12 @@ class TargetsTests {
     s3.put("lifeboat.stores.s3.access-key", "k");
     s3.put("lifeboat.stores.s3.secret-key", "s");
     s3.put("lifeboat.stores.s3.endpoint", "http://127.0.0.1:9");
-    Targets defaults = targets(s3);
-    assertThat(((S3Store) defaults.store("s3")).settings().timeouts())
-        .isEqualTo(S3StoreSettings.Timeouts.DEFAULT);
+    assertThat(s3Settings(s3).timeouts()).isEqualTo(S3StoreSettings.Timeouts.DEFAULT);
 
     s3.put("lifeboat.stores.s3.connect-timeout", "2s");
     s3.put("lifeboat.stores.s3.request-timeout", "3s");
     s3.put("lifeboat.stores.s3.part-timeout", "4s");
-    Targets set = targets(s3);
-    assertThat(((S3Store) set.store("s3")).settings().timeouts())
+    assertThat(s3Settings(s3).timeouts())
         .isEqualTo(
             new S3StoreSettings.Timeouts(
                 Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4)));
