@@ -11,6 +11,7 @@ import dev.lifeboat.config.Node;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Schedulable;
+import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -63,16 +65,29 @@ public final class Drill implements Schedulable {
    * Refuses (exit 2) before the job starts when the scratch name is taken by a database not ours.
    */
   private static void refuseForeignScratch(Target target, String scratch) {
-    try (PgDatabases server = PgDatabases.connect(DrillJobConfiguration.drillServer(target))) {
+    try (PgDatabases server = PgDatabases.connect(target.drillServer())) {
       if (server.find(scratch).isPresent()
           && !server.isMarked(scratch, LifeboatDatabases.SCRATCH)
           && !server.isMarked(scratch, LifeboatDatabases.KEPT)) {
-        throw new ConfigException("drill", DrillJobConfiguration.notOurs(scratch));
+        throw new ConfigException("drill", Leftovers.notOurs(scratch));
       }
     } catch (SQLException e) {
       // the job itself reports an unreachable drill server as a failed check
       log.debug("could not look for {} before the drill: {}", scratch, e.getMessage());
     }
+  }
+
+  /** How a drill ended, for the metrics, the log and the scheduler. */
+  static Outcome outcome(JobExecution job, boolean passed) {
+    if (passed) {
+      return Outcome.SUCCESS;
+    }
+    if (job.getStatus() == BatchStatus.STOPPED) {
+      return Outcome.STOPPED;
+    }
+    return TargetBusyException.among(job.getAllFailureExceptions())
+        ? Outcome.SKIPPED
+        : Outcome.FAILED;
   }
 
   @Override
@@ -134,7 +149,7 @@ public final class Drill implements Schedulable {
       // typed: refused here, exit 2; scheduled: the job's prepare step fails and is recorded
       signatures.require(target, entry, allowUnsigned);
     }
-    refuseForeignScratch(target, DrillJobConfiguration.scratchName(id));
+    refuseForeignScratch(target, Leftovers.scratchName(id));
     // a missing or wrong identity is a refusal before the scratch database exists
     fetcher.requireIdentity(target, entry);
     JobExecution execution;
@@ -158,7 +173,7 @@ public final class Drill implements Schedulable {
     String report = execution.getExecutionContext().getString(DrillJobConfiguration.REPORT, null);
     if (report != null) {
       DrillReport r = Json.read(report, DrillReport.class);
-      return new Ran(r, DrillJobConfiguration.outcome(execution, r.passed()));
+      return new Ran(r, outcome(execution, r.passed()));
     }
     String error =
         execution.getAllFailureExceptions().stream()
@@ -170,12 +185,12 @@ public final class Drill implements Schedulable {
             DrillReport.Status.FAILED,
             target.name(),
             id,
-            DrillJobConfiguration.scratchName(id),
+            Leftovers.scratchName(id),
             false,
             null,
             null,
             null,
             List.of(DrillCheck.failed("drill", error))),
-        DrillJobConfiguration.outcome(execution, false));
+        outcome(execution, false));
   }
 }
