@@ -4,24 +4,21 @@ import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.archive.Roles;
-import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgDatabases;
-import dev.lifeboat.target.Target;
+import dev.lifeboat.run.DrillReport;
+import dev.lifeboat.run.DrillRequest;
+import dev.lifeboat.run.Jobs;
 import dev.lifeboat.target.Targets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.listener.JobExecutionListener;
-import org.springframework.batch.core.repository.JobRepository;
 
 /**
  * Before the steps, takes the drill server's session and its drill lock (held for the whole run, so
@@ -31,41 +28,32 @@ import org.springframework.batch.core.repository.JobRepository;
  */
 final class DrillFinish implements JobExecutionListener {
 
-  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
-
   private final DrillSessions sessions;
+  private final Jobs jobs;
   private final Targets targets;
   private final LifeboatMetrics metrics;
-  private final JobRepository repository;
   private final Verifications verifications;
   private final Clock clock;
 
   DrillFinish(
       DrillSessions sessions,
+      Jobs jobs,
       Targets targets,
       LifeboatMetrics metrics,
-      JobRepository repository,
       Verifications verifications,
       Clock clock) {
     this.sessions = sessions;
+    this.jobs = jobs;
     this.targets = targets;
     this.metrics = metrics;
-    this.repository = repository;
     this.verifications = verifications;
     this.clock = clock;
   }
 
   @Override
   public void beforeJob(JobExecution job) {
-    JobParameters p = job.getJobParameters();
-    Target target = targets.resolve(p.getString(DrillJobConfiguration.TARGET));
-    DrillSession drill =
-        new DrillSession(
-            target,
-            p.getString(DrillJobConfiguration.BACKUP),
-            Boolean.parseBoolean(p.getString(DrillJobConfiguration.KEEP)),
-            Boolean.parseBoolean(p.getString(DrillJobConfiguration.ALLOW_UNSIGNED)),
-            job.getId());
+    DrillRequest request = jobs.request(job, DrillRequest.class);
+    DrillSession drill = new DrillSession(request, jobs.target(job, request), job.getId());
     try {
       PgDatabases server = PgDatabases.connect(drill.drillServer());
       if (server.tryLock(AdvisoryLock.DRILL)) {
@@ -105,7 +93,7 @@ final class DrillFinish implements JobExecutionListener {
             restore,
             drill.pgRestoreSeconds(),
             checks);
-    record(job, report);
+    jobs.record(job, report);
     if (passed && drill.store() != null && drill.signed()) {
       // the copy it restored is proved good: every node and the pruning floor can see it (an
       // unsigned backup drilled with --allow-unsigned proves nothing about who made it)
@@ -175,20 +163,6 @@ final class DrillFinish implements JobExecutionListener {
               "cleanup", "could not drop " + drill.scratch() + ": " + e.getMessage()));
     } finally {
       server.close();
-    }
-  }
-
-  private void record(JobExecution job, DrillReport report) {
-    job.getExecutionContext().putString(DrillJobConfiguration.REPORT, Json.write(report));
-    try {
-      // Spring Batch saves no context changed after the job: the report is history's record
-      repository.updateExecutionContext(job);
-    } catch (RuntimeException e) {
-      // the report still reaches the caller; only history lacks it
-      log.warn(
-          "could not record the report of drill run {} in the job history: {}",
-          job.getId(),
-          e.getMessage());
     }
   }
 }

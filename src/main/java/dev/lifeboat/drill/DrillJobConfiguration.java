@@ -8,6 +8,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
@@ -31,17 +32,11 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class DrillJobConfiguration {
 
-  static final String TARGET = "target";
-  static final String BACKUP = "backup";
-  static final String KEEP = "keep";
-  static final String STARTED_AT = "startedAt";
-  static final String REPORT = "report";
-  static final String ALLOW_UNSIGNED = "allowUnsigned";
-
   @Bean
   Job drillBatchJob(
       JobRepository repository,
       LocalExecutions localExecutions,
+      Jobs jobs,
       DrillSessions sessions,
       Targets targets,
       LifeboatMetrics metrics,
@@ -53,7 +48,7 @@ class DrillJobConfiguration {
       Step drillCleanupStep) {
     return new JobBuilder(VerbName.DRILL.word(), repository)
         .listener(localExecutions)
-        .listener(new DrillFinish(sessions, targets, metrics, repository, verifications, clock))
+        .listener(new DrillFinish(sessions, jobs, targets, metrics, verifications, clock))
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)

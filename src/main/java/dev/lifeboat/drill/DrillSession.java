@@ -4,6 +4,7 @@ import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
+import dev.lifeboat.run.DrillRequest;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.target.Target;
 import java.nio.file.Path;
@@ -17,11 +18,8 @@ import java.util.List;
  */
 final class DrillSession {
 
-  private final String target;
-  private final Target resolved;
-  private final String backup;
-  private final boolean keep;
-  private final boolean allowUnsigned;
+  private final DrillRequest request;
+  private final Target target;
   private final String run;
   private final List<DrillCheck> checks = new ArrayList<>();
 
@@ -35,33 +33,31 @@ final class DrillSession {
   private Double fetchSeconds;
   private Double pgRestoreSeconds;
 
-  DrillSession(Target target, String backup, boolean keep, boolean allowUnsigned, long execution) {
-    this.target = target.name();
-    this.resolved = target;
-    this.backup = backup;
-    this.keep = keep;
-    this.allowUnsigned = allowUnsigned;
+  DrillSession(DrillRequest request, Target target, long execution) {
+    this.request = request;
+    this.target = target;
     this.run = "drill" + execution;
   }
 
   Target target() {
-    return resolved;
-  }
-
-  String targetName() {
     return target;
   }
 
+  String targetName() {
+    return target.name();
+  }
+
+  /** The backup's id: the door recorded what {@code latest} was. */
   String backup() {
-    return backup;
+    return request.backup();
   }
 
   boolean keep() {
-    return keep;
+    return request.keep();
   }
 
   boolean allowUnsigned() {
-    return allowUnsigned;
+    return request.unsigned() == DrillRequest.Unsigned.ALLOWED;
   }
 
   /** The run id the marks of this drill's databases and roles carry. */
@@ -70,18 +66,18 @@ final class DrillSession {
   }
 
   String scratch() {
-    return Leftovers.scratchName(backup);
+    return Leftovers.scratchName(backup());
   }
 
   /** The server drills restore on: {@code drill-url} when set, else the target's own server. */
   PgConnection drillServer() {
-    return resolved.drillServer();
+    return target.drillServer();
   }
 
   /** "target 'app' (host:port)": a drill server as the drill's messages name it. */
   String where() {
     PgConnection s = drillServer();
-    return "target '" + target + "' (" + s.host() + ":" + s.port() + ")";
+    return "target '" + target.name() + "' (" + s.host() + ":" + s.port() + ")";
   }
 
   /** The drill server's session that holds the drill lock; null when not held. */
