@@ -1,8 +1,10 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.DrillCheck;
-import dev.lifeboat.drill.Drill;
-import dev.lifeboat.drill.DrillReport;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.DrillReport;
+import dev.lifeboat.run.DrillRequest;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.util.Locale;
@@ -36,16 +38,16 @@ final class DrillCommand implements Callable<Integer> {
               + " SUPERUSER, never marked verified.")
   boolean allowUnsigned;
 
-  private Drill drill;
   private Console console;
 
   @Override
   public Integer call() {
-    drill = root.bean(Drill.class);
     console = root.bean(Console.class);
     Target target = root.target();
     root.bean(Targets.class).checkConnection(target);
-    DrillReport report = drill.run(target, backup, keep, allowUnsigned);
+    DrillReport report =
+        root.bean(Door.class)
+            .run(DrillRequest.typed(target.name(), backup, keep, allowUnsigned), Trigger.CLI);
     if (console.json()) {
       console.printJson(report);
     }

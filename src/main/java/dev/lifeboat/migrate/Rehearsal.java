@@ -2,8 +2,6 @@ package dev.lifeboat.migrate;
 
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.drill.Drill;
-import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
@@ -12,6 +10,10 @@ import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.DrillReport;
+import dev.lifeboat.run.DrillRequest;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,13 +59,13 @@ public final class Rehearsal {
   private final LifeboatConfig config;
   private final PgBinaries pgBinaries;
   private final Migrations migrations;
-  private final Drill drill;
+  private final Door door;
 
-  Rehearsal(LifeboatConfig config, PgBinaries pgBinaries, Migrations migrations, Drill drill) {
+  Rehearsal(LifeboatConfig config, PgBinaries pgBinaries, Migrations migrations, Door door) {
     this.config = config;
     this.pgBinaries = pgBinaries;
     this.migrations = migrations;
-    this.drill = drill;
+    this.door = door;
   }
 
   /** The plan of pending migrations, read from the target and the directory; touches nothing. */
@@ -145,7 +147,8 @@ public final class Rehearsal {
       if (withData) {
         progress.accept(
             "restoring the latest backup of target '" + target.name() + "' (a kept drill)");
-        DrillReport report = drill.run(target, "latest", true);
+        DrillReport report =
+            door.run(DrillRequest.typed(target.name(), "latest", true, false), Trigger.CLI);
         if (!report.kept()) {
           String why =
               report.checks().stream()

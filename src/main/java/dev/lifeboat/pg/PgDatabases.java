@@ -88,9 +88,12 @@ public final class PgDatabases implements AutoCloseable {
     }
   }
 
-  /** Databases whose name starts with {@code prefix}, with their comment (null when none). */
-  public List<String[]> withPrefix(String prefix) throws SQLException {
-    List<String[]> result = new ArrayList<>();
+  /** A database and its comment (null when none). */
+  public record Named(String name, String comment) {}
+
+  /** Databases whose name starts with {@code prefix}, with their comment. */
+  public List<Named> withPrefix(String prefix) throws SQLException {
+    List<Named> result = new ArrayList<>();
     try (PreparedStatement ps =
         connection.prepareStatement(
             "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
@@ -99,7 +102,7 @@ public final class PgDatabases implements AutoCloseable {
       ps.setString(2, prefix);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          result.add(new String[] {rs.getString(1), rs.getString(2)});
+          result.add(new Named(rs.getString(1), rs.getString(2)));
         }
       }
     }

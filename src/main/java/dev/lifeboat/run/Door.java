@@ -58,6 +58,7 @@ public final class Door {
             "could not start the " + verb.name().word() + " job: " + e.getMessage(), e);
       }
       return ResultCodec.read(execution.getExecutionContext(), verb.resultType())
+          .map(result -> verb.ended(prepared, result, execution))
           .orElseGet(() -> verb.unfinished(prepared, execution));
     } finally {
       handoff.close(ticket);

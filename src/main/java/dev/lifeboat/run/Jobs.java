@@ -2,6 +2,8 @@ package dev.lifeboat.run;
 
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
@@ -21,6 +23,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class Jobs {
+
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
   /** One step's work. */
   @FunctionalInterface
@@ -62,11 +66,8 @@ public final class Jobs {
         .tasklet(
             (contribution, chunk) -> {
               JobExecution job = contribution.getStepExecution().getJobExecution();
-              Q request = RequestCodec.decode(job.getJobParameters(), type);
-              Target target =
-                  handoff
-                      .target(job.getJobParameters().getString(RequestCodec.TICKET))
-                      .orElseGet(() -> targets.resolve(request.target()));
+              Q request = request(job, type);
+              Target target = target(job, request);
               R result = work.run(request, target);
               ResultCodec.put(job.getExecutionContext(), result);
               contribution.setExitStatus(
@@ -77,5 +78,35 @@ public final class Jobs {
             },
             StepTransactions.none())
         .build();
+  }
+
+  /** The request of {@code job}, for a verb's own listener or tasklet. */
+  public <Q extends Request<?>> Q request(JobExecution job, Class<Q> type) {
+    return RequestCodec.decode(job.getJobParameters(), type);
+  }
+
+  /** The target the door resolved for {@code job} (resolved again in another process). */
+  public Target target(JobExecution job, Request<?> request) {
+    return handoff
+        .target(job.getJobParameters().getString(RequestCodec.TICKET))
+        .orElseGet(() -> targets.resolve(request.target()));
+  }
+
+  /**
+   * Records the result of {@code job} from a verb's own listener, after its steps: Spring Batch
+   * saves no context changed after the last step. A failure to save is logged: the result still
+   * reaches the caller, only history lacks it.
+   */
+  public void record(JobExecution job, Result result) {
+    ResultCodec.put(job.getExecutionContext(), result);
+    try {
+      repository.updateExecutionContext(job);
+    } catch (RuntimeException e) {
+      log.warn(
+          "could not record the result of {} run {} in the job history: {}",
+          job.getJobInstance().getJobName(),
+          job.getId(),
+          e.getMessage());
+    }
   }
 }

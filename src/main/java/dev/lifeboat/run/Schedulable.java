@@ -4,7 +4,7 @@ import dev.lifeboat.target.Target;
 
 /**
  * A verb the scheduler can fire, by its name and a target name. A verb on the typed {@link Door}
- * (prune) answers it through the door; the others (backup, drill, verify, migrate) still run their
+ * (prune, verify, drill) answers it through the door; the others (backup, migrate) still run their
  * job themselves until they move onto the door (issue 20).
  */
 public interface Schedulable {

@@ -46,4 +46,12 @@ public interface Verb<Q extends Request<R>, R extends Result> {
    * was stopped. May rethrow a failure Lifeboat foresaw, so that a usage error keeps its exit code.
    */
   R unfinished(Q request, JobExecution execution);
+
+  /**
+   * The result the run left, with what only its execution tells (a drill's report says failed; the
+   * execution whether it was stopped or skipped). Most verbs' results say it all.
+   */
+  default R ended(Q request, R result, JobExecution execution) {
+    return result;
+  }
 }

@@ -79,6 +79,13 @@ class DoorTests {
     public Echoed unfinished(Echo request, JobExecution execution) {
       return new Echoed(Outcome.FAILED, null, Endings.firstMessage(execution));
     }
+
+    @Override
+    public Echoed ended(Echo request, Echoed result, JobExecution execution) {
+      return request.text().equals("tell")
+          ? new Echoed(result.outcome(), result.summary() + ", " + execution.getStatus(), null)
+          : result;
+    }
   }
 
   final JobRepository repository = new ResourcelessJobRepository();
@@ -165,6 +172,12 @@ class DoorTests {
     assertThat(p.getString(Trigger.PARAMETER)).isEqualTo("schedule");
     assertThat(p.getString(Trigger.NODE)).isEqualTo("node-a");
     assertThat(History.describe(run).result()).isEqualTo("hello on app");
+  }
+
+  @Test
+  void theVerbCompletesTheResultReadBackWithWhatItsExecutionTells() {
+    assertThat(door.run(new Echo("app", "tell", false, false), Trigger.CLI).summary())
+        .isEqualTo("tell on app, COMPLETED");
   }
 
   @Test
