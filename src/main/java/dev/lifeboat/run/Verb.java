@@ -46,4 +46,10 @@ public interface Verb<Q extends Request<R>, R extends Result> {
    * was stopped. May rethrow a failure Lifeboat foresaw, so that a usage error keeps its exit code.
    */
   R unfinished(Q request, JobExecution execution);
+
+  /**
+   * Told in the caller's process once the run has ended, whichever way: the verb's own meters (a
+   * backup's upload failures and duration). Never for a request refused before it ran.
+   */
+  default void ended(Q request, R result) {}
 }
