@@ -2,15 +2,11 @@ package dev.lifeboat.backup;
 
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.run.BackupRequest;
+import dev.lifeboat.run.BackupResult;
+import dev.lifeboat.run.Jobs;
 import dev.lifeboat.target.Target;
-import dev.lifeboat.target.Targets;
 import java.util.List;
-import org.springframework.batch.core.ExitStatus;
-import org.springframework.batch.core.scope.context.ChunkContext;
-import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.step.tasklet.Tasklet;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
-import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,26 +16,19 @@ import org.springframework.stereotype.Component;
  * fared.
  */
 @Component
-final class BackupPublisher implements Tasklet {
-
-  private final Targets targets;
-
-  BackupPublisher(Targets targets) {
-    this.targets = targets;
-  }
+final class BackupPublisher implements Jobs.Stage<BackupRequest> {
 
   /**
    * The {@code publish} step: reads the dump's outcome from the job's context, leaves the result
    * there, fails the step when no store holds the backup and ends it {@code PARTIAL} when some do.
    */
   @Override
-  public RepeatStatus execute(StepContribution contribution, ChunkContext chunk) {
-    ExecutionContext job = contribution.getStepExecution().getJobExecution().getExecutionContext();
+  public void run(BackupRequest request, Target target, Jobs.Scope run) {
     BackupDumper.Dumped dumped =
-        Json.read(job.getString(BackupJobConfiguration.DUMPED), BackupDumper.Dumped.class);
-    Target target = targets.resolve(dumped.manifest().target());
+        Json.read(
+            run.context().getString(BackupJobConfiguration.DUMPED), BackupDumper.Dumped.class);
     BackupResult result = publish(target, dumped);
-    job.putString(BackupJobConfiguration.RESULT, Json.write(result));
+    run.result(result);
     if (result.status() == BackupResult.Status.FAILED) {
       throw new BackupException(
           "backup "
@@ -49,17 +38,12 @@ final class BackupPublisher implements Tasklet {
               + "' reached no store: "
               + result.error());
     }
-    contribution.setExitStatus(
-        result.status() == BackupResult.Status.PARTIAL
-            ? new ExitStatus("PARTIAL", result.error())
-            : ExitStatus.COMPLETED);
-    return RepeatStatus.FINISHED;
   }
 
   BackupResult publish(Target target, BackupDumper.Dumped dumped) {
     Manifest manifest = dumped.manifest();
     List<BackupResult.Store> results = dumped.stores();
-    long ok = results.stream().filter(BackupResult.Store::isOk).count();
+    long ok = results.stream().filter(BackupResult.Store::ok).count();
     BackupResult.Status status =
         ok == results.size()
             ? BackupResult.Status.COMPLETE
@@ -70,10 +54,7 @@ final class BackupPublisher implements Tasklet {
             : "not stored in: "
                 + String.join(
                     ", ",
-                    results.stream()
-                        .filter(r -> !r.isOk())
-                        .map(BackupResult.Store::store)
-                        .toList());
+                    results.stream().filter(r -> !r.ok()).map(BackupResult.Store::store).toList());
     return new BackupResult(
         manifest.id(), target.name(), manifest.label(), status, manifest, results, error);
   }

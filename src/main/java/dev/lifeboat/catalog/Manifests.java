@@ -25,7 +25,9 @@ public final class Manifests {
 
   /**
    * Parses a manifest; a damaged one is an {@link IllegalArgumentException} naming the problem.
-   * Table keys of older manifests are read into today's form ({@link PgCatalog.Table#key()}).
+   * Table keys of older manifests are read into today's form ({@link PgCatalog.Table#key()}), and
+   * their empty label ({@code ""}, written for a backup without one) as none (null). The signature
+   * covers the stored bytes, so reading a label differently never unsigns a manifest.
    */
   public static Manifest read(byte[] json) {
     Manifest m;
@@ -40,7 +42,7 @@ public final class Manifests {
     return new Manifest(
         m.id(),
         m.target(),
-        m.label(),
+        m.label() == null || m.label().isEmpty() ? null : m.label(),
         m.startedAt(),
         m.completedAt(),
         m.format(),

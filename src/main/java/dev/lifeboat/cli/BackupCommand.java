@@ -1,8 +1,10 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.backup.BackupJob;
-import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.progress.TerminalProgress;
+import dev.lifeboat.run.BackupRequest;
+import dev.lifeboat.run.BackupResult;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.time.Duration;
@@ -25,16 +27,16 @@ final class BackupCommand implements Callable<Integer> {
       description = "A label stored in the manifest (e.g. nightly).")
   String label;
 
-  private BackupJob backupJob;
   private Console console;
 
   @Override
   public Integer call() {
-    backupJob = root.bean(BackupJob.class);
     console = root.bean(Console.class);
     Target target = root.target();
     root.bean(Targets.class).checkConnection(target);
-    BackupResult result = backupJob.run(target, label);
+    // no --label (or a blank one) is no label: null in the manifest, not ""
+    BackupResult result =
+        root.bean(Door.class).run(new BackupRequest(target.name(), label), Trigger.CLI);
     if (console.json()) {
       console.printJson(result);
     }

@@ -105,7 +105,7 @@ final class Drill implements Verb<DrillRequest, DrillReport>, Schedulable {
   }
 
   @Override
-  public DrillReport ended(DrillRequest request, DrillReport report, JobExecution execution) {
+  public DrillReport settle(DrillRequest request, DrillReport report, JobExecution execution) {
     return report.endedAs(outcome(execution, report.passed()));
   }
 

@@ -4,12 +4,13 @@ import dev.lifeboat.archive.Assertions;
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.archive.DrillValidator;
-import dev.lifeboat.backup.BackupJob;
-import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.restore.Restore;
 import dev.lifeboat.restore.RestorePlan;
 import dev.lifeboat.restore.RestoreResult;
+import dev.lifeboat.run.BackupRequest;
+import dev.lifeboat.run.BackupResult;
+import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.nio.file.Path;
@@ -21,29 +22,30 @@ import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code migrate apply --safe}: a verified {@code pre-migrate-<version>} backup (through the backup
- * and verify doors), the apply, post-checks (status clean, the drill assertions true on the
- * target), then a {@code post-migrate-<version>} backup. When the apply or a post-check fails it
- * says how to restore the pre-migration backup, or restores it through restore's door.
+ * {@code migrate apply --safe}: a verified {@code pre-migrate-<version>} backup (through the {@link
+ * Door}; it starts its job on a thread of its own, as this runs inside the migrate step), the
+ * apply, post-checks (status clean, the drill assertions true on the target), then a {@code
+ * post-migrate-<version>} backup. When the apply or a post-check fails it says how to restore the
+ * pre-migration backup, or restores it through restore's door.
  */
 @Component
 final class SafeApply {
 
   private final LifeboatConfig config;
   private final Migrations migrations;
-  private final BackupJob backupJob;
+  private final Door door;
   private final BackupVerifier verifier;
   private final Restore restore;
 
   SafeApply(
       LifeboatConfig config,
       Migrations migrations,
-      BackupJob backupJob,
+      Door door,
       BackupVerifier verifier,
       Restore restore) {
     this.config = config;
     this.migrations = migrations;
-    this.backupJob = backupJob;
+    this.door = door;
     this.verifier = verifier;
     this.restore = restore;
   }
@@ -62,7 +64,8 @@ final class SafeApply {
       }
       version = before.pending().get(before.pending().size() - 1).version();
       say.accept("taking the pre-migration backup pre-migrate-" + version);
-      BackupResult backup = outside(() -> backupJob.run(target, "pre-migrate-" + version, trigger));
+      BackupResult backup =
+          door.run(new BackupRequest(target.name(), "pre-migrate-" + version), trigger);
       if (backup.status() != BackupResult.Status.COMPLETE) {
         return stopped(
             target,
@@ -112,7 +115,8 @@ final class SafeApply {
     boolean checksFailed = checks.stream().anyMatch(c -> !c.ok());
     if (applied.ok() && !checksFailed) {
       say.accept("taking the post-migration backup post-migrate-" + version);
-      BackupResult post = outside(() -> backupJob.run(target, "post-migrate-" + version, trigger));
+      BackupResult post =
+          door.run(new BackupRequest(target.name(), "post-migrate-" + version), trigger);
       boolean done = post.status() == BackupResult.Status.COMPLETE;
       return applied.safe(
           applied.status(),
@@ -158,13 +162,9 @@ final class SafeApply {
     }
     say.accept("restoring the pre-migration backup " + pre + " into " + database);
     try {
-      String id = pre;
-      RestoreResult restored =
-          outside(
-              () -> {
-                RestorePlan plan = restore.plan(target, id, database, true);
-                return restore.execute(plan);
-              });
+      // the restore's safety backup starts through the door, on a thread of its own
+      RestorePlan plan = restore.plan(target, pre, database, true);
+      RestoreResult restored = restore.execute(plan);
       return applied.safe(
           MigrateResult.Status.FAILED,
           why
@@ -196,38 +196,6 @@ final class SafeApply {
           undo,
           false);
     }
-  }
-
-  /**
-   * Runs another verb's door on a thread of its own: the migrate step's transaction is bound to
-   * this thread, and Spring Batch refuses to start a job inside a transaction.
-   */
-  private static <T> T outside(java.util.function.Supplier<T> door) {
-    java.util.concurrent.atomic.AtomicReference<T> result =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                result.set(door.get());
-              } catch (RuntimeException e) {
-                failure.set(e);
-              }
-            },
-            "migrate-safe");
-    thread.start();
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MigrationException("interrupted while waiting for a backup or restore", e);
-    }
-    if (failure.get() != null) {
-      throw failure.get();
-    }
-    return result.get();
   }
 
   private static MigrateResult stopped(Target target, MigrationStatus before, String error) {

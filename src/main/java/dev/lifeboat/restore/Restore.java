@@ -5,8 +5,6 @@ import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.archive.Roles;
 import dev.lifeboat.archive.RowCounts;
-import dev.lifeboat.backup.BackupJob;
-import dev.lifeboat.backup.BackupResult;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestSignatures;
@@ -21,6 +19,10 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.BackupRequest;
+import dev.lifeboat.run.BackupResult;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.sql.Connection;
@@ -51,7 +53,7 @@ public final class Restore {
   private final Keys keys;
   private final BackupCatalog catalog;
   private final ArchiveFetcher fetcher;
-  private final BackupJob backupJob;
+  private final Door door;
   private final PgRestore pgRestore = new PgRestore();
   private final Progress progress;
   private final ManifestSignatures signatures;
@@ -63,7 +65,7 @@ public final class Restore {
       Keys keys,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
-      BackupJob backupJob,
+      Door door,
       Progress progress,
       ManifestSignatures signatures) {
     this.progress = progress;
@@ -74,7 +76,7 @@ public final class Restore {
     this.keys = keys;
     this.catalog = catalog;
     this.fetcher = fetcher;
-    this.backupJob = backupJob;
+    this.door = door;
   }
 
   /** Decides everything without changing anything; refusals are usage errors (exit 2). */
@@ -270,7 +272,9 @@ public final class Restore {
     try (ArchiveFetcher.Fetched archive = fetcher.fetch(plan.target(), plan.backup())) {
       String safetyId = null;
       if (plan.safetyBackupTarget() != null) {
-        BackupResult safety = backupJob.run(plan.safetyBackupTarget(), "pre-restore");
+        BackupResult safety =
+            door.run(
+                new BackupRequest(plan.safetyBackupTarget().name(), "pre-restore"), Trigger.CLI);
         if (safety.exitCode() == 1) {
           throw new RestoreException(
               "the safety backup of database '"

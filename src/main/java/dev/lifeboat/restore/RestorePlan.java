@@ -68,7 +68,7 @@ public record RestorePlan(
                 + " of target '"
                 + m.target()
                 + "'"
-                + (m.label() == null || m.label().isEmpty() ? "" : " (label " + m.label() + ")")
+                + (m.label() == null ? "" : " (label " + m.label() + ")")
                 + ", completed "
                 + m.completedAt()
                 + ", "

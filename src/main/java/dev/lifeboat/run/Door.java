@@ -4,9 +4,12 @@ import dev.lifeboat.config.Node;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.time.Clock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -14,7 +17,7 @@ import org.springframework.stereotype.Component;
  * The one way into a verb on it, whoever asks (the command line, a schedule, another verb): the
  * target resolved once, the verb's refusals before anything is recorded, the run recorded in the
  * job repository with its request, trigger and node, and the typed result read back. Verbs move
- * onto it one by one (issue 20): prune and verify so far.
+ * onto it one by one (issue 20): prune, verify and backup so far.
  */
 @Component
 public final class Door {
@@ -50,18 +53,51 @@ public final class Door {
     try {
       JobParameters parameters =
           RequestCodec.encode(verb, prepared, clock.instant(), trigger, node.name(), ticket);
-      JobExecution execution;
-      try {
-        execution = operator.start(verb.job(), parameters);
-      } catch (Exception e) {
-        throw new RunException(
-            "could not start the " + verb.name().word() + " job: " + e.getMessage(), e);
-      }
-      return ResultCodec.read(execution.getExecutionContext(), verb.resultType())
-          .map(result -> verb.ended(prepared, result, execution))
-          .orElseGet(() -> verb.unfinished(prepared, execution));
+      JobExecution execution =
+          StepSynchronizationManager.getContext() == null
+              ? start(verb, parameters)
+              : onAThreadOfItsOwn(verb, parameters);
+      R result =
+          ResultCodec.read(execution.getExecutionContext(), verb.resultType())
+              .map(read -> verb.settle(prepared, read, execution))
+              .orElseGet(() -> verb.unfinished(prepared, execution));
+      verb.ended(prepared, result);
+      return result;
     } finally {
       handoff.close(ticket);
+    }
+  }
+
+  private JobExecution start(Verb<?, ?> verb, JobParameters parameters) {
+    try {
+      return operator.start(verb.job(), parameters);
+    } catch (Exception e) {
+      throw new RunException(
+          "could not start the " + verb.name().word() + " job: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A run composed inside another run's step (a safe migration's backups, the safety backup of a
+   * restore it undoes with) starts on a thread of its own: Spring Batch refuses to start a job on a
+   * thread that runs a step, inside that step's transaction and scope.
+   */
+  private JobExecution onAThreadOfItsOwn(Verb<?, ?> verb, JobParameters parameters) {
+    FutureTask<JobExecution> run = new FutureTask<>(() -> start(verb, parameters));
+    Thread thread = new Thread(run, "lifeboat-" + verb.name().word());
+    thread.start();
+    try {
+      return run.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RunException(
+          "interrupted while waiting for the " + verb.name().word() + " run it started", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new RunException(
+          "the " + verb.name().word() + " run failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 

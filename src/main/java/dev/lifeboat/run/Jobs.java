@@ -11,7 +11,9 @@ import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.builder.SimpleJobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
@@ -30,6 +32,27 @@ public final class Jobs {
   @FunctionalInterface
   public interface Work<Q, R> {
     R run(Q request, Target target) throws Exception;
+  }
+
+  /** The work of one step of several: what it makes goes into the job's context for the next. */
+  @FunctionalInterface
+  public interface Stage<Q> {
+    void run(Q request, Target target, Scope run) throws Exception;
+  }
+
+  /** One running execution as a {@link Stage} sees it. */
+  public interface Scope {
+    /** The job execution's id. */
+    long execution();
+
+    /** Where stoppable work registers what ends it; never requested for a plain stage. */
+    StoppableWork.Stop stop();
+
+    /** The job's execution context: what one step leaves for the next, as JSON strings. */
+    ExecutionContext context();
+
+    /** Records the run's result; an outcome other than success is the step's exit status. */
+    void result(Result result);
   }
 
   private final JobRepository repository;
@@ -62,18 +85,15 @@ public final class Jobs {
    */
   public <Q extends Request<R>, R extends Result> Step step(
       String name, Class<Q> type, Work<Q, R> work) {
+    return stage(name, type, (request, target, run) -> run.result(work.run(request, target)));
+  }
+
+  /** A step of several, outside any control-database transaction, that a stop does not end. */
+  public <Q extends Request<?>> Step stage(String name, Class<Q> type, Stage<Q> work) {
     return new StepBuilder(name, repository)
         .tasklet(
             (contribution, chunk) -> {
-              JobExecution job = contribution.getStepExecution().getJobExecution();
-              Q request = request(job, type);
-              Target target = target(job, request);
-              R result = work.run(request, target);
-              ResultCodec.put(job.getExecutionContext(), result);
-              contribution.setExitStatus(
-                  result.outcome() == Outcome.SUCCESS
-                      ? ExitStatus.COMPLETED
-                      : new ExitStatus(result.outcome().name(), result.error()));
+              run(contribution, type, work, new StoppableWork.Stop());
               return RepeatStatus.FINISHED;
             },
             StepTransactions.none())
@@ -108,5 +128,57 @@ public final class Jobs {
           job.getId(),
           e.getMessage());
     }
+  }
+
+  /**
+   * A step of several that a stop (SIGTERM, {@code JobOperator.stop}) ends at once: the work
+   * registers what ends it (kill a process, abort uploads) and the step ends STOPPED.
+   */
+  public <Q extends Request<?>> Step stoppable(String name, Class<Q> type, Stage<Q> work) {
+    return new StepBuilder(name, repository)
+        .tasklet(
+            StoppableWork.of(
+                (contribution, stop) -> {
+                  run(contribution, type, work, stop);
+                  return RepeatStatus.FINISHED;
+                }),
+            StepTransactions.none())
+        .build();
+  }
+
+  private <Q extends Request<?>> void run(
+      StepContribution contribution, Class<Q> type, Stage<Q> work, StoppableWork.Stop stop)
+      throws Exception {
+    JobExecution job = contribution.getStepExecution().getJobExecution();
+    Q request = request(job, type);
+    Target target = target(job, request);
+    work.run(
+        request,
+        target,
+        new Scope() {
+          @Override
+          public long execution() {
+            return job.getId();
+          }
+
+          @Override
+          public StoppableWork.Stop stop() {
+            return stop;
+          }
+
+          @Override
+          public ExecutionContext context() {
+            return job.getExecutionContext();
+          }
+
+          @Override
+          public void result(Result result) {
+            ResultCodec.put(job.getExecutionContext(), result);
+            contribution.setExitStatus(
+                result.outcome() == Outcome.SUCCESS
+                    ? ExitStatus.COMPLETED
+                    : new ExitStatus(result.outcome().name(), result.error()));
+          }
+        });
   }
 }

@@ -48,10 +48,16 @@ public interface Verb<Q extends Request<R>, R extends Result> {
   R unfinished(Q request, JobExecution execution);
 
   /**
-   * The result the run left, with what only its execution tells (a drill's report says failed; the
-   * execution whether it was stopped or skipped). Most verbs' results say it all.
+   * The result the run left, settled with what only its execution tells (a drill's report says
+   * failed; the execution whether it was stopped or skipped). Most verbs' results say it all.
    */
-  default R ended(Q request, R result, JobExecution execution) {
+  default R settle(Q request, R result, JobExecution execution) {
     return result;
   }
+
+  /**
+   * Told in the caller's process once the run has ended, whichever way: the verb's own meters (a
+   * backup's upload failures and duration). Never for a request refused before it ran.
+   */
+  default void ended(Q request, R result) {}
 }

@@ -121,6 +121,38 @@ class BackupIntegrationTests {
   }
 
   @Test
+  void aBackupWithoutALabelHasNoLabelInItsManifestOrListing() throws Exception {
+    Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("local-store"));
+    Path config = fx.write(db, "app");
+    LifeboatCli cli = fx.cli();
+
+    Result unlabelled = cli.run("--config", config.toString(), "backup", "--json");
+    // a blank --label is no label either
+    Result blank = cli.run("--config", config.toString(), "backup", "--label", "", "--json");
+
+    for (Result backup : List.of(unlabelled, blank)) {
+      assertThat(backup.exitCode()).as(backup.toString()).isZero();
+      JsonNode result = Json.mapper().readTree(backup.stdout());
+      assertThat(result.get("label").isNull()).as(backup.stdout()).isTrue();
+      String id = result.get("id").asString();
+      JsonNode manifest =
+          Json.mapper()
+              .readTree(
+                  Files.readAllBytes(dir.resolve("local-store/app/" + id + "/manifest.json")));
+      assertThat(manifest.has("label")).isTrue();
+      assertThat(manifest.get("label").isNull()).as(manifest.toString()).isTrue();
+    }
+    Result list = cli.run("--config", config.toString(), "backups", "--json");
+    assertThat(list.exitCode()).as(list.toString()).isZero();
+    JsonNode rows = Json.mapper().readTree(list.stdout());
+    assertThat(rows).hasSize(2);
+    for (JsonNode row : rows) {
+      assertThat(row.has("label")).isTrue();
+      assertThat(row.get("label").isNull()).as(row.toString()).isTrue();
+    }
+  }
+
+  @Test
   void verifyNamesTheStoreWhoseCopyHasAFlippedByte() throws Exception {
     Fixture fx = threeStores("flipped");
     Path config = fx.write(db, "app");

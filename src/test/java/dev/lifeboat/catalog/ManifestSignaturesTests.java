@@ -152,6 +152,23 @@ class ManifestSignaturesTests {
   }
 
   @Test
+  void anOlderManifestSignedWithAnEmptyLabelStillVerifiesAndListsNoLabel() {
+    SigningKey key = signatures.signingKey();
+    // what Lifeboat wrote for a backup without a label before the door: "label": ""
+    byte[] json = Manifests.write(manifest(ID, ""));
+    assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"label\" : \"\"");
+    String manifestKey = Manifest.manifestKey("app", ID);
+    BackupStore a = targets(config).store("a");
+    a.put(Manifest.signatureKey("app", ID), ManifestSignatures.sign(key, manifestKey, json));
+    a.put(manifestKey, json);
+    Manifest listed = Manifests.read(json);
+
+    assertThat(listed.label()).isNull();
+    assertThat(signatures.require(target, listed(listed, "a"), false).status())
+        .isEqualTo(ManifestSignatures.Status.SIGNED);
+  }
+
+  @Test
   void theSignedMessageIsTheFormatTheManifestsKeyAndItsExactBytes() {
     byte[] json = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
     assertThat(

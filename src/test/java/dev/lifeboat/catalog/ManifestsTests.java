@@ -48,6 +48,51 @@ class ManifestsTests {
   }
 
   @Test
+  void anEmptyLabelOfAnOlderManifestReadsAsNone() {
+    ObjectNode tree =
+        (ObjectNode)
+            Json.mapper()
+                .readTree(
+                    json(
+                        manifest(
+                            "20261125T020000Z", "app", Instant.parse("2026-11-25T02:01:00Z"))));
+    tree.put("label", "");
+    byte[] older = Json.mapper().writeValueAsBytes(tree);
+
+    assertThat(Manifests.read(older, "app", "20261125T020000Z", NOW).label()).isNull();
+  }
+
+  @Test
+  void aManifestWithoutALabelSaysLabelNullAndReadsAsNone() {
+    Manifest m = manifest("20261125T020000Z", "app", Instant.parse("2026-11-25T02:01:00Z"));
+    Manifest none =
+        new Manifest(
+            m.id(),
+            m.target(),
+            null,
+            m.startedAt(),
+            m.completedAt(),
+            m.format(),
+            m.sizeBytes(),
+            m.sha256(),
+            m.rawBytes(),
+            m.database(),
+            m.serverVersion(),
+            m.pgDumpVersion(),
+            m.lifeboatVersion(),
+            m.tables(),
+            m.rls(),
+            m.pinned(),
+            m.encryption(),
+            m.globals());
+
+    byte[] written = json(none);
+
+    assertThat(Json.mapper().readTree(written).get("label").isNull()).isTrue();
+    assertThat(Manifests.read(written, "app", "20261125T020000Z", NOW)).isEqualTo(none);
+  }
+
+  @Test
   void aManifestNamingAnotherTargetIsRejected() {
     Manifest m = manifest("20261125T020000Z", "other", Instant.parse("2026-11-25T02:01:00Z"));
     assertThatThrownBy(() -> Manifests.read(json(m), "app", "20261125T020000Z", NOW))

@@ -45,6 +45,7 @@ class DoorTests {
 
   static final class EchoVerb implements Verb<Echo, Echoed> {
     final List<Target> seen = new ArrayList<>();
+    final List<Echoed> ended = new ArrayList<>();
     Job job;
 
     @Override
@@ -81,12 +82,20 @@ class DoorTests {
     }
 
     @Override
-    public Echoed ended(Echo request, Echoed result, JobExecution execution) {
+    public Echoed settle(Echo request, Echoed result, JobExecution execution) {
       return request.text().equals("tell")
           ? new Echoed(result.outcome(), result.summary() + ", " + execution.getStatus(), null)
           : result;
     }
+
+    @Override
+    public void ended(Echo request, Echoed result) {
+      ended.add(result);
+    }
   }
+
+  /** The threads the steps ran on, and whether each saw a step running on its thread already. */
+  final List<String> threads = new ArrayList<>();
 
   final JobRepository repository = new ResourcelessJobRepository();
   final EchoVerb verb = new EchoVerb();
@@ -115,8 +124,14 @@ class DoorTests {
                 Echo.class,
                 (request, target) -> {
                   verb.seen.add(target);
+                  threads.add(Thread.currentThread().getName());
                   if (request.fail()) {
                     throw new IllegalStateException("the step broke");
+                  }
+                  if (request.text().startsWith("outer")) {
+                    // a verb composing another inside its step, as a safe migration's backups do
+                    Echoed inner = door().run(new Echo("app", "inner", false, false), Trigger.CLI);
+                    return new Echoed(Outcome.SUCCESS, "outer, then " + inner.summary(), null);
                   }
                   return new Echoed(Outcome.SUCCESS, request.text() + " on " + target.name(), null);
                 }));
@@ -132,9 +147,37 @@ class DoorTests {
             verbs,
             targets,
             operator,
-            Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC),
+            ticking(Instant.parse("2026-12-07T10:00:00Z")),
             new Node(config.properties()),
             handoff);
+  }
+
+  /** A clock a second further on each time it is read: a nested run is its own job instance. */
+  static Clock ticking(Instant first) {
+    return new Clock() {
+      private Instant next = first;
+
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public synchronized Instant instant() {
+        Instant now = next;
+        next = next.plusSeconds(1);
+        return now;
+      }
+    };
+  }
+
+  private Door door() {
+    return door;
   }
 
   static LifeboatConfig config() {
@@ -223,5 +266,31 @@ class DoorTests {
         .hasMessageContaining("a run records at most 2500");
     assertThat(executions()).isEmpty();
     assertThat(verb.seen).isEmpty();
+  }
+
+  @Test
+  void aRunComposedInsideAnotherRunsStepStartsOnAThreadOfItsOwn() {
+    Echoed outer = door.run(new Echo("app", "outer", false, false), Trigger.CLI);
+
+    assertThat(outer).isEqualTo(new Echoed(Outcome.SUCCESS, "outer, then inner on app", null));
+    assertThat(threads).hasSize(2);
+    assertThat(threads.get(1)).isNotEqualTo(threads.get(0)).isEqualTo("lifeboat-prune");
+    // each run is told its own ending, the inner one first
+    assertThat(verb.ended)
+        .containsExactly(new Echoed(Outcome.SUCCESS, "inner on app", null), outer);
+  }
+
+  @Test
+  void aRunOutsideAnyStepStartsOnTheCallersThread() {
+    door.run(new Echo("app", "x", false, false), Trigger.CLI);
+
+    assertThat(threads).containsExactly(Thread.currentThread().getName());
+  }
+
+  @Test
+  void aRefusedRequestIsNotToldAnEnding() {
+    assertThatThrownBy(() -> door.run(new Echo("app", "x", true, false), Trigger.CLI))
+        .isInstanceOf(ConfigException.class);
+    assertThat(verb.ended).isEmpty();
   }
 }

@@ -1,15 +1,15 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.run;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.run.Outcome;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The outcome of a backup: {@code complete} (every store holds it), {@code partial} (some do) or
- * {@code failed} (none does). What {@code backup --json} prints.
+ * {@code failed} (none does). What {@code backup --json} prints; {@code label} is null when the
+ * backup has none.
  */
 public record BackupResult(
     String id,
@@ -18,7 +18,8 @@ public record BackupResult(
     Status status,
     Manifest manifest,
     List<Store> stores,
-    String error) {
+    String error)
+    implements Result {
 
   /** How the backup ended, written as its lower-case word. */
   public enum Status {
@@ -72,26 +73,41 @@ public record BackupResult(
       }
     }
 
-    static Store ok(String store) {
+    public static Store ok(String store) {
       return new Store(store, Status.OK, null);
     }
 
-    static Store failed(String store, String error) {
+    public static Store failed(String store, String error) {
       return new Store(store, Status.FAILED, error);
     }
 
-    boolean isOk() {
+    /** Whether the store holds the backup (not a JSON field: records write their components). */
+    public boolean ok() {
       return status == Status.OK;
     }
   }
 
   /** The outcome in the words of the metrics and the job log. */
+  @Override
   public Outcome outcome() {
     return status.outcome;
   }
 
   /** Exit code per CONTRACT §3: 0 complete, 3 partial, 1 failed, skipped or stopped. */
+  @Override
   public int exitCode() {
     return outcome().exitCode();
+  }
+
+  /** The scheduler's log line: the id, and with a manifest its size and how each store fared. */
+  @Override
+  public String summary() {
+    return manifest == null
+        ? id
+        : id
+            + ", "
+            + manifest.sizeBytes()
+            + " bytes, stores "
+            + stores.stream().map(s -> s.store() + (s.ok() ? "" : " (failed)")).toList();
   }
 }
