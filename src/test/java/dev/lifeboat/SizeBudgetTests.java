@@ -25,7 +25,8 @@ class SizeBudgetTests {
    * added three that other packages use (store/StoreFactory, target/Targets,
    * target/TargetConfiguration); the door (step 14) its public surface: Request, Result, Verb (the
    * old one is Schedulable), Door, Jobs, Endings, prune's PruneRequest (Prune is no longer public)
-   * and verify's VerifyRequest (step 16).
+   * and verify's VerifyRequest (step 16). Step 19 traded Drill (no longer public) for
+   * run/DrillRequest.
    */
   static final int PUBLIC_TYPES_NOW = 127;
 

@@ -19,6 +19,7 @@ import java.util.List;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.stereotype.Component;
 
 /**
  * Before the steps, takes the drill server's session and its drill lock (held for the whole run, so
@@ -26,6 +27,7 @@ import org.springframework.batch.core.listener.JobExecutionListener;
  * up what the drill made, writes its report and, for a passed drill, marks the backup verified and
  * sets the drill's gauges.
  */
+@Component
 final class DrillFinish implements JobExecutionListener {
 
   private final DrillSessions sessions;

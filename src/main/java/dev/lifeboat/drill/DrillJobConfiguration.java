@@ -3,18 +3,14 @@ package dev.lifeboat.drill;
 import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
-import dev.lifeboat.catalog.Verifications;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.Keys;
-import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.pg.PgBinaries;
-import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Targets;
-import java.time.Clock;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
@@ -36,19 +32,14 @@ class DrillJobConfiguration {
   Job drillBatchJob(
       JobRepository repository,
       LocalExecutions localExecutions,
-      Jobs jobs,
-      DrillSessions sessions,
-      Targets targets,
-      LifeboatMetrics metrics,
-      Verifications verifications,
-      Clock clock,
+      DrillFinish finish,
       Step drillPrepareStep,
       Step drillRestoreStep,
       Step drillValidateStep,
       Step drillCleanupStep) {
     return new JobBuilder(VerbName.DRILL.word(), repository)
         .listener(localExecutions)
-        .listener(new DrillFinish(sessions, jobs, targets, metrics, verifications, clock))
+        .listener(finish)
         .start(drillPrepareStep)
         .next(drillRestoreStep)
         .next(drillValidateStep)
