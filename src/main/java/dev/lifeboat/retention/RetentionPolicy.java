@@ -166,7 +166,10 @@ final class RetentionPolicy {
           && !b.completedAt().isBefore(newest.completedAt().minus(rules.keepWithin()))) {
         r.add(Reason.KEEP_WITHIN);
       }
-      if (b.label() != null && rules.keepLabels().stream().anyMatch(l -> matches(l, b.label()))) {
+      // an unlabelled backup matches as the empty label, as it did when its manifest said
+      // "label": "" (before issue 20): a '*' keeps every backup, labelled or not
+      String label = b.label() == null ? "" : b.label();
+      if (rules.keepLabels().stream().anyMatch(l -> matches(l, label))) {
         r.add(Reason.KEEP_LABEL);
       }
       if (i == 0) {

@@ -203,6 +203,25 @@ class RetentionPolicyTests {
   }
 
   @Test
+  void aStarInKeepLabelsStillKeepsBackupsWithoutALabel() {
+    // before issue 20 an unlabelled backup's manifest said "label": "", which '*' matched; now it
+    // has no label, and an upgrade must not start deleting what '*' kept
+    List<Backup> list =
+        List.of(
+            at("2026-11-25T05:00:00Z"),
+            new Backup("a", Instant.parse("2026-01-01T00:00:00Z"), null, false, null),
+            new Backup("b", Instant.parse("2026-02-01T00:00:00Z"), "nightly", false, null));
+    RetentionRules star =
+        new RetentionRules(0, 0, 0, 0, 0, 0, null, List.of("*"), Duration.ZERO, null);
+    assertThat(deleted(RetentionPolicy.plan(list, CLOCK, star, NO_GUARD))).isEmpty();
+
+    RetentionRules prefix =
+        new RetentionRules(0, 0, 0, 0, 0, 0, null, List.of("night*"), Duration.ZERO, null);
+    assertThat(deleted(RetentionPolicy.plan(list, CLOCK, prefix, NO_GUARD)))
+        .containsExactly("2026-01-01T00:00:00Z");
+  }
+
+  @Test
   void nothingYoungerThanMinAgeIsDeleted() {
     RetentionRules minAge =
         new RetentionRules(0, 0, 0, 0, 0, 0, null, List.of(), Duration.ofHours(30), null);
