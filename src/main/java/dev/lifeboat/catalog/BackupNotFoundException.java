@@ -3,7 +3,7 @@ package dev.lifeboat.catalog;
 import dev.lifeboat.base.LifeboatException;
 
 /** The backup a user named does not exist (complete) in any store: a usage error, exit 2. */
-public class BackupNotFoundException extends LifeboatException {
+class BackupNotFoundException extends LifeboatException {
 
   public BackupNotFoundException(String message) {
     super(message, null);

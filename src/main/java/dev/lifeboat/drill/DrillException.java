@@ -3,7 +3,7 @@ package dev.lifeboat.drill;
 import dev.lifeboat.base.LifeboatException;
 
 /** A drill could not run (another drill holds the server, the drill server is unreachable). */
-public class DrillException extends LifeboatException {
+class DrillException extends LifeboatException {
 
   public DrillException(String message) {
     super(message, null);

@@ -29,4 +29,10 @@ class BackupIdTests {
     assertThat(BackupId.isValid("../20261125T020000Z")).isFalse();
     assertThat(BackupId.isValid(null)).isFalse();
   }
+
+  @Test
+  void aBackupNobodyCanFindIsAUsageError() {
+    assertThat(new BackupNotFoundException("no backup 'x' of target 'app'").exitCode())
+        .isEqualTo(2);
+  }
 }

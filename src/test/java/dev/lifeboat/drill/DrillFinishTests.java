@@ -54,4 +54,9 @@ class DrillFinishTests {
     assertThat(DrillFinish.dropsScratch(true, false, true)).isFalse();
     assertThat(DrillFinish.dropsScratch(true, true, false)).isFalse();
   }
+
+  @Test
+  void aDrillThatFailsIsAFailureNotAUsageError() {
+    assertThat(new DrillException("the drill failed").exitCode()).isEqualTo(1);
+  }
 }
