@@ -187,6 +187,9 @@ public final class Rehearsal {
         databases.createMarked(scratch, LifeboatDatabases.SCRATCH, "rehearsal");
       }
       boolean dropped = false;
+      boolean passed = false;
+      List<RehearsalReport.Rehearsed> rehearsed = List.of();
+      String error;
       try {
         PgConnection scratchDb = server.withDatabase(scratch);
         if (!withData) {
@@ -205,16 +208,15 @@ public final class Rehearsal {
                     : " (from version "
                         + containment.from()
                         + " on in one transaction, rolled back at the end)"));
-        List<RehearsalReport.Rehearsed> rehearsed =
-            rehearse(target, scratchDb, scratch, plan, containment);
+        rehearsed = rehearse(target, scratchDb, scratch, plan, containment);
         ignore.addAll(rehearsalDatabases(databases.connection(), scratch));
         List<String> changed =
             ServerState.read(databases.connection(), ignore).changesSince(before);
-        boolean passed =
+        passed =
             changed.isEmpty()
                 && rehearsed.size() == plan.size()
                 && rehearsed.stream().allMatch(RehearsalReport.Rehearsed::ok);
-        String error =
+        error =
             rehearsed.stream()
                 .filter(r -> !r.ok())
                 .map(r -> r.script() + ": " + r.error())
@@ -231,36 +233,26 @@ public final class Rehearsal {
         }
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         dropDrillRoles(databases, withData);
-        return new RehearsalReport(
-            passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
-            target.name(),
-            where,
-            copy,
-            scratch,
-            dropped,
-            plan,
-            containment.from(),
-            containment.statements(),
-            rehearsed,
-            leftovers,
-            error);
       } catch (RuntimeException | SQLException e) {
+        passed = false;
+        rehearsed = List.of();
+        error = "could not prepare the rehearsal: " + Migrations.reason(e);
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         dropDrillRoles(databases, withData);
-        return new RehearsalReport(
-            RehearsalReport.FAILED,
-            target.name(),
-            where,
-            copy,
-            scratch,
-            dropped,
-            plan,
-            containment.from(),
-            containment.statements(),
-            List.of(),
-            leftovers,
-            "could not prepare the rehearsal: " + Migrations.reason(e));
       }
+      return new RehearsalReport(
+          passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
+          target.name(),
+          where,
+          copy,
+          scratch,
+          dropped,
+          plan,
+          containment.from(),
+          containment.statements(),
+          rehearsed,
+          leftovers,
+          error);
     } catch (SQLException e) {
       throw new MigrationException(
           "cannot prepare a scratch database on "
