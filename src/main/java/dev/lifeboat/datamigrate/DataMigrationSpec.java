@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * One chunked data migration as written in {@code jobs/data-migrations/NAME.yml}: the SQL run once
  * per key range {@code [:from, :to)} of {@code table.key}.
  */
-public record DataMigrationSpec(
+record DataMigrationSpec(
     String name,
     Path file,
     String target,
