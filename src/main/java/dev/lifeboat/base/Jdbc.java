@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Plain JDBC for Lifeboat's own small tables (the control database's, a data migration's progress):
@@ -17,6 +19,30 @@ public final class Jdbc {
   @FunctionalInterface
   public interface Work {
     void run() throws SQLException;
+  }
+
+  /** What reads one row of a query's answer. */
+  @FunctionalInterface
+  public interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Every row the query {@code sql} answers, {@code values} bound in order, each read by {@code
+   * row}.
+   */
+  public static <T> List<T> list(Connection c, String sql, Row<T> row, Object... values)
+      throws SQLException {
+    List<T> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, values);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(row.read(rs));
+        }
+      }
+    }
+    return rows;
   }
 
   /** Runs {@code sql} with {@code values} bound in order; the number of rows it changed. */

@@ -8,16 +8,15 @@ import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "restore",
     description = "Verify a backup, then restore it into a database on the target's server.")
 final class RestoreCommand extends VerbCommand {
 
-  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
-  String id;
+  @Mixin VerbCommand.BackupId backup;
 
   @Option(
       names = "--into",
@@ -64,7 +63,7 @@ final class RestoreCommand extends VerbCommand {
     RestorePlan plan =
         restore.plan(
             target,
-            id,
+            backup.id,
             into,
             new Restore.Options(clean, createRoles, createPrivilegedRoles, allowUnsigned));
     plan.describe().forEach(console::note);

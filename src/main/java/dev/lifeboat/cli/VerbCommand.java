@@ -4,6 +4,7 @@ import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -48,6 +49,12 @@ abstract class VerbCommand implements Callable<Integer> {
       console.printJson(result);
     }
     return console;
+  }
+
+  /** The backup a command acts on, its first parameter. */
+  static final class BackupId {
+    @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
+    String id;
   }
 
   /** A command that only groups others, run alone: its usage on stderr, exit 2. */

@@ -6,16 +6,15 @@ import dev.lifeboat.backup.VerifyRequest;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "verify",
     description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
 final class VerifyCommand extends VerbCommand {
 
-  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
-  String id;
+  @Mixin VerbCommand.BackupId backup;
 
   @Option(names = "--store", paramLabel = "NAME", description = "Check only this store.")
   String store;
@@ -38,7 +37,9 @@ final class VerifyCommand extends VerbCommand {
   public Integer call() {
     Verify.Report report =
         bean(Door.class)
-            .run(new VerifyRequest(target().name(), id, store, deep, allowUnsigned), Trigger.CLI);
+            .run(
+                new VerifyRequest(target().name(), backup.id, store, deep, allowUnsigned),
+                Trigger.CLI);
     BackupVerifier.VerifyResult result = report.result();
     Console console = printed(result);
     console.say(

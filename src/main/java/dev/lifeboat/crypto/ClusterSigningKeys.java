@@ -2,10 +2,7 @@ package dev.lifeboat.crypto;
 
 import dev.lifeboat.base.Jdbc;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.stereotype.Component;
@@ -55,18 +52,13 @@ public final class ClusterSigningKeys {
 
   /** Every key recorded, oldest first. */
   public List<Recorded> all() throws SQLException {
-    List<Recorded> keys = new ArrayList<>();
-    try (Connection c = control.getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT FINGERPRINT, PUBLIC_KEY, NODE FROM LIFEBOAT_SIGNING_KEYS ORDER BY"
-                    + " RECORDED_AT, FINGERPRINT")) {
-      while (rs.next()) {
-        keys.add(new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)));
-      }
+    try (Connection c = control.getConnection()) {
+      return Jdbc.list(
+          c,
+          "SELECT FINGERPRINT, PUBLIC_KEY, NODE FROM LIFEBOAT_SIGNING_KEYS ORDER BY"
+              + " RECORDED_AT, FINGERPRINT",
+          rs -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)));
     }
-    return keys;
   }
 
   private static boolean recorded(Connection c, String fingerprint) throws SQLException {

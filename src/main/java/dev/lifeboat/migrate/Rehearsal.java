@@ -1,6 +1,7 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.archive.LifeboatDatabases;
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.drill.Drill;
 import dev.lifeboat.drill.DrillReport;
@@ -97,39 +98,40 @@ public final class Rehearsal {
    * target's own; cluster-wide statements are rolled back with one transaction, and one that no
    * transaction can undo is refused (exit 2) before anything is done.
    */
+  /** A report of a rehearsal that did not start: no server, no scratch copy. */
+  private static RehearsalReport notRehearsed(
+      MigrateResult.Status status,
+      Target target,
+      List<RehearsalReport.Planned> plan,
+      String error) {
+    return new RehearsalReport(
+        status.word(),
+        target.name(),
+        null,
+        null,
+        null,
+        false,
+        plan,
+        null,
+        List.of(),
+        List.of(),
+        List.of(),
+        error);
+  }
+
   public RehearsalReport run(Target target, boolean withData, Consumer<String> progress) {
     MigrationStatus status = migrations.status(target);
     if (!status.clean()) {
       MigrationStatus.Problem p = status.problems().get(0);
-      return new RehearsalReport(
-          MigrateResult.Status.REFUSED.word(),
-          target.name(),
-          null,
-          null,
-          null,
-          false,
-          List.of(),
-          null,
-          List.of(),
-          List.of(),
+      return notRehearsed(
+          MigrateResult.Status.REFUSED,
+          target,
           List.of(),
           "refused: " + p.detail() + "; to fix: " + p.fix() + "; nothing was rehearsed");
     }
     List<RehearsalReport.Planned> plan = plan(status);
     if (plan.isEmpty()) {
-      return new RehearsalReport(
-          MigrateResult.Status.UP_TO_DATE.word(),
-          target.name(),
-          null,
-          null,
-          null,
-          false,
-          plan,
-          null,
-          List.of(),
-          List.of(),
-          List.of(),
-          null);
+      return notRehearsed(MigrateResult.Status.UP_TO_DATE, target, plan, null);
     }
     Containment containment = Containment.decide(plan);
     PgConnection server = target.drillServer();
@@ -286,36 +288,28 @@ public final class Rehearsal {
    */
   private static List<String> createPolicyRoles(PgConnection target, Connection drillServer)
       throws SQLException {
-    List<String> needed = new ArrayList<>();
-    try (Connection c = target.open();
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT DISTINCT r.rolname FROM pg_policy p, unnest(p.polroles) o(oid)"
-                    + " JOIN pg_roles r ON r.oid = o.oid ORDER BY 1")) {
-      while (rs.next()) {
-        needed.add(rs.getString(1));
-      }
+    List<String> needed;
+    try (Connection c = target.open()) {
+      needed =
+          Jdbc.list(
+              c,
+              "SELECT DISTINCT r.rolname FROM pg_policy p, unnest(p.polroles) o(oid)"
+                  + " JOIN pg_roles r ON r.oid = o.oid ORDER BY 1",
+              rs -> rs.getString(1));
     }
     List<String> created = new ArrayList<>();
-    try (PreparedStatement exists =
-        drillServer.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-      for (String role : needed) {
-        exists.setString(1, role);
-        try (ResultSet rs = exists.executeQuery()) {
-          if (rs.next()) {
-            continue;
-          }
-        }
-        try (Statement st = drillServer.createStatement()) {
-          st.execute("CREATE ROLE " + PgCatalog.quote(role) + " NOLOGIN");
-        }
-        created.add(
-            "role "
-                + role
-                + " (NOLOGIN), which the target's policies name, created on the drill server for"
-                + " the schema copy");
+    for (String role : needed) {
+      if (Jdbc.exists(drillServer, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
+        continue;
       }
+      try (Statement st = drillServer.createStatement()) {
+        st.execute("CREATE ROLE " + PgCatalog.quote(role) + " NOLOGIN");
+      }
+      created.add(
+          "role "
+              + role
+              + " (NOLOGIN), which the target's policies name, created on the drill server for"
+              + " the schema copy");
     }
     return created;
   }
