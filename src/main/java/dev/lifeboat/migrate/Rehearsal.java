@@ -633,28 +633,24 @@ public final class Rehearsal {
 
     /** The relation locks this session holds now, as {@code Mode on relation}. */
     private static List<String> locks(Connection c) {
-      List<String> out = new ArrayList<>();
-      try (Statement st = c.createStatement();
-          ResultSet rs =
-              st.executeQuery(
-                  "SELECT l.mode || ' on ' || l.relation::regclass::text"
-                      + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
-                      + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
-                      + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
-                      // the history table and its indexes: Flyway's own rows, not the file's
-                      + " AND r.oid IS DISTINCT FROM to_regclass('"
-                      + Migrations.HISTORY
-                      + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
-                      + " AND i.indrelid = to_regclass('"
-                      + Migrations.HISTORY
-                      + "')) ORDER BY 1")) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
+      try {
+        return Jdbc.list(
+            c,
+            "SELECT l.mode || ' on ' || l.relation::regclass::text"
+                + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
+                + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
+                + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
+                // the history table and its indexes: Flyway's own rows, not the file's
+                + " AND r.oid IS DISTINCT FROM to_regclass('"
+                + Migrations.HISTORY
+                + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
+                + " AND i.indrelid = to_regclass('"
+                + Migrations.HISTORY
+                + "')) ORDER BY 1",
+            rs -> rs.getString(1));
       } catch (SQLException e) {
-        out.add("(pg_locks unreadable: " + e.getMessage() + ")");
+        return List.of("(pg_locks unreadable: " + e.getMessage() + ")");
       }
-      return out;
     }
 
     private static String shorten(String sql) {
