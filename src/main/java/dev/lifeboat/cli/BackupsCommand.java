@@ -35,9 +35,11 @@ final class BackupsCommand extends VerbCommand {
 
   @Override
   public Integer call() {
+    // the catalog before the target: in the lazy start, which mistake is reported first stays
+    BackupCatalog catalog = bean(BackupCatalog.class);
     Console console = console();
     Target target = target();
-    BackupCatalog.Listing listing = bean(BackupCatalog.class).list(target);
+    BackupCatalog.Listing listing = catalog.list(target);
     List<Row> rows = new ArrayList<>();
     for (BackupCatalog.Entry e : listing.backups()) {
       Manifest m = e.manifest();
