@@ -1,6 +1,7 @@
 package dev.lifeboat.archive;
 
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,19 +26,8 @@ public final class Assertions {
   public static Path dir(LifeboatConfig config, String target) {
     TargetProperties t = config.targetSettings(target); // "app.app_staging" runs app's assertions
     Path dir = t != null && t.drills() != null ? t.drills().dir() : null;
-    if (dir == null) {
-      dir = config.properties().drills().dir();
-    }
-    if (dir == null) {
-      dir = Path.of("jobs/drills");
-    }
-    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
-      String root = System.getenv("LIFEBOAT_ROOT");
-      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
-        return Path.of(root).resolve(dir);
-      }
-    }
-    return dir;
+    return LifeboatProperties.jobDir(
+        dir != null ? dir : config.properties().drills().dir(), "jobs/drills");
   }
 
   /** The files to run, those for every target first, each group sorted by name. */

@@ -269,15 +269,7 @@ public final class BackupCatalog {
   }
 
   public static Manifest readManifest(BackupStore store, String key) {
-    try (InputStream in = store.open(key)) {
-      return Manifests.read(in.readAllBytes());
-    } catch (IOException e) {
-      throw new StoreException(
-          store.name(),
-          StoreException.Kind.UNAVAILABLE,
-          "reading " + key + " from store '" + store.name() + "' failed: " + e.getMessage(),
-          e);
-    }
+    return Manifests.read(ManifestSignatures.read(store, key));
   }
 
   private static String unreadableNote(Listing listing) {

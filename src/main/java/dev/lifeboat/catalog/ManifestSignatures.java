@@ -392,7 +392,8 @@ public final class ManifestSignatures {
     return new Verdict(m.id(), m.target(), status, store, detail, trusted.describe());
   }
 
-  private static byte[] read(BackupStore store, String key) {
+  /** The whole object {@code key} of {@code store}; a failure to read it is UNAVAILABLE. */
+  static byte[] read(BackupStore store, String key) {
     try (InputStream in = store.open(key)) {
       return in.readAllBytes();
     } catch (IOException e) {

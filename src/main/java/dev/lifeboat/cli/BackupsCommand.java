@@ -8,20 +8,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "backups",
     description = "List complete backups, newest first, read from the stores themselves.")
-final class BackupsCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
-
-  private BackupCatalog catalog;
-  private Console console;
+final class BackupsCommand extends VerbCommand {
 
   /** One line of {@code backups --json} (CONTRACT §4). */
   record Row(
@@ -43,9 +35,10 @@ final class BackupsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    catalog = root.bean(BackupCatalog.class);
-    console = root.bean(Console.class);
-    Target target = root.target();
+    // the catalog before the target: in the lazy start, which mistake is reported first stays
+    BackupCatalog catalog = bean(BackupCatalog.class);
+    Console console = console();
+    Target target = target();
     BackupCatalog.Listing listing = catalog.list(target);
     List<Row> rows = new ArrayList<>();
     for (BackupCatalog.Entry e : listing.backups()) {

@@ -6,15 +6,12 @@ import dev.lifeboat.datamigrate.DataMigrations;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code lifeboat data-migrate run|status|pause|resume|cancel NAME}: chunked data migrations. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "data-migrate",
     description =
         "Chunked data migrations from jobs/data-migrations/NAME.yml: exactly once across crashes.",
@@ -25,20 +22,14 @@ import picocli.CommandLine.Spec;
       DataMigrateCommand.Resume.class,
       DataMigrateCommand.Cancel.class
     })
-final class DataMigrateCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
-
-  @Spec CommandLine.Model.CommandSpec spec;
+final class DataMigrateCommand extends VerbCommand {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
+    return usage();
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "run",
       description = "Run a data migration, or continue it after its last committed chunk.")
   static final class Run implements Callable<Integer> {
@@ -53,10 +44,7 @@ final class DataMigrateCommand implements Callable<Integer> {
     }
   }
 
-  @Command(
-      mixinStandardHelpOptions = true,
-      name = "resume",
-      description = "Continue a paused data migration (runs it here).")
+  @Command(name = "resume", description = "Continue a paused data migration (runs it here).")
   static final class Resume implements Callable<Integer> {
     @ParentCommand DataMigrateCommand parent;
 
@@ -70,7 +58,6 @@ final class DataMigrateCommand implements Callable<Integer> {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "pause",
       description = "Pause a data migration: its runner, anywhere, stops after the current chunk.")
   static final class Pause implements Callable<Integer> {
@@ -81,14 +68,13 @@ final class DataMigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      DataMigrations migrations = parent.root.bean(DataMigrations.class);
+      DataMigrations migrations = parent.bean(DataMigrations.class);
       return parent.printRequest(
-          migrations.pause(name, parent.root.targetName()), "pause", "paused");
+          migrations.pause(name, parent.root().targetName()), "pause", "paused");
     }
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "cancel",
       description = "Cancel a data migration for good; its history stays in status.")
   static final class Cancel implements Callable<Integer> {
@@ -99,14 +85,13 @@ final class DataMigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      DataMigrations migrations = parent.root.bean(DataMigrations.class);
+      DataMigrations migrations = parent.bean(DataMigrations.class);
       return parent.printRequest(
-          migrations.cancel(name, parent.root.targetName()), "cancel", "cancelled");
+          migrations.cancel(name, parent.root().targetName()), "cancel", "cancelled");
     }
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "status",
       description = "Every data migration (or NAME): state, progress, rate, last error.")
   static final class Status implements Callable<Integer> {
@@ -117,14 +102,11 @@ final class DataMigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Console console = parent.root.bean(Console.class);
       List<DataMigrationStatus> all =
-          parent.root.bean(DataMigrations.class).status(name, parent.root.targetName());
-      if (console.json()) {
-        console.printJson(all);
-      }
+          parent.bean(DataMigrations.class).status(name, parent.root().targetName());
+      Console console = parent.printed(all);
       if (all.isEmpty()) {
-        console.say("no data migrations in " + parent.root.bean(DataMigrations.class).dir());
+        console.say("no data migrations in " + parent.bean(DataMigrations.class).dir());
       }
       for (DataMigrationStatus s : all) {
         console.say(describe(s));
@@ -167,12 +149,9 @@ final class DataMigrateCommand implements Callable<Integer> {
   }
 
   int run(String name, boolean resume) {
-    Console console = root.bean(Console.class);
     DataMigrationResult r =
-        root.bean(DataMigrations.class).run(name, root.targetName(), resume, console);
-    if (console.json()) {
-      console.printJson(r);
-    }
+        bean(DataMigrations.class).run(name, root().targetName(), resume, console());
+    Console console = printed(r);
     console.say(
         String.format(
             Locale.ROOT,
@@ -196,10 +175,7 @@ final class DataMigrateCommand implements Callable<Integer> {
   }
 
   int printRequest(DataMigrationStatus s, String verb, String done) {
-    Console console = root.bean(Console.class);
-    if (console.json()) {
-      console.printJson(s);
-    }
+    Console console = printed(s);
     console.say(
         s.state().equals(done)
             ? "data migration " + s.name() + " is " + done

@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 
 /** Listed for --help; {@link dev.lifeboat.demo.Demo} runs it before Spring starts. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "demo",
     description =
         "The whole story on a throwaway local PostgreSQL and two local stores, no set-up.")

@@ -3,20 +3,15 @@ package dev.lifeboat.cli;
 import dev.lifeboat.run.History;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "history",
     description =
         "Job runs from the job repository, newest first: the audit trail of who ran what, when,"
             + " and how it ended.")
-final class HistoryCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class HistoryCommand extends VerbCommand {
 
   @Option(names = "--job", paramLabel = "JOB", description = "Only this job (backup, drill).")
   String job;
@@ -24,20 +19,15 @@ final class HistoryCommand implements Callable<Integer> {
   @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default 20).")
   int limit = 20;
 
-  private History history;
-  private Console console;
-
   @Override
   public Integer call() {
-    history = root.bean(History.class);
-    console = root.bean(Console.class);
     if (limit < 1) {
       throw new dev.lifeboat.config.ConfigException("--limit", "must be at least 1");
     }
     // --target filters here; it need not be configured any more (runs outlive targets)
-    List<History.Entry> runs = history.list(root.targetName(), job, limit);
+    List<History.Entry> runs = bean(History.class).list(root().targetName(), job, limit);
+    Console console = printed(runs);
     if (console.json()) {
-      console.printJson(runs);
       return 0;
     }
     if (runs.isEmpty()) {

@@ -48,7 +48,7 @@ public final class Launcher {
 
     static Invocation parse(List<String> args) {
       CommandLine cli = new CommandLine(new LifeboatCommand());
-      handBackUnmatched(cli);
+      prepare(cli);
       CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
       List<String> spring = new ArrayList<>();
       for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
@@ -64,18 +64,21 @@ public final class Launcher {
       return new Invocation(cli, parsed, List.copyOf(spring));
     }
 
-    private static void handBackUnmatched(CommandLine command) {
-      command
-          .getCommandSpec()
-          .addUnmatchedArgsBinding(
-              CommandLine.Model.UnmatchedArgsBinding.forStringArrayConsumer(
-                  new CommandLine.Model.ISetter() {
-                    @Override
-                    public <T> T set(T value) {
-                      return null; // read back from the parse result, level by level
-                    }
-                  }));
-      command.getSubcommands().values().forEach(Invocation::handBackUnmatched);
+    /** Every command answers {@code -h} and {@code -V}, and hands back what it does not match. */
+    private static void prepare(CommandLine command) {
+      CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+      if (!spec.mixinStandardHelpOptions()) {
+        spec.mixinStandardHelpOptions(true);
+      }
+      spec.addUnmatchedArgsBinding(
+          CommandLine.Model.UnmatchedArgsBinding.forStringArrayConsumer(
+              new CommandLine.Model.ISetter() {
+                @Override
+                public <T> T set(T value) {
+                  return null; // read back from the parse result, level by level
+                }
+              }));
+      command.getSubcommands().values().forEach(Invocation::prepare);
     }
 
     private static boolean isSpringProperty(String a) {

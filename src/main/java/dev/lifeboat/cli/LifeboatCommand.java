@@ -11,7 +11,6 @@ import picocli.CommandLine.ScopeType;
 /** The top command; its options are inherited, so they work before or after the command name. */
 @Command(
     name = "lifeboat",
-    mixinStandardHelpOptions = true,
     versionProvider = LifeboatCommand.Version.class,
     description = "Unattended PostgreSQL backups, restore drills and safe migrations.",
     subcommands = {

@@ -14,16 +14,11 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "migrate",
     description = "Versioned SQL migrations of a target: status, apply, new.",
     subcommands = {
@@ -31,35 +26,25 @@ import picocli.CommandLine.Spec;
       MigrateCommand.Apply.class,
       MigrateCommand.New.class
     })
-final class MigrateCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
-
-  @Spec CommandLine.Model.CommandSpec spec;
+final class MigrateCommand extends VerbCommand {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
+    return usage();
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "status",
       description =
           "Applied and pending migrations and every problem (changed checksum, missing file, failed"
               + " migration); exit 1 when there is a problem.")
-  static final class Status implements Callable<Integer> {
-
-    @ParentCommand MigrateCommand parent;
+  static final class Status extends VerbCommand {
 
     @Override
     public Integer call() {
-      LifeboatCommand root = parent.root;
-      Console console = root.bean(Console.class);
-      Migrate migrate = root.bean(Migrate.class);
-      Target target = root.target();
-      root.bean(Targets.class).checkConnection(target);
+      Console console = console();
+      Migrate migrate = bean(Migrate.class);
+      Target target = connectedTarget();
       MigrationStatus s = migrate.status(target);
       if (console.json()) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -121,14 +106,11 @@ final class MigrateCommand implements Callable<Integer> {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "apply",
       description =
           "Apply the pending migrations in order, each in its own transaction where PostgreSQL"
               + " allows; refuses while migrate status shows a problem.")
-  static final class Apply implements Callable<Integer> {
-
-    @ParentCommand MigrateCommand parent;
+  static final class Apply extends VerbCommand {
 
     @Option(
         names = "--dry-run",
@@ -158,10 +140,9 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      LifeboatCommand root = parent.root;
-      Console console = root.bean(Console.class);
-      Migrate migrate = root.bean(Migrate.class);
-      Target target = root.target();
+      Console console = console();
+      Migrate migrate = bean(Migrate.class);
+      Target target = target();
       if (withData && !dryRun) {
         throw new dev.lifeboat.config.ConfigException(
             "--with-data", "only goes with --dry-run; nothing was changed");
@@ -170,14 +151,12 @@ final class MigrateCommand implements Callable<Integer> {
         throw new dev.lifeboat.config.ConfigException(
             "--restore-on-failure", "only goes with --safe; nothing was changed");
       }
-      root.bean(Targets.class).checkConnection(target);
+      bean(Targets.class).checkConnection(target);
       if (dryRun) {
-        return dryRun(root, console, target);
+        return dryRun(console, target);
       }
       MigrateResult r = migrate.apply(target, Trigger.CLI, safe, restoreOnFailure);
-      if (console.json()) {
-        console.printJson(r);
-      }
+      printed(r);
       for (MigrateResult.Step step : r.migrations()) {
         console.say(
             String.format(
@@ -220,11 +199,9 @@ final class MigrateCommand implements Callable<Integer> {
       return r.ok() ? 0 : 1;
     }
 
-    private int dryRun(LifeboatCommand root, Console console, Target target) {
-      RehearsalReport r = root.bean(Rehearsal.class).run(target, withData, console::note);
-      if (console.json()) {
-        console.printJson(r);
-      }
+    private int dryRun(Console console, Target target) {
+      RehearsalReport r = bean(Rehearsal.class).run(target, withData, console::note);
+      printed(r);
       if (MigrateResult.Status.UP_TO_DATE.word().equals(r.status())) {
         console.say("target '" + r.target() + "' is up to date: nothing to rehearse");
         return 0;
@@ -301,23 +278,19 @@ final class MigrateCommand implements Callable<Integer> {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "new",
       description = "Create the next version's migration file, with a header comment.")
-  static final class New implements Callable<Integer> {
-
-    @ParentCommand MigrateCommand parent;
+  static final class New extends VerbCommand {
 
     @Parameters(paramLabel = "NAME", description = "What the migration does, e.g. add_email_index.")
     String name;
 
     @Override
     public Integer call() {
-      LifeboatCommand root = parent.root;
-      Console console = root.bean(Console.class);
-      Migrations migrations = root.bean(Migrations.class);
-      Path dir = root.targetName() == null ? migrations.dir() : migrations.dir(root.target());
-      Path file = Migrations.newFile(dir, name, root.bean(Clock.class).instant());
+      Console console = console();
+      Migrations migrations = bean(Migrations.class);
+      Path dir = root().targetName() == null ? migrations.dir() : migrations.dir(target());
+      Path file = Migrations.newFile(dir, name, bean(Clock.class).instant());
       if (console.json()) {
         console.printJson(Map.of("file", file.toString()));
       } else {

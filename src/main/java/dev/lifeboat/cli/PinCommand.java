@@ -1,20 +1,14 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.catalog.Pins;
-import dev.lifeboat.target.Target;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "pin",
     description = "Pin a backup: it is never pruned. The pin is kept in every store beside it.")
-final class PinCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class PinCommand extends VerbCommand {
 
   @Parameters(paramLabel = "ID|latest", description = "The backup to pin.")
   String id;
@@ -27,16 +21,12 @@ final class PinCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Console console = root.bean(Console.class);
-    Target target = root.target();
-    Pins.Result result = root.bean(Pins.class).pin(target, id, reason);
-    return report(console, result, "pinned", "pin");
+    Pins.Result result = bean(Pins.class).pin(target(), id, reason);
+    return report(printed(result), result, "pinned", "pin");
   }
 
+  /** What pin and unpin print after the JSON: the stores that took it, then each that did not. */
   static int report(Console console, Pins.Result result, String done, String verb) {
-    if (console.json()) {
-      console.printJson(result);
-    }
     if (!result.stores().isEmpty()) {
       console.say(
           "backup "

@@ -4,22 +4,16 @@ import dev.lifeboat.retention.PruneReport;
 import dev.lifeboat.retention.PruneRequest;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.target.Target;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "prune",
     description =
         "Apply the retention policy to every store of the target: show what is kept and why,"
             + " delete the rest, clean up what crashes left behind.")
-final class PruneCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class PruneCommand extends VerbCommand {
 
   @Option(names = "--dry-run", description = "Print the plan; change nothing.")
   boolean dryRun;
@@ -29,13 +23,9 @@ final class PruneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Console console = root.bean(Console.class);
-    Target target = root.target();
     PruneReport report =
-        root.bean(Door.class).run(new PruneRequest(target.name(), store, dryRun), Trigger.CLI);
-    if (console.json()) {
-      console.printJson(report);
-    }
+        bean(Door.class).run(new PruneRequest(target().name(), store, dryRun), Trigger.CLI);
+    Console console = printed(report);
     String verb = dryRun ? "would delete" : "deleted";
     for (PruneReport.StoreReport s : report.stores()) {
       if (s.status() == PruneReport.StoreStatus.SKIPPED) {

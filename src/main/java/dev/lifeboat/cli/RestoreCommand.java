@@ -7,22 +7,16 @@ import dev.lifeboat.restore.RestorePlan;
 import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "restore",
     description = "Verify a backup, then restore it into a database on the target's server.")
-final class RestoreCommand implements Callable<Integer> {
+final class RestoreCommand extends VerbCommand {
 
-  @ParentCommand LifeboatCommand root;
-
-  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
-  String id;
+  @Mixin VerbCommand.BackupId backup;
 
   @Option(
       names = "--into",
@@ -60,19 +54,16 @@ final class RestoreCommand implements Callable<Integer> {
       description = "Replace a database that holds tables (a safety backup is taken first).")
   boolean clean;
 
-  private Restore restore;
-  private Console console;
-
   @Override
   public Integer call() {
-    restore = root.bean(Restore.class);
-    console = root.bean(Console.class);
-    Target target = root.target();
-    root.bean(Targets.class).checkServer(target);
+    Restore restore = bean(Restore.class);
+    Console console = console();
+    Target target = target();
+    bean(Targets.class).checkServer(target);
     RestorePlan plan =
         restore.plan(
             target,
-            id,
+            backup.id,
             into,
             new Restore.Options(clean, createRoles, createPrivilegedRoles, allowUnsigned));
     plan.describe().forEach(console::note);
@@ -93,9 +84,7 @@ final class RestoreCommand implements Callable<Integer> {
       }
     }
     RestoreResult result = restore.execute(plan);
-    if (console.json()) {
-      console.printJson(result);
-    }
+    printed(result);
     if (result.createdRoles() != null && !result.createdRoles().isEmpty()) {
       console.note(
           "created roles (from the backup's globals): " + String.join(", ", result.createdRoles()));

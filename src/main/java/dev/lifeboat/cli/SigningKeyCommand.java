@@ -7,20 +7,15 @@ import dev.lifeboat.target.Targets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "signing-key",
     description =
         "Print this host's manifest signing public key (for lifeboat.signing.trusted-keys on the"
             + " hosts that restore and drill), and the keys trusted here.")
-final class SigningKeyCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class SigningKeyCommand extends VerbCommand {
 
   @Option(
       names = "--create",
@@ -34,9 +29,9 @@ final class SigningKeyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Console console = root.bean(Console.class);
-    Keys keys = root.bean(Keys.class);
-    root.bean(Targets.class).validate();
+    Console console = console();
+    Keys keys = bean(Keys.class);
+    bean(Targets.class).validate();
     keys.validate();
     Path file = keys.signingKeyFile();
     SigningKey key;
@@ -54,10 +49,9 @@ final class SigningKeyCommand implements Callable<Integer> {
     }
     List<String> trusted =
         keys.trustedKeys().stream().map(k -> k.source() + " " + k.fingerprint()).toList();
+    printed(
+        new Shown(file.toString(), key.fingerprint(), key.publicKeyText(), key.created(), trusted));
     if (console.json()) {
-      console.printJson(
-          new Shown(
-              file.toString(), key.fingerprint(), key.publicKeyText(), key.created(), trusted));
       return 0;
     }
     console.note(

@@ -5,23 +5,16 @@ import dev.lifeboat.backup.Verify;
 import dev.lifeboat.backup.VerifyRequest;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.target.Target;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "verify",
     description = "Re-read a backup from each store and check its SHA-256 against the manifest.")
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand extends VerbCommand {
 
-  @ParentCommand LifeboatCommand root;
-
-  @Parameters(index = "0", paramLabel = "ID|latest", description = "The backup id, or 'latest'.")
-  String id;
+  @Mixin VerbCommand.BackupId backup;
 
   @Option(names = "--store", paramLabel = "NAME", description = "Check only this store.")
   String store;
@@ -42,15 +35,13 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Console console = root.bean(Console.class);
-    Target target = root.target();
     Verify.Report report =
-        root.bean(Door.class)
-            .run(new VerifyRequest(target.name(), id, store, deep, allowUnsigned), Trigger.CLI);
+        bean(Door.class)
+            .run(
+                new VerifyRequest(target().name(), backup.id, store, deep, allowUnsigned),
+                Trigger.CLI);
     BackupVerifier.VerifyResult result = report.result();
-    if (console.json()) {
-      console.printJson(result);
-    }
+    Console console = printed(result);
     console.say(
         "backup "
             + result.id()

@@ -10,21 +10,16 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code lifeboat version}: the doctor. Exit 0 when nothing failed (warnings allowed), else 1. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "version",
     description =
         "The doctor: versions, compatibility, control database, stores, targets, backups, drills"
             + " and row-level security, checked in parallel; exit 1 when something is red.")
-final class VersionCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class VersionCommand extends VerbCommand {
 
   @Option(
       names = "--short",
@@ -37,12 +32,9 @@ final class VersionCommand implements Callable<Integer> {
       System.out.println(LifeboatVersion.get());
       return Launcher.OK;
     }
-    Console console = root.bean(Console.class);
-    root.bean(Targets.class).validate();
-    DoctorReport report = root.bean(Doctor.class).examine();
-    if (console.json()) {
-      console.printJson(report);
-    }
+    bean(Targets.class).validate();
+    DoctorReport report = bean(Doctor.class).examine();
+    Console console = printed(report);
     // the marks are not ASCII: print UTF-8 whatever the locale says
     PrintStream human =
         new PrintStream(

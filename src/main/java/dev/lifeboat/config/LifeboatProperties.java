@@ -4,6 +4,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.PositiveOrZero;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +47,22 @@ public record LifeboatProperties(
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
     return spoolDir != null ? spoolDir : home.resolve("spool");
+  }
+
+  /**
+   * A job directory ({@code jobs/migrations}, {@code jobs/drills}...): {@code configured}, else
+   * {@code fallback}; a relative one missing from the working directory is taken from below
+   * LIFEBOAT_ROOT when it is there.
+   */
+  public static Path jobDir(Path configured, String fallback) {
+    Path dir = configured != null ? configured : Path.of(fallback);
+    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
+      String root = System.getenv("LIFEBOAT_ROOT");
+      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
+        return Path.of(root).resolve(dir);
+      }
+    }
+    return dir;
   }
 
   public LifeboatProperties {

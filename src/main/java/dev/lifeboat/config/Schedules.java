@@ -77,27 +77,21 @@ public final class Schedules {
         if (mine != null) {
           if (mine.enabled()) {
             planned.add(
-                new Planned(
-                    verb,
-                    target,
-                    mine.cron().trim(),
-                    ZoneId.of(mine.zone().trim()),
-                    "lifeboat.targets." + target + ".schedules." + verb));
+                planned(verb, target, mine, "lifeboat.targets." + target + ".schedules." + verb));
           }
         } else if (global != null
             && global.enabled()
             && (global.targets() == null || global.targets().contains(target))) {
-          planned.add(
-              new Planned(
-                  verb,
-                  target,
-                  global.cron().trim(),
-                  ZoneId.of(global.zone().trim()),
-                  "lifeboat.schedules." + verb));
+          planned.add(planned(verb, target, global, "lifeboat.schedules." + verb));
         }
       }
     }
     return planned;
+  }
+
+  /** {@code verb} of {@code target} on schedule {@code s}, configured under {@code key}. */
+  private static Planned planned(String verb, String target, Schedule s, String key) {
+    return new Planned(verb, target, s.cron().trim(), ZoneId.of(s.zone().trim()), key);
   }
 
   private static void check(String key, String verb, Schedule s, Set<String> known, Instant now) {

@@ -1,11 +1,8 @@
 package dev.lifeboat.crypto;
 
+import dev.lifeboat.base.Jdbc;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.stereotype.Component;
@@ -32,26 +29,20 @@ public final class ClusterSigningKeys {
   /** Records this host's key once; recording it again changes nothing. */
   public void record(String fingerprint, String publicKey, String node) throws SQLException {
     try (Connection c = control.getConnection()) {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT 1 FROM LIFEBOAT_SIGNING_KEYS WHERE FINGERPRINT = ?")) {
-        ps.setString(1, fingerprint);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            return;
-          }
-        }
+      if (recorded(c, fingerprint)) {
+        return;
       }
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO LIFEBOAT_SIGNING_KEYS (FINGERPRINT, PUBLIC_KEY, NODE, RECORDED_AT)"
-                  + " VALUES (?, ?, ?, CURRENT_TIMESTAMP)")) {
-        ps.setString(1, fingerprint);
-        ps.setString(2, publicKey);
-        ps.setString(3, node);
-        ps.executeUpdate();
+      try {
+        Jdbc.update(
+            c,
+            "INSERT INTO LIFEBOAT_SIGNING_KEYS (FINGERPRINT, PUBLIC_KEY, NODE, RECORDED_AT)"
+                + " VALUES (?, ?, ?, CURRENT_TIMESTAMP)",
+            fingerprint,
+            publicKey,
+            node);
       } catch (SQLException e) {
         // another process recorded the same key at the same moment: it is there, as wanted
-        if (!stillMissing(c, fingerprint)) {
+        if (recorded(c, fingerprint)) {
           return;
         }
         throw e;
@@ -61,27 +52,16 @@ public final class ClusterSigningKeys {
 
   /** Every key recorded, oldest first. */
   public List<Recorded> all() throws SQLException {
-    List<Recorded> keys = new ArrayList<>();
-    try (Connection c = control.getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT FINGERPRINT, PUBLIC_KEY, NODE FROM LIFEBOAT_SIGNING_KEYS ORDER BY"
-                    + " RECORDED_AT, FINGERPRINT")) {
-      while (rs.next()) {
-        keys.add(new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)));
-      }
+    try (Connection c = control.getConnection()) {
+      return Jdbc.list(
+          c,
+          "SELECT FINGERPRINT, PUBLIC_KEY, NODE FROM LIFEBOAT_SIGNING_KEYS ORDER BY"
+              + " RECORDED_AT, FINGERPRINT",
+          rs -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)));
     }
-    return keys;
   }
 
-  private static boolean stillMissing(Connection c, String fingerprint) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT 1 FROM LIFEBOAT_SIGNING_KEYS WHERE FINGERPRINT = ?")) {
-      ps.setString(1, fingerprint);
-      try (ResultSet rs = ps.executeQuery()) {
-        return !rs.next();
-      }
-    }
+  private static boolean recorded(Connection c, String fingerprint) throws SQLException {
+    return Jdbc.exists(c, "SELECT 1 FROM LIFEBOAT_SIGNING_KEYS WHERE FINGERPRINT = ?", fingerprint);
   }
 }

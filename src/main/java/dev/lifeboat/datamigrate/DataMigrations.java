@@ -2,6 +2,7 @@ package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
@@ -86,17 +87,8 @@ public final class DataMigrations {
 
   /** Where the specs are: {@code lifeboat.data-migrations.dir}, default jobs/data-migrations. */
   public Path dir() {
-    Path dir = config.properties().dataMigrations().dir();
-    if (dir == null) {
-      dir = Path.of("jobs/data-migrations");
-    }
-    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
-      String root = System.getenv("LIFEBOAT_ROOT");
-      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
-        return Path.of(root).resolve(dir);
-      }
-    }
-    return dir;
+    return LifeboatProperties.jobDir(
+        config.properties().dataMigrations().dir(), "jobs/data-migrations");
   }
 
   /** A spec read and checked against its target (exit 2 naming the field when it is wrong). */

@@ -1,5 +1,6 @@
 package dev.lifeboat.datamigrate;
 
+import dev.lifeboat.base.Jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,8 +35,10 @@ final class ProgressTable {
     if (exists(c)) {
       return;
     }
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    Jdbc.inTransaction(c, () -> createTables(c));
+  }
+
+  private static void createTables(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       // serialise concurrent creators (CREATE ... IF NOT EXISTS can still collide in pg_type)
       s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", 0)");
@@ -56,12 +59,6 @@ final class ProgressTable {
               + " to_key bigint NOT NULL, next_key bigint NOT NULL, rows bigint NOT NULL DEFAULT"
               + " 0, chunks bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT"
               + " now(), PRIMARY KEY (name, part))");
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(auto);
     }
   }
 
@@ -82,21 +79,22 @@ final class ProgressTable {
 
   /** The runner's lock: held on its own session for the run, so a dead runner frees it. */
   static boolean tryLock(Connection c, String name) throws SQLException {
+    return advisory(c, "pg_try_advisory_lock", name);
+  }
+
+  static void unlock(Connection c, String name) throws SQLException {
+    advisory(c, "pg_advisory_unlock", name);
+  }
+
+  /** {@code function} (a pg_*advisory* one) on the runner's lock of {@code name}: its answer. */
+  private static boolean advisory(Connection c, String function, String name) throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT pg_try_advisory_lock(" + LOCK_CLASS + ", hashtext(?))")) {
+        c.prepareStatement("SELECT " + function + "(" + LOCK_CLASS + ", hashtext(?))")) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);
       }
-    }
-  }
-
-  static void unlock(Connection c, String name) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT pg_advisory_unlock(" + LOCK_CLASS + ", hashtext(?))")) {
-      ps.setString(1, name);
-      ps.executeQuery().close();
     }
   }
 
@@ -177,46 +175,40 @@ final class ProgressTable {
   static void create(
       Connection c, DataMigrationSpec spec, Long min, Long max, int parallelism, String node)
       throws SQLException {
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
+    Jdbc.inTransaction(c, () -> insert(c, spec, min, max, parallelism, node));
+  }
+
+  private static void insert(
+      Connection c, DataMigrationSpec spec, Long min, Long max, int parallelism, String node)
+      throws SQLException {
+    Jdbc.update(
+        c,
+        "INSERT INTO "
+            + MIGRATION
+            + " (name, table_name, key_column, min_key, max_key, state, node)"
+            + " VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        spec.name(),
+        spec.table(),
+        spec.key(),
+        min,
+        max,
+        node);
+    if (min != null) {
       try (PreparedStatement ps =
           c.prepareStatement(
               "INSERT INTO "
-                  + MIGRATION
-                  + " (name, table_name, key_column, min_key, max_key, state, node)"
-                  + " VALUES (?, ?, ?, ?, ?, 'pending', ?)")) {
-        ps.setString(1, spec.name());
-        ps.setString(2, spec.table());
-        ps.setString(3, spec.key());
-        ps.setObject(4, min);
-        ps.setObject(5, max);
-        ps.setString(6, node);
-        ps.executeUpdate();
-      }
-      if (min != null) {
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + PROGRESS
-                    + " (name, part, from_key, to_key, next_key) VALUES (?, ?, ?, ?, ?)")) {
-          for (long[] range : split(min, max, parallelism)) {
-            ps.setString(1, spec.name());
-            ps.setInt(2, (int) range[0]);
-            ps.setLong(3, range[1]);
-            ps.setLong(4, range[2]);
-            ps.setLong(5, range[1]);
-            ps.addBatch();
-          }
-          ps.executeBatch();
+                  + PROGRESS
+                  + " (name, part, from_key, to_key, next_key) VALUES (?, ?, ?, ?, ?)")) {
+        for (long[] range : split(min, max, parallelism)) {
+          ps.setString(1, spec.name());
+          ps.setInt(2, (int) range[0]);
+          ps.setLong(3, range[1]);
+          ps.setLong(4, range[2]);
+          ps.setLong(5, range[1]);
+          ps.addBatch();
         }
+        ps.executeBatch();
       }
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(auto);
     }
   }
 
@@ -237,45 +229,39 @@ final class ProgressTable {
   static void setState(
       Connection c, String name, DataMigrationState state, String error, boolean clearRequest)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE "
-                + MIGRATION
-                + " SET state = ?, last_error = coalesce(?, last_error), updated_at = now()"
-                + (clearRequest ? ", requested = NULL" : "")
-                + " WHERE name = ?")) {
-      ps.setString(1, state.word());
-      ps.setString(2, error);
-      ps.setString(3, name);
-      ps.executeUpdate();
-    }
+    Jdbc.update(
+        c,
+        "UPDATE "
+            + MIGRATION
+            + " SET state = ?, last_error = coalesce(?, last_error), updated_at = now()"
+            + (clearRequest ? ", requested = NULL" : "")
+            + " WHERE name = ?",
+        state.word(),
+        error,
+        name);
   }
 
   /** A run begins: state running, error cleared, the rate measured from here. */
   static void started(Connection c, String name, String node) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE "
-                + MIGRATION
-                + " SET state = 'running', last_error = NULL, node = ?, run_started_at = now(),"
-                + " updated_at = now(), run_rows_start = (SELECT coalesce(sum(rows), 0) FROM "
-                + PROGRESS
-                + " WHERE name = ?) WHERE name = ?")) {
-      ps.setString(1, node);
-      ps.setString(2, name);
-      ps.setString(3, name);
-      ps.executeUpdate();
-    }
+    Jdbc.update(
+        c,
+        "UPDATE "
+            + MIGRATION
+            + " SET state = 'running', last_error = NULL, node = ?, run_started_at = now(),"
+            + " updated_at = now(), run_rows_start = (SELECT coalesce(sum(rows), 0) FROM "
+            + PROGRESS
+            + " WHERE name = ?) WHERE name = ?",
+        node,
+        name,
+        name);
   }
 
   static void request(Connection c, String name, String request) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE " + MIGRATION + " SET requested = ?, updated_at = now() WHERE name = ?")) {
-      ps.setString(1, request);
-      ps.setString(2, name);
-      ps.executeUpdate();
-    }
+    Jdbc.update(
+        c,
+        "UPDATE " + MIGRATION + " SET requested = ?, updated_at = now() WHERE name = ?",
+        request,
+        name);
   }
 
   static String requested(Connection c, String name) throws SQLException {
@@ -289,11 +275,6 @@ final class ProgressTable {
   }
 
   static void rowsAboveMax(Connection c, String name, long rows) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("UPDATE " + MIGRATION + " SET rows_above_max = ? WHERE name = ?")) {
-      ps.setLong(1, rows);
-      ps.setString(2, name);
-      ps.executeUpdate();
-    }
+    Jdbc.update(c, "UPDATE " + MIGRATION + " SET rows_above_max = ? WHERE name = ?", rows, name);
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.demo;
 
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.pg.PgConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -92,18 +92,12 @@ public final class ExampleDatabase {
 
   /** The tables of {@code c}'s public schema that have an {@code account_id} column. */
   public static List<String> tenantTables(Connection c) throws SQLException {
-    List<String> tables = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT table_name FROM information_schema.columns"
-                    + " WHERE table_schema = 'public' AND column_name = 'account_id'"
-                    + " ORDER BY table_name")) {
-      while (rs.next()) {
-        tables.add(rs.getString(1));
-      }
-    }
-    return tables;
+    return Jdbc.list(
+        c,
+        "SELECT table_name FROM information_schema.columns"
+            + " WHERE table_schema = 'public' AND column_name = 'account_id'"
+            + " ORDER BY table_name",
+        rs -> rs.getString(1));
   }
 
   private static String read(Path file) {

@@ -88,22 +88,16 @@ final class TargetsCheck implements DoctorCheck {
   public List<Probe> probes() {
     List<Probe> probes = new ArrayList<>();
     for (String t : config.properties().targets().keySet()) {
-      probes.add(new Probe("target " + t, () -> server(t)));
-      probes.add(new Probe("target " + t + " backups", () -> backups(t)));
+      probes.add(Probe.ofTarget("target " + t, targets, t, this::server));
+      probes.add(Probe.ofTarget("target " + t + " backups", targets, t, this::backups));
       probes.add(new Probe("target " + t + " drill", () -> List.of(lastDrill(t))));
     }
     return probes;
   }
 
-  private List<Finding> server(String name) {
+  private List<Finding> server(String label, Target target) {
     List<Finding> findings = new ArrayList<>();
-    String label = "target " + name;
-    Target target;
-    try {
-      target = targets.resolve(name);
-    } catch (RuntimeException e) {
-      return List.of(Finding.fail(label, e.getMessage()));
-    }
+    String name = target.name();
     PgConnection pg = target.connection();
     Map<String, String> params = new HashMap<>(pg.params());
     params.put("loginTimeout", String.valueOf(LOGIN_TIMEOUT_SECONDS));
@@ -321,14 +315,8 @@ final class TargetsCheck implements DoctorCheck {
         : t.tenantIsolation().role();
   }
 
-  private List<Finding> backups(String name) {
-    String label = "target " + name + " backups";
-    Target target;
-    try {
-      target = targets.resolve(name);
-    } catch (RuntimeException e) {
-      return List.of(Finding.fail(label, e.getMessage()));
-    }
+  private List<Finding> backups(String label, Target target) {
+    String name = target.name();
     BackupCatalog.Listing listing = catalog.list(target);
     List<Finding> findings = new ArrayList<>();
     Instant now = clock.instant();

@@ -161,29 +161,25 @@ final class TenantPolicies {
   }
 
   private boolean reads(String text, String setting, int depth) {
-    if (mentions(text, setting)) {
-      return true;
-    }
-    if (depth == 0) {
-      return false;
-    }
-    for (String body : called(text)) {
-      if (reads(body, setting, depth - 1)) {
-        return true;
-      }
-    }
-    return false;
+    return holdsWithin(text, depth, t -> mentions(t, setting));
   }
 
   private boolean castsWithoutNullif(String text, String setting, int depth) {
-    if (castWithoutNullif(text, setting)) {
+    return holdsWithin(text, depth, t -> castWithoutNullif(t, setting));
+  }
+
+  /**
+   * Whether {@code test} holds for {@code text} or a function it calls, up to {@code depth} deep.
+   */
+  private boolean holdsWithin(String text, int depth, java.util.function.Predicate<String> test) {
+    if (test.test(text)) {
       return true;
     }
     if (depth == 0) {
       return false;
     }
     for (String body : called(text)) {
-      if (castsWithoutNullif(body, setting, depth - 1)) {
+      if (holdsWithin(body, depth - 1, test)) {
         return true;
       }
     }

@@ -117,19 +117,8 @@ class MigrateJobConfiguration {
                 .findFirst()
                 .orElse("the migrate job ended " + job.getStatus());
         result =
-            new MigrateResult(
-                MigrateResult.Status.FAILED,
-                target,
-                job.getId(),
-                List.of(),
-                null,
-                -1,
-                why,
-                null,
-                null,
-                List.of(),
-                null,
-                false);
+            MigrateResult.of(MigrateResult.Status.FAILED, target, List.of(), null, -1, why)
+                .withExecution(job.getId());
         job.getExecutionContext().putString(RESULT, Json.write(result));
         try {
           // Spring Batch saves no context changed after the job: the result is history's record

@@ -46,6 +46,29 @@ public record MigrateResult(
     return status == Status.APPLIED || status == Status.UP_TO_DATE;
   }
 
+  /** A plain apply's result: no execution yet, nothing {@code --safe} adds. */
+  static MigrateResult of(
+      Status status,
+      String target,
+      List<Step> migrations,
+      Failure failure,
+      int pending,
+      String error) {
+    return new MigrateResult(
+        status,
+        target,
+        null,
+        migrations,
+        failure,
+        pending,
+        error,
+        null,
+        null,
+        List.of(),
+        null,
+        false);
+  }
+
   MigrateResult withExecution(long id) {
     return new MigrateResult(
         status,

@@ -67,16 +67,7 @@ public final class Migrations {
   }
 
   private static Path resolve(Path dir) {
-    if (dir == null) {
-      dir = Path.of("jobs/migrations");
-    }
-    if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
-      String root = System.getenv("LIFEBOAT_ROOT");
-      if (root != null && Files.isDirectory(Path.of(root).resolve(dir))) {
-        return Path.of(root).resolve(dir);
-      }
-    }
-    return dir;
+    return LifeboatProperties.jobDir(dir, "jobs/migrations");
   }
 
   Duration lockTimeout() {
@@ -263,34 +254,17 @@ public final class Migrations {
     MigrationStatus before = status(target);
     if (!before.clean()) {
       String error = refusal(before);
-      return new MigrateResult(
+      return MigrateResult.of(
           MigrateResult.Status.REFUSED,
           target.name(),
-          null,
           List.of(),
           null,
           before.pending().size(),
-          error,
-          null,
-          null,
-          List.of(),
-          null,
-          false);
+          error);
     }
     if (before.pending().isEmpty()) {
-      return new MigrateResult(
-          MigrateResult.Status.UP_TO_DATE,
-          target.name(),
-          null,
-          List.of(),
-          null,
-          0,
-          null,
-          null,
-          null,
-          List.of(),
-          null,
-          false);
+      return MigrateResult.of(
+          MigrateResult.Status.UP_TO_DATE, target.name(), List.of(), null, 0, null);
     }
     Flyway flyway = flyway(target, dir(target));
     try {
@@ -320,19 +294,13 @@ public final class Migrations {
                       + " none after it ran (see lifeboat migrate status)");
       return result(target, e.getErrorResult(), failure, error);
     } catch (FlywayException e) {
-      return new MigrateResult(
+      return MigrateResult.of(
           MigrateResult.Status.FAILED,
           target.name(),
-          null,
           List.of(),
           null,
           before.pending().size(),
-          "could not apply the migrations of target '" + target.name() + "': " + reason(e),
-          null,
-          null,
-          List.of(),
-          null,
-          false);
+          "could not apply the migrations of target '" + target.name() + "': " + reason(e));
     }
   }
 
@@ -357,19 +325,13 @@ public final class Migrations {
       }
     }
     int pending = status(target).pending().size();
-    return new MigrateResult(
+    return MigrateResult.of(
         failure == null ? MigrateResult.Status.APPLIED : MigrateResult.Status.FAILED,
         target.name(),
-        null,
         steps,
         failure,
         pending,
-        error,
-        null,
-        null,
-        List.of(),
-        null,
-        false);
+        error);
   }
 
   /**

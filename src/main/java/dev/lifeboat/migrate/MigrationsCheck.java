@@ -43,18 +43,13 @@ final class MigrationsCheck implements DoctorCheck {
     List<Probe> probes = new ArrayList<>();
     for (String t : config.properties().targets().keySet()) {
       String name = "target " + t + " migrations";
-      probes.add(new Probe(name, () -> List.of(check(name, t))));
+      probes.add(
+          Probe.ofTarget(name, targets, t, (label, target) -> List.of(check(label, target))));
     }
     return probes;
   }
 
-  private Finding check(String name, String targetName) {
-    Target target;
-    try {
-      target = targets.resolve(targetName);
-    } catch (RuntimeException e) {
-      return Finding.fail(name, e.getMessage());
-    }
+  private Finding check(String name, Target target) {
     Path dir = migrations.dir(target);
     MigrationStatus status;
     try {

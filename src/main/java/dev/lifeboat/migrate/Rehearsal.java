@@ -1,6 +1,7 @@
 package dev.lifeboat.migrate;
 
 import dev.lifeboat.archive.LifeboatDatabases;
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgCatalog;
@@ -99,39 +100,40 @@ public final class Rehearsal {
    * target's own; cluster-wide statements are rolled back with one transaction, and one that no
    * transaction can undo is refused (exit 2) before anything is done.
    */
+  /** A report of a rehearsal that did not start: no server, no scratch copy. */
+  private static RehearsalReport notRehearsed(
+      MigrateResult.Status status,
+      Target target,
+      List<RehearsalReport.Planned> plan,
+      String error) {
+    return new RehearsalReport(
+        status.word(),
+        target.name(),
+        null,
+        null,
+        null,
+        false,
+        plan,
+        null,
+        List.of(),
+        List.of(),
+        List.of(),
+        error);
+  }
+
   public RehearsalReport run(Target target, boolean withData, Consumer<String> progress) {
     MigrationStatus status = migrations.status(target);
     if (!status.clean()) {
       MigrationStatus.Problem p = status.problems().get(0);
-      return new RehearsalReport(
-          MigrateResult.Status.REFUSED.word(),
-          target.name(),
-          null,
-          null,
-          null,
-          false,
-          List.of(),
-          null,
-          List.of(),
-          List.of(),
+      return notRehearsed(
+          MigrateResult.Status.REFUSED,
+          target,
           List.of(),
           "refused: " + p.detail() + "; to fix: " + p.fix() + "; nothing was rehearsed");
     }
     List<RehearsalReport.Planned> plan = plan(status);
     if (plan.isEmpty()) {
-      return new RehearsalReport(
-          MigrateResult.Status.UP_TO_DATE.word(),
-          target.name(),
-          null,
-          null,
-          null,
-          false,
-          plan,
-          null,
-          List.of(),
-          List.of(),
-          List.of(),
-          null);
+      return notRehearsed(MigrateResult.Status.UP_TO_DATE, target, plan, null);
     }
     Containment containment = Containment.decide(plan);
     PgConnection server = target.drillServer();
@@ -190,6 +192,9 @@ public final class Rehearsal {
         databases.createMarked(scratch, LifeboatDatabases.SCRATCH, "rehearsal");
       }
       boolean dropped = false;
+      boolean passed = false;
+      List<RehearsalReport.Rehearsed> rehearsed = List.of();
+      String error;
       try {
         PgConnection scratchDb = server.withDatabase(scratch);
         if (!withData) {
@@ -208,16 +213,15 @@ public final class Rehearsal {
                     : " (from version "
                         + containment.from()
                         + " on in one transaction, rolled back at the end)"));
-        List<RehearsalReport.Rehearsed> rehearsed =
-            rehearse(target, scratchDb, scratch, plan, containment);
+        rehearsed = rehearse(target, scratchDb, scratch, plan, containment);
         ignore.addAll(rehearsalDatabases(databases.connection(), scratch));
         List<String> changed =
             ServerState.read(databases.connection(), ignore).changesSince(before);
-        boolean passed =
+        passed =
             changed.isEmpty()
                 && rehearsed.size() == plan.size()
                 && rehearsed.stream().allMatch(RehearsalReport.Rehearsed::ok);
-        String error =
+        error =
             rehearsed.stream()
                 .filter(r -> !r.ok())
                 .map(r -> r.script() + ": " + r.error())
@@ -234,36 +238,26 @@ public final class Rehearsal {
         }
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         dropDrillRoles(databases, withData);
-        return new RehearsalReport(
-            passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
-            target.name(),
-            where,
-            copy,
-            scratch,
-            dropped,
-            plan,
-            containment.from(),
-            containment.statements(),
-            rehearsed,
-            leftovers,
-            error);
       } catch (RuntimeException | SQLException e) {
+        passed = false;
+        rehearsed = List.of();
+        error = "could not prepare the rehearsal: " + Migrations.reason(e);
         dropped = databases.dropIfMarked(scratch, markKinds) == PgDatabases.Drop.DROPPED;
         dropDrillRoles(databases, withData);
-        return new RehearsalReport(
-            RehearsalReport.FAILED,
-            target.name(),
-            where,
-            copy,
-            scratch,
-            dropped,
-            plan,
-            containment.from(),
-            containment.statements(),
-            List.of(),
-            leftovers,
-            "could not prepare the rehearsal: " + Migrations.reason(e));
       }
+      return new RehearsalReport(
+          passed ? RehearsalReport.PASSED : RehearsalReport.FAILED,
+          target.name(),
+          where,
+          copy,
+          scratch,
+          dropped,
+          plan,
+          containment.from(),
+          containment.statements(),
+          rehearsed,
+          leftovers,
+          error);
     } catch (SQLException e) {
       throw new MigrationException(
           "cannot prepare a scratch database on "
@@ -297,36 +291,28 @@ public final class Rehearsal {
    */
   private static List<String> createPolicyRoles(PgConnection target, Connection drillServer)
       throws SQLException {
-    List<String> needed = new ArrayList<>();
-    try (Connection c = target.open();
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT DISTINCT r.rolname FROM pg_policy p, unnest(p.polroles) o(oid)"
-                    + " JOIN pg_roles r ON r.oid = o.oid ORDER BY 1")) {
-      while (rs.next()) {
-        needed.add(rs.getString(1));
-      }
+    List<String> needed;
+    try (Connection c = target.open()) {
+      needed =
+          Jdbc.list(
+              c,
+              "SELECT DISTINCT r.rolname FROM pg_policy p, unnest(p.polroles) o(oid)"
+                  + " JOIN pg_roles r ON r.oid = o.oid ORDER BY 1",
+              rs -> rs.getString(1));
     }
     List<String> created = new ArrayList<>();
-    try (PreparedStatement exists =
-        drillServer.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-      for (String role : needed) {
-        exists.setString(1, role);
-        try (ResultSet rs = exists.executeQuery()) {
-          if (rs.next()) {
-            continue;
-          }
-        }
-        try (Statement st = drillServer.createStatement()) {
-          st.execute("CREATE ROLE " + PgCatalog.quote(role) + " NOLOGIN");
-        }
-        created.add(
-            "role "
-                + role
-                + " (NOLOGIN), which the target's policies name, created on the drill server for"
-                + " the schema copy");
+    for (String role : needed) {
+      if (Jdbc.exists(drillServer, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
+        continue;
       }
+      try (Statement st = drillServer.createStatement()) {
+        st.execute("CREATE ROLE " + PgCatalog.quote(role) + " NOLOGIN");
+      }
+      created.add(
+          "role "
+              + role
+              + " (NOLOGIN), which the target's policies name, created on the drill server for"
+              + " the schema copy");
     }
     return created;
   }
@@ -650,28 +636,24 @@ public final class Rehearsal {
 
     /** The relation locks this session holds now, as {@code Mode on relation}. */
     private static List<String> locks(Connection c) {
-      List<String> out = new ArrayList<>();
-      try (Statement st = c.createStatement();
-          ResultSet rs =
-              st.executeQuery(
-                  "SELECT l.mode || ' on ' || l.relation::regclass::text"
-                      + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
-                      + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
-                      + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
-                      // the history table and its indexes: Flyway's own rows, not the file's
-                      + " AND r.oid IS DISTINCT FROM to_regclass('"
-                      + Migrations.HISTORY
-                      + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
-                      + " AND i.indrelid = to_regclass('"
-                      + Migrations.HISTORY
-                      + "')) ORDER BY 1")) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
+      try {
+        return Jdbc.list(
+            c,
+            "SELECT l.mode || ' on ' || l.relation::regclass::text"
+                + " FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
+                + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
+                + " AND r.relnamespace <> 'pg_catalog'::regnamespace"
+                // the history table and its indexes: Flyway's own rows, not the file's
+                + " AND r.oid IS DISTINCT FROM to_regclass('"
+                + Migrations.HISTORY
+                + "') AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = r.oid"
+                + " AND i.indrelid = to_regclass('"
+                + Migrations.HISTORY
+                + "')) ORDER BY 1",
+            rs -> rs.getString(1));
       } catch (SQLException e) {
-        out.add("(pg_locks unreadable: " + e.getMessage() + ")");
+        return List.of("(pg_locks unreadable: " + e.getMessage() + ")");
       }
-      return out;
     }
 
     private static String shorten(String sql) {

@@ -395,55 +395,17 @@ final class SqlScript {
           out.remove(out.size() - 1); // the E prefix lexed as a word
         }
         int start = backslashes ? i - 1 : i;
-        int startLine = line;
         StringBuilder text = new StringBuilder();
-        i++;
-        while (i < n) {
-          char d = sql.charAt(i);
-          if (backslashes && d == '\\' && i + 1 < n) {
-            text.append(sql.charAt(i + 1));
-            i += 2;
-            continue;
-          }
-          if (d == '\'') {
-            if (i + 1 < n && sql.charAt(i + 1) == '\'') {
-              text.append('\'');
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (d == '\n') {
-            line++;
-          }
-          text.append(d);
-          i++;
-        }
-        out.add(new Tok(Kind.STRING, text.toString(), start, i, startLine, start + 1));
+        Quoted q = quoted(sql, i, backslashes, text);
+        out.add(new Tok(Kind.STRING, text.toString(), start, q.end(), line, start + 1));
+        i = q.end();
+        line += q.newlines();
       } else if (c == '"') {
-        int start = i;
-        int startLine = line;
         StringBuilder text = new StringBuilder();
-        i++;
-        while (i < n) {
-          char d = sql.charAt(i);
-          if (d == '"') {
-            if (i + 1 < n && sql.charAt(i + 1) == '"') {
-              text.append('"');
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (d == '\n') {
-            line++;
-          }
-          text.append(d);
-          i++;
-        }
-        out.add(new Tok(Kind.QUOTED, text.toString(), start, i, startLine, start + 1));
+        Quoted q = quoted(sql, i, false, text);
+        out.add(new Tok(Kind.QUOTED, text.toString(), i, q.end(), line, i + 1));
+        i = q.end();
+        line += q.newlines();
       } else if (c == '$' && dollarTag(sql, i) != null) {
         String tag = dollarTag(sql, i);
         int start = i;
@@ -483,6 +445,43 @@ final class SqlScript {
   }
 
   /** The dollar-quote opening at {@code i} ({@code $$} or {@code $tag$}), or null. */
+  /** Where a quoted run ended (after its closing quote) and how many lines it spans. */
+  private record Quoted(int end, int newlines) {}
+
+  /**
+   * Reads the string or identifier whose opening quote is at {@code i} into {@code text}: a doubled
+   * quote is one, and with {@code backslashes} (an E'' string) a backslash escapes the next char.
+   */
+  private static Quoted quoted(String sql, int i, boolean backslashes, StringBuilder text) {
+    char quote = sql.charAt(i);
+    int n = sql.length();
+    int newlines = 0;
+    i++;
+    while (i < n) {
+      char d = sql.charAt(i);
+      if (backslashes && d == '\\' && i + 1 < n) {
+        text.append(sql.charAt(i + 1));
+        i += 2;
+        continue;
+      }
+      if (d == quote) {
+        if (i + 1 < n && sql.charAt(i + 1) == quote) {
+          text.append(quote);
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      if (d == '\n') {
+        newlines++;
+      }
+      text.append(d);
+      i++;
+    }
+    return new Quoted(i, newlines);
+  }
+
   private static String dollarTag(String sql, int i) {
     if (i > 0 && identifierPart(sql.charAt(i - 1))) {
       return null; // part of an identifier such as a$b

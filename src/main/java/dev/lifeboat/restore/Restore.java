@@ -133,34 +133,32 @@ public final class Restore {
                 + " own; nothing was changed");
       }
       List<String> leftovers = new ArrayList<>();
-      if (server.find(staging).isPresent()) {
-        if (!server.isMarked(staging, LifeboatDatabases.STAGING)) {
-          throw new ConfigException(
-              "--into",
-              "database '"
-                  + staging
-                  + "' exists but Lifeboat did not create it (it carries no lifeboat mark) and a"
-                  + " restore into '"
-                  + database
-                  + "' needs that name for staging; rename or drop it by hand (it may hold a"
-                  + " restore whose rename failed), or restore --into another name; nothing was"
-                  + " changed");
-        }
+      if (leftover(
+          server,
+          staging,
+          LifeboatDatabases.STAGING,
+          "database '"
+              + staging
+              + "' exists but Lifeboat did not create it (it carries no lifeboat mark) and a"
+              + " restore into '"
+              + database
+              + "' needs that name for staging; rename or drop it by hand (it may hold a"
+              + " restore whose rename failed), or restore --into another name; nothing was"
+              + " changed")) {
         leftovers.add(staging);
       }
-      if (server.find(old).isPresent()) {
-        if (!server.isMarked(old, LifeboatDatabases.OLD)) {
-          throw new ConfigException(
-              "--into",
-              "database '"
-                  + old
-                  + "' exists but Lifeboat did not mark it as its own and a restore into '"
-                  + database
-                  + "' needs that name; it may hold the previous data of '"
-                  + database
-                  + "' from an interrupted restore: rename it back or drop it by hand, or restore"
-                  + " --into another name; nothing was changed");
-        }
+      if (leftover(
+          server,
+          old,
+          LifeboatDatabases.OLD,
+          "database '"
+              + old
+              + "' exists but Lifeboat did not mark it as its own and a restore into '"
+              + database
+              + "' needs that name; it may hold the previous data of '"
+              + database
+              + "' from an interrupted restore: rename it back or drop it by hand, or restore"
+              + " --into another name; nothing was changed")) {
         leftovers.add(old);
       }
       int userTables = 0;
@@ -411,6 +409,21 @@ public final class Restore {
   }
 
   /** Drops this run's staging database; returns what became of it, for the failure message. */
+  /**
+   * Whether {@code name} is on the server as a leftover Lifeboat marked {@code kind} (a restore may
+   * reuse it); one Lifeboat did not mark is refused with {@code refusal}.
+   */
+  private static boolean leftover(PgDatabases server, String name, String kind, String refusal)
+      throws SQLException {
+    if (server.find(name).isEmpty()) {
+      return false;
+    }
+    if (!server.isMarked(name, kind)) {
+      throw new ConfigException("--into", refusal);
+    }
+    return true;
+  }
+
   private static String dropStaging(PgDatabases server, String staging) {
     try {
       server.dropIfMarked(staging, LifeboatDatabases.STAGING);

@@ -1,5 +1,7 @@
 package dev.lifeboat.run;
 
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -20,5 +22,30 @@ public interface DoctorCheck {
   List<Probe> probes();
 
   /** One piece of work; {@code name} names its finding if it does not answer in time. */
-  record Probe(String name, Callable<List<Finding>> work) {}
+  record Probe(String name, Callable<List<Finding>> work) {
+
+    /**
+     * A probe of the configured target {@code target}, named {@code label}: the target is resolved
+     * first, and one that cannot be (a mistake in its configuration) is the probe's failed finding.
+     */
+    public static Probe ofTarget(String label, Targets targets, String target, TargetWork work) {
+      return new Probe(
+          label,
+          () -> {
+            Target resolved;
+            try {
+              resolved = targets.resolve(target);
+            } catch (RuntimeException e) {
+              return List.of(Finding.fail(label, e.getMessage()));
+            }
+            return work.check(label, resolved);
+          });
+    }
+  }
+
+  /** What a probe of one resolved target finds, its findings named from {@code label}. */
+  @FunctionalInterface
+  interface TargetWork {
+    List<Finding> check(String label, Target target) throws Exception;
+  }
 }

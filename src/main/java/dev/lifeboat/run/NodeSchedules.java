@@ -1,8 +1,8 @@
 package dev.lifeboat.run;
 
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.base.Json;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -42,6 +42,8 @@ public final class NodeSchedules {
 
   private static final Duration FORGET_AFTER = Duration.ofDays(1);
 
+  private static final String FORGET = "DELETE FROM LIFEBOAT_NODES WHERE INSTANCE_ID = ?";
+
   /**
    * How recently a node refreshing its row every {@code heartbeat} must have done so to count as
    * running: three missed refreshes and a margin for a busy control database.
@@ -61,47 +63,34 @@ public final class NodeSchedules {
       throws SQLException {
     String json = Json.write(schedules);
     try (Connection c = control.getConnection()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        int updated;
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "UPDATE LIFEBOAT_NODES SET NODE = ?, SCHEDULES = ?, SEEN_AT = CURRENT_TIMESTAMP"
-                    + " WHERE INSTANCE_ID = ?")) {
-          ps.setString(1, node);
-          ps.setString(2, json);
-          ps.setString(3, instance);
-          updated = ps.executeUpdate();
-        }
-        if (updated == 0) {
-          try (PreparedStatement ps =
-              c.prepareStatement(
+      Jdbc.inTransaction(
+          c,
+          () -> {
+            int updated =
+                Jdbc.update(
+                    c,
+                    "UPDATE LIFEBOAT_NODES SET NODE = ?, SCHEDULES = ?, SEEN_AT = CURRENT_TIMESTAMP"
+                        + " WHERE INSTANCE_ID = ?",
+                    node,
+                    json,
+                    instance);
+            if (updated == 0) {
+              Jdbc.update(
+                  c,
                   "INSERT INTO LIFEBOAT_NODES (INSTANCE_ID, NODE, SCHEDULES, STARTED_AT, SEEN_AT)"
-                      + " VALUES (?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")) {
-            ps.setString(1, instance);
-            ps.setString(2, node);
-            ps.setString(3, json);
-            ps.executeUpdate();
-          }
-        }
-        c.commit();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
-      }
+                      + " VALUES (?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                  instance,
+                  node,
+                  json);
+            }
+          });
     }
   }
 
   /** Removes this node's row: it stops running its schedules. */
   public void leave(String instance) throws SQLException {
-    try (Connection c = control.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("DELETE FROM LIFEBOAT_NODES WHERE INSTANCE_ID = ?")) {
-      ps.setString(1, instance);
-      ps.executeUpdate();
+    try (Connection c = control.getConnection()) {
+      Jdbc.update(c, FORGET, instance);
     }
   }
 
@@ -134,11 +123,7 @@ public final class NodeSchedules {
         }
       }
       for (String gone : forgotten) {
-        try (PreparedStatement ps =
-            c.prepareStatement("DELETE FROM LIFEBOAT_NODES WHERE INSTANCE_ID = ?")) {
-          ps.setString(1, gone);
-          ps.executeUpdate();
-        }
+        Jdbc.update(c, FORGET, gone);
       }
     }
     return members;

@@ -30,7 +30,8 @@ final class RequestCodec {
   private static final ObjectWriter WRITER =
       Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT);
 
-  private static final ObjectReader READER =
+  /** Reads what a run stored: a field an older or later version lacks or dropped is no error. */
+  static final ObjectReader READER =
       Json.mapper()
           .reader()
           .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -3,8 +3,6 @@ package dev.lifeboat.run;
 import dev.lifeboat.base.Json;
 import java.util.Optional;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.ObjectReader;
 
 /**
  * A result in the job's execution context and back: a JSON string under {@code result} (never a
@@ -17,12 +15,6 @@ final class ResultCodec {
   static final String RESULT = "result";
   static final String LEGACY_REPORT = "report";
 
-  private static final ObjectReader READER =
-      Json.mapper()
-          .reader()
-          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
   private ResultCodec() {}
 
   static void put(ExecutionContext context, Result result) {
@@ -32,6 +24,8 @@ final class ResultCodec {
   static <R> Optional<R> read(ExecutionContext context, Class<R> type) {
     String key = context.containsKey(RESULT) ? RESULT : LEGACY_REPORT;
     String json = context.containsKey(key) ? context.getString(key) : null;
-    return json == null ? Optional.empty() : Optional.of(READER.forType(type).readValue(json));
+    return json == null
+        ? Optional.empty()
+        : Optional.of(RequestCodec.READER.forType(type).readValue(json));
   }
 }

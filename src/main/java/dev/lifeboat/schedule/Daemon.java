@@ -211,14 +211,18 @@ public final class Daemon implements SmartLifecycle {
     return NodeSchedules.liveWithin(config.properties().serve().checkinInterval());
   }
 
+  /** One daemon thread named {@code name} for the serve process's periodic work. */
+  static ScheduledExecutorService backgroundThread(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
   private void startHeartbeat(java.time.Duration every) {
-    heartbeat =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lifeboat-node-schedules");
-              t.setDaemon(true);
-              return t;
-            });
+    heartbeat = backgroundThread("lifeboat-node-schedules");
     heartbeat.scheduleWithFixedDelay(
         this::refresh, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }

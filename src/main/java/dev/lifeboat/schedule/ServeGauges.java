@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -62,13 +61,7 @@ final class ServeGauges implements DisposableBean {
     if (executor != null) {
       return;
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lifeboat-gauges");
-              t.setDaemon(true);
-              return t;
-            });
+    executor = Daemon.backgroundThread("lifeboat-gauges");
     executor.execute(this::readBack);
     metrics.scheduleDisagreements(() -> daemon.disagreements().size());
     executor.scheduleWithFixedDelay(
