@@ -180,6 +180,7 @@ public final class LifeboatMetrics {
   public void scheduleDisagreements(java.util.function.Supplier<Number> count) {
     Gauge.builder("lifeboat.schedule.disagreements", count, c -> c.get().doubleValue())
         .description("Schedules the running serve nodes' configurations disagree on")
+        .strongReference(true) // only the gauge holds the supplier: a weak one read NaN after a GC
         .register(registry);
   }
 
