@@ -222,8 +222,8 @@ class ArchitectureTests {
   }
 
   /**
-   * Job configurations only wire: no per-run state in their fields. Not frozen: the drill's
-   * per-run maps left with step 19, the last violation, so any new one fails the build.
+   * Job configurations only wire: no per-run state in their fields. Not frozen: the drill's per-run
+   * maps left with step 19, the last violation, so any new one fails the build.
    */
   @Test
   void jobConfigurationsOnlyWire() {

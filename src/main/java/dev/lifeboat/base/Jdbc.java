@@ -65,7 +65,8 @@ public final class Jdbc {
 
   /**
    * {@code work} as one transaction on {@code c}: committed, or rolled back and its failure
-   * rethrown; {@code c}'s auto-commit is left as it was.
+   * rethrown, whatever it was (restoring auto-commit would commit a transaction left open); {@code
+   * c}'s auto-commit is left as it was.
    */
   public static void inTransaction(Connection c, Work work) throws SQLException {
     boolean auto = c.getAutoCommit();
@@ -73,7 +74,7 @@ public final class Jdbc {
     try {
       work.run();
       c.commit();
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {

@@ -2,6 +2,7 @@ package dev.lifeboat.drill;
 
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.archive.Roles;
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.pg.DatabaseMark;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.pg.PgConnection;
@@ -185,29 +186,26 @@ final class RestoreRole {
 
   private static void create(Connection c, String role, String password, String run)
       throws SQLException {
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try (Statement st = c.createStatement()) {
-      String quoted = PgCatalog.quote(role);
-      st.execute(
-          "CREATE ROLE "
-              + quoted
-              + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS INHERIT");
-      st.execute(
-          "COMMENT ON ROLE "
-              + quoted
-              + " IS '"
-              + new DatabaseMark(Roles.DRILL_ROLE, run, role).text()
-              + "'");
-      // the server is sent a SCRAM verifier, never the password itself (statement logs)
-      c.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(auto);
-    }
+    Jdbc.inTransaction(
+        c,
+        () -> {
+          try (Statement st = c.createStatement()) {
+            String quoted = PgCatalog.quote(role);
+            st.execute(
+                "CREATE ROLE "
+                    + quoted
+                    + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS INHERIT");
+            st.execute(
+                "COMMENT ON ROLE "
+                    + quoted
+                    + " IS '"
+                    + new DatabaseMark(Roles.DRILL_ROLE, run, role).text()
+                    + "'");
+            // the server is sent a SCRAM verifier, never the password itself (statement logs)
+            c.unwrap(PGConnection.class)
+                .alterUserPassword(role, password.toCharArray(), "scram-sha-256");
+          }
+        });
   }
 
   /** Lets the role {@code SET ROLE} to {@code member} (the tenant-isolation role), if it exists. */
