@@ -28,7 +28,7 @@ class SizeBudgetTests {
    * and verify's VerifyRequest (step 16). Step 19 traded Drill (no longer public) for
    * run/DrillRequest.
    */
-  static final int PUBLIC_TYPES_NOW = 126;
+  static final int PUBLIC_TYPES_NOW = 127;
 
   static final int CONFIG_LINES = 248;
 

@@ -1,25 +1,19 @@
 package dev.lifeboat.archive;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
+import dev.lifeboat.base.Word;
 
 /** One thing a drill checked: {@code passed} or {@code failed}, with what was seen. */
 public record DrillCheck(String name, Status status, String detail) {
 
   /** Whether the check held, written as its lower-case word. */
-  public enum Status {
+  public enum Status implements Word {
     PASSED,
     FAILED;
 
-    @JsonValue
-    public String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     @JsonCreator
     public static Status of(String word) {
-      return valueOf(word.toUpperCase(Locale.ROOT));
+      return Word.of(Status.class, word);
     }
   }
 

@@ -1,12 +1,11 @@
 package dev.lifeboat.retention;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.base.Word;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Result;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What {@code prune} decided and did, per store ({@code prune --json}); with {@code --dry-run} the
@@ -27,21 +26,16 @@ public record PruneReport(
     implements Result {
 
   /** How a store fared, written as its lower-case word. */
-  public enum StoreStatus {
+  public enum StoreStatus implements Word {
     /** Dry run: the plan only. */
     PLANNED,
     PRUNED,
     /** Down or unreadable: nothing decided, nothing deleted. */
     SKIPPED;
 
-    @JsonValue
-    public String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     @JsonCreator
     public static StoreStatus of(String word) {
-      return valueOf(word.toUpperCase(Locale.ROOT));
+      return Word.of(StoreStatus.class, word);
     }
   }
 

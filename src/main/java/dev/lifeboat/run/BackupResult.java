@@ -1,10 +1,9 @@
 package dev.lifeboat.run;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import dev.lifeboat.base.Word;
 import dev.lifeboat.catalog.Manifest;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The outcome of a backup: {@code complete} (every store holds it), {@code partial} (some do) or
@@ -22,7 +21,7 @@ public record BackupResult(
     implements Result {
 
   /** How the backup ended, written as its lower-case word. */
-  public enum Status {
+  public enum Status implements Word {
     COMPLETE(Outcome.SUCCESS),
     PARTIAL(Outcome.PARTIAL),
     FAILED(Outcome.FAILED),
@@ -37,11 +36,6 @@ public record BackupResult(
       this.outcome = outcome;
     }
 
-    @JsonValue
-    public String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     /** The word, as messages print it (migrate's safe apply reads it so). */
     @Override
     public String toString() {
@@ -50,7 +44,7 @@ public record BackupResult(
 
     @JsonCreator
     public static Status of(String word) {
-      return valueOf(word.toUpperCase(Locale.ROOT));
+      return Word.of(Status.class, word);
     }
   }
 
@@ -58,18 +52,13 @@ public record BackupResult(
   public record Store(String store, Store.Status status, String error) {
 
     /** Whether the store holds the backup, written as its lower-case word. */
-    public enum Status {
+    public enum Status implements Word {
       OK,
       FAILED;
 
-      @JsonValue
-      public String word() {
-        return name().toLowerCase(Locale.ROOT);
-      }
-
       @JsonCreator
       public static Status of(String word) {
-        return valueOf(word.toUpperCase(Locale.ROOT));
+        return Word.of(Status.class, word);
       }
     }
 

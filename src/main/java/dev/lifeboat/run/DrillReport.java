@@ -2,8 +2,8 @@ package dev.lifeboat.run;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lifeboat.archive.DrillCheck;
+import dev.lifeboat.base.Word;
 import java.util.List;
 import java.util.Locale;
 
@@ -50,18 +50,13 @@ public record DrillReport(
   }
 
   /** Whether the drill passed, written as its lower-case word. */
-  public enum Status {
+  public enum Status implements Word {
     PASSED,
     FAILED;
 
-    @JsonValue
-    public String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
     @JsonCreator
     public static Status of(String word) {
-      return valueOf(word.toUpperCase(Locale.ROOT));
+      return Word.of(Status.class, word);
     }
   }
 

@@ -1,14 +1,13 @@
 package dev.lifeboat.run;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
+import dev.lifeboat.base.Word;
 
 /**
  * How a run ended, in the words of {@code lifeboat_job_runs_total{outcome}}, the logs and the
  * history, with its exit code (CONTRACT §3).
  */
-public enum Outcome {
+public enum Outcome implements Word {
   SUCCESS(0),
   /** Some of it done (a store skipped or unreachable): exit 3. */
   PARTIAL(3),
@@ -29,13 +28,8 @@ public enum Outcome {
     return exitCode;
   }
 
-  @JsonValue
-  public String word() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
   @JsonCreator
   public static Outcome of(String word) {
-    return valueOf(word.toUpperCase(Locale.ROOT));
+    return Word.of(Outcome.class, word);
   }
 }
