@@ -5,21 +5,14 @@ import dev.lifeboat.run.BackupRequest;
 import dev.lifeboat.run.BackupResult;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.target.Target;
-import dev.lifeboat.target.Targets;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "backup",
     description = "Dump the target and upload it to every one of its stores; prints the backup id.")
-final class BackupCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class BackupCommand extends VerbCommand {
 
   @Option(
       names = "--label",
@@ -27,24 +20,16 @@ final class BackupCommand implements Callable<Integer> {
       description = "A label stored in the manifest (e.g. nightly).")
   String label;
 
-  private Console console;
-
   @Override
   public Integer call() {
-    console = root.bean(Console.class);
-    Target target = root.target();
-    root.bean(Targets.class).checkConnection(target);
     // no --label (or a blank one) is no label: null in the manifest, not ""
     BackupResult result =
-        root.bean(Door.class).run(new BackupRequest(target.name(), label), Trigger.CLI);
-    if (console.json()) {
-      console.printJson(result);
-    }
-    report(result);
+        bean(Door.class).run(new BackupRequest(connectedTarget().name(), label), Trigger.CLI);
+    report(printed(result), result);
     return result.exitCode();
   }
 
-  private void report(BackupResult r) {
+  private static void report(Console console, BackupResult r) {
     if (r.manifest() != null) {
       var m = r.manifest();
       console.note(

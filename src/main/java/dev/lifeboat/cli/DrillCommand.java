@@ -5,21 +5,14 @@ import dev.lifeboat.run.Door;
 import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.DrillRequest;
 import dev.lifeboat.run.Trigger;
-import dev.lifeboat.target.Target;
-import dev.lifeboat.target.Targets;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(
-    mixinStandardHelpOptions = true,
     name = "drill",
     description = "Restore a backup into a scratch database, validate it, drop it, report.")
-final class DrillCommand implements Callable<Integer> {
-
-  @ParentCommand LifeboatCommand root;
+final class DrillCommand extends VerbCommand {
 
   @Option(
       names = "--backup",
@@ -38,19 +31,14 @@ final class DrillCommand implements Callable<Integer> {
               + " SUPERUSER, never marked verified.")
   boolean allowUnsigned;
 
-  private Console console;
-
   @Override
   public Integer call() {
-    console = root.bean(Console.class);
-    Target target = root.target();
-    root.bean(Targets.class).checkConnection(target);
     DrillReport report =
-        root.bean(Door.class)
-            .run(DrillRequest.typed(target.name(), backup, keep, allowUnsigned), Trigger.CLI);
-    if (console.json()) {
-      console.printJson(report);
-    }
+        bean(Door.class)
+            .run(
+                DrillRequest.typed(connectedTarget().name(), backup, keep, allowUnsigned),
+                Trigger.CLI);
+    Console console = printed(report);
     long failed = report.checks().stream().filter(c -> !c.ok()).count();
     console.say(
         String.format(
