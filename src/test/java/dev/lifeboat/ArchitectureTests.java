@@ -64,7 +64,7 @@ class ArchitectureTests {
   /** A feature that needs another sends that verb's request through run/, never its internals. */
   @Test
   void featuresStandSideBySide() {
-    check(
+    enforce(
         slices()
             .assignedFrom(
                 new SliceAssignment() {

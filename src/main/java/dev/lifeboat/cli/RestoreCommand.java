@@ -3,8 +3,11 @@ package dev.lifeboat.cli;
 import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.restore.Restore;
-import dev.lifeboat.restore.RestorePlan;
-import dev.lifeboat.restore.RestoreResult;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.RestoreRequest;
+import dev.lifeboat.run.RestoreResult;
+import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import picocli.CommandLine.Command;
@@ -60,13 +63,19 @@ final class RestoreCommand extends VerbCommand {
     Console console = console();
     Target target = target();
     bean(Targets.class).checkServer(target);
-    RestorePlan plan =
+    // the plan the person confirms is the one that runs: the request is pinned to its backup
+    RestoreRequest request =
         restore.plan(
+            new RestoreRequest(
+                target.name(),
+                backup.id,
+                into,
+                clean,
+                createRoles,
+                createPrivilegedRoles,
+                allowUnsigned),
             target,
-            backup.id,
-            into,
-            new Restore.Options(clean, createRoles, createPrivilegedRoles, allowUnsigned));
-    plan.describe().forEach(console::note);
+            console::note);
     if (!yes) {
       if (!Console.isTerminal()) {
         throw new ConfigException(
@@ -83,8 +92,12 @@ final class RestoreCommand extends VerbCommand {
                 + "'); nothing was changed");
       }
     }
-    RestoreResult result = restore.execute(plan);
+    RestoreResult result = bean(Door.class).run(request, Trigger.CLI);
     printed(result);
+    if (result.outcome() != Outcome.SUCCESS) {
+      console.error("lifeboat: restore into database '" + into + "' " + result.error());
+      return result.exitCode();
+    }
     if (result.createdRoles() != null && !result.createdRoles().isEmpty()) {
       console.note(
           "created roles (from the backup's globals): " + String.join(", ", result.createdRoles()));

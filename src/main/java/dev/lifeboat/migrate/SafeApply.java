@@ -5,12 +5,12 @@ import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.archive.DrillValidator;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.restore.Restore;
-import dev.lifeboat.restore.RestorePlan;
-import dev.lifeboat.restore.RestoreResult;
 import dev.lifeboat.run.BackupRequest;
 import dev.lifeboat.run.BackupResult;
 import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Outcome;
+import dev.lifeboat.run.RestoreRequest;
+import dev.lifeboat.run.RestoreResult;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
  * Door}; it starts its job on a thread of its own, as this runs inside the migrate step), the
  * apply, post-checks (status clean, the drill assertions true on the target), then a {@code
  * post-migrate-<version>} backup. When the apply or a post-check fails it says how to restore the
- * pre-migration backup, or restores it through restore's door.
+ * pre-migration backup, or restores it through the door.
  */
 @Component
 final class SafeApply {
@@ -35,19 +35,12 @@ final class SafeApply {
   private final Migrations migrations;
   private final Door door;
   private final BackupVerifier verifier;
-  private final Restore restore;
 
-  SafeApply(
-      LifeboatConfig config,
-      Migrations migrations,
-      Door door,
-      BackupVerifier verifier,
-      Restore restore) {
+  SafeApply(LifeboatConfig config, Migrations migrations, Door door, BackupVerifier verifier) {
     this.config = config;
     this.migrations = migrations;
     this.door = door;
     this.verifier = verifier;
-    this.restore = restore;
   }
 
   MigrateResult apply(
@@ -162,9 +155,13 @@ final class SafeApply {
     }
     say.accept("restoring the pre-migration backup " + pre + " into " + database);
     try {
-      // the restore's safety backup starts through the door, on a thread of its own
-      RestorePlan plan = restore.plan(target, pre, database, true);
-      RestoreResult restored = restore.execute(plan);
+      // through the door, on a thread of its own (as is the restore's safety backup in turn)
+      RestoreResult restored =
+          door.run(
+              new RestoreRequest(target.name(), pre, database, true, false, false, false), trigger);
+      if (restored.outcome() != Outcome.SUCCESS) {
+        throw new MigrationException(restored.error());
+      }
       return applied.safe(
           MigrateResult.Status.FAILED,
           why

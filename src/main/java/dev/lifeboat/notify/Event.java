@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 /**
  * The name of what happened, for {@code lifeboat.notify.webhooks[].events}: the job's noun and how
  * it ended, e.g. {@code backup-failed}, {@code backup-partial}, {@code drill-passed}, {@code
- * prune-failed}, {@code migration-failed}, {@code data-migration-failed}.
+ * prune-failed}, {@code migration-failed}, {@code data-migration-failed}, {@code restore-failed}.
  */
 final class Event {
 
@@ -22,7 +22,8 @@ final class Event {
                       VerbName.PRUNE,
                       VerbName.MIGRATE,
                       VerbName.DATA_MIGRATE,
-                      VerbName.VERIFY)
+                      VerbName.VERIFY,
+                      VerbName.RESTORE)
                   .map(VerbName::noun)
                   .collect(Collectors.joining("|", "(", ")-"))
               + "(succeeded|passed|failed|partial|skipped|stopped)");

@@ -5,11 +5,11 @@ import dev.lifeboat.base.LifeboatException;
 /** A restore or drill could not go on; the message says why and that the target is untouched. */
 class RestoreException extends LifeboatException {
 
-  public RestoreException(String message) {
+  RestoreException(String message) {
     this(message, (Throwable) null);
   }
 
-  public RestoreException(String message, Throwable cause) {
+  RestoreException(String message, Throwable cause) {
     super(message, cause);
   }
 

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * What a restore will do, decided before anything is touched (STYLE rule 6): printed for the
- * operator, checked by tests, and the only input of {@link Restore#execute}.
+ * operator, checked by tests, and the only input of {@link RestoreStep#execute}.
  *
  * @param stores the stores to read from, in the order they will be tried
  * @param intoExists whether the destination database exists already
@@ -24,7 +24,7 @@ import java.util.List;
  * @param rolesToCreate the roles of the backup's globals missing on the server, created first
  * @param signature who signed the backup's manifest (or why it is used unsigned)
  */
-public record RestorePlan(
+record RestorePlan(
     Target target,
     BackupCatalog.Entry backup,
     List<String> stores,

@@ -12,7 +12,7 @@ import java.util.List;
 public enum VerbName {
   BACKUP("backup", true),
   VERIFY("verify", true),
-  /** Not a job yet: typed only, so it has no schedule and no events. */
+  /** Typed (or composed by another verb) only: a restore replaces data, no schedule does that. */
   RESTORE("restore", false),
   DRILL("drill", true),
   PRUNE("prune", true),

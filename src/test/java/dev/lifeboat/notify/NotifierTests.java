@@ -222,6 +222,8 @@ class NotifierTests {
     assertThat(Event.of("prune", "failed")).isEqualTo("prune-failed");
     assertThat(Event.of("migrate", "failed")).isEqualTo("migration-failed");
     assertThat(Event.of("data-migrate", "failed")).isEqualTo("data-migration-failed");
+    assertThat(Event.of("restore", "stopped")).isEqualTo("restore-stopped");
+    assertThat(Event.NAME.matcher("restore-failed").matches()).isTrue();
   }
 
   @Test
