@@ -1,23 +1,15 @@
 package dev.lifeboat.datamigrate;
 
-import dev.lifeboat.run.DataMigrateRequest;
 import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.VerbName;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.batch.core.job.Job;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.builder.JobBuilder;
-import org.springframework.batch.core.listener.JobExecutionListener;
-import org.springframework.batch.core.partition.StepExecutionSplitter;
-import org.springframework.batch.core.partition.support.SimpleStepExecutionSplitter;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
@@ -44,7 +36,7 @@ class DataMigrationJobConfiguration {
       Jobs jobs) {
     return new JobBuilder(JOB, jobRepository)
         .listener(localExecutions)
-        .listener(new Ending(migrations, jobs))
+        .listener(new FinishListener(migrations, jobs))
         .start(dataMigrateStep)
         .build();
   }
@@ -70,49 +62,5 @@ class DataMigrationJobConfiguration {
         .tasklet(worker, StepTransactions.none())
         .listener(worker)
         .build();
-  }
-
-  /**
-   * Where the migration stands once its job ended, recorded in the target and as the run's result,
-   * and its lock released. A failure to tell goes to the door with the execution's failures.
-   */
-  private record Ending(DataMigrations migrations, Jobs jobs) implements JobExecutionListener {
-
-    @Override
-    public void afterJob(JobExecution job) {
-      DataMigrateRequest request = jobs.request(job, DataMigrateRequest.class);
-      try {
-        jobs.record(job, migrations.end(request.name(), job));
-      } catch (RuntimeException e) {
-        job.addFailureException(e);
-      }
-    }
-  }
-
-  /** One partition step per key range not yet finished, read when the run starts. */
-  private record OpenPartitions(JobRepository repository, ActiveRuns active, Jobs jobs)
-      implements StepExecutionSplitter {
-
-    @Override
-    public String getStepName() {
-      return "chunks";
-    }
-
-    @Override
-    public java.util.Set<StepExecution> split(StepExecution manager, int gridSize)
-        throws org.springframework.batch.core.job.JobExecutionException {
-      ActiveRun run =
-          active.get(jobs.request(manager.getJobExecution(), DataMigrateRequest.class).name());
-      Map<String, ExecutionContext> contexts = new LinkedHashMap<>();
-      if (run != null) {
-        for (DataMigrationStatus.Partition p : run.open) {
-          ExecutionContext ctx = new ExecutionContext();
-          ctx.putInt(ChunkWorker.PARTITION, p.partition());
-          contexts.put("partition" + p.partition(), ctx);
-        }
-      }
-      return new SimpleStepExecutionSplitter(repository, "chunks", size -> contexts)
-          .split(manager, contexts.size());
-    }
   }
 }

@@ -342,22 +342,28 @@ public final class DataMigrations {
     List<DataMigrationStatus.Partition> after = ProgressTable.partitions(c, name);
     boolean done = after.stream().allMatch(p -> p.next() >= p.to());
     String request = run.request != null ? run.request : ProgressTable.requested(c, name);
-    DataMigrationResult.State state;
-    if (error != null) {
-      state = DataMigrationResult.State.FAILED;
-    } else if (done) {
-      state = DataMigrationResult.State.COMPLETED;
-    } else if (ProgressTable.CANCEL.equals(request)) {
-      state = DataMigrationResult.State.CANCELLED;
-    } else if (ProgressTable.PAUSE.equals(request)) {
-      state = DataMigrationResult.State.PAUSED;
-    } else {
-      state = DataMigrationResult.State.STOPPED;
-    }
+    DataMigrationResult.State state = state(error, done, request);
     ProgressTable.setState(
         c, name, state, error, state != DataMigrationResult.State.FAILED || done);
     ratio(name).set(run.ratio());
     return finish(c, run.spec, run.on, run, seconds);
+  }
+
+  /**
+   * The state a run leaves: failed on an error, else completed when every key range is done, else
+   * what was requested (cancel, pause), else stopped (SIGTERM, Ctrl-C).
+   */
+  static DataMigrationResult.State state(String error, boolean done, String request) {
+    if (error != null) {
+      return DataMigrationResult.State.FAILED;
+    } else if (done) {
+      return DataMigrationResult.State.COMPLETED;
+    } else if (ProgressTable.CANCEL.equals(request)) {
+      return DataMigrationResult.State.CANCELLED;
+    } else if (ProgressTable.PAUSE.equals(request)) {
+      return DataMigrationResult.State.PAUSED;
+    }
+    return DataMigrationResult.State.STOPPED;
   }
 
   private static DataMigrationException failed(String name, Target target, SQLException e) {
