@@ -9,13 +9,12 @@ import dev.lifeboat.archive.RowCounts;
 import dev.lifeboat.backup.Verify;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.datamigrate.DataMigrationResult;
-import dev.lifeboat.datamigrate.DataMigrationState;
 import dev.lifeboat.doctor.DoctorReport;
 import dev.lifeboat.migrate.MigrateResult;
 import dev.lifeboat.pg.PgCatalog;
 import dev.lifeboat.retention.PruneReport;
 import dev.lifeboat.run.BackupResult;
+import dev.lifeboat.run.DataMigrationResult;
 import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
@@ -223,7 +222,7 @@ class ResultJsonTests {
         new DataMigrationResult(
             "trim-titles",
             "app",
-            DataMigrationState.PAUSED,
+            DataMigrationResult.State.PAUSED,
             5000,
             5,
             2.5,

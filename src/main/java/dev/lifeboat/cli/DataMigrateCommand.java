@@ -1,8 +1,11 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.datamigrate.DataMigrationResult;
 import dev.lifeboat.datamigrate.DataMigrationStatus;
 import dev.lifeboat.datamigrate.DataMigrations;
+import dev.lifeboat.run.DataMigrateRequest;
+import dev.lifeboat.run.DataMigrationResult;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.Trigger;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -149,8 +152,9 @@ final class DataMigrateCommand extends VerbCommand {
   }
 
   int run(String name, boolean resume) {
+    String target = bean(DataMigrations.class).target(name, root().targetName());
     DataMigrationResult r =
-        bean(DataMigrations.class).run(name, root().targetName(), resume, console());
+        bean(Door.class).run(new DataMigrateRequest(target, name, resume), Trigger.CLI);
     Console console = printed(r);
     console.say(
         String.format(

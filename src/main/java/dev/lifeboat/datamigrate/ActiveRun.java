@@ -1,6 +1,8 @@
 package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.target.Target;
+import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -8,7 +10,8 @@ import java.util.function.Consumer;
 /**
  * What the chunk workers of one running data migration share in this process: the spec, where the
  * target is, the counters the progress line and gauge read, and the first failure (which stops the
- * other partitions before their next chunk).
+ * other partitions before their next chunk). It also holds what the run's end needs: the session
+ * that holds the migration's lock from the door's checks to the end of the job.
  */
 final class ActiveRun {
 
@@ -25,14 +28,31 @@ final class ActiveRun {
   volatile String failure;
   volatile String request;
 
+  /** The session holding the migration's lock (and reading its progress) until the run ends. */
+  final Connection session;
+
+  final Target on;
+
+  /** Nothing to run (completed, or cancelled while no runner was there): no chunk is tried. */
+  final boolean idle;
+
+  final ChunkProgress line;
+
   ActiveRun(
       DataMigrationSpec spec,
-      PgConnection target,
+      Target on,
+      Connection session,
+      boolean idle,
       List<DataMigrationStatus.Partition> partitions,
+      ChunkProgress line,
       Consumer<ActiveRun> onChunk) {
     this.spec = spec;
-    this.target = target;
-    this.open = partitions.stream().filter(p -> p.next() < p.to()).toList();
+    this.on = on;
+    this.target = on.connection();
+    this.session = session;
+    this.idle = idle;
+    this.line = line;
+    this.open = idle ? List.of() : partitions.stream().filter(p -> p.next() < p.to()).toList();
     this.keysTotal = partitions.stream().mapToLong(p -> p.to() - p.from()).sum();
     this.keysDone = new AtomicLong(partitions.stream().mapToLong(p -> p.next() - p.from()).sum());
     this.onChunk = onChunk;

@@ -1,6 +1,8 @@
 package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.run.DataMigrateRequest;
+import dev.lifeboat.run.Jobs;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,10 +32,12 @@ final class ChunkWorker implements Tasklet, StepExecutionListener {
   static final String PARTITION = "partition";
 
   private final ActiveRuns active;
+  private final Jobs jobs;
   private final Map<Long, Connection> sessions = new ConcurrentHashMap<>();
 
-  ChunkWorker(ActiveRuns active) {
+  ChunkWorker(ActiveRuns active, Jobs jobs) {
     this.active = active;
+    this.jobs = jobs;
   }
 
   @Override
@@ -42,7 +46,7 @@ final class ChunkWorker implements Tasklet, StepExecutionListener {
       org.springframework.batch.core.scope.context.ChunkContext chunkContext)
       throws Exception {
     StepExecution step = contribution.getStepExecution();
-    String name = step.getJobParameters().getString(DataMigrationJobConfiguration.NAME);
+    String name = jobs.request(step.getJobExecution(), DataMigrateRequest.class).name();
     int part = step.getExecutionContext().getInt(PARTITION);
     ActiveRun run = active.get(name);
     if (run == null || run.failure != null || run.request != null) {

@@ -1,19 +1,15 @@
 package dev.lifeboat.datamigrate;
 
+import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.StepTransactions;
 import dev.lifeboat.run.VerbName;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
-import org.springframework.batch.core.partition.StepExecutionSplitter;
-import org.springframework.batch.core.partition.support.SimpleStepExecutionSplitter;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
@@ -21,68 +17,50 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 /**
  * The {@code data-migrate} job: one partitioned step whose partitions are the key ranges recorded
  * in the target at the first start (only those not finished yet); each partition's worker runs
- * chunk after chunk, each its own transaction on the target (see {@link ChunkWorker}).
+ * chunk after chunk, each its own transaction on the target (see {@link ChunkWorker}). After it,
+ * whichever way it ended, its listener records where the migration stands and releases its lock.
  */
 @Configuration(proxyBeanMethods = false)
 class DataMigrationJobConfiguration {
 
   static final String JOB = VerbName.DATA_MIGRATE.word();
   static final String NAME = "name";
-  static final String TARGET = "target";
   static final String STARTED_AT = "startedAt";
 
   @Bean
   Job dataMigrateBatchJob(
-      JobRepository jobRepository, Step dataMigrateStep, LocalExecutions localExecutions) {
+      JobRepository jobRepository,
+      Step dataMigrateStep,
+      LocalExecutions localExecutions,
+      DataMigrations migrations,
+      Jobs jobs) {
     return new JobBuilder(JOB, jobRepository)
         .listener(localExecutions)
+        .listener(new FinishListener(migrations, jobs))
         .start(dataMigrateStep)
         .build();
   }
 
   @Bean
   Step dataMigrateStep(
-      JobRepository repository, Step dataMigrateChunksStep, ActiveRuns activeDataMigrations) {
+      JobRepository repository,
+      Step dataMigrateChunksStep,
+      ActiveRuns activeDataMigrations,
+      Jobs jobs) {
     return new StepBuilder("migrate", repository)
         .partitioner("chunks", gridSize -> Map.of())
-        .splitter(new OpenPartitions(repository, activeDataMigrations))
+        .splitter(new OpenPartitions(repository, activeDataMigrations, jobs))
         .step(dataMigrateChunksStep)
         .taskExecutor(new SimpleAsyncTaskExecutor("data-migrate-"))
         .build();
   }
 
   @Bean
-  Step dataMigrateChunksStep(JobRepository repository, ActiveRuns activeDataMigrations) {
-    ChunkWorker worker = new ChunkWorker(activeDataMigrations);
+  Step dataMigrateChunksStep(JobRepository repository, ActiveRuns activeDataMigrations, Jobs jobs) {
+    ChunkWorker worker = new ChunkWorker(activeDataMigrations, jobs);
     return new StepBuilder("chunks", repository)
         .tasklet(worker, StepTransactions.none())
         .listener(worker)
         .build();
-  }
-
-  /** One partition step per key range not yet finished, read when the run starts. */
-  private record OpenPartitions(JobRepository repository, ActiveRuns active)
-      implements StepExecutionSplitter {
-
-    @Override
-    public String getStepName() {
-      return "chunks";
-    }
-
-    @Override
-    public java.util.Set<StepExecution> split(StepExecution manager, int gridSize)
-        throws org.springframework.batch.core.job.JobExecutionException {
-      ActiveRun run = active.get(manager.getJobParameters().getString(NAME));
-      Map<String, ExecutionContext> contexts = new LinkedHashMap<>();
-      if (run != null) {
-        for (DataMigrationStatus.Partition p : run.open) {
-          ExecutionContext ctx = new ExecutionContext();
-          ctx.putInt(ChunkWorker.PARTITION, p.partition());
-          contexts.put("partition" + p.partition(), ctx);
-        }
-      }
-      return new SimpleStepExecutionSplitter(repository, "chunks", size -> contexts)
-          .split(manager, contexts.size());
-    }
   }
 }

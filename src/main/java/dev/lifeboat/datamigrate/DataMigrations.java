@@ -7,9 +7,10 @@ import dev.lifeboat.config.Node;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.progress.Progress;
+import dev.lifeboat.run.DataMigrateRequest;
+import dev.lifeboat.run.DataMigrationResult;
 import dev.lifeboat.run.DeadRuns;
 import dev.lifeboat.run.TargetBusyException;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import io.micrometer.core.instrument.Gauge;
@@ -21,7 +22,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,18 +29,17 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
-import org.springframework.batch.core.launch.JobOperator;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
 /**
- * The door of chunked data migrations ({@code lifeboat data-migrate}): run or resume one by name,
- * pause or cancel it from any process or node, and show where each stands. The state lives in the
- * target database ({@code lifeboat.data_migration*}), so every node sees the same thing.
+ * Chunked data migrations ({@code lifeboat data-migrate}): the checks before one runs or resumes by
+ * name (its run goes through the door, see {@link DataMigrate}), pause or cancel it from any
+ * process or node, and show where each stands. The state lives in the target database ({@code
+ * lifeboat.data_migration*}), so every node sees the same thing.
  */
 @Component
 public final class DataMigrations {
@@ -48,16 +47,14 @@ public final class DataMigrations {
   /** {@code lifeboat_data_migration_progress_ratio{name}}. */
   static final String PROGRESS_GAUGE = "lifeboat.data.migration.progress.ratio";
 
+  private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
+
   private static final List<String> KEY_TYPES = List.of("smallint", "integer", "bigint");
 
   private final LifeboatConfig config;
   private final Targets targets;
-  private final JobOperator jobOperator;
-  private final JobRepository jobRepository;
-  private final Job dataMigrateBatchJob;
   private final ActiveRuns active;
   private final MeterRegistry registry;
-  private final Clock clock;
   private final Node node;
   private final DeadRuns deadRuns;
   private final Map<String, AtomicReference<Double>> ratios = new ConcurrentHashMap<>();
@@ -65,23 +62,15 @@ public final class DataMigrations {
   DataMigrations(
       LifeboatConfig config,
       Targets targets,
-      JobOperator jobOperator,
-      JobRepository jobRepository,
-      Job dataMigrateBatchJob,
       ActiveRuns active,
       MeterRegistry registry,
-      Clock clock,
       Node node,
       DeadRuns deadRuns) {
     this.deadRuns = deadRuns;
     this.config = config;
     this.targets = targets;
-    this.jobOperator = jobOperator;
-    this.jobRepository = jobRepository;
-    this.dataMigrateBatchJob = dataMigrateBatchJob;
     this.active = active;
     this.registry = registry;
-    this.clock = clock;
     this.node = node;
   }
 
@@ -94,9 +83,15 @@ public final class DataMigrations {
   /** A spec read and checked against its target (exit 2 naming the field when it is wrong). */
   public record Checked(DataMigrationSpec spec, Target target) {}
 
-  /** Reads spec {@code name} and checks it against the database; nothing is changed. */
-  public Checked check(String name, String cliTarget) {
-    DataMigrationSpec spec = DataMigrationSpec.load(dir(), name);
+  /**
+   * The target data migration {@code name} runs on: its spec's, else {@code cliTarget} (exit 2
+   * naming the field when no such target is configured); null when neither names one.
+   */
+  public String target(String name, String cliTarget) {
+    return targetOf(DataMigrationSpec.load(dir(), name), cliTarget);
+  }
+
+  private String targetOf(DataMigrationSpec spec, String cliTarget) {
     String targetName = spec.target() != null ? spec.target() : cliTarget;
     if (targetName != null && !config.properties().targets().containsKey(targetName)) {
       throw DataMigrationSpec.invalid(
@@ -107,7 +102,13 @@ public final class DataMigrations {
               + "' is configured; known targets: "
               + new java.util.TreeSet<>(config.properties().targets().keySet()));
     }
-    Target target = targets.resolve(targetName);
+    return targetName;
+  }
+
+  /** Reads spec {@code name} and checks it against the database; nothing is changed. */
+  public Checked check(String name, String cliTarget) {
+    DataMigrationSpec spec = DataMigrationSpec.load(dir(), name);
+    Target target = targets.resolve(targetOf(spec, cliTarget));
     targets.checkConnection(target);
     try (Connection c = target.connection().open()) {
       String regclass;
@@ -170,15 +171,23 @@ public final class DataMigrations {
   }
 
   /**
-   * Runs data migration {@code name}, or continues it after the last committed chunk of every
-   * partition. Refuses (exit 2) a paused one unless {@code resume}, and a cancelled one.
+   * Before data migration {@code name} runs (or continues after the last committed chunk of every
+   * partition): its spec checked, its lock taken (held by the session the run keeps until {@link
+   * #end}), its progress recorded at the first start. Refuses (exit 2) a paused one unless {@code
+   * resume}, and a cancelled one. Returns the request on the target it resolved to.
    */
-  public DataMigrationResult run(String name, String cliTarget, boolean resume, Progress progress) {
-    Checked checked = check(name, cliTarget);
-    DataMigrationSpec spec = checked.spec();
+  DataMigrateRequest open(DataMigrateRequest request, Progress progress) {
+    String name = request.name();
+    Checked checked = check(name, request.target());
     Target target = checked.target();
-    PgConnection db = target.connection();
-    try (Connection c = db.open()) {
+    Connection c;
+    try {
+      c = target.connection().open();
+    } catch (SQLException e) {
+      throw failed(name, target, e);
+    }
+    boolean locked = false;
+    try {
       ProgressTable.ensure(c);
       if (!ProgressTable.tryLock(c, name)) {
         throw new TargetBusyException(
@@ -190,24 +199,19 @@ public final class DataMigrations {
                 + name
                 + "` pauses it there");
       }
-      try {
-        return runLocked(c, spec, target, resume, progress);
-      } finally {
-        ProgressTable.unlock(c, name);
-      }
+      locked = true;
+      active.put(name, openLocked(c, checked.spec(), target, request.resume(), progress));
+      return request.on(target.name());
     } catch (SQLException e) {
-      throw new DataMigrationException(
-          "data migration '"
-              + name
-              + "' on target '"
-              + target.name()
-              + "' failed: "
-              + PgErrors.rootCause(e),
-          null);
+      release(c, name, locked);
+      throw failed(name, target, e);
+    } catch (RuntimeException e) {
+      release(c, name, locked);
+      throw e;
     }
   }
 
-  private DataMigrationResult runLocked(
+  private ActiveRun openLocked(
       Connection c, DataMigrationSpec spec, Target target, boolean resume, Progress progress)
       throws SQLException {
     String name = spec.name();
@@ -246,12 +250,12 @@ public final class DataMigrations {
                   + "' was cancelled for good; its history stays in `lifeboat data-migrate"
                   + " status`; to make the change again, use a new spec name");
       case COMPLETED -> {
-        return finish(c, spec, target, null, 0);
+        return idle(c, spec, target);
       }
       default -> {}
     }
     boolean paused =
-        r.state() == DataMigrationState.PAUSED || ProgressTable.PAUSE.equals(r.requested());
+        r.state() == DataMigrationResult.State.PAUSED || ProgressTable.PAUSE.equals(r.requested());
     if (paused && !resume) {
       throw new ConfigException(
           "data-migrate",
@@ -263,8 +267,8 @@ public final class DataMigrations {
     }
     if (ProgressTable.CANCEL.equals(r.requested())) {
       // cancelled while no runner was there to see it
-      ProgressTable.setState(c, name, DataMigrationState.CANCELLED, null, true);
-      return finish(c, spec, target, null, 0);
+      ProgressTable.setState(c, name, DataMigrationResult.State.CANCELLED, null, true);
+      return idle(c, spec, target);
     }
     if (paused) {
       ProgressTable.request(c, name, null);
@@ -283,36 +287,50 @@ public final class DataMigrations {
     ActiveRun run =
         new ActiveRun(
             spec,
-            target.connection(),
+            target,
+            c,
+            false,
             partitions,
+            line,
             a -> {
               ratio.set(a.ratio());
               line.update(a);
             });
     ratio.set(run.ratio());
-    active.put(name, run);
-    JobExecution execution;
-    long started = System.nanoTime();
-    try {
-      execution =
-          jobOperator.start(
-              dataMigrateBatchJob,
-              new JobParametersBuilder()
-                  .addString(DataMigrationJobConfiguration.NAME, name)
-                  .addString(DataMigrationJobConfiguration.TARGET, target.name())
-                  .addString(DataMigrationJobConfiguration.STARTED_AT, clock.instant().toString())
-                  .addString(Trigger.PARAMETER, Trigger.CLI.word(), false)
-                  .addString(Trigger.NODE, node.name(), false)
-                  .toJobParameters());
-    } catch (Exception e) {
-      ProgressTable.setState(c, name, DataMigrationState.FAILED, e.getMessage(), false);
+    return run;
+  }
+
+  /** A run with nothing to do: its job tries no chunk, its result is where the migration stands. */
+  private static ActiveRun idle(Connection c, DataMigrationSpec spec, Target target) {
+    return new ActiveRun(spec, target, c, true, List.of(), null, a -> {});
+  }
+
+  /**
+   * After the job of data migration {@code name}, whichever way it ended: the state it leaves
+   * recorded in the target, the lock released, the result.
+   */
+  DataMigrationResult end(String name, JobExecution execution) {
+    ActiveRun run = active.get(name);
+    if (run == null) {
       throw new DataMigrationException(
-          "could not start data migration '" + name + "': " + e.getMessage(), e);
-    } finally {
-      active.remove(name);
-      line.close();
+          "data migration '" + name + "' has no run in this process to end", null);
     }
-    double seconds = (System.nanoTime() - started) / 1e9;
+    active.remove(name);
+    Connection c = run.session;
+    try {
+      return run.idle ? finish(c, run.spec, run.on, null, 0) : ended(c, run, execution);
+    } catch (SQLException e) {
+      throw failed(name, run.on, e);
+    } finally {
+      release(c, name, true);
+    }
+  }
+
+  private DataMigrationResult ended(Connection c, ActiveRun run, JobExecution execution)
+      throws SQLException {
+    String name = run.spec.name();
+    run.line.close();
+    double seconds = (System.nanoTime() - run.startedNanos) / 1e9;
     String error = run.failure;
     if (error == null && execution.getStatus() == BatchStatus.FAILED) {
       error =
@@ -324,21 +342,50 @@ public final class DataMigrations {
     List<DataMigrationStatus.Partition> after = ProgressTable.partitions(c, name);
     boolean done = after.stream().allMatch(p -> p.next() >= p.to());
     String request = run.request != null ? run.request : ProgressTable.requested(c, name);
-    DataMigrationState state;
+    DataMigrationResult.State state = state(error, done, request);
+    ProgressTable.setState(
+        c, name, state, error, state != DataMigrationResult.State.FAILED || done);
+    ratio(name).set(run.ratio());
+    return finish(c, run.spec, run.on, run, seconds);
+  }
+
+  /**
+   * The state a run leaves: failed on an error, else completed when every key range is done, else
+   * what was requested (cancel, pause), else stopped (SIGTERM, Ctrl-C).
+   */
+  static DataMigrationResult.State state(String error, boolean done, String request) {
     if (error != null) {
-      state = DataMigrationState.FAILED;
+      return DataMigrationResult.State.FAILED;
     } else if (done) {
-      state = DataMigrationState.COMPLETED;
+      return DataMigrationResult.State.COMPLETED;
     } else if (ProgressTable.CANCEL.equals(request)) {
-      state = DataMigrationState.CANCELLED;
+      return DataMigrationResult.State.CANCELLED;
     } else if (ProgressTable.PAUSE.equals(request)) {
-      state = DataMigrationState.PAUSED;
-    } else {
-      state = DataMigrationState.STOPPED;
+      return DataMigrationResult.State.PAUSED;
     }
-    ProgressTable.setState(c, name, state, error, state != DataMigrationState.FAILED || done);
-    ratio.set(run.ratio());
-    return finish(c, spec, target, run, seconds);
+    return DataMigrationResult.State.STOPPED;
+  }
+
+  private static DataMigrationException failed(String name, Target target, SQLException e) {
+    return new DataMigrationException(
+        "data migration '"
+            + name
+            + "' on target '"
+            + target.name()
+            + "' failed: "
+            + PgErrors.rootCause(e),
+        null);
+  }
+
+  /** Releases the migration's lock (when held) and closes its session; a failure is logged. */
+  private static void release(Connection c, String name, boolean locked) {
+    try (c) {
+      if (locked) {
+        ProgressTable.unlock(c, name);
+      }
+    } catch (SQLException e) {
+      log.warn("could not release the lock of data migration '{}': {}", name, e.getMessage());
+    }
   }
 
   /** The result, with the rows that arrived above the kept maximum key counted (never skipped). */
@@ -347,7 +394,7 @@ public final class DataMigrations {
       throws SQLException {
     ProgressTable.Row r = ProgressTable.find(c, spec.name()).orElseThrow();
     Long above = null;
-    if (r.state() == DataMigrationState.COMPLETED) {
+    if (r.state() == DataMigrationResult.State.COMPLETED) {
       above = rowsAbove(c, spec, r.maxKey());
       ProgressTable.rowsAboveMax(c, spec.name(), above);
     }
@@ -363,21 +410,21 @@ public final class DataMigrations {
         seconds > 0 ? rows / seconds : 0,
         ratio(parts),
         above,
-        r.state() == DataMigrationState.FAILED ? r.lastError() : null);
+        r.state() == DataMigrationResult.State.FAILED ? r.lastError() : null);
   }
 
   /** Pauses {@code name}: the runner, wherever it is, stops after its current chunk. */
   public DataMigrationStatus pause(String name, String cliTarget) {
-    return request(name, cliTarget, ProgressTable.PAUSE, DataMigrationState.PAUSED);
+    return request(name, cliTarget, ProgressTable.PAUSE, DataMigrationResult.State.PAUSED);
   }
 
   /** Cancels {@code name} for good: the runner stops after its current chunk. */
   public DataMigrationStatus cancel(String name, String cliTarget) {
-    return request(name, cliTarget, ProgressTable.CANCEL, DataMigrationState.CANCELLED);
+    return request(name, cliTarget, ProgressTable.CANCEL, DataMigrationResult.State.CANCELLED);
   }
 
   private DataMigrationStatus request(
-      String name, String cliTarget, String request, DataMigrationState state) {
+      String name, String cliTarget, String request, DataMigrationResult.State state) {
     Checked checked = check(name, cliTarget);
     PgConnection db = checked.target().connection();
     try (Connection c = db.open()) {
@@ -388,8 +435,9 @@ public final class DataMigrations {
             "data-migrate",
             "data migration '" + name + "' has not started; there is nothing to " + request);
       }
-      DataMigrationState now = row.get().state();
-      if (now == DataMigrationState.COMPLETED || now == DataMigrationState.CANCELLED) {
+      DataMigrationResult.State now = row.get().state();
+      if (now == DataMigrationResult.State.COMPLETED
+          || now == DataMigrationResult.State.CANCELLED) {
         throw new ConfigException(
             "data-migrate",
             "data migration '" + name + "' is " + now.word() + "; there is nothing to " + request);
@@ -460,7 +508,7 @@ public final class DataMigrations {
           target.name(),
           spec.table(),
           spec.key(),
-          DataMigrationState.PENDING.word(),
+          DataMigrationResult.State.PENDING.word(),
           null,
           null,
           null,
@@ -475,10 +523,10 @@ public final class DataMigrations {
           List.of());
     }
     ProgressTable.Row r = row.get();
-    if (r.state() == DataMigrationState.RUNNING && ProgressTable.tryLock(c, spec.name())) {
+    if (r.state() == DataMigrationResult.State.RUNNING && ProgressTable.tryLock(c, spec.name())) {
       // nobody holds the runner's lock: the process that ran it died (kill -9, power loss)
       try {
-        ProgressTable.setState(c, spec.name(), DataMigrationState.STOPPED, null, false);
+        ProgressTable.setState(c, spec.name(), DataMigrationResult.State.STOPPED, null, false);
         r = ProgressTable.find(c, spec.name()).orElseThrow();
       } finally {
         ProgressTable.unlock(c, spec.name());
@@ -503,7 +551,7 @@ public final class DataMigrations {
       rate = secs > 0 ? (rows - r.runRowsStart()) / secs : null;
     }
     double ratio = ratio(parts);
-    if (r.state() == DataMigrationState.COMPLETED) {
+    if (r.state() == DataMigrationResult.State.COMPLETED) {
       ratio = 1.0;
     }
     ratio(spec.name()).set(ratio);

@@ -1,6 +1,7 @@
 package dev.lifeboat.datamigrate;
 
 import dev.lifeboat.base.Jdbc;
+import dev.lifeboat.run.DataMigrationResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -105,7 +106,7 @@ final class ProgressTable {
       String key,
       Long minKey,
       Long maxKey,
-      DataMigrationState state,
+      DataMigrationResult.State state,
       String requested,
       String lastError,
       Long rowsAboveMax,
@@ -132,7 +133,7 @@ final class ProgressTable {
                 rs.getString(3),
                 (Long) rs.getObject(4),
                 (Long) rs.getObject(5),
-                DataMigrationState.of(rs.getString(6)),
+                DataMigrationResult.State.of(rs.getString(6)),
                 rs.getString(7),
                 rs.getString(8),
                 (Long) rs.getObject(9),
@@ -227,7 +228,11 @@ final class ProgressTable {
   }
 
   static void setState(
-      Connection c, String name, DataMigrationState state, String error, boolean clearRequest)
+      Connection c,
+      String name,
+      DataMigrationResult.State state,
+      String error,
+      boolean clearRequest)
       throws SQLException {
     Jdbc.update(
         c,
