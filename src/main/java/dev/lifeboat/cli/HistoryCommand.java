@@ -13,7 +13,10 @@ import picocli.CommandLine.Option;
             + " and how it ended.")
 final class HistoryCommand extends VerbCommand {
 
-  @Option(names = "--job", paramLabel = "JOB", description = "Only this job (backup, drill).")
+  @Option(
+      names = "--job",
+      paramLabel = "JOB",
+      description = "Only this job (backup, verify, restore, drill, prune, migrate, data-migrate).")
   String job;
 
   @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default 20).")
