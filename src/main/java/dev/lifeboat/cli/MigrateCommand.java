@@ -1,12 +1,15 @@
 package dev.lifeboat.cli;
 
-import dev.lifeboat.migrate.Migrate;
-import dev.lifeboat.migrate.MigrateResult;
 import dev.lifeboat.migrate.MigrationStatus;
 import dev.lifeboat.migrate.Migrations;
 import dev.lifeboat.migrate.Rehearsal;
 import dev.lifeboat.migrate.RehearsalReport;
+import dev.lifeboat.run.Door;
+import dev.lifeboat.run.History;
+import dev.lifeboat.run.MigrateRequest;
+import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.nio.file.Path;
@@ -43,9 +46,8 @@ final class MigrateCommand extends VerbCommand {
     @Override
     public Integer call() {
       Console console = console();
-      Migrate migrate = bean(Migrate.class);
       Target target = connectedTarget();
-      MigrationStatus s = migrate.status(target);
+      MigrationStatus s = bean(Migrations.class).shown(target);
       if (console.json()) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("target", s.target());
@@ -55,7 +57,7 @@ final class MigrateCommand extends VerbCommand {
         out.put("applied", s.applied());
         out.put("pending", s.pending());
         out.put("problems", s.problems());
-        out.put("runs", migrate.runs(target, 20));
+        out.put("runs", bean(History.class).list(target.name(), VerbName.MIGRATE.word(), 20));
         console.printJson(out);
       }
       console.say(
@@ -141,7 +143,6 @@ final class MigrateCommand extends VerbCommand {
     @Override
     public Integer call() {
       Console console = console();
-      Migrate migrate = bean(Migrate.class);
       Target target = target();
       if (withData && !dryRun) {
         throw new dev.lifeboat.config.ConfigException(
@@ -155,7 +156,9 @@ final class MigrateCommand extends VerbCommand {
       if (dryRun) {
         return dryRun(console, target);
       }
-      MigrateResult r = migrate.apply(target, Trigger.CLI, safe, restoreOnFailure);
+      MigrateResult r =
+          bean(Door.class)
+              .run(new MigrateRequest(target.name(), safe, restoreOnFailure), Trigger.CLI);
       printed(r);
       for (MigrateResult.Step step : r.migrations()) {
         console.say(

@@ -50,7 +50,7 @@ final class JobMetrics implements RunObserver {
 
   /** A job without a target (none so far) is counted under "" rather than not at all. */
   private static String target(JobExecution execution) {
-    String t = execution.getJobParameters().getString("target");
+    String t = RunObserver.target(execution);
     return t == null ? "" : t;
   }
 }

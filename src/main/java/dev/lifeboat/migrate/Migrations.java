@@ -6,6 +6,7 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.target.Target;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,9 +44,11 @@ public final class Migrations {
   private static final Duration LOCK_POLL = Duration.ofMillis(500);
 
   private final LifeboatConfig config;
+  private final MigrationMetrics metrics;
 
-  Migrations(LifeboatConfig config) {
+  Migrations(LifeboatConfig config, MigrationMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   /** The target's migration directory: its own {@code migrations.dir}, else the global one. */
@@ -106,6 +109,16 @@ public final class Migrations {
                 .loggers("slf4j")
                 .callbacks(callbacks))
         .load();
+  }
+
+  /**
+   * Where the target's migrations stand, as {@code migrate status} shows it; also sets {@code
+   * lifeboat_migrations_pending}.
+   */
+  public MigrationStatus shown(Target target) {
+    MigrationStatus s = status(target);
+    metrics.pending(target.name(), s.pending().size());
+    return s;
   }
 
   /** Reads the history table (without creating it) and the directory; touches nothing. */

@@ -14,6 +14,7 @@ import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.DrillRequest;
+import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.run.Trigger;
 import dev.lifeboat.target.Target;
 import java.io.IOException;

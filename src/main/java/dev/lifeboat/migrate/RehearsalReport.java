@@ -1,5 +1,6 @@
 package dev.lifeboat.migrate;
 
+import dev.lifeboat.run.MigrateResult;
 import java.util.List;
 
 /**

@@ -8,6 +8,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.BackupRequest;
 import dev.lifeboat.run.BackupResult;
 import dev.lifeboat.run.Door;
+import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.RestoreRequest;
 import dev.lifeboat.run.RestoreResult;

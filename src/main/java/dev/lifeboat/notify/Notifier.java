@@ -122,8 +122,7 @@ public final class Notifier implements RunObserver, DisposableBean {
   }
 
   Map<String, Object> body(JobExecution execution, History.Entry run, String event) {
-    var p = execution.getJobParameters();
-    String backup = p.getString("id") != null ? p.getString("id") : p.getString("backup");
+    String backup = RunObserver.backup(execution);
     Double seconds = run.seconds();
     if (seconds == null && execution.getStartTime() != null) {
       Instant started = execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant();

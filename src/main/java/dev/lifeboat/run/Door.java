@@ -16,8 +16,8 @@ import org.springframework.stereotype.Component;
 /**
  * The one way into a verb on it, whoever asks (the command line, a schedule, another verb): the
  * target resolved once, the verb's refusals before anything is recorded, the run recorded in the
- * job repository with its request, trigger and node, and the typed result read back. Every verb but
- * migrate is on it (issue 20): backup, verify, restore, drill, prune, data-migrate.
+ * job repository with its request, trigger and node, and the typed result read back. Every verb is
+ * on it (issue 20): backup, verify, restore, drill, prune, migrate, data-migrate.
  */
 @Component
 public final class Door {

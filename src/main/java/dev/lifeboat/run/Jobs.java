@@ -48,6 +48,9 @@ public final class Jobs {
     /** Where stoppable work registers what ends it; never requested for a plain stage. */
     StoppableWork.Stop stop();
 
+    /** What started the run: a nested run (a safe migration's backups) is started so too. */
+    Trigger trigger();
+
     /** The job's execution context: what one step leaves for the next, as JSON strings. */
     ExecutionContext context();
 
@@ -164,6 +167,11 @@ public final class Jobs {
           @Override
           public StoppableWork.Stop stop() {
             return stop;
+          }
+
+          @Override
+          public Trigger trigger() {
+            return Trigger.of(job.getJobParameters().getString(Trigger.PARAMETER));
           }
 
           @Override

@@ -14,4 +14,19 @@ public interface RunObserver {
 
   /** The job ended; {@code run} is how, in the words of {@code history}. */
   void finished(JobExecution execution, History.Entry run);
+
+  /** The target {@code execution} is for; null for a job without one. */
+  static String target(JobExecution execution) {
+    return execution.getJobParameters().getString(RequestCodec.TARGET);
+  }
+
+  /**
+   * The backup {@code execution} made or read: a backup's id, else the backup a run asked for
+   * ({@code latest} or an id); null when none.
+   */
+  static String backup(JobExecution execution) {
+    var p = execution.getJobParameters();
+    String id = p.getString("id");
+    return id != null ? id : p.getString(RequestCodec.BACKUP);
+  }
 }

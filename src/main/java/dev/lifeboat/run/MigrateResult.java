@@ -1,4 +1,4 @@
-package dev.lifeboat.migrate;
+package dev.lifeboat.run;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -22,7 +22,8 @@ public record MigrateResult(
     String postBackup,
     List<PostCheck> postChecks,
     String undo,
-    boolean restored) {
+    boolean restored)
+    implements Result {
 
   /** How the apply ended, written as its lower-case word ({@code up-to-date}). */
   public enum Status {
@@ -46,8 +47,28 @@ public record MigrateResult(
     return status == Status.APPLIED || status == Status.UP_TO_DATE;
   }
 
+  /** Success when applied or up to date (a warning in {@code error} included), else failed. */
+  @Override
+  public Outcome outcome() {
+    return ok() ? Outcome.SUCCESS : Outcome.FAILED;
+  }
+
+  /**
+   * The status and the versions applied, as a schedule's log line has it: {@code applied [1, 2]}.
+   */
+  @Override
+  public String summary() {
+    return status.word()
+        + (migrations == null || migrations.isEmpty()
+            ? ""
+            : " "
+                + migrations.stream()
+                    .map(Step::version)
+                    .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
+  }
+
   /** A plain apply's result: no execution yet, nothing {@code --safe} adds. */
-  static MigrateResult of(
+  public static MigrateResult of(
       Status status,
       String target,
       List<Step> migrations,
@@ -69,7 +90,7 @@ public record MigrateResult(
         false);
   }
 
-  MigrateResult withExecution(long id) {
+  public MigrateResult withExecution(long id) {
     return new MigrateResult(
         status,
         target,
@@ -86,7 +107,7 @@ public record MigrateResult(
   }
 
   /** The same result with what {@code --safe} added around it. */
-  MigrateResult safe(
+  public MigrateResult safe(
       Status status,
       String error,
       String preBackup,
