@@ -62,6 +62,12 @@ final class DataMigrate implements Verb<DataMigrateRequest, DataMigrationResult>
     return migrations.open(request, progress);
   }
 
+  /** The job never started: the migration's lock is released, as a crashed runner's would be. */
+  @Override
+  public void abandoned(DataMigrateRequest request) {
+    migrations.abandon(request.name());
+  }
+
   /** A run is its target, the migration's name and the second it started, as before the door. */
   @Override
   public Map<String, String> identifying(DataMigrateRequest request, Instant startedAt) {

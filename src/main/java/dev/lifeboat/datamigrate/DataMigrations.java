@@ -326,6 +326,21 @@ public final class DataMigrations {
     }
   }
 
+  /**
+   * A run of {@code name} whose job never started: its lock released and its session closed, the
+   * progress row left as a crashed runner leaves it (the next run finds it dead and goes on).
+   */
+  void abandon(String name) {
+    ActiveRun run = active.get(name);
+    if (run != null) {
+      active.remove(name);
+      if (run.line != null) {
+        run.line.close();
+      }
+      release(run.session, name, true);
+    }
+  }
+
   private DataMigrationResult ended(Connection c, ActiveRun run, JobExecution execution)
       throws SQLException {
     String name = run.spec.name();

@@ -104,6 +104,11 @@ public final class Restore implements Verb<RestoreRequest, RestoreResult> {
   }
 
   @Override
+  public void abandoned(RestoreRequest request) {
+    step.forget(request);
+  }
+
+  @Override
   public void ended(RestoreRequest request, RestoreResult result) {
     step.forget(request);
   }

@@ -51,12 +51,18 @@ public final class Door {
     Q prepared = verb.prepare(request, target);
     String ticket = handoff.open(target);
     try {
-      JobParameters parameters =
-          RequestCodec.encode(verb, prepared, clock.instant(), trigger, node.name(), ticket);
-      JobExecution execution =
-          StepSynchronizationManager.getContext() == null
-              ? start(verb, parameters)
-              : onAThreadOfItsOwn(verb, parameters);
+      JobExecution execution;
+      try {
+        JobParameters parameters =
+            RequestCodec.encode(verb, prepared, clock.instant(), trigger, node.name(), ticket);
+        execution =
+            StepSynchronizationManager.getContext() == null
+                ? start(verb, parameters)
+                : onAThreadOfItsOwn(verb, parameters);
+      } catch (RuntimeException e) {
+        verb.abandoned(prepared); // prepared, but no run will end it
+        throw e;
+      }
       R result =
           ResultCodec.read(execution.getExecutionContext(), verb.resultType())
               .map(read -> verb.settle(prepared, read, execution))

@@ -56,6 +56,13 @@ public interface Verb<Q extends Request<R>, R extends Result> {
   }
 
   /**
+   * A request {@link #prepare} accepted whose job never started (too long to record, the job
+   * repository unreachable): undo what {@code prepare} holds for the run (a lock, a plan), since no
+   * job listener and no {@link #ended} will.
+   */
+  default void abandoned(Q request) {}
+
+  /**
    * Told in the caller's process once the run has ended, whichever way: the verb's own meters (a
    * backup's upload failures and duration). Never for a request refused before it ran.
    */

@@ -46,6 +46,7 @@ class DoorTests {
   static final class EchoVerb implements Verb<Echo, Echoed> {
     final List<Target> seen = new ArrayList<>();
     final List<Echoed> ended = new ArrayList<>();
+    final List<Echo> abandoned = new ArrayList<>();
     Job job;
 
     @Override
@@ -91,6 +92,11 @@ class DoorTests {
     @Override
     public void ended(Echo request, Echoed result) {
       ended.add(result);
+    }
+
+    @Override
+    public void abandoned(Echo request) {
+      abandoned.add(request);
     }
   }
 
@@ -241,6 +247,26 @@ class DoorTests {
     assertThat(executions())
         .extracting(JobExecution::getStatus)
         .containsExactly(BatchStatus.FAILED);
+  }
+
+  @Test
+  void aPreparedRequestWhoseJobCannotStartIsAbandonedAndNeverEnded() {
+    Job job = verb.job;
+    verb.job = null; // the job repository refuses it
+    try {
+      assertThatThrownBy(() -> door.run(new Echo("app", "x", false, false), Trigger.CLI))
+          .isInstanceOf(RunException.class)
+          .hasMessageStartingWith("could not start the prune job");
+    } finally {
+      verb.job = job;
+    }
+    assertThat(verb.abandoned).extracting(Echo::text).containsExactly("x");
+    assertThat(verb.ended).isEmpty();
+
+    // a refusal in prepare holds nothing, so it has nothing to abandon
+    assertThatThrownBy(() -> door.run(new Echo("app", "y", true, false), Trigger.CLI))
+        .isInstanceOf(ConfigException.class);
+    assertThat(verb.abandoned).hasSize(1);
   }
 
   @Test
