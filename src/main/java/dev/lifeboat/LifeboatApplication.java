@@ -7,7 +7,7 @@ import dev.lifeboat.cli.Launcher;
  * the command line is {@link Launcher}, the Spring application it starts is {@code
  * cli.FullApplication}.
  */
-public final class LifeboatApplication {
+final class LifeboatApplication {
 
   private LifeboatApplication() {}
 

@@ -26,6 +26,11 @@ public class ArchiveException extends LifeboatException {
     this.attempts = List.copyOf(attempts);
   }
 
+  /** Whether the spool could not take the archive (too small, not writable, disk full). */
+  public boolean spool() {
+    return false;
+  }
+
   public List<ArchiveFetcher.Attempt> attempts() {
     return attempts;
   }

@@ -1,13 +1,18 @@
 package dev.lifeboat.archive;
 
 /** The spool directory cannot take the archive (too small, not writable, disk full). */
-public class SpoolException extends ArchiveException {
+final class SpoolException extends ArchiveException {
 
-  public SpoolException(String message) {
+  SpoolException(String message) {
     super(message);
   }
 
-  public SpoolException(String message, Throwable cause) {
+  SpoolException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public boolean spool() {
+    return true;
   }
 }

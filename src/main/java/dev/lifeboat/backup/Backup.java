@@ -7,11 +7,8 @@ import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.metrics.LifeboatMetrics;
 import dev.lifeboat.run.BackupRequest;
 import dev.lifeboat.run.BackupResult;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.TargetBusyException;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -23,7 +20,6 @@ import java.util.Map;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,13 +28,11 @@ import org.springframework.stereotype.Component;
  * leave the same records: the id, the job-repository record (with trigger and node), the metrics.
  */
 @Component
-final class Backup implements Verb<BackupRequest, BackupResult>, Schedulable {
+final class Backup extends Verb<BackupRequest, BackupResult> {
 
   /** The identifying parameter older versions, history and notifications read the id from. */
   static final String ID = "id";
 
-  private final Job backupBatchJob;
-  private final ObjectProvider<Door> door;
   private final BackupCatalog catalog;
   private final Clock clock;
   private final LifeboatMetrics metrics;
@@ -47,14 +41,12 @@ final class Backup implements Verb<BackupRequest, BackupResult>, Schedulable {
 
   Backup(
       Job backupBatchJob,
-      ObjectProvider<Door> door,
       BackupCatalog catalog,
       Clock clock,
       LifeboatMetrics metrics,
       Keys keys,
       ManifestSignatures signatures) {
-    this.backupBatchJob = backupBatchJob;
-    this.door = door;
+    super(VerbName.BACKUP, BackupRequest.class, BackupResult.class, backupBatchJob);
     this.catalog = catalog;
     this.clock = clock;
     this.metrics = metrics;
@@ -62,31 +54,10 @@ final class Backup implements Verb<BackupRequest, BackupResult>, Schedulable {
     this.signatures = signatures;
   }
 
-  @Override
-  public VerbName name() {
-    return VerbName.BACKUP;
-  }
-
-  @Override
-  public Class<BackupRequest> requestType() {
-    return BackupRequest.class;
-  }
-
-  @Override
-  public Class<BackupResult> resultType() {
-    return BackupResult.class;
-  }
-
-  @Override
-  public Job job() {
-    return backupBatchJob;
-  }
-
   /** A scheduled backup: no label. */
   @Override
-  public Schedulable.Run run(Target target, Trigger trigger) {
-    BackupResult r = door.getObject().run(new BackupRequest(target.name(), null), trigger);
-    return new Schedulable.Run(r.outcome(), r.summary(), r.error());
+  public BackupRequest scheduled(String target) {
+    return new BackupRequest(target, null);
   }
 
   /**

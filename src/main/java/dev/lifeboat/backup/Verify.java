@@ -1,19 +1,14 @@
 package dev.lifeboat.backup;
 
 import dev.lifeboat.archive.BackupVerifier;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Result;
-import dev.lifeboat.run.Schedulable;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
-import dev.lifeboat.target.Target;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -23,7 +18,7 @@ import org.springframework.stereotype.Component;
  * events.
  */
 @Component
-public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedulable {
+public final class Verify extends Verb<VerifyRequest, Verify.Report> {
 
   /**
    * What a verify run found: {@code success} every copy good; {@code partial} the readable copies
@@ -66,39 +61,14 @@ public final class Verify implements Verb<VerifyRequest, Verify.Report>, Schedul
     }
   }
 
-  private final Job verifyBatchJob;
-  private final ObjectProvider<Door> door;
-
-  Verify(Job verifyBatchJob, ObjectProvider<Door> door) {
-    this.verifyBatchJob = verifyBatchJob;
-    this.door = door;
-  }
-
-  @Override
-  public VerbName name() {
-    return VerbName.VERIFY;
-  }
-
-  @Override
-  public Class<VerifyRequest> requestType() {
-    return VerifyRequest.class;
-  }
-
-  @Override
-  public Class<Report> resultType() {
-    return Report.class;
-  }
-
-  @Override
-  public Job job() {
-    return verifyBatchJob;
+  Verify(Job verifyBatchJob) {
+    super(VerbName.VERIFY, VerifyRequest.class, Report.class, verifyBatchJob);
   }
 
   /** A scheduled verify: the latest backup, in every store of the target. */
   @Override
-  public Schedulable.Run run(Target target, Trigger trigger) {
-    Report report = door.getObject().run(VerifyRequest.scheduled(target.name()), trigger);
-    return new Schedulable.Run(report.outcome(), report.summary(), report.error());
+  public VerifyRequest scheduled(String target) {
+    return VerifyRequest.scheduled(target);
   }
 
   @Override

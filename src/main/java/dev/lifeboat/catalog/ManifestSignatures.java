@@ -1,6 +1,7 @@
 package dev.lifeboat.catalog;
 
 import dev.lifeboat.base.Json;
+import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.ClusterSigningKeys;
@@ -106,6 +107,11 @@ public final class ManifestSignatures {
         case UNTRUSTED -> "NOT TRUSTED: " + detail;
         case INVALID -> "SIGNATURE DOES NOT MATCH: " + detail;
       };
+    }
+
+    /** The refusal as what a caller throws: exit 2, nothing touched. */
+    public LifeboatException refused() {
+      return new UnsignedBackupException(refusal());
     }
 
     /** Why the backup is refused, and what to do: one sentence. */
@@ -302,7 +308,7 @@ public final class ManifestSignatures {
     if (v.signed() || allowUnsigned && v.status() != Status.INVALID) {
       return v;
     }
-    throw new UnsignedBackupException(v.refusal());
+    throw v.refused();
   }
 
   private Verdict checkCopy(BackupStore store, Manifest listed, TrustedKeys trusted) {

@@ -6,9 +6,9 @@ import dev.lifeboat.base.LifeboatException;
  * A backup whose manifest no trusted key signed (or whose signature does not match) was to be
  * restored, drilled or verified: refused before anything is touched, exit 2.
  */
-public class UnsignedBackupException extends LifeboatException {
+class UnsignedBackupException extends LifeboatException {
 
-  public UnsignedBackupException(String message) {
+  UnsignedBackupException(String message) {
     super(message, null);
   }
 

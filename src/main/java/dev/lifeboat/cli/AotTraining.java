@@ -44,7 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * dev.lifeboat.cli.AotTraining DIR} (the same class path as {@code -jar}, which the cache
  * requires).
  */
-public final class AotTraining {
+final class AotTraining {
 
   private static final String BUCKET = "train";
   private static final String KEY = "train-access";

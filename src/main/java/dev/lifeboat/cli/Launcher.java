@@ -116,7 +116,7 @@ public final class Launcher {
   public static int run(String[] args) {
     // first thing: from here on a signal never meets the JVM's default handling (exit 143 at once,
     // racing the command's own exit); one that arrives before Spring is up stops the command then
-    dev.lifeboat.run.Signals.install();
+    Signals.install();
     boolean json = java.util.Arrays.asList(args).contains("--json");
     for (String a : args) {
       // "--lifeboat.x.password VALUE" is not a Spring property, but the value is on view all the
@@ -312,9 +312,9 @@ public final class Launcher {
     }
     // SIGTERM / Ctrl-C: stop the running job (STOPPED, uploads aborted) while everything is still
     // open; the command then ends with its own exit code
-    dev.lifeboat.run.Signals.Attached signals =
-        dev.lifeboat.run.Signals.attach(
-            new dev.lifeboat.run.Signals.Application() {
+    Signals.Attached signals =
+        Signals.attach(
+            new Signals.Application() {
               @Override
               public void stop() {
                 try {

@@ -75,8 +75,8 @@ class ReadOnlyApplication {
       "management.prometheus.metrics.export.pushgateway.enabled";
 
   /**
-   * The names of the verbs a schedule may name (every {@code run/Schedulable} bean of the full
-   * application; ReadOnlyApplicationTests keeps the two in step).
+   * The names of the verbs a schedule may name (every verb of the full application with a scheduled
+   * request; ReadOnlyApplicationTests keeps the two in step).
    */
   static final List<String> VERBS = VerbName.schedulableWords();
 

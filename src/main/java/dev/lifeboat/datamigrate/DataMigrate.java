@@ -3,7 +3,6 @@ package dev.lifeboat.datamigrate;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.DataMigrateRequest;
 import dev.lifeboat.run.DataMigrationResult;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
@@ -21,36 +20,19 @@ import org.springframework.stereotype.Component;
  * releases the lock. Not scheduled.
  */
 @Component
-final class DataMigrate implements Verb<DataMigrateRequest, DataMigrationResult> {
+final class DataMigrate extends Verb<DataMigrateRequest, DataMigrationResult> {
 
-  private final Job dataMigrateBatchJob;
   private final DataMigrations migrations;
   private final Progress progress;
 
   DataMigrate(Job dataMigrateBatchJob, DataMigrations migrations, Progress progress) {
-    this.dataMigrateBatchJob = dataMigrateBatchJob;
+    super(
+        VerbName.DATA_MIGRATE,
+        DataMigrateRequest.class,
+        DataMigrationResult.class,
+        dataMigrateBatchJob);
     this.migrations = migrations;
     this.progress = progress;
-  }
-
-  @Override
-  public VerbName name() {
-    return VerbName.DATA_MIGRATE;
-  }
-
-  @Override
-  public Class<DataMigrateRequest> requestType() {
-    return DataMigrateRequest.class;
-  }
-
-  @Override
-  public Class<DataMigrationResult> resultType() {
-    return DataMigrationResult.class;
-  }
-
-  @Override
-  public Job job() {
-    return dataMigrateBatchJob;
   }
 
   /**

@@ -16,7 +16,6 @@ import dev.lifeboat.run.DoctorCheck;
 import dev.lifeboat.run.Finding;
 import dev.lifeboat.run.History;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
@@ -60,7 +59,6 @@ final class TargetsCheck implements DoctorCheck {
   private final BackupCatalog catalog;
   private final History history;
   private final Clock clock;
-  private final List<String> verbs;
 
   TargetsCheck(
       LifeboatConfig config,
@@ -68,15 +66,13 @@ final class TargetsCheck implements DoctorCheck {
       PgBinaries pgBinaries,
       BackupCatalog catalog,
       History history,
-      Clock clock,
-      List<Schedulable> verbs) {
+      Clock clock) {
     this.config = config;
     this.targets = targets;
     this.pgBinaries = pgBinaries;
     this.catalog = catalog;
     this.history = history;
     this.clock = clock;
-    this.verbs = verbs.stream().map(v -> v.name().word()).toList();
   }
 
   @Override
@@ -388,7 +384,8 @@ final class TargetsCheck implements DoctorCheck {
 
   /** Time between two scheduled backups of the target, when it has a schedule. */
   private Optional<Duration> backupInterval(String target, Instant now) {
-    for (Schedules.Planned p : Schedules.plan(config.properties(), verbs, now)) {
+    for (Schedules.Planned p :
+        Schedules.plan(config.properties(), VerbName.schedulableWords(), now)) {
       if (VerbName.BACKUP.is(p.verb()) && p.target().equals(target)) {
         try {
           CronExpression cron = new CronExpression(p.cron());

@@ -7,14 +7,11 @@ import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.pg.PgDatabases;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.DrillRequest;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Schedulable;
 import dev.lifeboat.run.TargetBusyException;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -25,7 +22,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,47 +30,23 @@ import org.springframework.stereotype.Component;
  * goes through the {@link Door}.
  */
 @Component
-final class Drill implements Verb<DrillRequest, DrillReport>, Schedulable {
+final class Drill extends Verb<DrillRequest, DrillReport> {
 
   private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
-  private final Job drillBatchJob;
-  private final ObjectProvider<Door> door;
   private final BackupCatalog catalog;
   private final ArchiveFetcher fetcher;
   private final ManifestSignatures signatures;
 
   Drill(
       Job drillBatchJob,
-      ObjectProvider<Door> door,
       BackupCatalog catalog,
       ArchiveFetcher fetcher,
       ManifestSignatures signatures) {
-    this.drillBatchJob = drillBatchJob;
-    this.door = door;
+    super(VerbName.DRILL, DrillRequest.class, DrillReport.class, drillBatchJob);
     this.catalog = catalog;
     this.fetcher = fetcher;
     this.signatures = signatures;
-  }
-
-  @Override
-  public VerbName name() {
-    return VerbName.DRILL;
-  }
-
-  @Override
-  public Class<DrillRequest> requestType() {
-    return DrillRequest.class;
-  }
-
-  @Override
-  public Class<DrillReport> resultType() {
-    return DrillReport.class;
-  }
-
-  @Override
-  public Job job() {
-    return drillBatchJob;
   }
 
   /**
@@ -82,9 +54,8 @@ final class Drill implements Verb<DrillRequest, DrillReport>, Schedulable {
    * signed fails the drill (recorded, notified), rather than an older one being drilled instead.
    */
   @Override
-  public Schedulable.Run run(Target target, Trigger trigger) {
-    DrillReport report = door.getObject().run(DrillRequest.scheduled(target.name()), trigger);
-    return new Schedulable.Run(report.outcome(), report.summary(), report.error());
+  public DrillRequest scheduled(String target) {
+    return DrillRequest.scheduled(target);
   }
 
   /**

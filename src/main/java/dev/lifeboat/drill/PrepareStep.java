@@ -5,10 +5,8 @@ import dev.lifeboat.archive.ArchiveFetcher;
 import dev.lifeboat.archive.DrillCheck;
 import dev.lifeboat.archive.LifeboatDatabases;
 import dev.lifeboat.archive.Roles;
-import dev.lifeboat.archive.SpoolException;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.ManifestSignatures;
-import dev.lifeboat.catalog.UnsignedBackupException;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.target.Target;
 import java.util.List;
@@ -52,7 +50,7 @@ final class PrepareStep implements Tasklet {
     if (!signature.signed()
         && !(drill.allowUnsigned() && signature.status() != ManifestSignatures.Status.INVALID)) {
       drill.check(DrillCheck.failed("signature", signature.refusal()));
-      throw new UnsignedBackupException(signature.refusal());
+      throw signature.refused();
     }
     drill.check(
         DrillCheck.passed(
@@ -67,8 +65,7 @@ final class PrepareStep implements Tasklet {
     try {
       fetched = fetcher.fetch(target, entry);
     } catch (ArchiveException e) {
-      drill.check(
-          DrillCheck.failed(e instanceof SpoolException ? "spool" : "checksum", e.getMessage()));
+      drill.check(DrillCheck.failed(e.spool() ? "spool" : "checksum", e.getMessage()));
       throw e;
     }
     for (ArchiveFetcher.Attempt a : fetched.attempts()) {

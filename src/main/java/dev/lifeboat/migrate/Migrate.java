@@ -2,19 +2,15 @@ package dev.lifeboat.migrate;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.MigrateRequest;
 import dev.lifeboat.run.MigrateResult;
-import dev.lifeboat.run.Schedulable;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,50 +18,21 @@ import org.springframework.stereotype.Component;
  * run the same job, so every apply is in {@code history}.
  */
 @Component
-final class Migrate implements Verb<MigrateRequest, MigrateResult>, Schedulable {
+final class Migrate extends Verb<MigrateRequest, MigrateResult> {
 
-  private final Job migrateBatchJob;
-  private final ObjectProvider<Door> door;
   private final MigrationMetrics metrics;
   private final LifeboatConfig config;
 
-  Migrate(
-      Job migrateBatchJob,
-      ObjectProvider<Door> door,
-      MigrationMetrics metrics,
-      LifeboatConfig config) {
-    this.migrateBatchJob = migrateBatchJob;
-    this.door = door;
+  Migrate(Job migrateBatchJob, MigrationMetrics metrics, LifeboatConfig config) {
+    super(VerbName.MIGRATE, MigrateRequest.class, MigrateResult.class, migrateBatchJob);
     this.metrics = metrics;
     this.config = config;
   }
 
-  @Override
-  public VerbName name() {
-    return VerbName.MIGRATE;
-  }
-
-  @Override
-  public Class<MigrateRequest> requestType() {
-    return MigrateRequest.class;
-  }
-
-  @Override
-  public Class<MigrateResult> resultType() {
-    return MigrateResult.class;
-  }
-
-  @Override
-  public Job job() {
-    return migrateBatchJob;
-  }
-
   /** A scheduled apply: the same as {@code lifeboat migrate apply}, safe when it must be. */
   @Override
-  public Schedulable.Run run(Target target, Trigger trigger) {
-    boolean safe = config.properties().migrations().requireSafe();
-    MigrateResult r = door.getObject().run(new MigrateRequest(target.name(), safe, false), trigger);
-    return new Schedulable.Run(r.outcome(), r.summary(), r.error());
+  public MigrateRequest scheduled(String target) {
+    return new MigrateRequest(target, config.properties().migrations().requireSafe(), false);
   }
 
   /**

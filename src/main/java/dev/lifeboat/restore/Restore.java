@@ -1,6 +1,5 @@
 package dev.lifeboat.restore;
 
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.RestoreRequest;
 import dev.lifeboat.run.RestoreResult;
@@ -23,9 +22,8 @@ import org.springframework.stereotype.Component;
  * that is taken by any other database is refused before anything starts.
  */
 @Component
-public final class Restore implements Verb<RestoreRequest, RestoreResult> {
+public final class Restore extends Verb<RestoreRequest, RestoreResult> {
 
-  private final Job restoreBatchJob;
   private final RestorePlanner planner;
   private final RestoreStep step;
 
@@ -33,29 +31,9 @@ public final class Restore implements Verb<RestoreRequest, RestoreResult> {
   private final Map<RestoreRequest, RestorePlan> confirmed = new ConcurrentHashMap<>();
 
   Restore(Job restoreBatchJob, RestorePlanner planner, RestoreStep step) {
-    this.restoreBatchJob = restoreBatchJob;
+    super(VerbName.RESTORE, RestoreRequest.class, RestoreResult.class, restoreBatchJob);
     this.planner = planner;
     this.step = step;
-  }
-
-  @Override
-  public VerbName name() {
-    return VerbName.RESTORE;
-  }
-
-  @Override
-  public Class<RestoreRequest> requestType() {
-    return RestoreRequest.class;
-  }
-
-  @Override
-  public Class<RestoreResult> resultType() {
-    return RestoreResult.class;
-  }
-
-  @Override
-  public Job job() {
-    return restoreBatchJob;
   }
 
   /**

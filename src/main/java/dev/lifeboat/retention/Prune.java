@@ -1,18 +1,14 @@
 package dev.lifeboat.retention;
 
 import dev.lifeboat.config.ConfigException;
-import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Schedulable;
-import dev.lifeboat.run.Trigger;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,34 +17,10 @@ import org.springframework.stereotype.Component;
  * {@link Pruner}'s, run by the one step of {@link PruneJobConfiguration}.
  */
 @Component
-final class Prune implements Verb<PruneRequest, PruneReport>, Schedulable {
+final class Prune extends Verb<PruneRequest, PruneReport> {
 
-  private final Job pruneBatchJob;
-  private final ObjectProvider<Door> door;
-
-  Prune(Job pruneBatchJob, ObjectProvider<Door> door) {
-    this.pruneBatchJob = pruneBatchJob;
-    this.door = door;
-  }
-
-  @Override
-  public VerbName name() {
-    return VerbName.PRUNE;
-  }
-
-  @Override
-  public Class<PruneRequest> requestType() {
-    return PruneRequest.class;
-  }
-
-  @Override
-  public Class<PruneReport> resultType() {
-    return PruneReport.class;
-  }
-
-  @Override
-  public Job job() {
-    return pruneBatchJob;
+  Prune(Job pruneBatchJob) {
+    super(VerbName.PRUNE, PruneRequest.class, PruneReport.class, pruneBatchJob);
   }
 
   @Override
@@ -81,9 +53,9 @@ final class Prune implements Verb<PruneRequest, PruneReport>, Schedulable {
         List.of());
   }
 
+  /** A scheduled prune: the target's retention policy over all its stores. */
   @Override
-  public Schedulable.Run run(Target target, Trigger trigger) {
-    PruneReport report = door.getObject().run(PruneRequest.scheduled(target.name()), trigger);
-    return new Schedulable.Run(report.outcome(), report.summary(), report.error());
+  public PruneRequest scheduled(String target) {
+    return PruneRequest.scheduled(target);
   }
 }

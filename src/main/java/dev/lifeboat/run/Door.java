@@ -74,6 +74,27 @@ public final class Door {
     }
   }
 
+  /**
+   * Runs the verb a schedule names for {@code target}, exactly as the command line would: the
+   * verb's {@link Verb#scheduled scheduled request}, through {@link #run}.
+   *
+   * @throws IllegalArgumentException when no verb of this Lifeboat is fired by that name
+   */
+  public Result runScheduled(VerbName name, String target) {
+    Verb<?, ?> verb =
+        verbs
+            .orderedStream()
+            .filter(v -> v.name() == name && name.schedulable())
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalArgumentException("no verb is fired by a schedule as " + name));
+    return runScheduled(verb, target);
+  }
+
+  private <Q extends Request<R>, R extends Result> R runScheduled(Verb<Q, R> verb, String target) {
+    return run(verb.scheduled(target), Trigger.SCHEDULE);
+  }
+
   private JobExecution start(Verb<?, ?> verb, JobParameters parameters) {
     try {
       return operator.start(verb.job(), parameters);

@@ -14,22 +14,53 @@ import org.springframework.batch.core.job.JobExecution;
  * @param <Q> what a caller asks
  * @param <R> how a run ends
  */
-public interface Verb<Q extends Request<R>, R extends Result> {
+public abstract class Verb<Q extends Request<R>, R extends Result> {
 
-  VerbName name();
+  private final VerbName name;
+  private final Class<Q> requestType;
+  private final Class<R> resultType;
+  private final Job job;
 
-  Class<Q> requestType();
+  /**
+   * @param job the verb's job, a bean of its job configuration
+   */
+  protected Verb(VerbName name, Class<Q> requestType, Class<R> resultType, Job job) {
+    this.name = name;
+    this.requestType = requestType;
+    this.resultType = resultType;
+    this.job = job;
+  }
 
-  Class<R> resultType();
+  public final VerbName name() {
+    return name;
+  }
+
+  public final Class<Q> requestType() {
+    return requestType;
+  }
+
+  public final Class<R> resultType() {
+    return resultType;
+  }
 
   /** The verb's job, a bean of its job configuration. */
-  Job job();
+  public final Job job() {
+    return job;
+  }
+
+  /**
+   * The request a schedule fires for {@code target}: asked only of a verb whose {@link
+   * VerbName#schedulable() name is schedulable}, which overrides it.
+   */
+  public Q scheduled(String target) {
+    throw new UnsupportedOperationException(name.word() + " is not fired by a schedule");
+  }
 
   /**
    * Before anything is recorded: a refusal (a {@code ConfigException}, exit 2) of a request the
    * target cannot serve; returns the request to run.
    */
-  default Q prepare(Q request, Target target) {
+  public Q prepare(Q request, Target target) {
     return request;
   }
 
@@ -37,7 +68,7 @@ public interface Verb<Q extends Request<R>, R extends Result> {
    * The identifying parameters besides {@code target}: what makes two runs two job instances. Every
    * run is its own instance, told apart by the second it started.
    */
-  default Map<String, String> identifying(Q request, Instant startedAt) {
+  public Map<String, String> identifying(Q request, Instant startedAt) {
     return Map.of(RequestCodec.STARTED_AT, startedAt.toString());
   }
 
@@ -45,13 +76,13 @@ public interface Verb<Q extends Request<R>, R extends Result> {
    * What a run whose job left no result ended with: it failed before its step decided anything, or
    * was stopped. May rethrow a failure Lifeboat foresaw, so that a usage error keeps its exit code.
    */
-  R unfinished(Q request, JobExecution execution);
+  public abstract R unfinished(Q request, JobExecution execution);
 
   /**
    * The result the run left, settled with what only its execution tells (a drill's report says
    * failed; the execution whether it was stopped or skipped). Most verbs' results say it all.
    */
-  default R settle(Q request, R result, JobExecution execution) {
+  public R settle(Q request, R result, JobExecution execution) {
     return result;
   }
 
@@ -60,11 +91,11 @@ public interface Verb<Q extends Request<R>, R extends Result> {
    * repository unreachable): undo what {@code prepare} holds for the run (a lock, a plan), since no
    * job listener and no {@link #ended} will.
    */
-  default void abandoned(Q request) {}
+  public void abandoned(Q request) {}
 
   /**
    * Told in the caller's process once the run has ended, whichever way: the verb's own meters (a
    * backup's upload failures and duration). Never for a request refused before it ran.
    */
-  default void ended(Q request, R result) {}
+  public void ended(Q request, R result) {}
 }

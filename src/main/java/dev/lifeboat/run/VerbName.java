@@ -45,7 +45,9 @@ public enum VerbName {
     return noun;
   }
 
-  /** Whether {@code lifeboat.schedules} may name it (it is a {@link Schedulable}). */
+  /**
+   * Whether {@code lifeboat.schedules} may name it (its verb has a {@link Verb#scheduled} request).
+   */
   public boolean schedulable() {
     return schedulable;
   }

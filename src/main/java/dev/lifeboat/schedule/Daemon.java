@@ -6,17 +6,16 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.config.Schedules;
 import dev.lifeboat.pg.PgErrors;
+import dev.lifeboat.run.Door;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
-import dev.lifeboat.run.Schedulable;
+import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Targets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,7 +53,7 @@ public final class Daemon implements SmartLifecycle {
   private final DataSource controlDataSource;
   private final LifeboatConfig config;
   private final Targets targets;
-  private final Map<String, Schedulable> verbs = new LinkedHashMap<>();
+  private final Door door;
   private final LocalExecutions localExecutions;
   private final Node node;
   private final Clock clock;
@@ -71,7 +70,7 @@ public final class Daemon implements SmartLifecycle {
       DataSource controlDataSource,
       LifeboatConfig config,
       Targets targets,
-      List<Schedulable> verbs,
+      Door door,
       LocalExecutions localExecutions,
       Node node,
       Clock clock,
@@ -82,7 +81,7 @@ public final class Daemon implements SmartLifecycle {
     this.controlDataSource = controlDataSource;
     this.config = config;
     this.targets = targets;
-    verbs.forEach(v -> this.verbs.put(v.name().word(), v));
+    this.door = door;
     this.localExecutions = localExecutions;
     this.node = node;
     this.clock = clock;
@@ -92,7 +91,7 @@ public final class Daemon implements SmartLifecycle {
 
   /** The schedules in force; a mistake is a {@link ConfigException} naming its key. */
   public List<Schedules.Planned> plan() {
-    return Schedules.plan(config.properties(), verbs.keySet(), clock.instant());
+    return Schedules.plan(config.properties(), VerbName.schedulableWords(), clock.instant());
   }
 
   /** Starts firing the configured schedules; returns what it started. */
@@ -125,8 +124,7 @@ public final class Daemon implements SmartLifecycle {
               clustered,
               properties.serve(),
               node.name(),
-              verbs,
-              targets,
+              door,
               localExecutions);
       List<NodeSchedules.Definition> mine = definitions(planned);
       List<NodeSchedules.Member> others = null;

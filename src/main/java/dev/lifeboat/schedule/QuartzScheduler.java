@@ -2,10 +2,9 @@ package dev.lifeboat.schedule;
 
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
+import dev.lifeboat.run.Door;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
-import dev.lifeboat.run.Schedulable;
-import dev.lifeboat.target.Targets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -59,8 +58,7 @@ final class QuartzScheduler {
       boolean clustered,
       LifeboatProperties.Serve serve,
       String node,
-      Map<String, Schedulable> verbs,
-      Targets targets,
+      Door door,
       LocalExecutions localExecutions)
       throws SchedulerException {
     this.localExecutions = localExecutions;
@@ -95,7 +93,7 @@ final class QuartzScheduler {
         String.valueOf(serve.misfireThreshold().toMillis()));
     StdSchedulerFactory factory = new StdSchedulerFactory(p);
     this.scheduler = factory.getScheduler();
-    scheduler.setJobFactory((bundle, s) -> new ScheduledRun(verbs, targets));
+    scheduler.setJobFactory((bundle, s) -> new ScheduledRun(door));
   }
 
   /**

@@ -1,11 +1,11 @@
 package dev.lifeboat.schedule;
 
+import dev.lifeboat.base.LifeboatVersion;
+import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.Schedulable;
-import dev.lifeboat.run.Trigger;
-import dev.lifeboat.target.Targets;
+import dev.lifeboat.run.Result;
+import dev.lifeboat.run.VerbName;
 import java.util.Locale;
-import java.util.Map;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobDataMap;
@@ -28,12 +28,24 @@ final class ScheduledRun implements Job {
 
   private static final Logger log = LoggerFactory.getLogger("lifeboat.jobs");
 
-  private final Map<String, Schedulable> verbs;
-  private final Targets targets;
+  private final Door door;
 
-  ScheduledRun(Map<String, Schedulable> verbs, Targets targets) {
-    this.verbs = verbs;
-    this.targets = targets;
+  ScheduledRun(Door door) {
+    this.door = door;
+  }
+
+  /** A firing that could not become a run: the verb unknown here, the target missing. */
+  record Failed(String error) implements Result {
+
+    @Override
+    public Outcome outcome() {
+      return Outcome.FAILED;
+    }
+
+    @Override
+    public String summary() {
+      return "";
+    }
   }
 
   /**
@@ -41,26 +53,23 @@ final class ScheduledRun implements Job {
    * of an older Lifeboat in a cluster with newer ones) or a target its configuration lacks is a
    * failed run that says so, never an exception out of Quartz.
    */
-  Schedulable.Run run(String verb, String target) {
-    Schedulable door = verbs.get(verb);
-    if (door == null) {
-      return new Schedulable.Run(
-          Outcome.FAILED,
-          "",
+  Result run(String verb, String target) {
+    VerbName name = VerbName.of(verb);
+    if (name == null || !name.schedulable()) {
+      return new Failed(
           "this node cannot run '"
               + verb
               + "': its Lifeboat "
-              + dev.lifeboat.base.LifeboatVersion.get()
+              + LifeboatVersion.get()
               + " has no such job (known: "
-              + String.join(", ", new java.util.TreeSet<>(verbs.keySet()))
+              + String.join(", ", VerbName.schedulableWords())
               + "); run the same Lifeboat version on every node");
     }
     try {
-      return door.run(targets.resolve(target), Trigger.SCHEDULE);
+      return door.runScheduled(name, target);
     } catch (RuntimeException e) {
       String why = e.getMessage();
-      return new Schedulable.Run(
-          Outcome.FAILED, "", why == null || why.isBlank() ? e.getClass().getName() : why);
+      return new Failed(why == null || why.isBlank() ? e.getClass().getName() : why);
     }
   }
 
@@ -78,7 +87,7 @@ final class ScheduledRun implements Job {
             : "schedule " + data.getString(KEY),
         context.getScheduledFireTime().toInstant());
     long started = System.nanoTime();
-    Schedulable.Run run = run(verb, target);
+    Result run = run(verb, target);
     double seconds = (System.nanoTime() - started) / 1e9;
     if (run.outcome() == Outcome.SKIPPED) {
       log.info("skipped {} of target '{}': {}", verb, target, run.error());

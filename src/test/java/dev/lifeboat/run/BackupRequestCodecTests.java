@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
 
@@ -16,27 +15,7 @@ class BackupRequestCodecTests {
 
   /** What the backup verb declares to the codec: a run is its target and id. */
   static final Verb<BackupRequest, BackupResult> BACKUP =
-      new Verb<>() {
-        @Override
-        public VerbName name() {
-          return VerbName.BACKUP;
-        }
-
-        @Override
-        public Class<BackupRequest> requestType() {
-          return BackupRequest.class;
-        }
-
-        @Override
-        public Class<BackupResult> resultType() {
-          return BackupResult.class;
-        }
-
-        @Override
-        public Job job() {
-          return null;
-        }
-
+      new Verb<>(VerbName.BACKUP, BackupRequest.class, BackupResult.class, null) {
         @Override
         public Map<String, String> identifying(BackupRequest request, Instant startedAt) {
           return Map.of("id", request.id());

@@ -43,30 +43,13 @@ class DoorTests {
 
   record Echoed(Outcome outcome, String summary, String error) implements Result {}
 
-  static final class EchoVerb implements Verb<Echo, Echoed> {
+  static final class EchoVerb extends Verb<Echo, Echoed> {
     final List<Target> seen = new ArrayList<>();
     final List<Echoed> ended = new ArrayList<>();
     final List<Echo> abandoned = new ArrayList<>();
-    Job job;
 
-    @Override
-    public VerbName name() {
-      return VerbName.PRUNE;
-    }
-
-    @Override
-    public Class<Echo> requestType() {
-      return Echo.class;
-    }
-
-    @Override
-    public Class<Echoed> resultType() {
-      return Echoed.class;
-    }
-
-    @Override
-    public Job job() {
-      return job;
+    EchoVerb(Job job) {
+      super(VerbName.PRUNE, Echo.class, Echoed.class, job);
     }
 
     @Override
@@ -104,15 +87,16 @@ class DoorTests {
   final List<String> threads = new ArrayList<>();
 
   final JobRepository repository = new ResourcelessJobRepository();
-  final EchoVerb verb = new EchoVerb();
+  final List<Target> seen = new ArrayList<>();
+  final EchoVerb verb;
   final Handoff handoff = new Handoff();
   final LifeboatConfig config = config();
   final Targets targets = new Targets(config, new StoreFactory());
+  final TaskExecutorJobOperator operator;
   final Door door;
 
   DoorTests() throws Exception {
     DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
-    beans.registerSingleton("echo", verb);
     beans.registerSingleton("repository", repository);
     Jobs jobs =
         new Jobs(
@@ -122,40 +106,49 @@ class DoorTests {
                 beans.getBeanProvider(JobRepository.class)),
             handoff,
             targets);
-    verb.job =
-        jobs.job(
-            VerbName.PRUNE,
-            jobs.step(
-                "echo",
-                Echo.class,
-                (request, target) -> {
-                  verb.seen.add(target);
-                  threads.add(Thread.currentThread().getName());
-                  if (request.fail()) {
-                    throw new IllegalStateException("the step broke");
-                  }
-                  if (request.text().startsWith("outer")) {
-                    // a verb composing another inside its step, as a safe migration's backups do
-                    Echoed inner = door().run(new Echo("app", "inner", false, false), Trigger.CLI);
-                    return new Echoed(Outcome.SUCCESS, "outer, then " + inner.summary(), null);
-                  }
-                  return new Echoed(Outcome.SUCCESS, request.text() + " on " + target.name(), null);
-                }));
-    TaskExecutorJobOperator operator = new TaskExecutorJobOperator();
+    verb =
+        new EchoVerb(
+            jobs.job(
+                VerbName.PRUNE,
+                jobs.step(
+                    "echo",
+                    Echo.class,
+                    (request, target) -> {
+                      seen.add(target);
+                      threads.add(Thread.currentThread().getName());
+                      if (request.fail()) {
+                        throw new IllegalStateException("the step broke");
+                      }
+                      if (request.text().startsWith("outer")) {
+                        // a verb composing another inside its step, as a safe migration's backups
+                        // do
+                        Echoed inner =
+                            door().run(new Echo("app", "inner", false, false), Trigger.CLI);
+                        return new Echoed(Outcome.SUCCESS, "outer, then " + inner.summary(), null);
+                      }
+                      return new Echoed(
+                          Outcome.SUCCESS, request.text() + " on " + target.name(), null);
+                    })));
+    beans.registerSingleton("echo", verb);
+    operator = new TaskExecutorJobOperator();
     operator.setJobRepository(repository);
     operator.setJobRegistry(
         new org.springframework.batch.core.configuration.support.MapJobRegistry());
     operator.afterPropertiesSet();
+    door = door(beans);
+  }
+
+  /** A door to the verbs {@code beans} holds, on this test's repository, operator and hand-off. */
+  private Door door(DefaultListableBeanFactory beans) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     ObjectProvider<Verb<?, ?>> verbs = (ObjectProvider) beans.getBeanProvider(Verb.class);
-    door =
-        new Door(
-            verbs,
-            targets,
-            operator,
-            ticking(Instant.parse("2026-12-07T10:00:00Z")),
-            new Node(config.properties()),
-            handoff);
+    return new Door(
+        verbs,
+        targets,
+        operator,
+        ticking(Instant.parse("2026-12-07T10:00:00Z")),
+        new Node(config.properties()),
+        handoff);
   }
 
   /** A clock a second further on each time it is read: a nested run is its own job instance. */
@@ -211,7 +204,7 @@ class DoorTests {
     Echoed result = door.run(new Echo("app", "hello", false, false), Trigger.SCHEDULE);
 
     assertThat(result).isEqualTo(new Echoed(Outcome.SUCCESS, "hello on app", null));
-    assertThat(verb.seen).extracting(Target::name).containsExactly("app");
+    assertThat(seen).extracting(Target::name).containsExactly("app");
     JobExecution run = executions().get(0);
     JobParameters p = run.getJobParameters();
     assertThat(p.getParameter("target").identifying()).isTrue();
@@ -235,7 +228,7 @@ class DoorTests {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("refused before anything ran");
     assertThat(executions()).isEmpty();
-    assertThat(verb.seen).isEmpty();
+    assertThat(seen).isEmpty();
   }
 
   @Test
@@ -251,22 +244,21 @@ class DoorTests {
 
   @Test
   void aPreparedRequestWhoseJobCannotStartIsAbandonedAndNeverEnded() {
-    Job job = verb.job;
-    verb.job = null; // the job repository refuses it
-    try {
-      assertThatThrownBy(() -> door.run(new Echo("app", "x", false, false), Trigger.CLI))
-          .isInstanceOf(RunException.class)
-          .hasMessageStartingWith("could not start the prune job");
-    } finally {
-      verb.job = job;
-    }
-    assertThat(verb.abandoned).extracting(Echo::text).containsExactly("x");
-    assertThat(verb.ended).isEmpty();
+    EchoVerb unstartable = new EchoVerb(null); // the job operator refuses it
+    DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+    beans.registerSingleton("unstartable", unstartable);
+    Door door = door(beans);
+
+    assertThatThrownBy(() -> door.run(new Echo("app", "x", false, false), Trigger.CLI))
+        .isInstanceOf(RunException.class)
+        .hasMessageStartingWith("could not start the prune job");
+    assertThat(unstartable.abandoned).extracting(Echo::text).containsExactly("x");
+    assertThat(unstartable.ended).isEmpty();
 
     // a refusal in prepare holds nothing, so it has nothing to abandon
     assertThatThrownBy(() -> door.run(new Echo("app", "y", true, false), Trigger.CLI))
         .isInstanceOf(ConfigException.class);
-    assertThat(verb.abandoned).hasSize(1);
+    assertThat(unstartable.abandoned).hasSize(1);
   }
 
   @Test
@@ -291,7 +283,7 @@ class DoorTests {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("a run records at most 2500");
     assertThat(executions()).isEmpty();
-    assertThat(verb.seen).isEmpty();
+    assertThat(seen).isEmpty();
   }
 
   @Test

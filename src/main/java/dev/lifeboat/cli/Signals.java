@@ -1,4 +1,4 @@
-package dev.lifeboat.run;
+package dev.lifeboat.cli;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -13,7 +13,7 @@ import sun.misc.Signal;
  * application is still starting stops it as soon as it is up, so a job that would start then is
  * recorded STOPPED without running. A second signal exits at once.
  */
-public final class Signals {
+final class Signals {
 
   /** Within systemd's default TimeoutStopSec (90 s) and our promise of 30 s. */
   static final Duration STOP_LIMIT = Duration.ofSeconds(28);
