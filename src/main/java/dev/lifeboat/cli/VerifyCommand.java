@@ -1,10 +1,10 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.archive.BackupVerifier;
-import dev.lifeboat.backup.Verify;
-import dev.lifeboat.backup.VerifyRequest;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.Trigger;
+import dev.lifeboat.verify.Verify;
+import dev.lifeboat.verify.VerifyRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.verify;
 
 import dev.lifeboat.run.Request;
 

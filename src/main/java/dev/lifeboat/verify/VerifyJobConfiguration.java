@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.verify;
 
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.run.Jobs;

@@ -1,5 +1,6 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.verify;
 
+import dev.lifeboat.archive.ArchiveException;
 import dev.lifeboat.archive.BackupVerifier;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
@@ -75,7 +76,7 @@ public final class Verify extends Verb<VerifyRequest, Verify.Report> {
   public Report unfinished(VerifyRequest request, JobExecution execution) {
     // the step failed before it could read anything: a usage error keeps its exit code
     Endings.rethrowKnown(execution);
-    throw new BackupException(
+    throw new ArchiveException(
         "verify of "
             + request.backup()
             + " of target '"

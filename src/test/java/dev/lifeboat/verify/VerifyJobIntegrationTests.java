@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
