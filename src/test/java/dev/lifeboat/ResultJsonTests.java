@@ -146,7 +146,7 @@ class ResultJsonTests {
     golden(
         "drill-failed",
         new DrillReport(
-            DrillReport.Status.FAILED,
+            DrillCheck.Status.FAILED,
             "app",
             "20261207T030000Z",
             "lifeboat_drill_app_1",
@@ -157,7 +157,8 @@ class ResultJsonTests {
             List.of(
                 new DrillCheck("row counts", DrillCheck.Status.PASSED, "2 tables match"),
                 new DrillCheck(
-                    "tenant isolation", DrillCheck.Status.FAILED, "account 1 sees 2 rows of 2"))));
+                    "tenant isolation", DrillCheck.Status.FAILED, "account 1 sees 2 rows of 2")),
+            null));
   }
 
   @Test

@@ -19,6 +19,7 @@ import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.BackupResult;
 import dev.lifeboat.run.StoppableWork;
@@ -61,7 +62,7 @@ final class BackupDumper {
   private final Progress progress;
   private final Clock clock;
   private final Node node;
-  private final PgDump pgDumpRunner = new PgDump();
+  private final PgDump pgDumpRunner = new PgDump(ProcessRunner.system());
   private final ManifestSignatures signatures;
 
   BackupDumper(

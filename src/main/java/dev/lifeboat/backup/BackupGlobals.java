@@ -10,6 +10,7 @@ import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgDumpAll;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.target.Target;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,7 +44,7 @@ final class BackupGlobals {
 
   @Autowired
   BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys) {
-    this(config, pgBinaries, keys, new PgDumpAll());
+    this(config, pgBinaries, keys, new PgDumpAll(ProcessRunner.system()));
   }
 
   BackupGlobals(LifeboatConfig config, PgBinaries pgBinaries, Keys keys, PgDumpAll pgDumpAll) {

@@ -135,7 +135,10 @@ final class AotTraining {
             KEY,
             SECRET,
             ChecksumMode.WHEN_REQUIRED,
-            S3StoreSettings.MIN_PART_SIZE_BYTES);
+            S3StoreSettings.MIN_PART_SIZE_BYTES,
+            null,
+            null,
+            null);
     BackupStore store = BackupStore.s3(settings);
     try {
       byte[] data = new byte[S3StoreSettings.MIN_PART_SIZE_BYTES + 4096];

@@ -47,12 +47,16 @@ final class DataMigrateCommand extends VerbCommand {
     }
   }
 
-  @Command(name = "resume", description = "Continue a paused data migration (runs it here).")
-  static final class Resume implements Callable<Integer> {
+  /** A subcommand of one data migration, by name. */
+  abstract static class Named implements Callable<Integer> {
     @ParentCommand DataMigrateCommand parent;
 
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
+  }
+
+  @Command(name = "resume", description = "Continue a paused data migration (runs it here).")
+  static final class Resume extends Named {
 
     @Override
     public Integer call() {
@@ -63,11 +67,7 @@ final class DataMigrateCommand extends VerbCommand {
   @Command(
       name = "pause",
       description = "Pause a data migration: its runner, anywhere, stops after the current chunk.")
-  static final class Pause implements Callable<Integer> {
-    @ParentCommand DataMigrateCommand parent;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
+  static final class Pause extends Named {
 
     @Override
     public Integer call() {
@@ -80,11 +80,7 @@ final class DataMigrateCommand extends VerbCommand {
   @Command(
       name = "cancel",
       description = "Cancel a data migration for good; its history stays in status.")
-  static final class Cancel implements Callable<Integer> {
-    @ParentCommand DataMigrateCommand parent;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
+  static final class Cancel extends Named {
 
     @Override
     public Integer call() {

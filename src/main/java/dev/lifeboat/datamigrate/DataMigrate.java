@@ -63,14 +63,7 @@ final class DataMigrate extends Verb<DataMigrateRequest, DataMigrationResult> {
   /** The job's listener could not tell where the migration stands: its failure, exit 1. */
   @Override
   public DataMigrationResult unfinished(DataMigrateRequest request, JobExecution execution) {
-    Endings.rethrowKnown(execution);
-    throw new DataMigrationException(
-        "data migration '"
-            + request.name()
-            + "' on target '"
-            + request.target()
-            + "' failed: "
-            + Endings.firstMessage(execution),
-        null);
+    String what = "data migration '" + request.name() + "' on target '" + request.target() + "'";
+    throw new DataMigrationException(Endings.failed(execution, what), null);
   }
 }

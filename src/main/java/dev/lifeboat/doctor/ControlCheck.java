@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 /** The control database (job repository, Quartz): reachable, and its schema current. */
 @Component
 @Order(2)
-final class ControlCheck implements DoctorCheck {
+final class ControlCheck extends DoctorCheck {
 
   private static final Pattern MIGRATION = Pattern.compile("V(\\d+)__.*\\.sql");
 
@@ -31,14 +31,10 @@ final class ControlCheck implements DoctorCheck {
   private final LifeboatConfig config;
 
   ControlCheck(DataSource dataSource, NodeSchedules nodeSchedules, LifeboatConfig config) {
+    super("control");
     this.dataSource = dataSource;
     this.nodeSchedules = nodeSchedules;
     this.config = config;
-  }
-
-  @Override
-  public String topic() {
-    return "control";
   }
 
   @Override

@@ -20,19 +20,15 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Order(5)
-final class IdentitiesCheck implements DoctorCheck {
+final class IdentitiesCheck extends DoctorCheck {
 
   private final LifeboatConfig config;
   private final Keys keys;
 
   IdentitiesCheck(LifeboatConfig config, Keys keys) {
+    super("identities");
     this.config = config;
     this.keys = keys;
-  }
-
-  @Override
-  public String topic() {
-    return "identities";
   }
 
   @Override

@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Order(3)
-final class StoresCheck implements DoctorCheck {
+final class StoresCheck extends DoctorCheck {
 
   /** Below this much free space a filesystem store is a warning. */
   static final long LOW_SPACE = 1L << 30;
@@ -34,13 +34,9 @@ final class StoresCheck implements DoctorCheck {
   private final Targets targets;
 
   StoresCheck(LifeboatConfig config, Targets targets) {
+    super("stores");
     this.config = config;
     this.targets = targets;
-  }
-
-  @Override
-  public String topic() {
-    return "stores";
   }
 
   @Override

@@ -43,7 +43,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Order(4)
-final class TargetsCheck implements DoctorCheck {
+final class TargetsCheck extends DoctorCheck {
 
   /** Bounds on one connection, well inside the doctor's deadline. */
   static final int LOGIN_TIMEOUT_SECONDS = 6;
@@ -67,17 +67,13 @@ final class TargetsCheck implements DoctorCheck {
       BackupCatalog catalog,
       History history,
       Clock clock) {
+    super("targets");
     this.config = config;
     this.targets = targets;
     this.pgBinaries = pgBinaries;
     this.catalog = catalog;
     this.history = history;
     this.clock = clock;
-  }
-
-  @Override
-  public String topic() {
-    return "targets";
   }
 
   @Override

@@ -14,19 +14,15 @@ import org.springframework.stereotype.Component;
 /** Lifeboat's and Java's versions, and every installed pg_dump and pg_restore. */
 @Component
 @Order(1)
-final class VersionsCheck implements DoctorCheck {
+final class VersionsCheck extends DoctorCheck {
 
   private final LifeboatConfig config;
   private final PgBinaries pgBinaries;
 
   VersionsCheck(LifeboatConfig config, PgBinaries pgBinaries) {
+    super("versions");
     this.config = config;
     this.pgBinaries = pgBinaries;
-  }
-
-  @Override
-  public String topic() {
-    return "versions";
   }
 
   @Override

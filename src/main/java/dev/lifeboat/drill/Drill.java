@@ -84,7 +84,7 @@ final class Drill extends Verb<DrillRequest, DrillReport> {
   @Override
   public DrillReport unfinished(DrillRequest request, JobExecution execution) {
     return new DrillReport(
-        DrillReport.Status.FAILED,
+        DrillCheck.Status.FAILED,
         request.target(),
         request.backup(),
         Leftovers.scratchName(request.backup()),

@@ -86,7 +86,7 @@ final class DrillFinish implements JobExecutionListener {
     Double restore = drill.restoreSeconds();
     DrillReport report =
         new DrillReport(
-            passed ? DrillReport.Status.PASSED : DrillReport.Status.FAILED,
+            passed ? DrillCheck.Status.PASSED : DrillCheck.Status.FAILED,
             drill.targetName(),
             drill.backup(),
             drill.scratch(),
@@ -94,7 +94,8 @@ final class DrillFinish implements JobExecutionListener {
             drill.store(),
             restore,
             drill.pgRestoreSeconds(),
-            checks);
+            checks,
+            null);
     jobs.record(job, report);
     if (passed && drill.store() != null && drill.signed()) {
       // the copy it restored is proved good: every node and the pruning floor can see it (an

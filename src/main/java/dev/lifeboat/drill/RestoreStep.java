@@ -12,6 +12,7 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
@@ -37,7 +38,7 @@ final class RestoreStep implements StoppableWork.Work {
   private final Targets targets;
   private final PgBinaries pgBinaries;
   private final Keys keys;
-  private final PgRestore pgRestore = new PgRestore();
+  private final PgRestore pgRestore = new PgRestore(ProcessRunner.system());
 
   RestoreStep(
       DrillSessions sessions,

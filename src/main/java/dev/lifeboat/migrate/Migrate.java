@@ -8,7 +8,6 @@ import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
-import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -53,7 +52,7 @@ final class Migrate extends Verb<MigrateRequest, MigrateResult> {
   @Override
   public MigrateResult unfinished(MigrateRequest request, JobExecution execution) {
     String why = Endings.firstMessage(execution);
-    return MigrateResult.of(MigrateResult.Status.FAILED, request.target(), List.of(), null, -1, why)
+    return MigrateResult.notApplied(MigrateResult.Status.FAILED, request.target(), -1, why)
         .withExecution(execution.getId());
   }
 

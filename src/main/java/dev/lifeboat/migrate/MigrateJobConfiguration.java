@@ -5,7 +5,6 @@ import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.MigrateRequest;
 import dev.lifeboat.run.MigrateResult;
 import dev.lifeboat.run.VerbName;
-import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,13 +43,8 @@ class MigrateJobConfiguration {
                         : migrations.apply(target, say);
               } catch (RuntimeException e) {
                 run.result(
-                    MigrateResult.of(
-                            MigrateResult.Status.FAILED,
-                            target.name(),
-                            List.of(),
-                            null,
-                            -1,
-                            e.getMessage())
+                    MigrateResult.notApplied(
+                            MigrateResult.Status.FAILED, target.name(), -1, e.getMessage())
                         .withExecution(run.execution()));
                 throw e;
               }

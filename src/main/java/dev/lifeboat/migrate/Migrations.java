@@ -267,17 +267,11 @@ public final class Migrations {
     MigrationStatus before = status(target);
     if (!before.clean()) {
       String error = refusal(before);
-      return MigrateResult.of(
-          MigrateResult.Status.REFUSED,
-          target.name(),
-          List.of(),
-          null,
-          before.pending().size(),
-          error);
+      return MigrateResult.notApplied(
+          MigrateResult.Status.REFUSED, target.name(), before.pending().size(), error);
     }
     if (before.pending().isEmpty()) {
-      return MigrateResult.of(
-          MigrateResult.Status.UP_TO_DATE, target.name(), List.of(), null, 0, null);
+      return MigrateResult.notApplied(MigrateResult.Status.UP_TO_DATE, target.name(), 0, null);
     }
     Flyway flyway = flyway(target, dir(target));
     try {

@@ -21,21 +21,17 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Order(5)
-final class MigrationsCheck implements DoctorCheck {
+final class MigrationsCheck extends DoctorCheck {
 
   private final LifeboatConfig config;
   private final Targets targets;
   private final Migrations migrations;
 
   MigrationsCheck(LifeboatConfig config, Targets targets, Migrations migrations) {
+    super("migrations");
     this.config = config;
     this.targets = targets;
     this.migrations = migrations;
-  }
-
-  @Override
-  public String topic() {
-    return "migrations";
   }
 
   @Override

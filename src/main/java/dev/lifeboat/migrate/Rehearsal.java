@@ -11,6 +11,7 @@ import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgRestore;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.DrillRequest;
@@ -343,13 +344,15 @@ public final class Rehearsal {
     try {
       Files.createDirectories(spool);
       file = Files.createTempFile(spool, "rehearsal-schema.", ".pgdump");
-      try (PgDumpRun dump = new PgDump().start(pgDump, from, null, List.of("--schema-only"));
+      try (PgDumpRun dump =
+              new PgDump(ProcessRunner.system())
+                  .start(pgDump, from, null, List.of("--schema-only"));
           InputStream in = dump.output()) {
         Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         dump.finish();
       }
-      new PgRestore()
-          .restore(pgRestore, file, into, 1, true, config.properties().restore().timeout());
+      new PgRestore(ProcessRunner.system())
+          .restore(pgRestore, file, into, 1, true, true, config.properties().restore().timeout());
     } catch (IOException e) {
       throw new MigrationException("cannot copy the schema: " + e.getMessage(), e);
     } finally {

@@ -197,19 +197,8 @@ final class SafeApply {
   }
 
   private static MigrateResult stopped(Target target, MigrationStatus before, String error) {
-    return new MigrateResult(
-        MigrateResult.Status.FAILED,
-        target.name(),
-        null,
-        List.of(),
-        null,
-        before.pending().size(),
-        error,
-        null,
-        null,
-        List.of(),
-        null,
-        false);
+    return MigrateResult.notApplied(
+        MigrateResult.Status.FAILED, target.name(), before.pending().size(), error);
   }
 
   /** The drill assertions of the target (global and its own), run on the target itself. */

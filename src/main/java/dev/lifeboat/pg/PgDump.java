@@ -14,10 +14,6 @@ public final class PgDump {
 
   private final ProcessRunner runner;
 
-  public PgDump() {
-    this(ProcessRunner.system());
-  }
-
   public PgDump(ProcessRunner runner) {
     this.runner = Objects.requireNonNull(runner);
   }

@@ -13,10 +13,6 @@ public final class PgDumpAll {
 
   private final ProcessRunner runner;
 
-  public PgDumpAll() {
-    this(ProcessRunner.system());
-  }
-
   public PgDumpAll(ProcessRunner runner) {
     this.runner = Objects.requireNonNull(runner);
   }

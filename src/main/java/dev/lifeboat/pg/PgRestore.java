@@ -15,10 +15,6 @@ public final class PgRestore {
 
   private final ProcessRunner runner;
 
-  public PgRestore() {
-    this(ProcessRunner.system());
-  }
-
   public PgRestore(ProcessRunner runner) {
     this.runner = Objects.requireNonNull(runner);
   }
@@ -55,18 +51,10 @@ public final class PgRestore {
     return command;
   }
 
-  /** Restores {@code archive} into {@code into}'s database; throws on any error. */
-  public void restore(
-      PgTool pgRestore,
-      Path archive,
-      PgConnection into,
-      int jobs,
-      boolean noOwner,
-      Duration timeout) {
-    restore(pgRestore, archive, into, jobs, noOwner, noOwner, timeout);
-  }
-
-  /** Restores with {@code --no-owner} and {@code --no-privileges} chosen apart. */
+  /**
+   * Restores {@code archive} into {@code into}'s database, with {@code --no-owner} and {@code
+   * --no-privileges} chosen apart; throws on any error.
+   */
   public void restore(
       PgTool pgRestore,
       Path archive,

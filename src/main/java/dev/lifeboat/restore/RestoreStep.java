@@ -12,6 +12,7 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDatabases;
 import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.pg.PgRestore;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.progress.Progress;
 import dev.lifeboat.run.BackupRequest;
 import dev.lifeboat.run.BackupResult;
@@ -49,7 +50,7 @@ final class RestoreStep {
   private final Keys keys;
   private final ArchiveFetcher fetcher;
   private final Door door;
-  private final PgRestore pgRestore = new PgRestore();
+  private final PgRestore pgRestore = new PgRestore(ProcessRunner.system());
   private final Progress progress;
   private final RestorePlanner planner;
 
@@ -195,6 +196,7 @@ final class RestoreStep {
               archive.archive(),
               stagingConnection,
               plan.jobs(),
+              false,
               false,
               config.properties().restore().timeout());
         }

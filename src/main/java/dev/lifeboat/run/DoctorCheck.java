@@ -10,19 +10,27 @@ import java.util.concurrent.Callable;
  * Doctor}; each of its probes runs on its own thread, in parallel with the others, and one that
  * does not answer in time is reported as failed by the doctor (so a probe may block on a network).
  */
-public interface DoctorCheck {
+public abstract class DoctorCheck {
+
+  private final String topic;
 
   /**
-   * What this check covers ("stores", "migrations"): the doctor reports a topic it expects but no
-   * check covers as "not configured".
+   * @param topic what this check covers ("stores", "migrations"): the doctor reports a topic it
+   *     expects but no check covers as "not configured"
    */
-  String topic();
+  protected DoctorCheck(String topic) {
+    this.topic = topic;
+  }
+
+  public final String topic() {
+    return topic;
+  }
 
   /** The independent pieces of work, each answering one or more findings. */
-  List<Probe> probes();
+  public abstract List<Probe> probes();
 
   /** One piece of work; {@code name} names its finding if it does not answer in time. */
-  record Probe(String name, Callable<List<Finding>> work) {
+  public record Probe(String name, Callable<List<Finding>> work) {
 
     /**
      * A probe of the configured target {@code target}, named {@code label}: the target is resolved
@@ -45,7 +53,7 @@ public interface DoctorCheck {
 
   /** What a probe of one resolved target finds, its findings named from {@code label}. */
   @FunctionalInterface
-  interface TargetWork {
+  public interface TargetWork {
     List<Finding> check(String label, Target target) throws Exception;
   }
 }

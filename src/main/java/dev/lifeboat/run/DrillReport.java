@@ -1,9 +1,7 @@
 package dev.lifeboat.run;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.lifeboat.archive.DrillCheck;
-import dev.lifeboat.base.Word;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,7 +12,7 @@ import java.util.Locale;
  * execution; it is not part of the report's JSON.
  */
 public record DrillReport(
-    Status status,
+    DrillCheck.Status status,
     String target,
     String backup,
     String database,
@@ -26,42 +24,8 @@ public record DrillReport(
     @JsonIgnore Outcome ending)
     implements Result {
 
-  public DrillReport(
-      Status status,
-      String target,
-      String backup,
-      String database,
-      boolean kept,
-      String store,
-      Double restoreSeconds,
-      Double pgRestoreSeconds,
-      List<DrillCheck> checks) {
-    this(
-        status,
-        target,
-        backup,
-        database,
-        kept,
-        store,
-        restoreSeconds,
-        pgRestoreSeconds,
-        checks,
-        null);
-  }
-
-  /** Whether the drill passed, written as its lower-case word. */
-  public enum Status implements Word {
-    PASSED,
-    FAILED;
-
-    @JsonCreator
-    public static Status of(String word) {
-      return Word.of(Status.class, word);
-    }
-  }
-
   public boolean passed() {
-    return status == Status.PASSED;
+    return status == DrillCheck.Status.PASSED;
   }
 
   /** The same report, ended {@code how}. */

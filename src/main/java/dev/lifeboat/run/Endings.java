@@ -22,6 +22,15 @@ public final class Endings {
     }
   }
 
+  /**
+   * Rethrows a failure Lifeboat foresaw (see {@link #rethrowKnown}); else "WHAT failed: " and the
+   * first failure's message, for the verb's own exception.
+   */
+  public static String failed(JobExecution execution, String what) {
+    rethrowKnown(execution);
+    return what + " failed: " + firstMessage(execution);
+  }
+
   /** The first failure's message, else "the NAME job ended STATUS". */
   public static String firstMessage(JobExecution execution) {
     return execution.getAllFailureExceptions().stream()

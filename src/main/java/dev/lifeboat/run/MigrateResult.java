@@ -67,6 +67,11 @@ public record MigrateResult(
                     .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
   }
 
+  /** An apply that applied nothing: refused, failed before it began, or nothing pending. */
+  public static MigrateResult notApplied(Status status, String target, int pending, String error) {
+    return of(status, target, List.of(), null, pending, error);
+  }
+
   /** A plain apply's result: no execution yet, nothing {@code --safe} adds. */
   public static MigrateResult of(
       Status status,

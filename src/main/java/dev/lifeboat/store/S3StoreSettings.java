@@ -26,35 +26,6 @@ public record S3StoreSettings(
     String serverSideEncryption,
     String kmsKeyId) {
 
-  /** Without server-side encryption headers. */
-  public S3StoreSettings(
-      String name,
-      URI endpoint,
-      String region,
-      String bucket,
-      String prefix,
-      boolean pathStyle,
-      String accessKey,
-      String secretKey,
-      ChecksumMode checksumMode,
-      int partSizeBytes,
-      Timeouts timeouts) {
-    this(
-        name,
-        endpoint,
-        region,
-        bucket,
-        prefix,
-        pathStyle,
-        accessKey,
-        secretKey,
-        checksumMode,
-        partSizeBytes,
-        timeouts,
-        null,
-        null);
-  }
-
   /**
    * How long the store may take, so a server that accepts and never answers cannot hold a backup:
    * {@code connect} for a TCP (and TLS) connection; {@code request} for one attempt of any request
@@ -80,31 +51,6 @@ public record S3StoreSettings(
   public static final int MAX_ATTEMPTS = 3;
 
   public static final int DEFAULT_PART_SIZE_BYTES = 16 * 1024 * 1024;
-
-  public S3StoreSettings(
-      String name,
-      URI endpoint,
-      String region,
-      String bucket,
-      String prefix,
-      boolean pathStyle,
-      String accessKey,
-      String secretKey,
-      ChecksumMode checksumMode,
-      int partSizeBytes) {
-    this(
-        name,
-        endpoint,
-        region,
-        bucket,
-        prefix,
-        pathStyle,
-        accessKey,
-        secretKey,
-        checksumMode,
-        partSizeBytes,
-        Timeouts.DEFAULT);
-  }
 
   /** S3's own lower bound for every part but the last. */
   public static final int MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;

@@ -75,13 +75,7 @@ public final class Verify extends Verb<VerifyRequest, Verify.Report> {
   @Override
   public Report unfinished(VerifyRequest request, JobExecution execution) {
     // the step failed before it could read anything: a usage error keeps its exit code
-    Endings.rethrowKnown(execution);
-    throw new ArchiveException(
-        "verify of "
-            + request.backup()
-            + " of target '"
-            + request.target()
-            + "' failed: "
-            + Endings.firstMessage(execution));
+    String what = "verify of " + request.backup() + " of target '" + request.target() + "'";
+    throw new ArchiveException(Endings.failed(execution, what));
   }
 }

@@ -7,6 +7,7 @@ import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgDump;
 import dev.lifeboat.pg.PgDumpRun;
 import dev.lifeboat.pg.PgTool;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -82,7 +83,7 @@ class ArchiveRowCounterIntegrationTests {
 
   static byte[] dump(PgConnection conn) throws Exception {
     PgTool pgDump = PostgresServer.shared().binaries().require("pg_dump", 10);
-    try (PgDumpRun run = new PgDump().start(pgDump, conn, null, List.of())) {
+    try (PgDumpRun run = new PgDump(ProcessRunner.system()).start(pgDump, conn, null, List.of())) {
       byte[] bytes = run.output().readAllBytes();
       run.finish();
       return bytes;
@@ -150,7 +151,8 @@ class ArchiveRowCounterIntegrationTests {
 
     PgTool pgDump = PostgresServer.shared().binaries().require("pg_dump", 10);
     byte[] gzip;
-    try (PgDumpRun run = new PgDump().start(pgDump, db, null, List.of("--compress=6"))) {
+    try (PgDumpRun run =
+        new PgDump(ProcessRunner.system()).start(pgDump, db, null, List.of("--compress=6"))) {
       gzip = run.output().readAllBytes();
       run.finish();
     }

@@ -66,7 +66,10 @@ class ManifestReadsIntegrationTests {
         server.accessKey(),
         server.secretKey(),
         ChecksumMode.WHEN_REQUIRED,
-        S3StoreSettings.MIN_PART_SIZE_BYTES);
+        S3StoreSettings.MIN_PART_SIZE_BYTES,
+        null,
+        null,
+        null);
   }
 
   private static String id(int i) {

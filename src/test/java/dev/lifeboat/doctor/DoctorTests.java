@@ -11,7 +11,19 @@ import org.junit.jupiter.api.Test;
 
 class DoctorTests {
 
-  record Fixed(String topic, List<Probe> probes) implements DoctorCheck {}
+  static final class Fixed extends DoctorCheck {
+    private final List<Probe> probes;
+
+    Fixed(String topic, List<Probe> probes) {
+      super(topic);
+      this.probes = probes;
+    }
+
+    @Override
+    public List<Probe> probes() {
+      return probes;
+    }
+  }
 
   @Test
   void aProbeThatNeverAnswersFailsByNameWithinTheDeadlineAndTheOthersStillReport() {

@@ -50,7 +50,8 @@ class PgDumpIntegrationTests {
       execute("INSERT INTO marks VALUES ('after-the-snapshot')");
 
       byte[] archive;
-      try (PgDumpRun run = new PgDump().start(pgDump, db, snapshot, List.of())) {
+      try (PgDumpRun run =
+          new PgDump(ProcessRunner.system()).start(pgDump, db, snapshot, List.of())) {
         assertThat(run.command()).contains("--snapshot=" + snapshot);
         assertThat(String.join(" ", run.command())).doesNotContain(db.password());
         // the pipe fills long before 30 MB are written, so pg_dump is still there to look at
@@ -74,7 +75,7 @@ class PgDumpIntegrationTests {
   void failsWithAClearPasswordFreeMessageOnAWrongPassword() throws IOException {
     PgConnection wrong =
         new PgConnection(db.host(), db.port(), db.database(), db.user(), "wrong-pass-123");
-    PgDumpRun run = new PgDump().start(pgDump, wrong, null, List.of());
+    PgDumpRun run = new PgDump(ProcessRunner.system()).start(pgDump, wrong, null, List.of());
     readAll(run.output());
     assertThatThrownBy(run::finish)
         .isInstanceOf(PgToolException.class)
@@ -90,7 +91,7 @@ class PgDumpIntegrationTests {
     PgConnection requireSsl =
         PgConnection.fromJdbcUrl(db.jdbcUrl() + "?sslmode=require", db.user(), db.password());
     assertThatThrownBy(requireSsl::open).hasMessageContaining("SSL");
-    PgDumpRun run = new PgDump().start(pgDump, requireSsl, null, List.of());
+    PgDumpRun run = new PgDump(ProcessRunner.system()).start(pgDump, requireSsl, null, List.of());
     readAll(run.output());
     assertThatThrownBy(run::finish)
         .isInstanceOf(PgToolException.class)
@@ -99,7 +100,7 @@ class PgDumpIntegrationTests {
 
     PgConnection disableSsl =
         PgConnection.fromJdbcUrl(db.jdbcUrl() + "?sslmode=disable", db.user(), db.password());
-    PgDumpRun ok = new PgDump().start(pgDump, disableSsl, null, List.of());
+    PgDumpRun ok = new PgDump(ProcessRunner.system()).start(pgDump, disableSsl, null, List.of());
     assertThat(new String(readAll(ok.output()), 0, 5, StandardCharsets.US_ASCII))
         .isEqualTo("PGDMP");
     ok.finish();

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class DrillReportTests {
 
-  private static DrillReport report(DrillReport.Status status, DrillCheck... checks) {
+  private static DrillReport report(DrillCheck.Status status, DrillCheck... checks) {
     return new DrillReport(
         status,
         "app",
@@ -19,12 +19,13 @@ class DrillReportTests {
         "a",
         20.25,
         18.0,
-        List.of(checks));
+        List.of(checks),
+        null);
   }
 
   @Test
   void aPassedDrillSucceededWhateverItsExecutionSays() {
-    DrillReport passed = report(DrillReport.Status.PASSED, DrillCheck.passed("rows", "match"));
+    DrillReport passed = report(DrillCheck.Status.PASSED, DrillCheck.passed("rows", "match"));
     assertThat(passed.endedAs(Outcome.FAILED).outcome()).isEqualTo(Outcome.SUCCESS);
     assertThat(passed.error()).isNull();
     assertThat(passed.summary()).isEqualTo("backup 20261207T030000Z, restore 20.3s");
@@ -34,7 +35,7 @@ class DrillReportTests {
   void aFailedDrillEndedAsItsExecutionSaysAndFailedWhenNothingSaysMore() {
     DrillReport failed =
         report(
-            DrillReport.Status.FAILED,
+            DrillCheck.Status.FAILED,
             DrillCheck.failed("drill", "another drill is running"),
             DrillCheck.failed("x", "y"));
     assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
@@ -46,12 +47,12 @@ class DrillReportTests {
   @Test
   void howItEndedIsNotPartOfTheReportsJson() {
     DrillReport skipped =
-        report(DrillReport.Status.FAILED, DrillCheck.failed("drill", "busy"))
+        report(DrillCheck.Status.FAILED, DrillCheck.failed("drill", "busy"))
             .endedAs(Outcome.SKIPPED);
     String json = Json.write(skipped);
     assertThat(json).doesNotContain("ending").doesNotContain("skipped");
     assertThat(Json.read(json, DrillReport.class))
-        .isEqualTo(report(DrillReport.Status.FAILED, DrillCheck.failed("drill", "busy")));
+        .isEqualTo(report(DrillCheck.Status.FAILED, DrillCheck.failed("drill", "busy")));
   }
 
   @Test

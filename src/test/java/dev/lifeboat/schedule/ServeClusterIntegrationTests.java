@@ -307,7 +307,10 @@ class ServeClusterIntegrationTests {
                   s3.accessKey(),
                   s3.secretKey(),
                   ChecksumMode.WHEN_REQUIRED,
-                  S3StoreSettings.MIN_PART_SIZE_BYTES));
+                  S3StoreSettings.MIN_PART_SIZE_BYTES,
+                  null,
+                  null,
+                  null));
 
       Running serve = serve(cli, config, "node-a", PostgresServer.freePort());
       await(

@@ -63,7 +63,10 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
             shared.accessKey(),
             shared.secretKey(),
             ChecksumMode.WHEN_REQUIRED,
-            S3StoreSettings.MIN_PART_SIZE_BYTES));
+            S3StoreSettings.MIN_PART_SIZE_BYTES,
+            null,
+            null,
+            null));
   }
 
   static S3StoreSettings settings(
@@ -78,7 +81,10 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
         server.accessKey(),
         secret,
         ChecksumMode.WHEN_REQUIRED,
-        S3StoreSettings.MIN_PART_SIZE_BYTES);
+        S3StoreSettings.MIN_PART_SIZE_BYTES,
+        null,
+        null,
+        null);
   }
 
   @Test
@@ -156,7 +162,9 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
                     ChecksumMode.WHEN_REQUIRED,
                     S3StoreSettings.MIN_PART_SIZE_BYTES,
                     new S3StoreSettings.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2))))) {
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                    null,
+                    null))) {
       long start = System.nanoTime();
       assertThatThrownBy(() -> hung.list("app/"))
           .isInstanceOf(StoreException.class)
@@ -202,7 +210,9 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
                     plain.checksumMode(),
                     plain.partSizeBytes(),
                     new S3StoreSettings.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1))));
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                    null,
+                    null));
         InputStream in = quick.open("app/1/dump")) {
       byte[] first = in.readNBytes(1024);
       Thread.sleep(4_000); // longer than every attempt of the request timeout together
@@ -228,7 +238,10 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
             plain.accessKey(),
             plain.secretKey(),
             ChecksumMode.WHEN_SUPPORTED,
-            plain.partSizeBytes());
+            plain.partSizeBytes(),
+            null,
+            null,
+            null);
     byte[] content = randomBytes(partSizeBytes() + partSizeBytes() / 3);
     try (S3Store checked = new S3Store(withChecksums)) {
       ObjectUpload upload = checked.upload("app/1/dump");
@@ -369,7 +382,10 @@ class S3StoreIntegrationTests extends BackupStoreContractTests {
             base.accessKey(),
             base.secretKey(),
             null,
-            0);
+            0,
+            null,
+            null,
+            null);
     try (S3Store nowhere = new S3Store(unknown)) {
       assertThatThrownBy(() -> nowhere.list(""))
           .isInstanceOfSatisfying(

@@ -60,7 +60,10 @@ class S3StoreLocalStackIntegrationTests extends BackupStoreContractTests {
             LOCALSTACK.getAccessKey(),
             LOCALSTACK.getSecretKey(),
             ChecksumMode.WHEN_SUPPORTED,
-            S3StoreSettings.MIN_PART_SIZE_BYTES));
+            S3StoreSettings.MIN_PART_SIZE_BYTES,
+            null,
+            null,
+            null));
   }
 
   @Override
@@ -76,6 +79,9 @@ class S3StoreLocalStackIntegrationTests extends BackupStoreContractTests {
             LOCALSTACK.getAccessKey(),
             LOCALSTACK.getSecretKey(),
             ChecksumMode.WHEN_SUPPORTED,
-            S3StoreSettings.MIN_PART_SIZE_BYTES));
+            S3StoreSettings.MIN_PART_SIZE_BYTES,
+            null,
+            null,
+            null));
   }
 }

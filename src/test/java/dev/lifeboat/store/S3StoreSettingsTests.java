@@ -24,7 +24,8 @@ class S3StoreSettingsTests {
   void optionalFieldsGetSafeDefaults() {
     S3StoreSettings settings =
         new S3StoreSettings(
-            "primary", null, null, "backups", null, false, "key", "secret", null, 0);
+            "primary", null, null, "backups", null, false, "key", "secret", null, 0, null, null,
+            null);
 
     assertThat(settings.region()).isEqualTo("us-east-1");
     assertThat(settings.prefix()).isEmpty();
@@ -52,7 +53,8 @@ class S3StoreSettingsTests {
     assertThatThrownBy(
             () ->
                 new S3StoreSettings(
-                    "primary", ENDPOINT, null, "backups", "", true, "key", " ", null, 0))
+                    "primary", ENDPOINT, null, "backups", "", true, "key", " ", null, 0, null, null,
+                    null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("lifeboat.stores.primary.secret-key");
   }
@@ -61,7 +63,19 @@ class S3StoreSettingsTests {
   void aStoreWithoutEndpointDescribesItselfByRegion() {
     S3StoreSettings aws =
         new S3StoreSettings(
-            "offsite", null, "eu-west-1", "backups", "lb/", false, "key", "secret", null, 0);
+            "offsite",
+            null,
+            "eu-west-1",
+            "backups",
+            "lb/",
+            false,
+            "key",
+            "secret",
+            null,
+            0,
+            null,
+            null,
+            null);
 
     try (S3Store store = new S3Store(aws)) {
       assertThat(store.describe()).isEqualTo("s3://backups/lb/ in AWS region eu-west-1");
@@ -70,6 +84,18 @@ class S3StoreSettingsTests {
 
   private static S3StoreSettings settings(String prefix, String secret, int partSize) {
     return new S3StoreSettings(
-        "primary", ENDPOINT, "us-east-1", "backups", prefix, true, "key", secret, null, partSize);
+        "primary",
+        ENDPOINT,
+        "us-east-1",
+        "backups",
+        prefix,
+        true,
+        "key",
+        secret,
+        null,
+        partSize,
+        null,
+        null,
+        null);
   }
 }
