@@ -66,6 +66,14 @@ public record Manifest(
   /** The dump object's name beside the manifest. */
   public static final String DUMP_FILE = "dump";
 
+  /**
+   * Whether {@code name} is a backup id ({@code 20261207T020000Z}, {@code -N} when taken): the only
+   * folders under a target's prefix that are backups, judged by prune.
+   */
+  public static boolean isBackupId(String name) {
+    return BackupId.isValid(name);
+  }
+
   /** Key of the dump object of backup {@code id} of {@code target}. */
   public static String dumpKey(String target, String id) {
     return target + "/" + id + "/" + DUMP_FILE;

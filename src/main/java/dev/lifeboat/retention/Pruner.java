@@ -196,8 +196,8 @@ final class Pruner {
     List<StoredObject> objects = store.list(target.name() + "/");
     for (StoredObject o : objects) {
       String[] parts = o.key().split("/", 3);
-      if (parts.length < 3) {
-        continue; // not under <target>/<id>/: not ours to judge
+      if (parts.length < 3 || !Manifest.isBackupId(parts[1])) {
+        continue; // not under <target>/<id>/ (a folder of WAL, of notes): not ours to judge
       }
       byId.computeIfAbsent(parts[1], k -> new ArrayList<>()).add(o);
     }

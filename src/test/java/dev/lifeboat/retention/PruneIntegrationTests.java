@@ -322,6 +322,15 @@ class PruneIntegrationTests {
     Files.setLastModifiedTime(oldPartial, FileTime.from(now.minus(Duration.ofDays(3))));
     Path freshPartial = local.resolve("app/20260103T000000Z/.dump.456.partial");
     store.put("app/20260103T000000Z/.dump.456.partial", "y");
+    // folders that are no backup (WAL, someone's notes), as old: not prune's to judge
+    List<Path> notBackups =
+        List.of(
+            local.resolve("app/wal/000000010000000000000001"),
+            local.resolve("app/notes/readme.txt"));
+    for (Path p : notBackups) {
+      store.put(local.relativize(p).toString(), "kept");
+      Files.setLastModifiedTime(p, FileTime.from(now.minus(Duration.ofDays(3))));
+    }
     Fixture fx = new Fixture(dir).filesystem("local", local);
     Path config = fx.write(db, "app");
     LifeboatCli cli = fx.cli();
@@ -345,6 +354,8 @@ class PruneIntegrationTests {
     assertThat(freshPartial).exists();
     assertThat(local.resolve("app/29990101T000000Z/dump")).exists();
     assertThat(local.resolve("app/" + good + "/manifest.json")).exists();
+    assertThat(notBackups).allSatisfy(p -> assertThat(p).exists());
+    assertThat(prune.stdout()).doesNotContain("app/wal").doesNotContain("app/notes");
   }
 
   @Test
