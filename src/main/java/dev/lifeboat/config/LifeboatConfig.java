@@ -143,12 +143,10 @@ public final class LifeboatConfig implements InitializingBean {
     return placeholders;
   }
 
-  /**
-   * Checks the notifications (webhook and heartbeat URLs); the stores, targets and keys are checked
-   * by those who open them (target/Targets, crypto/Keys).
-   */
+  /** The notification URLs and the targets' WAL settings; Targets and Keys check the rest. */
   public void validate() {
     checkNotifyUrls();
+    WalSettings.check(properties.targets());
   }
 
   /**

@@ -93,7 +93,8 @@ public record LifeboatProperties(
       Dir drills,
       TenantIsolation tenantIsolation,
       @DefaultValue("account_id") String tenantColumn,
-      TargetBackup backup) {
+      TargetBackup backup,
+      @DefaultValue Wal wal) {
 
     public TargetProperties {
       schedules = schedules == null ? Map.of() : schedules;
@@ -301,4 +302,25 @@ public record LifeboatProperties(
    * backup's globals (off: roles are restored without passwords).
    */
   public record TargetBackup(@DefaultValue("false") boolean rolePasswords) {}
+
+  /**
+   * Continuous WAL archiving of the target's server (issue 21), off unless {@code enabled}: the
+   * replication slot Lifeboat moves, how often the segment in progress reaches the stores, the
+   * local spool's bound, the zstd level of WAL, and the base backups around it. Checked when the
+   * configuration loads ({@code config/WalSettings}).
+   */
+  public record Wal(
+      @DefaultValue("false") boolean enabled,
+      String slot,
+      @DefaultValue("10s") Duration partialUploadInterval,
+      @DefaultValue("2GB") DataSize spoolMax,
+      @DefaultValue("3") int compressionLevel,
+      @DefaultValue("true") boolean basebackupOnBreak,
+      @DefaultValue("5m") Duration basebackupWalTimeout) {
+
+    /** The slot: the configured one, else {@code lifeboat_<target>} with '-' as '_'. */
+    public String slotName(String target) {
+      return slot == null || slot.isBlank() ? "lifeboat_" + target.replace('-', '_') : slot;
+    }
+  }
 }

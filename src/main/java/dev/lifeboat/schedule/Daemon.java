@@ -9,6 +9,7 @@ import dev.lifeboat.pg.PgErrors;
 import dev.lifeboat.run.Door;
 import dev.lifeboat.run.LocalExecutions;
 import dev.lifeboat.run.NodeSchedules;
+import dev.lifeboat.run.NodeService;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Targets;
 import java.sql.SQLException;
@@ -24,14 +25,16 @@ import javax.sql.DataSource;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * The door of {@code serve}: checks the schedules, starts the Quartz scheduler over the control
- * database and keeps it until the application stops (SIGTERM), then stops it gracefully. Typed
- * commands never start it.
+ * database and then the node's {@link NodeService}s (the WAL receivers), keeps them until the
+ * application stops (SIGTERM), then stops the services and the scheduler gracefully. Typed commands
+ * never start it.
  */
 @Component
 public final class Daemon implements SmartLifecycle {
@@ -60,6 +63,8 @@ public final class Daemon implements SmartLifecycle {
   private final ApplicationEventPublisher events;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final NodeSchedules nodeSchedules;
+  private final ObjectProvider<NodeService> services;
+  private NodeServices nodeServices;
   private volatile QuartzScheduler quartz;
   private volatile boolean running;
   private volatile List<String> disagreements = List.of();
@@ -75,8 +80,10 @@ public final class Daemon implements SmartLifecycle {
       Node node,
       Clock clock,
       ApplicationEventPublisher events,
-      NodeSchedules nodeSchedules) {
+      NodeSchedules nodeSchedules,
+      ObjectProvider<NodeService> services) {
     this.events = events;
+    this.services = services;
     this.nodeSchedules = nodeSchedules;
     this.controlDataSource = controlDataSource;
     this.config = config;
@@ -188,6 +195,9 @@ public final class Daemon implements SmartLifecycle {
               log.info(c);
             }
           });
+      // after Quartz: the services never hold up the schedules, and a failed one is only logged
+      nodeServices = new NodeServices(services.orderedStream().toList());
+      nodeServices.start();
       refresh();
       startHeartbeat(properties.serve().checkinInterval());
       Serving serving = new Serving(node.name(), clustered, note, entries, changes);
@@ -304,6 +314,11 @@ public final class Daemon implements SmartLifecycle {
       long started = System.nanoTime();
       if (heartbeat != null) {
         heartbeat.shutdownNow();
+      }
+      if (nodeServices != null) {
+        // first: a receiver uploads what it streamed while the stores and the target still answer
+        nodeServices.stop(NodeServices.stopBudget(config.properties().serve().stopTimeout()));
+        nodeServices = null;
       }
       try {
         nodeSchedules.leave(quartz.instanceId());

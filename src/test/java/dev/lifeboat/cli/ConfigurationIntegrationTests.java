@@ -67,6 +67,65 @@ class ConfigurationIntegrationTests {
   }
 
   @Test
+  void everyStartTakesTheWalKeysAndAWalMistakeIsOneLineNamingTheKey() throws Exception {
+    Path store = dir.resolve("store");
+    Files.createDirectories(store);
+    String stores = "  stores:\n    primary: { type: filesystem, path: \"" + store + "\" }\n";
+    // the read-only start binds and checks them as the full one does
+    Result fine =
+        run(
+            TARGET
+                + "      wal: { enabled: true, slot: lifeboat_app, partial-upload-interval: 5s,"
+                + " spool-max: 1GB, compression-level: 6, basebackup-on-break: false,"
+                + " basebackup-wal-timeout: 2m }\n"
+                + stores,
+            "backups",
+            "--json");
+    assertThat(fine.exitCode()).as(fine.toString()).isZero();
+
+    Result slot =
+        run(TARGET + "      wal: { enabled: true, slot: Lifeboat-App }\n" + stores, "backups");
+    assertThat(slot.exitCode()).as(slot.toString()).isEqualTo(2);
+    assertThat(slot.stderr().strip())
+        .isEqualTo(
+            "lifeboat: lifeboat.targets.app.wal.slot: 'Lifeboat-App' is not a replication slot"
+                + " name; use lower-case letters, digits and '_' (at most 63)");
+
+    Result misspelt = run(TARGET + "      wal: { spool-maximum: 1GB }\n" + stores, "backups");
+    assertThat(misspelt.exitCode()).as(misspelt.toString()).isEqualTo(2);
+    assertThat(misspelt.stderr())
+        .contains("lifeboat.targets.app.wal.spool-maximum")
+        .contains("unknown configuration key");
+
+    Path untouched = dir.resolve("untouched");
+    String server = "jdbc:postgresql://127.0.0.1:" + PostgresServer.freePort();
+    Result twice =
+        run(
+            "  targets:\n"
+                + "    app: { url: \""
+                + server
+                + "/app\", username: app, password: secret-value-123, wal: { enabled: true } }\n"
+                + "    app2: { url: \""
+                + server
+                + "/other\", username: app, password: secret-value-123,"
+                + " wal: { enabled: true } }\n"
+                + "  stores:\n    primary: { type: filesystem, path: \""
+                + untouched
+                + "\" }\n",
+            "backup",
+            "--target",
+            "app");
+    assertThat(twice.exitCode()).as(twice.toString()).isEqualTo(2);
+    assertThat(twice.stderr().strip())
+        .matches(
+            "lifeboat: lifeboat\\.targets\\.app2\\.wal\\.enabled: target app already archives"
+                + " the WAL of 127\\.0\\.0\\.1:\\d+; WAL belongs to a server, enable it on one"
+                + " target");
+    assertThat(untouched).doesNotExist();
+    assertThat(twice.all()).doesNotContain("secret-value-123");
+  }
+
+  @Test
   void aMisspelledKeyIsNamed() throws Exception {
     Result r =
         run(TARGET + "  stores:\n    primary: { type: filesystem, pth: /tmp/x }\n", "backups");

@@ -126,6 +126,20 @@ class ControlDatabaseIntegrationTests {
     assertThat(store).doesNotExist();
   }
 
+  @Test
+  void aPostgresqlControlDatabaseOfTheLastReleaseGainsTheWalReceiversAndKeepsItsNodes()
+      throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("control_wal");
+    var ds =
+        org.springframework.boot.jdbc.DataSourceBuilder.create()
+            .url(control.jdbcUrl())
+            .username(control.user())
+            .password(control.password())
+            .build();
+    ControlSchemaTests.upgradesFromVersionFour(ds, false);
+    ((AutoCloseable) ds).close();
+  }
+
   private void overlap(boolean firstExitsFirst) throws Exception {
     Fixture fx = new Fixture(dir).filesystem("local", dir.resolve("store"));
     Path configOne = fx.write(one, "one");

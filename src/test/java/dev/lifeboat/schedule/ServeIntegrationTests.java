@@ -148,6 +148,40 @@ class ServeIntegrationTests {
   }
 
   @Test
+  void theNodeServicesStartOnceTheSchedulerServesAndStopFirstOnSigterm() throws Exception {
+    Fixture fx = fixture().targetYaml("app", "      wal:\n        enabled: true");
+    Path config = fx.write(db, "app");
+
+    Running serve = serve(fx.cli(), config, "node-w", PostgresServer.freePort());
+    await(
+        "the WAL receivers started",
+        Duration.ofSeconds(60),
+        () -> serve.stderrSoFar().contains("started WAL receivers"));
+    Duration stop = terminate(serve);
+    String log = serve.stderrSoFar();
+
+    assertThat(stop).as(log).isLessThan(Duration.ofSeconds(30));
+    assertThat(log).doesNotContain("Exception");
+    assertThat(count(log, "started WAL receivers")).as(log).isEqualTo(1);
+    assertThat(count(log, "stopped WAL receivers in ")).as(log).isEqualTo(1);
+    List<String> inOrder =
+        List.of(
+            "serving: node node-w, single node",
+            "wal app: would stream the WAL through slot lifeboat_app; this version does not"
+                + " stream yet, nothing is archived",
+            "started WAL receivers",
+            "stopping: no new firings",
+            "stopped WAL receivers in ",
+            "- stopped in ");
+    int at = -1;
+    for (String line : inOrder) {
+      int next = log.indexOf(line);
+      assertThat(next).as("'%s' after the line before it in%n%s", line, log).isGreaterThan(at);
+      at = next;
+    }
+  }
+
+  @Test
   void sigtermStopsATypedBackupTooAndRecordsItStopped() throws Exception {
     PgConnection target = PostgresServer.shared().createExampleDatabase("cli_sigterm", 1);
     Fixture fx = fixture();
