@@ -36,9 +36,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * archive): one JVM that goes through what Lifeboat's commands start and use, so that their classes
  * come from the cache instead of the jar. Needs no server: the full application starts for {@code
  * history}, a {@code backup} stops at its unreachable target, {@code backups} lists an S3 store
- * that this class answers itself on a local port, and a multipart upload, a download, zstd and
- * SHA-256 run against that same store. Nothing it does is a check; it always exits 0, and a step
- * that fails only leaves its classes out of the cache.
+ * that this class answers itself on a local port, a dry {@code prune} launches a job through the
+ * door, and a multipart upload, a download, zstd and SHA-256 run against that same store. Nothing
+ * it does is a check; it always exits 0, and a step that fails only leaves its classes out of the
+ * cache.
  *
  * <p>Not a command: {@code bin/lifeboat} runs it as {@code java -cp lifeboat.jar
  * dev.lifeboat.cli.AotTraining DIR} (the same class path as {@code -jar}, which the cache
@@ -74,6 +75,13 @@ final class AotTraining {
         "history",
         0,
         () -> Launcher.run(new String[] {"history", "--config", full.toString()}));
+    // a verb through the door: a recorded Spring Batch job, its step, result and observers (a
+    // restore or a drill runs the same launch path; its store here is empty, the target unused)
+    step(
+        problems,
+        "prune",
+        0,
+        () -> Launcher.run(new String[] {"prune", "--dry-run", "--config", full.toString()}));
     // a data-moving command's start, up to its target (unreachable: it stops there, exit 2)
     step(
         problems,
