@@ -7,11 +7,17 @@ import dev.lifeboat.store.StoredObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -294,6 +300,280 @@ public final class WalArchive {
     }
     entries.sort(WAL_ORDER);
     return entries;
+  }
+
+  /**
+   * A base backup as the chain needs it: where its WAL starts and stops and when it completed (the
+   * base-backup manifest holds them).
+   */
+  public record BackupRange(String id, long timeline, Lsn start, Lsn stop, Instant completedAt) {
+
+    public BackupRange {
+      if (!stop.isAfter(start)) {
+        throw new IllegalArgumentException(
+            "base backup " + id + " stops at " + stop + ", not after its start " + start);
+      }
+    }
+  }
+
+  /**
+   * Contiguous completed segments {@code first} to {@code last} along the chain's timeline path,
+   * and the longest partial of the segment after them. A run of only a partial has {@code segments}
+   * 0 and {@code first == last ==} the partial's segment. {@code lastModified} is the store's time
+   * of the run's last object: roughly when the WAL that ends at {@code end} reached the store.
+   */
+  public record Run(
+      WalFiles.Segment first,
+      WalFiles.Segment last,
+      long segments,
+      Entry partial,
+      Lsn end,
+      Instant lastModified) {
+
+    /** The number of the last completed segment; {@code first.number() - 1} when there is none. */
+    public long completedThrough() {
+      return partial == null ? last.number() : last.number() - 1;
+    }
+  }
+
+  /** Segments {@code from} to {@code to} (inclusive) are in no completed object of the store. */
+  public record Gap(WalFiles.Segment from, WalFiles.Segment to) {
+
+    public long segments() {
+      return to.number() - from.number() + 1;
+    }
+  }
+
+  /**
+   * A point-in-time restore from base backup {@code baseBackup} can reach any moment from its
+   * completion ({@code from}, {@code fromLsn}: its stop) up to {@code to} / {@code toLsn}, the end
+   * of the contiguous WAL after it, on {@code timeline}.
+   */
+  public record Window(
+      String baseBackup, Instant from, Instant to, long timeline, Lsn fromLsn, Lsn toLsn) {}
+
+  /**
+   * What one store holds of one system's WAL along the history of its newest {@code timeline}: the
+   * runs in WAL order, the gaps between them (from the oldest base backup's start on), the window
+   * of every base backup whose WAL is complete, and the timelines that have WAL but whose history
+   * file was not given (their WAL cannot be followed).
+   */
+  public record Chain(
+      String systemIdentifier,
+      long timeline,
+      List<Run> runs,
+      List<Gap> gaps,
+      List<Window> windows,
+      List<Long> timelinesWithoutHistory) {
+
+    public Chain {
+      runs = List.copyOf(runs);
+      gaps = List.copyOf(gaps);
+      windows = List.copyOf(windows);
+      timelinesWithoutHistory = List.copyOf(timelinesWithoutHistory);
+    }
+
+    /** Completed segments along the timeline path, each counted once however many copies. */
+    public long segments() {
+      return runs.stream().mapToLong(Run::segments).sum();
+    }
+
+    /** The run that holds the newest WAL, if any. */
+    public Optional<Run> newest() {
+      return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(runs.size() - 1));
+    }
+  }
+
+  /**
+   * Follows one store's WAL of one system. {@code entries} come from {@link #entries}; {@code
+   * histories} are the parsed history files of the timelines the store holds (timeline 1 needs
+   * none). The chain follows the newest timeline whose history is known: each segment is taken from
+   * the timeline recovery would read it from, so the old timeline's last partial and anything an
+   * old primary wrote after the switch are off the path. Copies of one segment count once.
+   */
+  public static Chain chain(
+      long segmentSize,
+      List<Entry> entries,
+      List<BackupRange> baseBackups,
+      List<WalFiles.History> histories) {
+    Set<String> systems = new TreeSet<>();
+    for (Entry e : entries) {
+      systems.add(e.systemIdentifier());
+      if (e.kind() != Kind.HISTORY && e.segmentSize() != segmentSize) {
+        throw new IllegalArgumentException(
+            e.key() + " was read with " + e.segmentSize() + "-byte segments, not " + segmentSize);
+      }
+    }
+    if (systems.size() > 1) {
+      throw new IllegalArgumentException(
+          "a chain follows the WAL of one system; these entries are of " + systems);
+    }
+    TreeMap<Long, WalFiles.History> known = new TreeMap<>();
+    for (WalFiles.History h : histories) {
+      WalFiles.History before = known.put(h.timeline(), h);
+      if (before != null && !before.equals(h)) {
+        throw new IllegalArgumentException(
+            "two different histories of timeline " + h.timeline() + " were given");
+      }
+    }
+    known.putIfAbsent(1L, WalFiles.History.of(1)); // timeline 1 has no history file
+    SortedSet<Long> withoutHistory = new TreeSet<>();
+    entries.stream()
+        .map(Entry::timeline)
+        .filter(t -> !known.containsKey(t))
+        .forEach(withoutHistory::add);
+    WalFiles.History newest = known.lastEntry().getValue();
+    Map<Long, List<Run>> runsByPath = new HashMap<>();
+    List<Run> runs =
+        runsByPath.computeIfAbsent(
+            newest.timeline(), t -> runs(known.get(t), segmentSize, entries));
+
+    List<BackupRange> byStop =
+        baseBackups.stream().sorted(Comparator.comparing(BackupRange::stop)).toList();
+    List<Window> windows = new ArrayList<>();
+    for (BackupRange b : byStop) {
+      Optional<WalFiles.History> path = pathOf(b, known);
+      if (path.isEmpty()) {
+        continue; // its timeline's history is not stored: recovery could not follow it either
+      }
+      long start = b.start().segmentNumber(segmentSize);
+      long stop = b.stop().precedingSegmentNumber(segmentSize);
+      runsByPath
+          .computeIfAbsent(path.get().timeline(), t -> runs(known.get(t), segmentSize, entries))
+          .stream()
+          .filter(r -> r.segments() > 0)
+          .filter(r -> r.first().number() <= start && r.completedThrough() >= stop)
+          .findFirst()
+          .ifPresent(
+              r ->
+                  windows.add(
+                      new Window(
+                          b.id(),
+                          b.completedAt(),
+                          r.lastModified(),
+                          r.last().timeline(),
+                          b.stop(),
+                          r.end())));
+    }
+    OptionalLong oldestStart =
+        baseBackups.stream().mapToLong(b -> b.start().segmentNumber(segmentSize)).min();
+    OptionalLong newestStop =
+        baseBackups.stream().mapToLong(b -> b.stop().precedingSegmentNumber(segmentSize)).max();
+    return new Chain(
+        systems.isEmpty() ? null : systems.iterator().next(),
+        newest.timeline(),
+        runs,
+        gaps(newest, segmentSize, runs, oldestStart, newestStop),
+        windows,
+        List.copyOf(withoutHistory));
+  }
+
+  // the newest known timeline whose history has the backup's start on the backup's timeline
+  private static Optional<WalFiles.History> pathOf(
+      BackupRange backup, Map<Long, WalFiles.History> known) {
+    return known.values().stream()
+        .sorted(Comparator.comparingLong(WalFiles.History::timeline).reversed())
+        .filter(h -> h.timelineAt(backup.start()) == backup.timeline())
+        .findFirst();
+  }
+
+  private static List<Run> runs(WalFiles.History path, long segmentSize, List<Entry> entries) {
+    TreeMap<Long, Entry> completed = new TreeMap<>(); // the earliest copy of each segment
+    TreeMap<Long, Entry> partials = new TreeMap<>(); // the longest partial of each segment
+    for (Entry e : entries) {
+      if (e.kind() == Kind.HISTORY
+          || e.timeline() != path.timelineOfSegment(e.segmentNumber(), segmentSize)) {
+        continue;
+      }
+      if (e.kind() == Kind.SEGMENT) {
+        completed.merge(e.segmentNumber(), e, WalArchive::earlier);
+      } else {
+        partials.merge(e.segmentNumber(), e, WalArchive::longer);
+      }
+    }
+    completed.keySet().forEach(partials::remove); // a completed segment supersedes its partials
+    List<Run> runs = new ArrayList<>();
+    Entry first = null;
+    Entry last = null;
+    long count = 0;
+    for (Entry e : completed.values()) {
+      if (last != null && e.segmentNumber() != last.segmentNumber() + 1) {
+        runs.add(run(first, last, count, partials.remove(last.segmentNumber() + 1)));
+        first = null;
+      }
+      if (first == null) {
+        first = e;
+        count = 0;
+      }
+      last = e;
+      count++;
+    }
+    if (last != null) {
+      runs.add(run(first, last, count, partials.remove(last.segmentNumber() + 1)));
+    }
+    for (Entry alone : partials.values()) {
+      runs.add(
+          new Run(alone.segment(), alone.segment(), 0, alone, alone.end(), alone.lastModified()));
+    }
+    runs.sort(Comparator.comparingLong(r -> r.first().number()));
+    return runs;
+  }
+
+  private static Run run(Entry first, Entry last, long count, Entry partial) {
+    Entry end = partial != null ? partial : last;
+    return new Run(first.segment(), end.segment(), count, partial, end.end(), end.lastModified());
+  }
+
+  private static List<Gap> gaps(
+      WalFiles.History path,
+      long segmentSize,
+      List<Run> runs,
+      OptionalLong oldestStart,
+      OptionalLong newestStop) {
+    List<long[]> missing = new ArrayList<>();
+    long next = -1; // the first segment after the previous run's completed ones
+    for (Run r : runs) {
+      if (r.segments() == 0) {
+        continue; // a lone partial completes nothing: it lies inside a gap
+      }
+      if (next >= 0 && r.first().number() > next) {
+        missing.add(new long[] {next, r.first().number() - 1});
+      } else if (next < 0
+          && oldestStart.isPresent()
+          && r.first().number() > oldestStart.getAsLong()) {
+        missing.add(new long[] {oldestStart.getAsLong(), r.first().number() - 1});
+      }
+      next = r.completedThrough() + 1;
+    }
+    if (next < 0 && oldestStart.isPresent()) {
+      missing.add(new long[] {oldestStart.getAsLong(), newestStop.getAsLong()});
+    }
+    List<Gap> gaps = new ArrayList<>();
+    for (long[] m : missing) {
+      long from = oldestStart.isPresent() ? Math.max(m[0], oldestStart.getAsLong()) : m[0];
+      if (from <= m[1]) {
+        gaps.add(
+            new Gap(
+                new WalFiles.Segment(path.timelineOfSegment(from, segmentSize), from, segmentSize),
+                new WalFiles.Segment(
+                    path.timelineOfSegment(m[1], segmentSize), m[1], segmentSize)));
+      }
+    }
+    return gaps;
+  }
+
+  private static Entry earlier(Entry a, Entry b) {
+    if (a.lastModified() == null) {
+      return b;
+    }
+    return b.lastModified() != null && b.lastModified().isBefore(a.lastModified()) ? b : a;
+  }
+
+  private static Entry longer(Entry a, Entry b) {
+    if (a.validBytes() != b.validBytes()) {
+      return a.validBytes() > b.validBytes() ? a : b;
+    }
+    return earlier(a, b);
   }
 
   static final Comparator<Entry> WAL_ORDER =
