@@ -79,11 +79,30 @@ public final class LocalCluster implements AutoCloseable {
    * @throws PgToolException when initdb or pg_ctl fails; the log file is named in the message
    */
   public static LocalCluster start(Path dir, PgBinaries bins, String superuserPassword) {
-    return start(dir, bins, superuserPassword, ProcessRunner.system());
+    return start(dir, bins, superuserPassword, List.of(), Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, PgBinaries, String)}, with more {@code initdb} arguments ({@code
+   * --wal-segsize=1}) and {@code postgresql.conf} settings ({@code max_wal_size}: value as written
+   * in the file, e.g. {@code '8MB'}).
+   */
+  public static LocalCluster start(
+      Path dir,
+      PgBinaries bins,
+      String superuserPassword,
+      List<String> initdbArgs,
+      Map<String, String> settings) {
+    return start(dir, bins, superuserPassword, initdbArgs, settings, ProcessRunner.system());
   }
 
   static LocalCluster start(
-      Path dir, PgBinaries bins, String superuserPassword, ProcessRunner runner) {
+      Path dir,
+      PgBinaries bins,
+      String superuserPassword,
+      List<String> initdbArgs,
+      Map<String, String> settings,
+      ProcessRunner runner) {
     if (superuserPassword == null
         || superuserPassword.isEmpty()
         || superuserPassword.contains("\n")
@@ -112,10 +131,10 @@ public final class LocalCluster implements AutoCloseable {
       if (asOsUser) {
         handOverToOsUser(home, runner);
       }
-      initdb(home, initdb, superuserPassword, asOsUser, runner);
+      initdb(home, initdb, superuserPassword, initdbArgs, asOsUser, runner);
       Files.writeString(
           data.resolve("postgresql.conf"),
-          settings(home),
+          settings(home, settings),
           StandardCharsets.UTF_8,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
@@ -186,7 +205,12 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static void initdb(
-      Path home, PgTool initdb, String password, boolean asOsUser, ProcessRunner runner)
+      Path home,
+      PgTool initdb,
+      String password,
+      List<String> initdbArgs,
+      boolean asOsUser,
+      ProcessRunner runner)
       throws IOException {
     Path pwfile = home.resolve(".pwfile");
     Files.createFile(
@@ -197,17 +221,19 @@ public final class LocalCluster implements AutoCloseable {
         Files.setOwner(pwfile, Files.getOwner(home));
       }
       List<String> cmd =
-          List.of(
-              initdb.path().toString(),
-              "--pgdata=" + home.resolve("data"),
-              "--username=" + SUPERUSER,
-              "--pwfile=" + pwfile,
-              "--auth-local=trust",
-              "--auth-host=scram-sha-256",
-              "--encoding=UTF8",
-              "--locale=C",
-              // a throwaway cluster: skipping the final fsync of initdb saves most of its time
-              "--no-sync");
+          new ArrayList<>(
+              List.of(
+                  initdb.path().toString(),
+                  "--pgdata=" + home.resolve("data"),
+                  "--username=" + SUPERUSER,
+                  "--pwfile=" + pwfile,
+                  "--auth-local=trust",
+                  "--auth-host=scram-sha-256",
+                  "--encoding=UTF8",
+                  "--locale=C",
+                  // a throwaway cluster: skipping the final fsync of initdb saves most of its time
+                  "--no-sync"));
+      cmd.addAll(initdbArgs);
       ProcessRunner.Result r = runner.run(asUser(asOsUser, cmd), env(), home, STEP_TIMEOUT);
       if (r.exitCode() != 0) {
         throw new PgToolException("initdb", r.exitCode(), r.stderrTail() + "\n" + r.stdout());
@@ -217,7 +243,9 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static String settings(Path home) {
+  private static String settings(Path home, Map<String, String> extra) {
+    StringBuilder more = new StringBuilder();
+    extra.forEach((k, v) -> more.append(k).append(" = ").append(v).append('\n'));
     return "\n# lifeboat local cluster\n"
         + "listen_addresses = '127.0.0.1'\n"
         + "unix_socket_directories = '"
@@ -226,7 +254,8 @@ public final class LocalCluster implements AutoCloseable {
         + "max_connections = 50\n"
         + "password_encryption = 'scram-sha-256'\n"
         + "log_min_messages = warning\n"
-        + "dynamic_shared_memory_type = posix\n";
+        + "dynamic_shared_memory_type = posix\n"
+        + more;
   }
 
   private void pgCtlStart() {

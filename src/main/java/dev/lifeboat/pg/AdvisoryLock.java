@@ -19,6 +19,12 @@ public final class AdvisoryLock {
   /** One drill per drill server at a time: taken on its maintenance database. */
   public static final int DRILL = 2;
 
+  /**
+   * One WAL receiver per target in the whole cluster: taken on the target database, so the node
+   * that holds it is one that reaches the server it streams from.
+   */
+  public static final int WAL_RECEIVER = 3;
+
   private AdvisoryLock() {}
 
   /**

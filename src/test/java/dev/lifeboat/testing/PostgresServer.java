@@ -48,6 +48,10 @@ public final class PostgresServer {
   }
 
   private static PostgresServer start() {
+    return start(ServerOptions.DEFAULT);
+  }
+
+  private static PostgresServer start(ServerOptions options) {
     PgBinaries bins = new PgBinaries(List.of());
     String password = "pw-" + UUID.randomUUID();
     Path dir;
@@ -58,7 +62,9 @@ public final class PostgresServer {
       throw new UncheckedIOException(e);
     }
     // LocalCluster stops itself in a shutdown hook; deleteOnClose makes the hook remove the files
-    LocalCluster cluster = LocalCluster.start(dir, bins, password).deleteOnClose(true);
+    LocalCluster cluster =
+        LocalCluster.start(dir, bins, password, options.initdbArgs(), options.settings())
+            .deleteOnClose(true);
     return new PostgresServer(bins, cluster, password);
   }
 
@@ -68,6 +74,11 @@ public final class PostgresServer {
    */
   public static PostgresServer startNew() {
     return start();
+  }
+
+  /** A brand-new cluster of its own made with {@code options} (1 MB WAL segments, settings). */
+  public static PostgresServer startNew(ServerOptions options) {
+    return start(options);
   }
 
   public LocalCluster cluster() {
