@@ -1,5 +1,6 @@
 package dev.lifeboat.pg;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,33 @@ import java.util.Map;
 final class PgClientCommand {
 
   private PgClientCommand() {}
+
+  /** A started client program and the pgpass file it reads (null without a password). */
+  record Started(ProcessRunner.RunningProcess process, PgPassFile passFile) {}
+
+  /**
+   * Starts {@code command} with {@code conn}'s password in a fresh pgpass file and its stdin
+   * closed; when it cannot start, nothing is left behind (no process, no pgpass file).
+   */
+  static Started start(ProcessRunner runner, String tool, List<String> command, PgConnection conn) {
+    PgPassFile passFile = conn.password() == null ? null : PgPassFile.create(conn);
+    ProcessRunner.RunningProcess process = null;
+    try {
+      process = runner.start(command, environment(passFile, conn), null);
+      process.stdin().close();
+      return new Started(process, passFile);
+    } catch (IOException | RuntimeException e) {
+      if (process != null) {
+        process.destroy();
+      }
+      if (passFile != null) {
+        passFile.close();
+      }
+      throw e instanceof RuntimeException re
+          ? re
+          : new PgToolException(tool, PgToolException.NOT_STARTED, e.toString());
+    }
+  }
 
   /** {@code --no-password --host … --port … --username … --dbname …}. */
   static List<String> connectionArgs(PgConnection conn) {

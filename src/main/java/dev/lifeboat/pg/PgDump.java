@@ -1,6 +1,5 @@
 package dev.lifeboat.pg;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,23 +34,8 @@ public final class PgDump {
     }
     command.addAll(extraArgs);
     command.addAll(PgClientCommand.connectionArgs(conn));
-    PgPassFile passFile = conn.password() == null ? null : PgPassFile.create(conn);
-    ProcessRunner.RunningProcess process = null;
-    try {
-      process = runner.start(command, PgClientCommand.environment(passFile, conn), null);
-      process.stdin().close();
-      return new PgDumpRun(pgDump.name(), process, passFile, conn);
-    } catch (IOException | RuntimeException e) {
-      if (process != null) {
-        process.destroy();
-      }
-      if (passFile != null) {
-        passFile.close();
-      }
-      throw e instanceof RuntimeException re
-          ? re
-          : new PgToolException(pgDump.name(), PgToolException.NOT_STARTED, e.toString());
-    }
+    PgClientCommand.Started started = PgClientCommand.start(runner, pgDump.name(), command, conn);
+    return new PgDumpRun(pgDump.name(), started.process(), started.passFile(), conn);
   }
 
   /** The version of this pg_dump, as recorded in a backup's manifest ({@code 15.18}). */

@@ -67,25 +67,14 @@ public final class PgReceiveWal {
    */
   public Run start(PgTool tool, PgConnection conn, Path directory, String target, String node) {
     List<String> command = command(tool, conn, directory, applicationName(target, node));
-    PgPassFile passFile = conn.password() == null ? null : PgPassFile.create(conn);
-    ProcessRunner.RunningProcess process = null;
+    PgClientCommand.Started started = PgClientCommand.start(runner, TOOL, command, conn);
     try {
-      process = runner.start(command, PgClientCommand.environment(passFile, conn), null);
-      process.stdin().close();
       // it writes nothing on stdout; an unread pipe is harmless, an unclosed one a leak
-      process.stdout().close();
-      return new Run(runner, process, passFile, conn, directory);
-    } catch (IOException | RuntimeException e) {
-      if (process != null) {
-        process.destroy();
-      }
-      if (passFile != null) {
-        passFile.close();
-      }
-      throw e instanceof RuntimeException re
-          ? re
-          : new PgToolException(TOOL, PgToolException.NOT_STARTED, e.toString());
+      started.process().stdout().close();
+    } catch (IOException e) {
+      LOG.debug("could not close pg_receivewal's stdout: {}", e.toString());
     }
+    return new Run(runner, started.process(), started.passFile(), conn, directory);
   }
 
   List<String> command(PgTool tool, PgConnection conn, Path directory, String applicationName) {
