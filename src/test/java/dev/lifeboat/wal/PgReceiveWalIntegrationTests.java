@@ -111,6 +111,13 @@ class PgReceiveWalIntegrationTests {
               .anyMatch(l -> l.contains("not renaming") && l.contains(".partial"));
           assertThat(partial).exists();
           assertThat(Files.size(partial)).as("zero-padded to the segment size").isEqualTo(SEGMENT);
+          // what the stores will get of it: the written pages, the commit above among them
+          long written = PartialLength.of(partial);
+          assertThat(written).isPositive().isLessThan(SEGMENT);
+          byte[] bytes = Files.readAllBytes(partial);
+          for (long i = written; i < SEGMENT; i++) {
+            assertThat(bytes[(int) i]).as("byte %d after the written pages", i).isZero();
+          }
         }
       } finally {
         slots.drop("lifeboat_app");
