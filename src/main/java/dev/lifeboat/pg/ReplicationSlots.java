@@ -52,10 +52,11 @@ public final class ReplicationSlots {
         Long safeWalSize = rs.wasNull() ? null : safe;
         long retained = rs.getLong(5);
         Long retainedBytes = rs.wasNull() ? null : retained;
+        String restart = rs.getString(1);
         return Optional.of(
             new Slot(
                 slot,
-                rs.getString(1),
+                restart == null ? null : Lsn.parse(restart),
                 WalStatus.of(rs.getString(2)),
                 safeWalSize,
                 rs.getBoolean(4),
@@ -95,15 +96,15 @@ public final class ReplicationSlots {
    * @throws SlotException {@link Reason#MISSING} when there is no such slot, {@link Reason#LOST}
    *     when its WAL was removed, {@link Reason#IN_USE} while a client streams from it
    */
-  public String advance(String slot, String lsn) {
+  public Lsn advance(String slot, Lsn lsn) {
     try (PreparedStatement ps = connection.prepareStatement(ADVANCE)) {
-      ps.setString(1, lsn);
+      ps.setString(1, lsn.toString());
       ps.setString(2, slot);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw SlotRefusal.missing("advance", slot, target, "to " + lsn);
         }
-        return rs.getString(1);
+        return Lsn.parse(rs.getString(1));
       }
     } catch (SQLException e) {
       throw SlotRefusal.of(e, "advance", slot, target, "to " + lsn);
@@ -137,7 +138,7 @@ public final class ReplicationSlots {
    */
   public record Slot(
       String name,
-      String restartLsn,
+      Lsn restartLsn,
       WalStatus walStatus,
       Long safeWalSize,
       boolean active,

@@ -58,7 +58,7 @@ class ReplicationSlotsIntegrationTests {
       Slot created = slots.read("lifeboat_app").orElseThrow();
       assertThat(created.walStatus()).isEqualTo(WalStatus.RESERVED);
       assertThat(created.active()).isFalse();
-      assertThat(created.restartLsn()).matches("[0-9A-F]+/[0-9A-F]+");
+      assertThat(created.restartLsn()).isGreaterThan(Lsn.INVALID);
       assertThat(created.safeWalSize()).as("max_slot_wal_keep_size = -1: unlimited").isNull();
 
       writeWalAndSwitch(3);
@@ -66,7 +66,7 @@ class ReplicationSlotsIntegrationTests {
       assertThat(behind.restartLsn()).isEqualTo(created.restartLsn());
       assertThat(behind.retainedBytes()).isGreaterThan(2L * 1024 * 1024);
 
-      String now = query(c, "SELECT pg_current_wal_flush_lsn()::text");
+      Lsn now = Lsn.parse(query(c, "SELECT pg_current_wal_flush_lsn()::text"));
       assertThat(slots.advance("lifeboat_app", now)).isEqualTo(now);
       Slot moved = slots.read("lifeboat_app").orElseThrow();
       assertThat(moved.restartLsn()).isEqualTo(now);
@@ -87,7 +87,7 @@ class ReplicationSlotsIntegrationTests {
     try (Connection c = replicator.open()) {
       ReplicationSlots slots = new ReplicationSlots(c, "app");
 
-      assertThatThrownBy(() -> slots.advance("lifeboat_gone", "0/3000000"))
+      assertThatThrownBy(() -> slots.advance("lifeboat_gone", Lsn.parse("0/3000000")))
           .isInstanceOfSatisfying(
               SlotException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MISSING))
           .hasMessage(
@@ -141,7 +141,7 @@ class ReplicationSlotsIntegrationTests {
       Slot lost = slots.read("lifeboat_lost").orElseThrow();
       assertThat(lost.walStatus()).isEqualTo(WalStatus.LOST);
       assertThat(lost.restartLsn()).isNull();
-      String now = query(c, "SELECT pg_current_wal_flush_lsn()::text");
+      Lsn now = Lsn.parse(query(c, "SELECT pg_current_wal_flush_lsn()::text"));
       assertThatThrownBy(() -> slots.advance("lifeboat_lost", now))
           .isInstanceOfSatisfying(
               SlotException.class, e -> assertThat(e.reason()).isEqualTo(Reason.LOST))

@@ -69,7 +69,7 @@ class PgReceiveWalIntegrationTests {
       // the slot keeps the seeded segment on the server while the test writes past it
       slots.createIfMissing("lifeboat_app");
       try {
-        String start = segmentAt(slots.read("lifeboat_app").orElseThrow().restartLsn());
+        String start = segmentAt(slots.read("lifeboat_app").orElseThrow().restartLsn().toString());
         writeWalAndSwitch(2);
         String current = currentSegment();
         assertThat(current).isGreaterThanOrEqualTo(next(next(start)));
