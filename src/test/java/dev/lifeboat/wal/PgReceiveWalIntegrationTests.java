@@ -210,12 +210,29 @@ class PgReceiveWalIntegrationTests {
     Path stream = dir.resolve("stream");
     Seed.plant(stream, current);
     AtomicReference<Run> started = new AtomicReference<>();
+    // the thread ends only once pg_receivewal streams: setpriv arms the parent-death signal before
+    // it runs pg_receivewal, and a thread that ended before that would never signal (on a loaded
+    // machine CI saw exactly that race: the process streamed on)
     Thread shortLived =
         new Thread(
-            () ->
-                started.set(
-                    new PgReceiveWal(ProcessRunner.system())
-                        .start(tool, replicator, stream, "app", "n4")));
+            () -> {
+              Run run =
+                  new PgReceiveWal(ProcessRunner.system())
+                      .start(tool, replicator, stream, "app", "n4");
+              started.set(run);
+              long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+              while (run.isAlive()
+                  && System.nanoTime() < deadline
+                  && run.stderrLines().stream()
+                      .noneMatch(l -> l.contains("starting log streaming"))) {
+                try {
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+              }
+            });
     shortLived.start();
     shortLived.join();
 
