@@ -1,6 +1,7 @@
 package dev.lifeboat.backup;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.lifeboat.base.DigestingOutputStream;
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.catalog.InFlight;
 import dev.lifeboat.catalog.Manifest;

@@ -1,12 +1,12 @@
 package dev.lifeboat.wal;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.lifeboat.base.DigestingOutputStream;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.pg.WalFiles;
 import java.io.EOFException;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,9 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -170,9 +167,9 @@ final class Sealer {
     Path temp = Files.createTempFile(spool, TEMPORARY, "");
     boolean done = false;
     try {
-      Digesting digest;
+      DigestingOutputStream digest;
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        digest = new Digesting(Channels.newOutputStream(channel));
+        digest = new DigestingOutputStream(Channels.newOutputStream(channel));
         try (InputStream in = opener.open(file);
             OutputStream zstd =
                 new ZstdOutputStream(Age.wrap(digest, recipients), compressionLevel)) {
@@ -221,47 +218,6 @@ final class Sealer {
   private static void forceDirectory(Path dir) throws IOException {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
-    }
-  }
-
-  /** Counts and hashes the stored bytes; closing it leaves the file open to be fsynced. */
-  private static final class Digesting extends FilterOutputStream {
-
-    private final MessageDigest digest;
-    private long count;
-
-    Digesting(OutputStream out) {
-      super(out);
-      try {
-        this.digest = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-      }
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      digest.update(b, off, len);
-      out.write(b, off, len);
-      count += len;
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-
-    long count() {
-      return count;
-    }
-
-    String sha256Hex() {
-      return HexFormat.of().formatHex(digest.digest());
     }
   }
 }

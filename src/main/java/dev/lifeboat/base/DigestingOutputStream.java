@@ -1,4 +1,4 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.base;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -6,19 +6,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Counts and SHA-256-hashes what passes through; closing it does not close what it feeds. */
-final class DigestingOutputStream extends OutputStream {
+/**
+ * Counts and SHA-256-hashes what passes through: the stored bytes of a dump or a WAL segment.
+ * Closing it flushes what it feeds but leaves it open: a fan-out is finished or aborted by its
+ * caller, a file is fsynced by its.
+ */
+public final class DigestingOutputStream extends OutputStream {
 
   private final OutputStream out;
   private final MessageDigest digest;
   private volatile long count;
 
-  DigestingOutputStream(OutputStream out) {
+  public DigestingOutputStream(OutputStream out) {
     this.out = out;
     this.digest = sha256();
   }
 
-  static MessageDigest sha256() {
+  private static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -38,16 +42,21 @@ final class DigestingOutputStream extends OutputStream {
     count += len;
   }
 
-  long count() {
+  public long count() {
     return count;
   }
 
-  String sha256Hex() {
+  public String sha256Hex() {
     return HexFormat.of().formatHex(digest.digest());
   }
 
   @Override
-  public void close() {
-    // the fan-out is finished or aborted explicitly by the caller
+  public void flush() throws IOException {
+    out.flush();
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.flush();
   }
 }
