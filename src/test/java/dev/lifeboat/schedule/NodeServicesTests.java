@@ -105,7 +105,10 @@ class NodeServicesTests {
     assertThat(budgets.get("slow")).isLessThanOrEqualTo(Duration.ofMillis(300));
     assertThat(budgets.get("first")).as("what the slow one left").isEqualTo(Duration.ZERO);
     assertThat(lines().get(2)).matches("WARN stopped slow in \\d+ ms, over its budget of \\d+ ms");
-    assertThat(lines().get(3)).matches("INFO stopped first in \\d+ ms");
+    // left 0 ms, even an instant stop may be a millisecond over on a loaded machine (CI saw 2 ms)
+    assertThat(lines().get(3))
+        .matches(
+            "INFO stopped first in \\d+ ms|WARN stopped first in \\d+ ms, over its budget of 0 ms");
   }
 
   @Test
