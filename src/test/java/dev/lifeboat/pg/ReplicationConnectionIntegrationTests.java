@@ -168,9 +168,7 @@ class ReplicationConnectionIntegrationTests {
   }
 
   private static PgConnection replicationRole(PostgresServer s) {
-    s.cluster().createRole("walrole", PASSWORD, false);
-    s.cluster().execute("ALTER ROLE walrole REPLICATION");
-    return new PgConnection("127.0.0.1", s.cluster().port(), "postgres", "walrole", PASSWORD);
+    return s.replicationRole("walrole", PASSWORD);
   }
 
   private static String systemIdentifier(PostgresServer s) throws SQLException {

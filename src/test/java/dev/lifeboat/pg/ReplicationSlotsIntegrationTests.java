@@ -29,11 +29,7 @@ class ReplicationSlotsIntegrationTests {
   @BeforeAll
   static void startAServerWithAReplicationRole() {
     server = PostgresServer.startNew(ServerOptions.walSegmentMb(1));
-    server.cluster().createRole("walrole", "pw-walrole-7391", false);
-    server.cluster().execute("ALTER ROLE walrole REPLICATION");
-    replicator =
-        new PgConnection(
-            "127.0.0.1", server.cluster().port(), "postgres", "walrole", "pw-walrole-7391");
+    replicator = server.replicationRole("walrole", "pw-walrole-7391");
     server.cluster().execute("CREATE TABLE filler (x text)");
     server.cluster().execute("GRANT SELECT ON filler TO walrole");
   }

@@ -127,4 +127,14 @@ public final class PostgresServer {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  /**
+   * Makes {@code role} a LOGIN REPLICATION role without superuser, as the WAL receiver runs, and
+   * returns its connection to database {@code postgres}.
+   */
+  public PgConnection replicationRole(String role, String password) {
+    cluster().createRole(role, password, false);
+    cluster().execute("ALTER ROLE " + role + " REPLICATION");
+    return new PgConnection("127.0.0.1", cluster().port(), "postgres", role, password);
+  }
 }

@@ -45,11 +45,8 @@ class PgReceiveWalIntegrationTests {
   @BeforeAll
   static void startAServerWithOneMegabyteSegments() {
     server = PostgresServer.startNew(ServerOptions.walSegmentMb(1));
-    server.cluster().createRole("walrole", PASSWORD, false);
-    server.cluster().execute("ALTER ROLE walrole REPLICATION");
+    replicator = server.replicationRole("walrole", PASSWORD);
     server.cluster().execute("CREATE TABLE filler (x text)");
-    replicator =
-        new PgConnection("127.0.0.1", server.cluster().port(), "postgres", "walrole", PASSWORD);
     tool =
         PgReceiveWal.find(
             server.binaries(), Integer.parseInt(server.cluster().version().split("\\.")[0]));
