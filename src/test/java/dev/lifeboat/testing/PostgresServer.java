@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -61,10 +63,14 @@ public final class PostgresServer {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    // fsync = off: a test server is thrown away, and only an operating-system crash (never a
+    // killed postgres or client) loses what was not fsynced; creating and dropping databases, which
+    // most tests do, is a third quicker without it (measured on this 2-core machine)
+    Map<String, String> settings = new LinkedHashMap<>(Map.of("fsync", "off"));
+    settings.putAll(options.settings());
     // LocalCluster stops itself in a shutdown hook; deleteOnClose makes the hook remove the files
     LocalCluster cluster =
-        LocalCluster.start(dir, bins, password, options.initdbArgs(), options.settings())
-            .deleteOnClose(true);
+        LocalCluster.start(dir, bins, password, options.initdbArgs(), settings).deleteOnClose(true);
     return new PostgresServer(bins, cluster, password);
   }
 
