@@ -165,14 +165,24 @@ public record PgConnection(
 
   /** Opens a JDBC connection as {@link #user()}, reported to the server as {@code lifeboat}. */
   public Connection open() throws SQLException {
+    return open("lifeboat", Map.of());
+  }
+
+  /**
+   * Opens a JDBC connection reported to the server as {@code applicationName}, with more driver
+   * properties ({@code socketTimeout}, {@code tcpKeepAlive}) over the URL's parameters.
+   */
+  public Connection open(String applicationName, Map<String, String> driverProperties)
+      throws SQLException {
     Properties props = new Properties();
     params.forEach(props::setProperty);
     props.setProperty("user", user);
     if (password != null) {
       props.setProperty("password", password);
     }
-    props.setProperty("ApplicationName", "lifeboat");
+    props.setProperty("ApplicationName", applicationName);
     props.setProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
+    driverProperties.forEach(props::setProperty);
     return DriverManager.getConnection(jdbcUrl(), props);
   }
 
