@@ -12,6 +12,8 @@ import dev.lifeboat.run.Finding;
 import dev.lifeboat.store.StoreFactory;
 import dev.lifeboat.target.Targets;
 import dev.lifeboat.testing.PostgresServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.LinkedHashMap;
@@ -55,22 +57,28 @@ class WalCheckIntegrationTests {
     factory.close();
   }
 
-  /** Runs every probe of a WalCheck for target {@code app} reached as {@code role}. */
-  private static Map<String, Finding> doctor(PgConnection role) throws Exception {
+  /**
+   * Target {@code app} (wal.enabled, slot {@code slot}) and {@code off} reached as {@code role}.
+   */
+  private static LifeboatConfig config(PgConnection role, String slot) {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("lifeboat.targets.app.url", role.jdbcUrl());
     all.put("lifeboat.targets.app.username", role.user());
     all.put("lifeboat.targets.app.password", role.password());
     all.put("lifeboat.targets.app.wal.enabled", "true");
-    all.put("lifeboat.targets.app.wal.slot", SLOT);
+    all.put("lifeboat.targets.app.wal.slot", slot);
     all.put("lifeboat.targets.off.url", role.jdbcUrl());
     all.put("lifeboat.targets.off.username", role.user());
     all.put("lifeboat.stores.local.type", "filesystem");
     all.put("lifeboat.stores.local.path", stores.toString());
-    LifeboatConfig config =
-        new LifeboatConfig(
-            new Binder(new MapConfigurationPropertySource(all))
-                .bindOrCreate("lifeboat", LifeboatProperties.class));
+    return new LifeboatConfig(
+        new Binder(new MapConfigurationPropertySource(all))
+            .bindOrCreate("lifeboat", LifeboatProperties.class));
+  }
+
+  /** Runs every probe of a WalCheck for target {@code app} reached as {@code role}. */
+  private static Map<String, Finding> doctor(PgConnection role) throws Exception {
+    LifeboatConfig config = config(role, SLOT);
     WalCheck check = new WalCheck(config, new Targets(config, factory));
     List<DoctorCheck.Probe> probes = check.probes();
     assertThat(probes).extracting(DoctorCheck.Probe::name).containsExactly("target app wal");
@@ -128,6 +136,38 @@ class WalCheckIntegrationTests {
         slots.drop(SLOT);
       }
     }
+  }
+
+  @Test
+  void theSlotProbeOfServeShowsWhatTheSlotRetainsAndThatItIsMissingOnceDropped() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    LifeboatConfig config = config(replicator, "lifeboat_walcheck_gauges");
+    SlotProbe probe = new SlotProbe(config, new Targets(config, factory), new WalMetrics(registry));
+    try (Connection c = replicator.open()) {
+      ReplicationSlots slots = new ReplicationSlots(c, "app");
+      slots.createIfMissing("lifeboat_walcheck_gauges");
+      long retained = slots.read("lifeboat_walcheck_gauges").orElseThrow().retainedBytes();
+
+      probe.probe();
+      String scrape = registry.scrape();
+      System.out.println(scrape.lines().filter(l -> l.startsWith("lifeboat_wal")).toList());
+      assertThat(scrape)
+          .containsPattern("lifeboat_wal_slot_retained_bytes\\{target=\"app\"} \\S+")
+          .contains("lifeboat_wal_slot_status{status=\"reserved\",target=\"app\"} 1")
+          .contains("lifeboat_wal_slot_status{status=\"missing\",target=\"app\"} 0")
+          .doesNotContain("lifeboat_wal_slot_safe_bytes{");
+      // the server's WAL only grows between the read above and the probe's
+      assertThat(registry.get(WalMetrics.RETAINED).gauge().value())
+          .isGreaterThanOrEqualTo(retained);
+
+      slots.drop("lifeboat_walcheck_gauges");
+      probe.probe();
+    }
+
+    assertThat(registry.scrape())
+        .doesNotContain("lifeboat_wal_slot_retained_bytes{")
+        .contains("lifeboat_wal_slot_status{status=\"missing\",target=\"app\"} 1")
+        .contains("lifeboat_wal_slot_status{status=\"reserved\",target=\"app\"} 0");
   }
 
   @Test
