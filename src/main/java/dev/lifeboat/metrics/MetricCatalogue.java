@@ -120,7 +120,26 @@ final class MetricCatalogue {
               "lifeboat_data_migration_progress_ratio",
               "gauge",
               "progress of a data migration, 0..1",
-              "name"));
+              "name"),
+          m(
+              "lifeboat_wal_slot_retained_bytes",
+              "gauge",
+              "WAL the server keeps for the target's replication slot (pg_current_wal_lsn() -"
+                  + " restart_lsn), read by every serve node; absent when there is no slot",
+              "target"),
+          m(
+              "lifeboat_wal_slot_safe_bytes",
+              "gauge",
+              "WAL that may still be written before the slot is lost (safe_wal_size); absent when"
+                  + " max_slot_wal_keep_size is unlimited",
+              "target"),
+          m(
+              "lifeboat_wal_slot_status",
+              "gauge",
+              "1 for the slot's wal_status (reserved, extended, unreserved, lost, none) or missing,"
+                  + " 0 for the others",
+              "target",
+              "status"));
 
   private MetricCatalogue() {}
 

@@ -32,7 +32,8 @@ class AlertRulesTests {
           "StoreLowDisk",
           "BackupVerifiedTooOld",
           "DaemonDown",
-          "DataMigrationStalled");
+          "DataMigrationStalled",
+          "ReplicationSlotRetainingWal");
 
   @Test
   void promtoolPassesEveryRuleTestFiringAndNotFiring() throws Exception {

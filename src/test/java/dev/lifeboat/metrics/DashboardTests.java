@@ -62,7 +62,9 @@ class DashboardTests {
             "lifeboat_drill_restore_seconds",
             "lifeboat_store_reachable",
             "lifeboat_store_free_bytes",
-            "lifeboat_data_migration_progress_ratio");
+            "lifeboat_data_migration_progress_ratio",
+            "lifeboat_wal_slot_retained_bytes",
+            "lifeboat_wal_slot_status");
   }
 
   @Test
