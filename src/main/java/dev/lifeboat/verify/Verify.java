@@ -189,6 +189,12 @@ public final class Verify extends Verb<VerifyRequest, Verify.Report> {
                 + config.baseTarget(target.name())
                 + ".wal.enabled is false), so there is no WAL chain to verify");
       }
+      if (request.deep() || request.allowUnsigned()) {
+        throw new ConfigException(
+            request.deep() ? "--deep" : "--allow-unsigned",
+            "reads a backup; verify --wal checks the WAL archive, whose stored bytes need no"
+                + " secret and carry no signature: leave it out");
+      }
       if (request.store() != null && !target.stores().contains(request.store())) {
         throw new ConfigException(
             "--store",

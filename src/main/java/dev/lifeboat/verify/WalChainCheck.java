@@ -298,6 +298,13 @@ final class WalChainCheck {
                 + ", checksums ok"
                 + (backups.isEmpty() ? "; no base backup yet, so no recoverable window" : "")
             : String.join("; ", problems);
+    if (!chain.timelinesWithoutHistory().isEmpty()) {
+      // an encrypted history needs a secret verify does without; the WAL after it is not judged
+      detail +=
+          "; the WAL of timeline(s) "
+              + chain.timelinesWithoutHistory()
+              + " is not followed: its history file is encrypted or not stored";
+    }
     return new WalReport.Store(
         store,
         problems.isEmpty() ? WalReport.Status.OK : WalReport.Status.BROKEN,

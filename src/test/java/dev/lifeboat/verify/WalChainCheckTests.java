@@ -338,6 +338,33 @@ class WalChainCheckTests {
   }
 
   @Test
+  void encryptedObjectsAreCheckedWithoutASecretButAnEncryptedHistoryIsNotFollowed()
+      throws Exception {
+    identity("a");
+    for (long n = 1; n <= 3; n++) {
+      byte[] sealed = ("age-encryption.org/v1\n… segment " + n).getBytes(StandardCharsets.UTF_8);
+      store("a")
+          .put(WalArchive.segmentKey("app", SYSTEM, segment(1, n), sha256(sealed), true), sealed);
+    }
+    byte[] history = "age-encryption.org/v1\n… history 2".getBytes(StandardCharsets.UTF_8);
+    store("a").put(WalArchive.historyKey("app", SYSTEM, 2, sha256(history), true), history);
+    segment("a", 2, 4);
+
+    WalReport.Store a = of(verify("a"), "a");
+
+    assertThat(a.corrupt()).isEmpty();
+    assertThat(a.objects()).isEqualTo(5);
+    assertThat(a.segments()).as("timeline 2 is off the path without its history").isEqualTo(3);
+    assertThat(a.timelinesWithoutHistory()).containsExactly(2L);
+    assertThat(a.status()).isEqualTo(WalReport.Status.OK);
+    assertThat(a.detail())
+        .isEqualTo(
+            "3 segment(s) on timeline 1, checksums ok; no base backup yet, so no recoverable"
+                + " window; the WAL of timeline(s) [2] is not followed: its history file is"
+                + " encrypted or not stored");
+  }
+
+  @Test
   void verifyWalOfATargetThatDoesNotArchiveItsWalIsAUsageErrorAndAnUnknownStoreToo() {
     Verify verify = new Verify(null, config(false));
     Target app = new Target("app", null, List.of("a"), null);
@@ -358,6 +385,10 @@ class WalChainCheckTests {
     assertThatThrownBy(() -> archiving.prepare(VerifyRequest.wal("app", "b"), app))
         .isInstanceOf(ConfigException.class)
         .hasMessage("--store: target 'app' has no store named 'b' (its stores: a)");
+    assertThatThrownBy(
+            () -> archiving.prepare(new VerifyRequest("app", null, null, true, false, true), app))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("--deep: reads a backup; verify --wal checks the WAL archive");
   }
 
   @Test
