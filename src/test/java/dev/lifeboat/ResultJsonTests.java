@@ -119,6 +119,75 @@ class ResultJsonTests {
                 "signed by key 1a2b")));
   }
 
+  /** {@code verify --wal}: one store good with a window and a partial, one with a gap. */
+  static Verify.WalReport walReport() {
+    Instant modified = Instant.parse("2026-12-07T16:02:11Z");
+    return new Verify.WalReport(
+        "app",
+        "7716579398738843286",
+        List.of(
+            new Verify.WalReport.Store(
+                "a",
+                Verify.WalReport.Status.OK,
+                "311 segment(s) and a partial on timeline 1, checksums ok",
+                1L,
+                311,
+                313,
+                4_200_000,
+                List.of(
+                    new Verify.WalReport.Run(
+                        "000000010000000000000001",
+                        "000000010000000000000138",
+                        311,
+                        "1/38002000",
+                        modified)),
+                List.of(),
+                List.of(),
+                List.of(
+                    new Verify.WalReport.Window(
+                        "20261207T151000Z",
+                        Instant.parse("2026-12-07T15:10:04Z"),
+                        modified,
+                        1,
+                        "0/2000100",
+                        "1/38002000")),
+                new Verify.WalReport.Partial("000000010000000000000138", 8192, modified, 3),
+                List.of()),
+            new Verify.WalReport.Store(
+                "b",
+                Verify.WalReport.Status.BROKEN,
+                "segment 00000001000000000000002A missing (and 3 more in 1 gap(s))",
+                1L,
+                307,
+                307,
+                4_100_000,
+                List.of(),
+                List.of(
+                    new Verify.WalReport.Gap(
+                        "00000001000000000000002A", "00000001000000000000002D", 4)),
+                List.of(
+                    new Verify.WalReport.Corrupt(
+                        "app.wal/7716579398738843286/0000000100000000/000000010000000000000011-"
+                            + "ab".repeat(32)
+                            + ".zst",
+                        "checksum mismatch: its 900 stored bytes hash to " + "cd".repeat(32))),
+                List.of(),
+                null,
+                List.of(2L))));
+  }
+
+  @Test
+  void verifyWal() throws IOException {
+    golden(
+        "verify-wal",
+        new Verify.Report(
+            Outcome.PARTIAL,
+            "WAL of app: a ok, b broken",
+            "b: broken - segment 00000001000000000000002A missing (and 3 more in 1 gap(s))",
+            null,
+            walReport()));
+  }
+
   @Test
   void restore() throws IOException {
     golden(
@@ -267,6 +336,7 @@ class ResultJsonTests {
     readsBack("backup-complete", BackupResult.class);
     readsBack("backup-partial-labelled-encrypted", BackupResult.class);
     readsBack("verify-partial", Verify.Report.class);
+    readsBack("verify-wal", Verify.Report.class);
     readsBack("drill-failed", DrillReport.class);
     readsBack("prune-partial", PruneReport.class);
     readsBack("migrate-failed", MigrateResult.class);

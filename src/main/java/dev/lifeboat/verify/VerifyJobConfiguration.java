@@ -1,8 +1,10 @@
 package dev.lifeboat.verify;
 
 import dev.lifeboat.archive.BackupVerifier;
+import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.VerbName;
+import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,19 +17,25 @@ import org.springframework.context.annotation.Configuration;
 class VerifyJobConfiguration {
 
   @Bean
-  Job verifyBatchJob(Jobs jobs, BackupVerifier verifier) {
+  Job verifyBatchJob(
+      Jobs jobs, BackupVerifier verifier, WalChainCheck walCheck, LifeboatConfig config) {
     return jobs.job(
         VerbName.VERIFY,
         jobs.step(
             "verify",
             VerifyRequest.class,
             (request, target) ->
-                Verify.Report.of(
-                    verifier.verify(
-                        target,
-                        request.backup(),
-                        request.store(),
-                        request.deep(),
-                        request.allowUnsigned()))));
+                request.wal()
+                    ? Verify.Report.of(
+                        walCheck.check(
+                            config.baseTarget(target.name()),
+                            request.store() == null ? target.stores() : List.of(request.store())))
+                    : Verify.Report.of(
+                        verifier.verify(
+                            target,
+                            request.backup(),
+                            request.store(),
+                            request.deep(),
+                            request.allowUnsigned()))));
   }
 }
