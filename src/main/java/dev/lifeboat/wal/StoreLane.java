@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -150,6 +151,15 @@ final class StoreLane implements Runnable {
         .map(StoreLane::committedEnd)
         .flatMap(Optional::stream)
         .max(Comparator.naturalOrder());
+  }
+
+  /**
+   * Each store's backlog in segments, by store name ({@code lifeboat_wal_store_backlog_segments}).
+   */
+  static Map<String, Long> backlogs(List<StoreLane> lanes) {
+    Map<String, Long> backlogs = new LinkedHashMap<>();
+    lanes.forEach(l -> backlogs.put(l.store(), l.backlog()));
+    return backlogs;
   }
 
   String store() {

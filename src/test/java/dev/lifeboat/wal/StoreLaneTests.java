@@ -1,6 +1,7 @@
 package dev.lifeboat.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -526,5 +527,52 @@ class StoreLaneTests {
     assertThat(a.entries()).noneMatch(e -> e.kind() == WalArchive.Kind.PARTIAL);
     assertThat(lane.committedEnd()).hasValue(segment(5).start());
     assertThat(lane.committedEnd().orElseThrow()).isInstanceOf(Lsn.class);
+  }
+
+  @Test
+  void onTheirOwnThreadsTheLanesDrainUntilTheStopDeadlineAndSayWhatStaysInTheSpool()
+      throws Exception {
+    Flaky a = store("a");
+    Flaky b = store("b");
+    b.down = true;
+    Spool spool = spool(1 << 30, List.of(a, b));
+    List<StoreLane> lanes =
+        StoreLane.forStores(
+            "app", SYSTEM, SEGMENT, List.of(a, b), spool, segment(3), Clock.systemUTC(), null);
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      lanes.forEach(threads::submit);
+      List<Sealer.Sealed> s = new ArrayList<>();
+      for (long n = 3; n <= 5; n++) {
+        s.add(SpoolTests.seal(sealed, n, n));
+        spool.add(s.get(s.size() - 1));
+        lanes.forEach(StoreLane::wake);
+      }
+      Sealer.Partial six = partial(6, 4 * 8192, 6);
+      lanes.forEach(l -> l.offer(six));
+
+      long started = System.nanoTime();
+      Instant deadline = Instant.now().plusSeconds(2);
+      lanes.forEach(l -> l.stop(deadline));
+      threads.shutdown();
+      assertThat(threads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
+
+      assertThat(a.commits)
+          .containsExactly(s.get(0).key(), s.get(1).key(), s.get(2).key(), six.key());
+      assertThat(b.commits).isEmpty();
+      assertThat(StoreLane.durableEnd(lanes)).hasValue(six.end());
+      assertThat(StoreLane.backlogs(lanes)).containsExactly(entry("a", 0L), entry("b", 3L));
+      assertThat(sealedFiles()).hasSize(3); // b has none of them: all stay
+      assertThat(lines())
+          .contains(
+              "WARN wal app: store b: 3 segments and the partial of "
+                  + segment(6).name()
+                  + " stay in the spool and are uploaded by the next receiver (the slot keeps"
+                  + " them on the server meanwhile)");
+    } finally {
+      threads.shutdownNow();
+    }
   }
 }
