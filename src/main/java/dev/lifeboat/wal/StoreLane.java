@@ -338,8 +338,10 @@ final class StoreLane implements Runnable {
     }
     WalFiles.Segment next = cursor;
     if (heldAhead.remove(next.number())) {
-      spool.segment(next.number()).ifPresent(i -> spool.committed(store.name(), i.key()));
-      advance(next);
+      spool.segment(next.number()).ifPresent(i -> advance(i.entry().segment()));
+      if (cursor == next) {
+        advance(next);
+      }
       return Step.WORKED;
     }
     Optional<Spool.Item> item = spool.segment(next.number());
@@ -348,7 +350,6 @@ final class StoreLane implements Runnable {
       if (!upload(entry, item.get())) {
         throw new MissingSource(missing(entry.key()));
       }
-      spool.committed(store.name(), entry.key());
       advance(entry.segment());
       return Step.WORKED;
     }
@@ -366,7 +367,11 @@ final class StoreLane implements Runnable {
         && oldest.getAsLong() > next.number()
         && peers.stream().allMatch(p -> p.cursor != null)) {
       // in no store and no longer anywhere: a gap every store has; the lane cannot wait for it
-      WalFiles.Segment resume = spool.segment(oldest.getAsLong()).orElseThrow().entry().segment();
+      Optional<Spool.Item> after = spool.segment(oldest.getAsLong());
+      if (after.isEmpty()) {
+        return Step.WORKED; // every store took it meanwhile: look again
+      }
+      WalFiles.Segment resume = after.get().entry().segment();
       LOG.warn(
           "wal {}: store {}: segments {} to {} are in no store and not in the spool; skipped:"
               + " WAL before {} in this store cannot be followed past the gap",
@@ -417,7 +422,14 @@ final class StoreLane implements Runnable {
     return true;
   }
 
+  /** The store holds {@code committed}: the spool may let go of every sealed copy of it. */
   private void advance(WalFiles.Segment committed) {
+    for (Spool.Item item : spool.items()) {
+      if (item.entry().kind() == WalArchive.Kind.SEGMENT
+          && item.entry().segment().equals(committed)) {
+        spool.committed(store.name(), item.key());
+      }
+    }
     committedEnd = max(committedEnd, committed.end());
     List<String> partials = ownPartials.remove(committed.number());
     if (partials != null) {

@@ -451,6 +451,25 @@ class StoreLaneTests {
   }
 
   @Test
+  void twoSealedCopiesOfOneSegmentBothLeaveTheSpoolOnceTheStoreHoldsOne() throws Exception {
+    Flaky a = store("a");
+    Spool spool = spool(1 << 30, List.of(a));
+    // a previous run sealed 3 too (age makes every copy differ): either copy is that WAL
+    Sealer.Sealed one = SpoolTests.seal(sealed, 3, 3);
+    Sealer.Sealed other = SpoolTests.seal(sealed, 3, 33);
+    spool.add(one);
+    spool.add(other);
+    StoreLane lane = lanes(List.of(a), spool, 3).get(0);
+
+    assertThat(drain(lane)).isEqualTo(StoreLane.Step.IDLE);
+
+    assertThat(a.commits).hasSize(1);
+    assertThat(a.segments()).containsExactly(segment(3).name());
+    assertThat(sealedFiles()).isEmpty();
+    assertThat(spool.items()).isEmpty();
+  }
+
+  @Test
   void atStartTheLaneContinuesAfterTheNewestSegmentContiguousInItsStore() throws Exception {
     Flaky a = store("a");
     // a holds 3, 4 and 6 from an earlier run
