@@ -470,6 +470,70 @@ class StoreLaneTests {
   }
 
   @Test
+  void segmentsThatNoStoreAndNoSpoolHoldAreAGapTheLaneSaysItSkips() throws Exception {
+    Flaky a = store("a");
+    Flaky b = store("b");
+    Spool spool = spool(1 << 30, List.of(a, b));
+    spool.add(SpoolTests.seal(sealed, 5, 5));
+    List<StoreLane> lanes = lanes(List.of(a, b), spool, 3);
+    // while b has not looked at its store, a cannot know b lacks 3: it waits
+    assertThat(lanes.get(0).step()).isEqualTo(StoreLane.Step.WORKED);
+    assertThat(lanes.get(0).step()).isEqualTo(StoreLane.Step.IDLE);
+    assertThat(lanes.get(1).step()).isEqualTo(StoreLane.Step.WORKED);
+
+    assertThat(drain(lanes.get(0))).isEqualTo(StoreLane.Step.IDLE);
+
+    assertThat(a.segments()).containsExactly(segment(5).name());
+    assertThat(lines())
+        .contains(
+            "WARN wal app: store a: segments "
+                + segment(3).name()
+                + " to "
+                + segment(4).name()
+                + " are in no store and not in the spool; skipped: WAL before "
+                + segment(5).name()
+                + " in this store cannot be followed past the gap");
+  }
+
+  @Test
+  void aTimelinesHistoryFileGoesBeforeItsSegmentsAndComesFromThePeerOnceLetGo() throws Exception {
+    Flaky a = store("a");
+    Flaky b = store("b");
+    Spool spool = spool(1 << 30, List.of(a, b));
+    Sealer sealer = new Sealer("app", SYSTEM, SEGMENT, 3, List.of(), sealed, Files::newInputStream);
+    Sealer.Sealed history =
+        sealer.seal(Files.writeString(stream.resolve("00000002.history"), "1\t0/5000000\tx\n"));
+    Files.delete(stream.resolve("00000002.history"));
+    spool.add(history);
+    byte[] segment = new byte[SEGMENT];
+    new java.util.Random(5).nextBytes(segment);
+    Path five = Files.write(stream.resolve("000000020000000000000005"), segment);
+    Sealer.Sealed onTwo = sealer.seal(five);
+    Files.delete(five);
+    spool.add(onTwo);
+    List<StoreLane> lanes =
+        StoreLane.forStores(
+            "app",
+            SYSTEM,
+            SEGMENT,
+            List.of(a, b),
+            spool,
+            new WalFiles.Segment(2, 5, SEGMENT),
+            clock,
+            d -> {});
+
+    drain(lanes.get(0));
+    assertThat(a.commits).containsExactly(history.key(), onTwo.key());
+    spool.makeRoom(1L << 30); // let go of both: a holds them, b has not run yet
+    drain(lanes.get(1));
+
+    assertThat(b.commits).containsExactly(history.key(), onTwo.key());
+    assertThat(b.read(history.key())).isEqualTo(a.read(history.key()));
+    assertThat(spool.items()).isEmpty();
+    assertThat(lanes.get(1).cursor()).hasValue(new WalFiles.Segment(2, 6, SEGMENT));
+  }
+
+  @Test
   void atStartTheLaneContinuesAfterTheNewestSegmentContiguousInItsStore() throws Exception {
     Flaky a = store("a");
     // a holds 3, 4 and 6 from an earlier run
