@@ -5,7 +5,9 @@ import dev.lifeboat.base.DigestingOutputStream;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.WalFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -169,12 +171,7 @@ final class Sealer {
     try {
       DigestingOutputStream digest;
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        digest = new DigestingOutputStream(Channels.newOutputStream(channel));
-        try (InputStream in = opener.open(file);
-            OutputStream zstd =
-                new ZstdOutputStream(Age.wrap(digest, recipients), compressionLevel)) {
-          copy(in, zstd, length, file);
-        }
+        digest = sealInto(Channels.newOutputStream(channel), file, length);
         // closing zstd finished age's last chunk and flushed it, but left the file open for this
         channel.force(true);
       }
@@ -195,6 +192,55 @@ final class Sealer {
         }
       }
     }
+  }
+
+  /**
+   * The chain: zstd, age when there are recipients, SHA-256 and count of what reaches {@code out}.
+   */
+  private DigestingOutputStream sealInto(OutputStream out, Path file, long length)
+      throws IOException {
+    DigestingOutputStream digest = new DigestingOutputStream(out);
+    try (InputStream in = opener.open(file);
+        OutputStream zstd = new ZstdOutputStream(Age.wrap(digest, recipients), compressionLevel)) {
+      copy(in, zstd, length, file);
+    }
+    return digest;
+  }
+
+  /**
+   * A partial segment sealed in memory (plan §3.3): the first {@code validBytes} of {@code segment}
+   * as stored under {@code key} ({@code bytes}, whose SHA-256 is {@code sha256}). Never changed
+   * once made: every lane uploads the same bytes.
+   */
+  record Partial(
+      WalFiles.Segment segment, long validBytes, String key, String sha256, byte[] bytes) {
+
+    /** The first byte after the WAL it holds. */
+    Lsn end() {
+      return segment.start().plus(validBytes);
+    }
+  }
+
+  /**
+   * Seals the first {@code validBytes} of a {@code .partial} into memory, through the same chain as
+   * a segment: a partial is at most a segment, compressed usually far less, and is replaced by the
+   * next one within seconds, so it never touches the spool.
+   */
+  Partial sealPartialInMemory(Path file, long validBytes) throws IOException {
+    String name = file.getFileName().toString();
+    WalFiles.Segment segment =
+        WalFiles.parsePartial(name, segmentSize)
+            .orElseThrow(() -> new IllegalArgumentException(file + " is not a .partial segment"));
+    WalArchive.partialKey(target, systemIdentifier, segment, validBytes, "0".repeat(64), false);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DigestingOutputStream digest = sealInto(out, file, validBytes);
+    String sha256 = digest.sha256Hex();
+    return new Partial(
+        segment,
+        validBytes,
+        WalArchive.partialKey(target, systemIdentifier, segment, validBytes, sha256, encrypted()),
+        sha256,
+        out.toByteArray());
   }
 
   /**
