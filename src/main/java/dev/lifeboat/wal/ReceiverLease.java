@@ -4,6 +4,7 @@ import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgReceiveWal;
+import dev.lifeboat.pg.ReplicationSlots;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -156,6 +157,20 @@ final class ReceiverLease implements AutoCloseable {
 
   String applicationName() {
     return applicationName;
+  }
+
+  /** The target's replication slots, on the lease's connection. */
+  ReplicationSlots slots() {
+    return new ReplicationSlots(connection, target);
+  }
+
+  /** The server's major version (15 for 15.18), to choose the matching pg_receivewal. */
+  int serverMajor() throws SQLException {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+      rs.next();
+      return rs.getInt(1) / 10000;
+    }
   }
 
   /**

@@ -2,8 +2,18 @@ package dev.lifeboat.wal;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties.TargetProperties;
+import dev.lifeboat.config.Node;
+import dev.lifeboat.crypto.Keys;
+import dev.lifeboat.pg.PgBinaries;
+import dev.lifeboat.pg.PgReceiveWal;
+import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.run.NodeService;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,9 +22,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The node service that will stream the WAL of every target with {@code wal.enabled} (issue 21),
- * one receiver per target. The receivers come with a later step: for now it says, once, which
- * targets it would stream, and a node with no such target starts nothing at all.
+ * The node service that streams the WAL of every target with {@code wal.enabled} (issue 21): one
+ * {@link Receiver} per target on this node, of which the one holding the target's lease streams and
+ * the others stand by. A node with no such target starts nothing at all.
  */
 @Component
 final class WalReceivers implements NodeService {
@@ -22,9 +32,29 @@ final class WalReceivers implements NodeService {
   private static final Logger log = LoggerFactory.getLogger("lifeboat.wal");
 
   private final LifeboatConfig config;
+  private final Targets targets;
+  private final Keys keys;
+  private final PgBinaries binaries;
+  private final Node node;
+  private final WalStatusTable table;
+  private final Clock clock;
+  private final List<Receiver> running = new ArrayList<>();
 
-  WalReceivers(LifeboatConfig config) {
+  WalReceivers(
+      LifeboatConfig config,
+      Targets targets,
+      Keys keys,
+      PgBinaries binaries,
+      Node node,
+      WalStatusTable table,
+      Clock clock) {
     this.config = config;
+    this.targets = targets;
+    this.keys = keys;
+    this.binaries = binaries;
+    this.node = node;
+    this.table = table;
+    this.clock = clock;
   }
 
   @Override
@@ -42,25 +72,54 @@ final class WalReceivers implements NodeService {
   }
 
   @Override
-  public void start() {
-    List<String> targets = enabledTargets();
-    if (targets.isEmpty()) {
+  public synchronized void start() {
+    List<String> names = enabledTargets();
+    if (names.isEmpty()) {
       log.info("no target has wal.enabled: this node streams no WAL");
       return;
     }
-    for (String target : targets) {
-      TargetProperties t = config.properties().targets().get(target);
-      // a user who switched it on must not believe the WAL is archived
-      log.warn(
-          "wal {}: would stream the WAL through slot {}; this version does not stream yet,"
-              + " nothing is archived",
-          target,
-          t.wal().slotName(target));
+    String instance = node.name() + "-" + ProcessHandle.current().pid();
+    Path home = config.properties().home().toAbsolutePath().normalize();
+    for (String name : names) {
+      TargetProperties properties = config.properties().targets().get(name);
+      Target target = targets.resolve(name);
+      Receiver receiver =
+          new Receiver(
+              target,
+              properties.wal(),
+              targets.stores(target),
+              keys.forTarget(name).recipients(),
+              home.resolve("wal").resolve(name),
+              node.name(),
+              instance,
+              binaries,
+              new PgReceiveWal(ProcessRunner.system()),
+              LaneUploads.factory(name, properties.wal(), targets.stores(target), clock),
+              table,
+              clock,
+              null);
+      running.add(receiver);
+      receiver.start();
     }
   }
 
   @Override
-  public void stop(Duration budget) {
-    // nothing runs yet: the receivers, when they come, stop here within the budget
+  public synchronized void stop(Duration budget) {
+    // every receiver stops at once: each needs its share of the budget for its own partial
+    List<Thread> stopping = new ArrayList<>();
+    for (Receiver receiver : running) {
+      Thread t = new Thread(() -> receiver.stop(budget), "lifeboat-wal-stop-" + receiver.target());
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join(budget.toMillis() + 1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    running.clear();
   }
 }

@@ -21,6 +21,7 @@ import javax.sql.DataSource;
  * is the control database's clock, as in {@code LIFEBOAT_NODES}, so nodes whose clocks differ agree
  * on whose row is fresh.
  */
+@org.springframework.stereotype.Component
 final class WalStatusTable {
 
   private static final int DETAIL_MAX = 1000;

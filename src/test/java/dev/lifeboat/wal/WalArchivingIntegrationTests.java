@@ -1,0 +1,302 @@
+package dev.lifeboat.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.catalog.WalArchive;
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.pg.Lsn;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.pg.PgReceiveWal;
+import dev.lifeboat.pg.ProcessRunner;
+import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.ServerOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Receivers in this JVM against a real server with 1 MB WAL segments, the real pg_receivewal, two
+ * real filesystem stores and an embedded control database: WAL reaches every store in order, the
+ * slot moves only to what a store holds, a stop uploads the partial segment, a second node stands
+ * by and takes over without a gap, and a server of another cluster writes nothing.
+ */
+class WalArchivingIntegrationTests {
+
+  private static final long SEGMENT = 1024 * 1024;
+  private static final String PASSWORD = "pw-walarch-2291";
+
+  private static PostgresServer server;
+  private static PgConnection role;
+
+  @TempDir Path dir;
+  private final List<Receiver> receivers = new ArrayList<>();
+  private List<BackupStore> stores;
+  private WalStatusTable table;
+  private Target target;
+
+  @BeforeAll
+  static void aServerWithOneMegabyteSegments() {
+    server = PostgresServer.startNew(ServerOptions.walSegmentMb(1));
+    role = server.replicationRole("walarch", PASSWORD);
+    server.cluster().execute("CREATE TABLE filler (x text)");
+  }
+
+  @AfterAll
+  static void stopTheServer() {
+    if (server != null) {
+      server.cluster().close();
+    }
+  }
+
+  @BeforeEach
+  void storesAndAControlDatabase() throws Exception {
+    stores =
+        List.of(
+            BackupStore.filesystem("local-a", Files.createDirectory(dir.resolve("a"))),
+            BackupStore.filesystem("local-b", Files.createDirectory(dir.resolve("b"))));
+    JdbcDataSource control = new JdbcDataSource();
+    control.setURL("jdbc:h2:mem:walarch-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    Flyway.configure()
+        .dataSource(control)
+        .locations("classpath:db/control/h2")
+        .table("lifeboat_schema_history")
+        .load()
+        .migrate();
+    table = new WalStatusTable(control);
+    // each test its own target (slot and lease are per target): the slot of one never holds
+    // back another
+    String name = "app" + UUID.randomUUID().toString().substring(0, 6).replace('-', 'x');
+    target = new Target(name, role, List.of("local-a", "local-b"), null);
+  }
+
+  @AfterEach
+  void stopReceiversAndDropTheSlot() {
+    receivers.forEach(r -> r.stop(Duration.ofSeconds(15)));
+    server
+        .cluster()
+        .execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                + " WHERE slot_name = 'lifeboat_"
+                + target.name()
+                + "'");
+  }
+
+  private Receiver receiver(String node) {
+    LifeboatProperties.Wal wal =
+        new LifeboatProperties.Wal(
+            true,
+            null,
+            Duration.ofSeconds(1),
+            DataSize.ofMegabytes(64),
+            3,
+            false,
+            Duration.ofMinutes(5));
+    Receiver r =
+        new Receiver(
+            target,
+            wal,
+            stores,
+            List.of(),
+            dir.resolve("home-" + node).resolve("wal").resolve(target.name()),
+            node,
+            node + "-1",
+            server.binaries(),
+            new PgReceiveWal(ProcessRunner.system()),
+            LaneUploads.factory(target.name(), wal, stores, Clock.systemUTC()),
+            table,
+            Clock.systemUTC(),
+            null);
+    receivers.add(r);
+    r.start();
+    return r;
+  }
+
+  @Test
+  void segmentsAndTheLastPartialReachEveryStoreInOrderAndTheSlotFollowsThem() throws Exception {
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+    Lsn slotAtStart = slotRestart();
+
+    String switched = writeAndSwitch(3);
+
+    for (BackupStore store : stores) {
+      waitUntil(() -> segments(store).contains(switched), store.name() + " holds " + switched, 30);
+      assertThat(store.stat(ClusterIdentity.key(target.name()))).isPresent();
+    }
+    waitUntil(() -> slotRestart().compareTo(slotAtStart) > 0, "the slot moves", 10);
+    assertThat(slotRestart())
+        .as("the slot never passes what a store holds")
+        .isLessThanOrEqualTo(Lsn.max(endOfWal(stores.get(0)), endOfWal(stores.get(1))));
+
+    server.cluster().execute("INSERT INTO filler SELECT 'last words'");
+    Lsn committed = Lsn.parse(query("SELECT pg_current_wal_insert_lsn()::text"));
+    Thread.sleep(1500);
+    n1.stop(Duration.ofSeconds(15));
+
+    assertThat(n1.state()).isEqualTo(ReceiverState.STOPPED);
+    for (BackupStore store : stores) {
+      List<WalArchive.Entry> entries = entries(store);
+      assertThat(contiguous(entries)).as(store.name() + " has no gap").isTrue();
+      assertThat(entries.stream().map(WalArchive.Entry::end).max(Lsn::compareTo).orElseThrow())
+          .as(store.name() + " holds the WAL of the last commit before the stop")
+          .isGreaterThanOrEqualTo(committed);
+    }
+    assertThat(table.live(Duration.ofMinutes(1)))
+        .extracting(WalStatusTable.Row::state)
+        .containsExactly(ReceiverState.STOPPED);
+  }
+
+  @Test
+  void aSecondNodeStandsByThenTakesOverWhereTheFirstStoppedWithoutAGap() throws Exception {
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+    Receiver n2 = receiver("n2");
+    waitUntil(() -> n2.state() == ReceiverState.STANDBY, "n2 stands by", 15);
+    assertThat(n2.detail()).isEqualTo("streamed by node n1");
+    String before = writeAndSwitch(2);
+    waitUntil(() -> segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
+
+    Instant stopped = Instant.now();
+    n1.stop(Duration.ofSeconds(15));
+    waitUntil(() -> n2.state() == ReceiverState.STREAMING, "n2 takes over", 30);
+    Duration takeover = Duration.between(stopped, Instant.now());
+    String after = writeAndSwitch(2);
+
+    for (BackupStore store : stores) {
+      waitUntil(() -> segments(store).contains(after), store.name() + " holds " + after, 30);
+      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+    }
+    assertThat(takeover).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aServerOfAnotherClusterIsRefusedAndWritesNothing() throws Exception {
+    ClusterIdentity.Recorded other =
+        new ClusterIdentity.Recorded(
+            target.name(), "7000000000000000001", SEGMENT, 15, Instant.now(), "elsewhere");
+    ClusterIdentity.write(stores.get(0), other);
+
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.REFUSED, "n1 refuses", 30);
+
+    assertThat(n1.detail()).contains("7000000000000000001");
+    for (BackupStore store : stores) {
+      assertThat(store.list(WalArchive.root(target.name())))
+          .extracting(o -> o.key())
+          .as(store.name())
+          .isSubsetOf(ClusterIdentity.key(target.name()));
+    }
+    assertThat(
+            new String(
+                stores.get(0).open(ClusterIdentity.key(target.name())).readAllBytes(),
+                StandardCharsets.UTF_8))
+        .as("the record is left as it was")
+        .contains("7000000000000000001");
+    assertThat(
+            query(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
+                    + target.name()
+                    + "'"))
+        .as("no slot holds WAL for a receiver that will not stream")
+        .isEqualTo("0");
+  }
+
+  private List<WalArchive.Entry> entries(BackupStore store) {
+    return WalArchive.entries(target.name(), SEGMENT, store.list(WalArchive.root(target.name())));
+  }
+
+  private TreeSet<String> segments(BackupStore store) {
+    TreeSet<String> names = new TreeSet<>();
+    for (WalArchive.Entry e : entries(store)) {
+      if (e.kind() == WalArchive.Kind.SEGMENT) {
+        names.add(e.segment().name());
+      }
+    }
+    return names;
+  }
+
+  /** The end of the WAL the store holds, partial segments included. */
+  private Lsn endOfWal(BackupStore store) {
+    return entries(store).stream()
+        .filter(e -> e.kind() != WalArchive.Kind.HISTORY)
+        .map(WalArchive.Entry::end)
+        .max(Lsn::compareTo)
+        .orElse(Lsn.INVALID);
+  }
+
+  /** Completed segments form one run from the first to the last. */
+  private static boolean contiguous(List<WalArchive.Entry> entries) {
+    TreeSet<Long> numbers = new TreeSet<>();
+    for (WalArchive.Entry e : entries) {
+      if (e.kind() == WalArchive.Kind.SEGMENT) {
+        numbers.add(e.segmentNumber());
+      }
+    }
+    return numbers.isEmpty() || numbers.last() - numbers.first() + 1 == numbers.size();
+  }
+
+  private Lsn slotRestart() {
+    String lsn =
+        query(
+            "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
+                + target.name()
+                + "'");
+    return lsn == null ? Lsn.INVALID : Lsn.parse(lsn);
+  }
+
+  /** Writes WAL and completes {@code segments} segments; returns the last completed one. */
+  private static String writeAndSwitch(int segments) {
+    String last = null;
+    for (int i = 0; i < segments; i++) {
+      server
+          .cluster()
+          .execute("INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, 200)");
+      last = query("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
+      server.cluster().execute("SELECT pg_switch_wal()");
+    }
+    return last;
+  }
+
+  private static String query(String sql) {
+    try (Connection c = server.connection("postgres").open();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void waitUntil(BooleanSupplier condition, String what, int seconds)
+      throws InterruptedException {
+    Instant until = Instant.now().plusSeconds(seconds);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(until)) {
+        throw new AssertionError("not within " + seconds + " s: " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+}
