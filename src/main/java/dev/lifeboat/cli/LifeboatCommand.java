@@ -28,7 +28,8 @@ import picocli.CommandLine.ScopeType;
       MigrateCommand.class,
       DataMigrateCommand.class,
       VersionCommand.class,
-      SigningKeyCommand.class
+      SigningKeyCommand.class,
+      WalCommand.class
     })
 final class LifeboatCommand {
 

@@ -64,6 +64,10 @@ final class WalReceivers implements NodeService {
 
   /** The targets with {@code wal.enabled}, by name. */
   List<String> enabledTargets() {
+    return enabled(config);
+  }
+
+  static List<String> enabled(LifeboatConfig config) {
     return new TreeMap<>(config.properties().targets())
         .entrySet().stream()
             .filter(e -> e.getValue().wal() != null && e.getValue().wal().enabled())
