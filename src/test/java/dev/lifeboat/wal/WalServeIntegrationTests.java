@@ -57,7 +57,7 @@ class WalServeIntegrationTests {
   }
 
   @Test
-  void serveArchivesTheWalWalStatusNamesTheNodeAndSigtermStoresTheLastCommit() throws Exception {
+  void aSecondNodeTakesOverAfterAKillWithoutAGapAndSigtermStoresTheLastCommit() throws Exception {
     PgConnection control = server.createDatabase("wal_control");
     Fixture fx =
         new Fixture(dir)
@@ -75,28 +75,33 @@ class WalServeIntegrationTests {
     LifeboatCli cli = fx.cli();
     BackupStore store = BackupStore.filesystem("local", dir.resolve("store"));
 
-    LifeboatCli.Running serve =
-        cli.start(
-            "--config",
-            config.toString(),
-            "serve",
-            "--lifeboat.node=n1",
-            "--lifeboat.http.port=" + PostgresServer.freePort());
+    LifeboatCli.Running n1 = serve(cli, config, "n1");
+    LifeboatCli.Running n2 = null;
     try {
       // WAL from the slot's creation on is archived: wait for it, not for a sleep
       await(
-          "the receiver creates its slot",
+          "n1 creates its slot",
           Duration.ofSeconds(90),
           () ->
               "1"
                   .equals(
                       query(
-                          "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_app'")));
+                          "SELECT count(*) FROM pg_replication_slots"
+                              + " WHERE slot_name = 'lifeboat_app'")));
+      n2 = serve(cli, config, "n2");
       String switched = writeAndSwitch(2);
       await(
           "the store holds " + switched,
           Duration.ofSeconds(90),
           () -> segments(store).contains(switched));
+      await(
+          "n2 reports standing by",
+          Duration.ofSeconds(90),
+          () ->
+              "standby"
+                  .equals(
+                      query(
+                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)));
 
       LifeboatCli.Result status = cli.run("--config", config.toString(), "wal", "status", "--json");
       assertThat(status.exitCode()).as(status.toString()).isZero();
@@ -104,6 +109,47 @@ class WalServeIntegrationTests {
       assertThat(target.get("target").asString()).isEqualTo("app");
       assertThat(target.get("state").asString()).isEqualTo("streaming");
       assertThat(target.get("streamedBy").asString()).isEqualTo("n1");
+      List<String> nodes = new java.util.ArrayList<>();
+      target
+          .get("nodes")
+          .forEach(
+              n ->
+                  nodes.add(
+                      n.get("node").asString()
+                          + " "
+                          + n.get("state").asString()
+                          + " "
+                          + n.get("detail").asString("")));
+      assertThat(nodes).contains("n2 standby streamed by node n1");
+
+      // kill -9 of n1's JVM alone, as a crash would: its pg_receivewal goes with it (parent-death
+      // signal) and the server frees its lease with its connection
+      Instant killed = Instant.now();
+      n1.process().destroyForcibly();
+      assertThat(n1.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+      await(
+          "n2 streams",
+          Duration.ofSeconds(30),
+          () ->
+              "streaming"
+                  .equals(
+                      query(
+                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)));
+      Duration takeover = Duration.between(killed, Instant.now());
+      assertThat(takeover).isLessThan(Duration.ofSeconds(30));
+      await(
+          "only n2's walsender streams",
+          Duration.ofSeconds(10),
+          () ->
+              "lifeboat/app/n2"
+                  .equals(
+                      query("SELECT string_agg(application_name, ',') FROM pg_stat_replication")));
+      String after = writeAndSwitch(2);
+      await(
+          "the store holds " + after,
+          Duration.ofSeconds(60),
+          () -> segments(store).contains(after));
+      assertThat(contiguous(store)).as("no segment missing across the takeover").isTrue();
 
       server.cluster().execute("CREATE TABLE IF NOT EXISTS last_words (x text)");
       server.cluster().execute("INSERT INTO last_words VALUES ('before the stop')");
@@ -111,13 +157,13 @@ class WalServeIntegrationTests {
       Thread.sleep(500);
 
       long start = System.nanoTime();
-      serve.process().destroy();
-      assertThat(serve.process().waitFor(40, TimeUnit.SECONDS))
-          .as("serve exits after SIGTERM: " + serve.stderrSoFar())
+      n2.process().destroy();
+      assertThat(n2.process().waitFor(40, TimeUnit.SECONDS))
+          .as("serve exits after SIGTERM: " + n2.stderrSoFar())
           .isTrue();
       Duration stop = Duration.ofNanos(System.nanoTime() - start);
 
-      assertThat(serve.process().exitValue()).as(serve.stderrSoFar()).isZero();
+      assertThat(n2.process().exitValue()).as(n2.stderrSoFar()).isZero();
       assertThat(stop).isLessThan(Duration.ofSeconds(30));
       assertThat(
               WalArchive.entries("app", SEGMENT, store.list(WalArchive.root("app"))).stream()
@@ -130,10 +176,42 @@ class WalServeIntegrationTests {
       assertThat(query("SELECT count(*) FROM pg_stat_replication"))
           .as("no walsender left")
           .isEqualTo("0");
-      assertThat(serve.stderrSoFar()).doesNotContain(PASSWORD).doesNotContain(control.password());
+      assertThat(n1.stderrSoFar() + n2.stderrSoFar())
+          .doesNotContain(PASSWORD)
+          .doesNotContain(control.password());
+      System.out.println(
+          "takeover after kill -9: "
+              + takeover.toMillis()
+              + " ms; stop: "
+              + stop.toMillis()
+              + " ms");
     } finally {
-      serve.kill();
+      n1.kill();
+      if (n2 != null) {
+        n2.kill();
+      }
     }
+  }
+
+  private static LifeboatCli.Running serve(LifeboatCli cli, Path config, String node) {
+    return cli.start(
+        "--config",
+        config.toString(),
+        "serve",
+        "--lifeboat.node=" + node,
+        "--lifeboat.http.port=" + PostgresServer.freePort());
+  }
+
+  /** Completed segments form one run from the first to the last. */
+  private static boolean contiguous(BackupStore store) {
+    java.util.TreeSet<Long> numbers = new java.util.TreeSet<>();
+    for (WalArchive.Entry e :
+        WalArchive.entries("app", SEGMENT, store.list(WalArchive.root("app")))) {
+      if (e.kind() == WalArchive.Kind.SEGMENT) {
+        numbers.add(e.segmentNumber());
+      }
+    }
+    return !numbers.isEmpty() && numbers.last() - numbers.first() + 1 == numbers.size();
   }
 
   private static java.util.TreeSet<String> segments(BackupStore store) {
@@ -162,7 +240,11 @@ class WalServeIntegrationTests {
   }
 
   private static String query(String sql) {
-    try (Connection c = server.connection("postgres").open();
+    return query(sql, server.connection("postgres"));
+  }
+
+  private static String query(String sql, PgConnection on) {
+    try (Connection c = on.open();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
