@@ -9,6 +9,7 @@ import dev.lifeboat.catalog.BaseBackupCatalog.Manifest;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.SigningKey;
+import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgBaseBackup;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.PgConnection;
@@ -17,6 +18,8 @@ import dev.lifeboat.pg.PgTool;
 import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.pg.ReplicationConnection;
 import dev.lifeboat.pg.WalFiles;
+import dev.lifeboat.run.StoppableWork;
+import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ObjectUpload;
 import java.io.IOException;
@@ -80,6 +83,31 @@ final class BaseBackupStream {
     @Override
     public int exitCode() {
       return FAILED;
+    }
+  }
+
+  /**
+   * As {@link #run}, holding the target's backup lock (one dump or base backup of a target at a
+   * time, on every node), and ending pg_basebackup when {@code stop} is asked.
+   */
+  Streamed runLocked(
+      Source source, String id, String label, Instant startedAt, StoppableWork.Stop stop) {
+    try (Connection lock = source.connection().open()) {
+      if (!AdvisoryLock.tryLock(lock, AdvisoryLock.BACKUP)) {
+        throw new TargetBusyException(
+            "another backup or base backup of target '"
+                + source.target()
+                + "' is running; this one stops rather than copy the server twice at once; try"
+                + " again when it has finished");
+      }
+      return run(source, id, label, startedAt, run -> stop.onStop(run::cancel));
+    } catch (SQLException e) {
+      throw new BaseBackupException(
+          "base backup of target '"
+              + source.target()
+              + "': taking its backup lock failed: "
+              + PgErrors.firstLine(e.getMessage()),
+          e);
     }
   }
 
