@@ -3,9 +3,11 @@ package dev.lifeboat.wal;
 import dev.lifeboat.base.Json;
 import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.pg.PgBinaries;
 import dev.lifeboat.pg.ProcessRunner;
+import dev.lifeboat.run.DeadRuns;
 import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Targets;
@@ -31,6 +33,8 @@ class BaseBackupJobConfiguration {
       Targets targets,
       Keys keys,
       ManifestSignatures signatures,
+      DeadRuns deadRuns,
+      Node node,
       Clock clock) {
     BaseBackupStream stream = new BaseBackupStream(binaries, ProcessRunner.system(), clock);
     return jobs.job(
@@ -39,17 +43,13 @@ class BaseBackupJobConfiguration {
             "stream",
             BaseBackupRequest.class,
             (request, target, run) -> {
-              BaseBackupStream.Source source =
-                  new BaseBackupStream.Source(
-                      target.name(),
-                      target.connection(),
-                      targets.stores(target),
-                      keys.forTarget(target.name()).recipients(),
-                      config.properties().backup(),
-                      signatures.signingKey());
               BaseBackupStream.Streamed streamed =
                   stream.runLocked(
-                      source, request.id(), request.label(), request.startedAt(), run.stop());
+                      BaseBackupStream.Source.of(target, targets, keys, config, signatures),
+                      request,
+                      run.stop(),
+                      // holding the target's backup lock proves no earlier run of it is alive
+                      () -> BaseBackup.markDeadRunsFailed(deadRuns, node, target, run.execution()));
               run.context().putString(WalWait.STREAMED, Json.write(streamed));
             }),
         jobs.stoppable(

@@ -6,8 +6,11 @@ import dev.lifeboat.base.LifeboatException;
 import dev.lifeboat.base.LifeboatVersion;
 import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.BaseBackupCatalog.Manifest;
+import dev.lifeboat.catalog.ManifestSignatures;
+import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.pg.AdvisoryLock;
 import dev.lifeboat.pg.PgBaseBackup;
@@ -22,6 +25,8 @@ import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.ObjectUpload;
+import dev.lifeboat.target.Target;
+import dev.lifeboat.target.Targets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +71,24 @@ final class BaseBackupStream {
       List<BackupStore> stores,
       List<String> recipients,
       LifeboatProperties.Backup settings,
-      SigningKey signingKey) {}
+      SigningKey signingKey) {
+
+    /** A resolved target's: its role, its stores, its recipients, backup's zstd settings. */
+    static Source of(
+        Target target,
+        Targets targets,
+        Keys keys,
+        LifeboatConfig config,
+        ManifestSignatures signatures) {
+      return new Source(
+          target.name(),
+          target.connection(),
+          targets.stores(target),
+          keys.forTarget(target.name()).recipients(),
+          config.properties().backup(),
+          signatures.signingKey());
+    }
+  }
 
   /**
    * What the copy produced: its manifest and how each store fared (ok: the data object and its
@@ -88,10 +110,11 @@ final class BaseBackupStream {
 
   /**
    * As {@link #run}, holding the target's backup lock (one dump or base backup of a target at a
-   * time, on every node), and ending pg_basebackup when {@code stop} is asked.
+   * time, on every node; {@code whileLocked} runs once it is held), and ending pg_basebackup when
+   * {@code stop} is asked.
    */
   Streamed runLocked(
-      Source source, String id, String label, Instant startedAt, StoppableWork.Stop stop) {
+      Source source, BaseBackupRequest request, StoppableWork.Stop stop, Runnable whileLocked) {
     try (Connection lock = source.connection().open()) {
       if (!AdvisoryLock.tryLock(lock, AdvisoryLock.BACKUP)) {
         throw new TargetBusyException(
@@ -100,7 +123,13 @@ final class BaseBackupStream {
                 + "' is running; this one stops rather than copy the server twice at once; try"
                 + " again when it has finished");
       }
-      return run(source, id, label, startedAt, run -> stop.onStop(run::cancel));
+      whileLocked.run();
+      return run(
+          source,
+          request.id(),
+          request.label(),
+          request.startedAt(),
+          run -> stop.onStop(run::cancel));
     } catch (SQLException e) {
       throw new BaseBackupException(
           "base backup of target '"
