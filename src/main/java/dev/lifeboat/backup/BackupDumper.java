@@ -26,6 +26,7 @@ import dev.lifeboat.run.BackupResult;
 import dev.lifeboat.run.StoppableWork;
 import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.ObjectUpload;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
 import java.io.IOException;
@@ -134,8 +135,9 @@ final class BackupDumper {
       LifeboatProperties.Backup settings = config.properties().backup();
       // before any upload starts: prune leaves a backup that says it is running alone
       InFlight inFlight = InFlight.start(stores, target.name(), id, node.name(), clock);
-      FanOut fanOut =
-          new FanOut(stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
+      ObjectUpload.Broadcast fanOut =
+          ObjectUpload.toEvery(
+              stores, Manifest.dumpKey(target.name(), id), CHUNK, settings.queueChunks());
       try {
         DigestingOutputStream digest = new DigestingOutputStream(fanOut);
         // encrypted: the hash and size cover the stored (age) bytes, so verify needs no secret
@@ -192,7 +194,7 @@ final class BackupDumper {
         byte[] signature = ManifestSignatures.sign(signingKey, manifestKey, json);
         // each store is published the moment its own upload commits: a hung store cannot hold
         // back the copies that are already whole
-        Map<String, FanOut.Outcome> outcomes =
+        Map<String, ObjectUpload.Broadcast.Outcome> outcomes =
             fanOut.finish(
                 store -> {
                   try {
@@ -205,7 +207,7 @@ final class BackupDumper {
                     store.put(manifestKey, json);
                   } catch (RuntimeException e) {
                     throw new BackupException(
-                        "writing the manifest failed: " + FanOut.message(e), e);
+                        "writing the manifest failed: " + ObjectUpload.Broadcast.message(e), e);
                   }
                 });
         List<BackupResult.Store> results = new ArrayList<>();
@@ -223,7 +225,9 @@ final class BackupDumper {
         if (scan != null) {
           scan.cancel(true);
         }
-        throw e instanceof BackupException be ? be : new BackupException(FanOut.message(e), e);
+        throw e instanceof BackupException be
+            ? be
+            : new BackupException(ObjectUpload.Broadcast.message(e), e);
       } finally {
         run.close();
         inFlight.close();

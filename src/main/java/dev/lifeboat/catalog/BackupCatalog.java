@@ -241,23 +241,35 @@ public final class BackupCatalog {
                         + " (see: lifeboat backups)"));
   }
 
-  /** Every id present in any store, complete or not, so a new backup never reuses one. */
   /**
    * The id of a backup of {@code target} started at {@code startedAt}: its UTC second, with a
-   * suffix when that id is already taken in any of the target's stores.
+   * suffix when that id is already taken in any of the target's stores by a dump or a base backup
+   * (one id space, so {@code restore ID} never meets an ambiguous id).
    */
   public String nextId(Target target, Instant startedAt) {
     return BackupId.next(startedAt, idsInUse(target));
   }
 
+  /** Every id present in any store, complete or not, dump or base backup. */
   Set<String> idsInUse(Target target) {
+    return idsInUse(target.name(), targets.stores(target));
+  }
+
+  static Set<String> idsInUse(String target, List<BackupStore> stores) {
     Set<String> ids = new HashSet<>();
-    for (BackupStore store : targets.stores(target)) {
+    String base = BaseBackupCatalog.folder(target);
+    for (BackupStore store : stores) {
       try {
-        for (StoredObject object : store.list(target.name() + "/")) {
+        for (StoredObject object : store.list(target + "/")) {
           String[] parts = object.key().split("/");
           if (parts.length >= 2) {
             ids.add(parts[1]);
+          }
+        }
+        for (StoredObject object : store.list(base)) {
+          String[] parts = object.key().substring(base.length()).split("/");
+          if (parts.length >= 2) {
+            ids.add(parts[0]);
           }
         }
       } catch (StoreException e) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.ScopeType;
     description = "Unattended PostgreSQL backups, restore drills and safe migrations.",
     subcommands = {
       BackupCommand.class,
+      BaseBackupCommand.class,
       BackupsCommand.class,
       VerifyCommand.class,
       RestoreCommand.class,

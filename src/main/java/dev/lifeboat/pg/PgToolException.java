@@ -26,6 +26,14 @@ public class PgToolException extends LifeboatException {
     this.stderrTail = stderrTail == null ? "" : stderrTail;
   }
 
+  /** With a message of the caller's, naming more than the program can (target, server, hint). */
+  PgToolException(String tool, int exitCode, String stderrTail, String message) {
+    super(message, null);
+    this.tool = tool;
+    this.exitCode = exitCode;
+    this.stderrTail = stderrTail == null ? "" : stderrTail;
+  }
+
   public String tool() {
     return tool;
   }

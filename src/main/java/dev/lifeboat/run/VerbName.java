@@ -18,7 +18,9 @@ public enum VerbName {
   PRUNE("prune", true),
   MIGRATE("migrate", "migration", true),
   /** Typed only: a data migration is run by name, not by schedule. */
-  DATA_MIGRATE("data-migrate", "data-migration", false);
+  DATA_MIGRATE("data-migrate", "data-migration", false),
+  /** A physical base backup (pg_basebackup) whose WAL the receiver archives (issue 21). */
+  BASEBACKUP("basebackup", true);
 
   private final String word;
   private final String noun;

@@ -1,9 +1,6 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.store;
 
-import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.ObjectUpload;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +25,7 @@ import java.util.function.Consumer;
  * garbage that makes the heap, and the RSS, grow with the size of the dump. A chunk a store drops
  * (it failed, or the stream was aborted) is never given back, only collected.
  */
-final class FanOut extends OutputStream {
-
-  /** How one store's upload ended. */
-  record Outcome(boolean ok, String error) {}
+final class FanOut extends ObjectUpload.Broadcast {
 
   /** Bytes shared by the lanes, and how many lanes still have to write them. */
   private static final class Chunk {
@@ -139,7 +133,8 @@ final class FanOut extends OutputStream {
   }
 
   /** Ends the stream: commits every store still alive and reports how each one ended. */
-  Map<String, Outcome> finish() throws IOException {
+  @Override
+  public Map<String, Outcome> finish() throws IOException {
     return finish(store -> {});
   }
 
@@ -148,7 +143,8 @@ final class FanOut extends OutputStream {
    * its commit, runs {@code afterCommit} (the manifest), so a store that finishes is published at
    * once whatever the others do. A store counts as ok only if both succeeded.
    */
-  Map<String, Outcome> finish(Consumer<BackupStore> afterCommit) throws IOException {
+  @Override
+  public Map<String, Outcome> finish(Consumer<BackupStore> afterCommit) throws IOException {
     if (!closed) {
       closed = true;
       if (filled > 0) {
@@ -174,7 +170,8 @@ final class FanOut extends OutputStream {
   }
 
   /** Abandons the stream: every store discards what it received. Never throws. */
-  void abort() {
+  @Override
+  public void abort() {
     if (closed) {
       return;
     }
@@ -216,14 +213,6 @@ final class FanOut extends OutputStream {
       }
     }
     return sb.toString();
-  }
-
-  static String message(Throwable t) {
-    if (t == null) {
-      return "upload did not complete";
-    }
-    String m = t.getMessage();
-    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
   private final class Lane {

@@ -1,13 +1,8 @@
-package dev.lifeboat.backup;
+package dev.lifeboat.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.store.BackupStore;
-import dev.lifeboat.store.ObjectUpload;
-import dev.lifeboat.store.StoreException;
-import dev.lifeboat.store.StoreFeature;
-import dev.lifeboat.store.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,0 +1,204 @@
+package dev.lifeboat.pg;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Runs {@code pg_basebackup -D - -Ft -X none -c fast} (issue 21, plan §4.2): one tar of the data
+ * directory on stdout, {@code backup_label} first and {@code backup_manifest} last. {@code -X
+ * none}: the WAL comes from the receiver ({@code -X stream} cannot write to stdout, {@code -X
+ * fetch} needs the WAL kept meanwhile). It connects as the target's role, which needs LOGIN
+ * REPLICATION; the password goes through a temporary pgpass file, never the arguments.
+ */
+public final class PgBaseBackup {
+
+  public static final String TOOL = "pg_basebackup";
+
+  // said on every run with -X none and no archive_command: expected, the receiver has the WAL
+  static final String NO_ARCHIVING_NOTICE = "WAL archiving is not enabled";
+
+  private final ProcessRunner runner;
+  private final Path setpriv;
+
+  /** With {@code setpriv} (util-linux) from PATH when there is one. */
+  public PgBaseBackup(ProcessRunner runner) {
+    this(runner, PgReceiveWal.onPath("setpriv", System.getenv("PATH")).orElse(null));
+  }
+
+  PgBaseBackup(ProcessRunner runner, Path setpriv) {
+    this.runner = Objects.requireNonNull(runner);
+    this.setpriv = setpriv;
+  }
+
+  /** The pg_basebackup to copy a server of major version {@code serverMajor}. */
+  public static PgTool find(PgBinaries binaries, int serverMajor) {
+    return binaries.require(TOOL, serverMajor);
+  }
+
+  /** The name its walsender shows in {@code pg_stat_replication}. */
+  public static String applicationName(String target) {
+    return "lifeboat/" + target + "/basebackup";
+  }
+
+  /**
+   * Starts the copy of {@code conn}'s server, labelled {@code label} (the label is in {@code
+   * backup_label} and in the server's log). Read {@link Run#output()} to its end, then {@link
+   * Run#finish()}.
+   *
+   * <p>Call it from the thread that reads the output: with {@code setpriv --pdeathsig TERM} the
+   * kernel ends pg_basebackup when that thread goes (a JVM killed with -9 leaves no orphan
+   * copying).
+   */
+  public Run start(PgTool tool, PgConnection conn, String target, String label) {
+    List<String> command = command(tool, conn, applicationName(target), label);
+    PgClientCommand.Started started = PgClientCommand.start(runner, TOOL, command, conn);
+    return new Run(started.process(), started.passFile(), conn, target);
+  }
+
+  List<String> command(PgTool tool, PgConnection conn, String applicationName, String label) {
+    List<String> command = new ArrayList<>();
+    if (setpriv != null) {
+      command.addAll(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--"));
+    }
+    command.add(tool.path().toString());
+    command.add("--pgdata=-");
+    command.add("--format=tar");
+    command.add("--wal-method=none");
+    command.add("--checkpoint=fast");
+    command.add("--label=" + label);
+    command.add("--manifest-checksums=CRC32C");
+    command.add("--verbose");
+    command.add("--no-password");
+    command.add("--host=" + conn.host());
+    command.add("--port=" + conn.port());
+    command.add("--username=" + conn.user());
+    // a replication connection has no database: the connection string carries only the name
+    command.add("--dbname=application_name='" + conninfoQuote(applicationName) + "'");
+    return command;
+  }
+
+  private static String conninfoQuote(String value) {
+    return value.replace("\\", "\\\\").replace("'", "\\'");
+  }
+
+  /** A running pg_basebackup: read {@link #output()} to its end, then {@link #finish()}. */
+  public static final class Run implements AutoCloseable {
+
+    private final ProcessRunner.RunningProcess process;
+    private final PgPassFile passFile;
+    private final PgConnection conn;
+    private final String target;
+    private boolean done;
+
+    Run(
+        ProcessRunner.RunningProcess process,
+        PgPassFile passFile,
+        PgConnection conn,
+        String target) {
+      this.process = process;
+      this.passFile = passFile;
+      this.conn = conn;
+      this.target = target;
+    }
+
+    /** The tar, as pg_basebackup writes it. */
+    public InputStream output() {
+      return process.stdout();
+    }
+
+    /** The command line it was started with (it holds no password). */
+    public List<String> command() {
+      return process.command();
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    /**
+     * Waits for it to end.
+     *
+     * @throws PgToolException when it exits non-zero: the target, the server and role, its last
+     *     complaint and what to do
+     */
+    public void finish() {
+      try {
+        int exit = process.waitFor();
+        if (exit != 0) {
+          throw failure(exit, stderrTail());
+        }
+      } catch (InterruptedException e) {
+        process.destroy();
+        Thread.currentThread().interrupt();
+        throw new PgToolException(TOOL, PgToolException.NOT_STARTED, "interrupted");
+      } finally {
+        release();
+      }
+    }
+
+    PgToolException failure(int exit, String stderr) {
+      String line = PgToolException.lastMeaningfulLine(TOOL, stderr);
+      return new PgToolException(
+          TOOL,
+          exit,
+          stderr,
+          "base backup of target "
+              + target
+              + " from "
+              + conn.host()
+              + ":"
+              + conn.port()
+              + " as "
+              + conn.user()
+              + ": "
+              + TOOL
+              + " "
+              + PgToolException.outcome(TOOL, exit)
+              + (line.isEmpty() ? "" : ": " + line)
+              + ReplicationRefusal.hint(null, line));
+    }
+
+    /** Stops it (a failed upload, Ctrl-C); what it wrote must be discarded. */
+    public void cancel() {
+      try {
+        process.destroy();
+      } finally {
+        release();
+      }
+    }
+
+    /**
+     * Its stderr so far, password-free, without the notice that WAL archiving is off (expected: the
+     * receiver streams the WAL).
+     */
+    public String stderrTail() {
+      return PgClientCommand.redact(process.stderrTail(), conn)
+          .lines()
+          .filter(l -> !l.contains(NO_ARCHIVING_NOTICE))
+          .collect(Collectors.joining("\n"));
+    }
+
+    private synchronized void release() {
+      done = true;
+      if (passFile != null) {
+        passFile.close();
+      }
+    }
+
+    /** Cancels unless {@link #finish()} already ran. */
+    @Override
+    public void close() {
+      boolean finished;
+      synchronized (this) {
+        finished = done;
+      }
+      if (!finished) {
+        cancel();
+      }
+    }
+  }
+}
