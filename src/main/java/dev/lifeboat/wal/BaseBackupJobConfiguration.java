@@ -12,7 +12,6 @@ import dev.lifeboat.run.Jobs;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Targets;
 import java.time.Clock;
-import java.time.Duration;
 import org.springframework.batch.core.job.Job;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,9 +20,9 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class BaseBackupJobConfiguration {
 
-  // no receiver streams WAL in this version yet (issue 21's assembly): waiting would only wait
-  static final Duration WAL_TIMEOUT = Duration.ZERO;
-  static final String NO_RECEIVER = "no WAL receiver streams it to the stores yet in this version";
+  // the WAL from the backup's start to its stop reaches the stores through serve's receiver
+  static final String NO_RECEIVER =
+      "it reaches a store through the WAL receiver of a serve node: see lifeboat wal status";
 
   @Bean
   Job baseBackupBatchJob(
@@ -53,6 +52,11 @@ class BaseBackupJobConfiguration {
               run.context().putString(WalWait.STREAMED, Json.write(streamed));
             }),
         jobs.stoppable(
-            "wal", BaseBackupRequest.class, new WalWait(targets, WAL_TIMEOUT, NO_RECEIVER)));
+            "wal",
+            BaseBackupRequest.class,
+            new WalWait(
+                targets,
+                target -> config.properties().targets().get(target).wal().basebackupWalTimeout(),
+                NO_RECEIVER)));
   }
 }

@@ -26,13 +26,21 @@ final class WalWait implements Jobs.Stage<BaseBackupRequest> {
   private static final Duration POLL = Duration.ofSeconds(2);
 
   private final Targets targets;
-  private final Duration timeout;
+  private final java.util.function.Function<String, Duration> timeout;
   private final String whyWaiting;
 
   /**
    * @param whyWaiting what a store that waits is told (why its WAL may not come)
    */
   WalWait(Targets targets, Duration timeout, String whyWaiting) {
+    this(targets, target -> timeout, whyWaiting);
+  }
+
+  /**
+   * @param timeout how long to wait for the WAL of a target, by target name
+   */
+  WalWait(
+      Targets targets, java.util.function.Function<String, Duration> timeout, String whyWaiting) {
     this.targets = targets;
     this.timeout = timeout;
     this.whyWaiting = whyWaiting;
@@ -67,7 +75,7 @@ final class WalWait implements Jobs.Stage<BaseBackupRequest> {
         committed.add(store);
       }
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + timeout.apply(target).toNanos();
     List<String> complete = BaseBackupCatalog.completeIn(target, m, committed);
     while (complete.size() < committed.size()
         && System.nanoTime() - deadline < 0

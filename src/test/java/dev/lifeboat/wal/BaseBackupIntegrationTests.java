@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code lifeboat basebackup} through the packaged jar against the shared server: the copy lands in
- * the store with its signed manifest; with no receiver streaming the WAL yet, it says so per store
- * and is complete nowhere (exit 1). A target without WAL archiving is refused before anything runs.
+ * the store with its signed manifest; with no serve node streaming the WAL, it waits its {@code
+ * basebackup-wal-timeout}, says so per store and is complete nowhere (exit 1). A target without WAL
+ * archiving is refused before anything runs.
  */
 class BaseBackupIntegrationTests {
 
@@ -28,7 +29,9 @@ class BaseBackupIntegrationTests {
     Path local = dir.resolve("local");
     Fixture fx = new Fixture(dir).filesystem("local", local);
     Path config =
-        fx.targetYaml("app", "      wal:\n        enabled: true").write(role, "app", "plain");
+        fx.targetYaml(
+                "app", "      wal:\n        enabled: true\n        basebackup-wal-timeout: 1s")
+            .write(role, "app", "plain");
     LifeboatCli cli = fx.cli();
 
     Result refused = cli.run("--config", config.toString(), "--target", "plain", "basebackup");
@@ -49,7 +52,8 @@ class BaseBackupIntegrationTests {
     assertThat(r.stderr())
         .contains("base backup " + id + " of target 'app': failed,")
         .contains("  local: waiting-for-wal - data and manifest stored; segments 0000000100000000")
-        .contains("no WAL receiver streams it to the stores yet in this version")
+        .contains(
+            "it reaches a store through the WAL receiver of a serve node: see lifeboat wal status")
         .contains("lifeboat: basebackup of target 'app' failed: complete in no store");
     Path folder = local.resolve("app.wal/base/" + id);
     try (Stream<Path> files = Files.list(folder)) {

@@ -151,6 +151,14 @@ class WalServeIntegrationTests {
           () -> segments(store).contains(after));
       assertThat(contiguous(store)).as("no segment missing across the takeover").isTrue();
 
+      // a base backup while n2 streams: complete once its WAL is in the store
+      LifeboatCli.Result base =
+          cli.run("--config", config.toString(), "--target", "app", "basebackup");
+      assertThat(base.exitCode()).as(base.toString()).isZero();
+      assertThat(base.stderr()).contains("  local: complete");
+      String baseId = base.stdout().strip();
+      assertThat(store.stat("app.wal/base/" + baseId + "/basebackup.json")).isPresent();
+
       server.cluster().execute("CREATE TABLE IF NOT EXISTS last_words (x text)");
       server.cluster().execute("INSERT INTO last_words VALUES ('before the stop')");
       Lsn committed = Lsn.parse(query("SELECT pg_current_wal_insert_lsn()::text"));
