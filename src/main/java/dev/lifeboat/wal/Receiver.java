@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -313,11 +314,12 @@ final class Receiver {
               : rc.timelineHistory(identity.timeline());
     }
     String system = identity.systemIdentifier();
-    checkIdentity(system, segmentSize, history, lease.serverMajor());
+    boolean archivedBefore = checkIdentity(system, segmentSize, history, lease.serverMajor());
 
     ReplicationSlots slots = lease.slots();
     String slotName = settings.slotName(target.name());
-    if (slots.createIfMissing(slotName)) {
+    boolean created = slots.createIfMissing(slotName);
+    if (created) {
       log.info("wal {}: created replication slot {}", target.name(), slotName);
     }
     ReplicationSlots.Slot slot = slots.read(slotName).orElseThrow();
@@ -335,11 +337,27 @@ final class Receiver {
           slot.restartLsn());
     }
     Lsn restart = slot.restartLsn();
-    WalFiles.Segment seed =
-        firstMissing(
-            system,
-            WalFiles.segmentOf(history.timelineAt(restart), restart, segmentSize),
-            segmentSize);
+    WalFiles.Segment restartSegment =
+        WalFiles.segmentOf(history.timelineAt(restart), restart, segmentSize);
+    if (created && archivedBefore && !chainBroken) {
+      // the slot was dropped (or never made) while the stores hold WAL of this cluster: a new slot
+      // holds WAL from the server's last checkpoint on; what came between the stores' newest
+      // segment and that is in no store (plan 2.7)
+      OptionalLong newest = newestHeldBefore(system, restartSegment, segmentSize);
+      if (newest.isPresent() && newest.getAsLong() < restartSegment.number() - 1) {
+        chainBroken = true;
+        log.error(
+            "wal {}: chain broken: slot {} was missing; WAL after segment {} up to {} is in no"
+                + " store; point-in-time restore after it needs a new base backup (lifeboat"
+                + " basebackup --target {})",
+            target.name(),
+            slotName,
+            new WalFiles.Segment(restartSegment.timeline(), newest.getAsLong(), segmentSize).name(),
+            restart,
+            target.name());
+      }
+    }
+    WalFiles.Segment seed = firstMissing(system, restartSegment, segmentSize);
 
     Path stream = directory.resolve("stream");
     Path sealedDir = Files.createDirectories(directory.resolve("sealed"));
@@ -507,8 +525,9 @@ final class Receiver {
 
   /**
    * Refuses a server that is not the cluster (or timeline) the stores hold; records a first one.
+   * Returns whether a store recorded the cluster already (its WAL was archived before).
    */
-  private void checkIdentity(
+  private boolean checkIdentity(
       String system, long segmentSize, WalFiles.History history, int pgMajor) {
     Optional<ClusterIdentity.Recorded> recorded = Optional.empty();
     Optional<WalFiles.History> newest = Optional.empty();
@@ -559,6 +578,34 @@ final class Receiver {
     if (recorded.isEmpty()) {
       log.info("wal {}: {}", target.name(), verdict.message());
     }
+    return recorded.isPresent();
+  }
+
+  /**
+   * The newest completed segment some store holds up to {@code limit} (its number), on any
+   * timeline; empty when they hold none. Lists the whole archive of the cluster: only when a slot
+   * had to be made again.
+   */
+  private OptionalLong newestHeldBefore(String system, WalFiles.Segment limit, long segmentSize) {
+    OptionalLong newest = OptionalLong.empty();
+    for (BackupStore store : stores) {
+      try {
+        for (WalArchive.Entry e :
+            WalArchive.entries(
+                target.name(),
+                segmentSize,
+                store.list(WalArchive.systemRoot(target.name(), system)))) {
+          if (e.kind() == WalArchive.Kind.SEGMENT
+              && e.segmentNumber() <= limit.number()
+              && (newest.isEmpty() || e.segmentNumber() > newest.getAsLong())) {
+            newest = OptionalLong.of(e.segmentNumber());
+          }
+        }
+      } catch (RuntimeException e) {
+        log.debug("wal {}: listing {}: {}", target.name(), store.name(), e.getMessage());
+      }
+    }
+    return newest;
   }
 
   private void change(ReceiverState next, String why) {

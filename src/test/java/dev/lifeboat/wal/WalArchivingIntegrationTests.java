@@ -192,6 +192,32 @@ class WalArchivingIntegrationTests {
   }
 
   @Test
+  void aSlotDroppedWhileNoReceiverRanIsAChainBreakSaidLoudlyAndSeenAsAGap() throws Exception {
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+    String before = writeAndSwitch(1);
+    waitUntil(() -> segments(stores.get(0)).contains(before), "stored " + before, 30);
+    n1.stop(Duration.ofSeconds(15));
+    // someone drops the slot while no receiver runs; the WAL written meanwhile is kept by nothing
+    server.cluster().execute("SELECT pg_drop_replication_slot('lifeboat_" + target.name() + "')");
+    String lost = writeAndSwitch(2);
+    // a new slot holds WAL from the last checkpoint on: after this one, the WAL above is gone
+    server.cluster().execute("CHECKPOINT");
+
+    Receiver again = receiver("n1b");
+    waitUntil(() -> again.state() == ReceiverState.CHAIN_BROKEN, "the receiver says so", 30);
+    String after = writeAndSwitch(1);
+    waitUntil(() -> segments(stores.get(0)).contains(after), "stored " + after, 30);
+
+    assertThat(again.detail()).contains("from ");
+    assertThat(segments(stores.get(0))).doesNotContain(lost);
+    assertThat(contiguous(entries(stores.get(0)))).as("the archive shows the gap").isFalse();
+    assertThat(table.live(Duration.ofMinutes(1)))
+        .extracting(WalStatusTable.Row::state)
+        .contains(ReceiverState.CHAIN_BROKEN);
+  }
+
+  @Test
   void aServerOfAnotherClusterIsRefusedAndWritesNothing() throws Exception {
     ClusterIdentity.Recorded other =
         new ClusterIdentity.Recorded(
