@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 
 @Command(
     name = "wal",
-    description = "WAL archiving by serve (targets with wal.enabled): status.",
-    subcommands = {WalCommand.Status.class})
+    description = "WAL archiving by serve (targets with wal.enabled): status, receive.",
+    subcommands = {WalCommand.Status.class, WalCommand.Receive.class})
 final class WalCommand extends VerbCommand {
 
   @Override
@@ -79,6 +79,37 @@ final class WalCommand extends VerbCommand {
         }
       }
       return allStreaming ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "receive",
+      description =
+          "Stream the target's WAL into its stores in the foreground, as serve does (a serve node"
+              + " already streaming it makes this one stand by), until --for is over or SIGTERM /"
+              + " Ctrl-C; the partial segment is uploaded at the end.")
+  static final class Receive extends VerbCommand {
+
+    @picocli.CommandLine.Option(
+        names = "--for",
+        paramLabel = "DURATION",
+        description = "How long, e.g. 30s or 10m (default: until stopped).")
+    String duration;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      java.time.Duration howLong = java.time.Duration.ofDays(36500);
+      if (duration != null) {
+        try {
+          howLong = org.springframework.boot.convert.DurationStyle.detectAndParse(duration);
+        } catch (IllegalArgumentException e) {
+          throw new dev.lifeboat.config.ConfigException(
+              "--for", "'" + duration + "' is not a duration like 30s or 10m");
+        }
+      }
+      String state = bean(dev.lifeboat.wal.WalForeground.class).receive(target().name(), howLong);
+      console().note("wal " + target().name() + ": " + state + " when stopped");
+      return "streaming".equals(state) || "chain-broken".equals(state) ? 0 : 1;
     }
   }
 }

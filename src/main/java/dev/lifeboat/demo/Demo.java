@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * {@code lifeboat demo}: starts a throwaway PostgreSQL cluster, loads the sample multi-tenant
  * database from {@code jobs/example/}, writes a configuration with two local stores, then runs the
- * real commands against it (backup, backups, verify, drill). The cluster is stopped at the end,
- * also on failure or Ctrl-C; the stores and the configuration stay for the user to explore.
+ * real commands against it (backup, backups, verify, drill, and a few seconds of WAL archiving).
+ * The cluster is stopped at the end, also on failure or Ctrl-C; the stores and the configuration
+ * stay for the user to explore.
  */
 public final class Demo {
 
@@ -82,6 +83,15 @@ public final class Demo {
         out.println("$ lifeboat drill      # restore into a scratch database and prove it");
         code = runner.run(config, new String[] {"drill"});
       }
+      if (code == 0) {
+        out.println();
+        out.println(
+            "$ lifeboat wal receive --for 6s      # stream the WAL into both stores, as serve does");
+        code = receiveWal(cluster, config, runner);
+        if (code == 0) {
+          out.println(walArriving(demo, List.of("local-a", "local-b")));
+        }
+      }
       out.println();
       if (code == 0) {
         out.printf(
@@ -110,6 +120,68 @@ public final class Demo {
     }
   }
 
+  /**
+   * Runs {@code wal receive} for a few seconds while the demo database is written to, so completed
+   * segments and the partial one reach both stores.
+   */
+  private static int receiveWal(LocalCluster cluster, Path config, Runner runner) {
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                cluster.execute("CREATE TABLE IF NOT EXISTS demo_wal (at timestamptz)");
+                for (int i = 0; i < 5; i++) {
+                  Thread.sleep(800);
+                  cluster.execute("INSERT INTO demo_wal VALUES (now())");
+                  cluster.execute("SELECT pg_switch_wal()");
+                }
+                cluster.execute("INSERT INTO demo_wal VALUES (now())");
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } catch (RuntimeException e) {
+                // the receive shows what arrived; a write that failed only makes less WAL
+                org.slf4j.LoggerFactory.getLogger(Demo.class)
+                    .debug("demo WAL writer: {}", e.getMessage());
+              }
+            },
+            "lifeboat-demo-writer");
+    writer.start();
+    int code = runner.run(config, new String[] {"wal", "receive", "--for", "6s"});
+    try {
+      writer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return code;
+  }
+
+  /** {@code WAL arriving: local-a 5 segments + partial, local-b 5 segments + partial}. */
+  static String walArriving(Path demo, List<String> stores) {
+    List<String> parts = new java.util.ArrayList<>();
+    for (String name : stores) {
+      long segments = 0;
+      boolean partial = false;
+      Path root = demo.resolve("stores").resolve(name).resolve("app.wal");
+      if (Files.isDirectory(root)) {
+        try (var walk = Files.walk(root)) {
+          for (Path f : walk.filter(Files::isRegularFile).toList()) {
+            String n = f.getFileName().toString();
+            if (n.matches("[0-9A-F]{24}-[0-9a-f]{64}\\.zst(\\.age)?")) {
+              segments++;
+            } else if (n.matches("[0-9A-F]{24}\\.partial-.*")) {
+              partial = true;
+            }
+          }
+        } catch (IOException e) {
+          // counted as far as it could be read
+          org.slf4j.LoggerFactory.getLogger(Demo.class).debug("counting WAL: {}", e.getMessage());
+        }
+      }
+      parts.add(name + " " + segments + " segments" + (partial ? " + partial" : ""));
+    }
+    return "WAL arriving: " + String.join(", ", parts);
+  }
+
   private static Path writeConfig(Path demo, int port, Path drills) {
     Path config = demo.resolve("lifeboat.yml");
     String yaml =
@@ -124,6 +196,7 @@ public final class Demo {
               password: ${LIFEBOAT_DEMO_PASSWORD:}
               stores: [local-a, local-b]
               tenant-isolation: { role: app_tenant, setting: app.account_id, probe-accounts: [1, 2] }
+              wal: { enabled: true, partial-upload-interval: 1s }
           stores:
             local-a: { type: filesystem, path: %s }
             local-b: { type: filesystem, path: %s }

@@ -10,7 +10,6 @@ import dev.lifeboat.pg.ProcessRunner;
 import dev.lifeboat.run.NodeService;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.target.Targets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,29 +81,43 @@ final class WalReceivers implements NodeService {
       log.info("no target has wal.enabled: this node streams no WAL");
       return;
     }
-    String instance = node.name() + "-" + ProcessHandle.current().pid();
-    Path home = config.properties().home().toAbsolutePath().normalize();
     for (String name : names) {
-      TargetProperties properties = config.properties().targets().get(name);
-      Target target = targets.resolve(name);
-      Receiver receiver =
-          new Receiver(
-              target,
-              properties.wal(),
-              targets.stores(target),
-              keys.forTarget(name).recipients(),
-              home.resolve("wal").resolve(name),
-              node.name(),
-              instance,
-              binaries,
-              new PgReceiveWal(ProcessRunner.system()),
-              LaneUploads.factory(name, properties.wal(), targets.stores(target), clock),
-              table,
-              clock,
-              null);
+      Receiver receiver = receiver(name);
       running.add(receiver);
       receiver.start();
     }
+  }
+
+  /**
+   * The receiver of {@code name} for a typed command ({@code wal receive}), not started; the target
+   * must have {@code wal.enabled}.
+   */
+  Receiver foreground(String name) {
+    if (!enabledTargets().contains(name)) {
+      throw new dev.lifeboat.config.ConfigException(
+          "lifeboat.targets." + name + ".wal.enabled",
+          "wal receive streams only a target with wal.enabled: true");
+    }
+    return receiver(name);
+  }
+
+  private Receiver receiver(String name) {
+    TargetProperties properties = config.properties().targets().get(name);
+    Target target = targets.resolve(name);
+    return new Receiver(
+        target,
+        properties.wal(),
+        targets.stores(target),
+        keys.forTarget(name).recipients(),
+        config.properties().home().toAbsolutePath().normalize().resolve("wal").resolve(name),
+        node.name(),
+        node.name() + "-" + ProcessHandle.current().pid(),
+        binaries,
+        new PgReceiveWal(ProcessRunner.system()),
+        LaneUploads.factory(name, properties.wal(), targets.stores(target), clock),
+        table,
+        clock,
+        null);
   }
 
   @Override

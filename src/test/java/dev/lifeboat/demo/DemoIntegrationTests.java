@@ -34,6 +34,12 @@ class DemoIntegrationTests {
             "PASSED",
             "Everything worked.");
     assertThat(r.stdout()).containsPattern("local-a: ok - SHA-256 and size match");
+    // a few seconds of WAL archiving: the demo switched segments, so both stores hold some
+    assertThat(r.stdout())
+        .contains("$ lifeboat wal receive --for 6s")
+        .containsPattern(
+            "WAL arriving: local-a [1-9]\\d* segments \\+ partial, local-b [1-9]\\d*"
+                + " segments \\+ partial");
     String clusterDir =
         r.stdout()
             .lines()
