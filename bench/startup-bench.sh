@@ -73,7 +73,7 @@ if [[ ${BENCH_SMOKE:-0} != 1 ]]; then
 fi
 count=$("$ROOT/bin/lifeboat" backups --json --config "$W/full.yml" | grep -c '"id"') || true
 [[ $count == "$FULL" ]] || die "the $FULL_TEXT-backup store lists $count backups"
-JSA=$(ls -t "$ROOT"/target/app/lifeboat-*.jsa 2>/dev/null | head -1)
+JSA=$(ls -t "$ROOT"/target/app/lifeboat-*.jsa 2>/dev/null | head -1) || true
 [[ -n $JSA || ${BENCH_SMOKE:-0} == 1 ]] || die "bin/lifeboat made no CDS archive for $J17"
 PICKED_VERSION=$("$ROOT/bin/lifeboat" version --config "$W/empty.yml" 2>/dev/null | grep -o 'on Java [^ ]* ([^)]*)' | head -1) || true
 
