@@ -2,19 +2,29 @@ package dev.lifeboat.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
+import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Identities;
 import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgReceiveWal;
 import dev.lifeboat.pg.ProcessRunner;
+import dev.lifeboat.pg.WalFiles;
 import dev.lifeboat.store.BackupStore;
+import dev.lifeboat.store.ChecksumMode;
+import dev.lifeboat.store.S3StoreSettings;
 import dev.lifeboat.target.Target;
 import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.ServerOptions;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -25,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
@@ -104,6 +115,10 @@ class WalArchivingIntegrationTests {
   }
 
   private Receiver receiver(String node) {
+    return receiver(node, List.of());
+  }
+
+  private Receiver receiver(String node, List<String> recipients) {
     LifeboatProperties.Wal wal =
         new LifeboatProperties.Wal(
             true,
@@ -118,7 +133,7 @@ class WalArchivingIntegrationTests {
             target,
             wal,
             stores,
-            List.of(),
+            recipients,
             dir.resolve("home-" + node).resolve("wal").resolve(target.name()),
             node,
             node + "-1",
@@ -166,6 +181,126 @@ class WalArchivingIntegrationTests {
     assertThat(table.live(Duration.ofMinutes(1)))
         .extracting(WalStatusTable.Row::state)
         .containsExactly(ReceiverState.STOPPED);
+  }
+
+  @Test
+  void underPgbenchEveryStoreGetsTheChainAndTheArchivedBytesAreTheServersWalWithTheMarker()
+      throws Exception {
+    // one filesystem and one S3 store, the WAL encrypted to an age key
+    S3ProxyServer s3 = S3ProxyServer.shared("wal-archiving");
+    s3.createBucket("wal");
+    BackupStore s3a =
+        BackupStore.s3(
+            new S3StoreSettings(
+                "s3a",
+                s3.endpoint(),
+                s3.region(),
+                "wal",
+                "run-" + UUID.randomUUID() + "/",
+                true,
+                s3.accessKey(),
+                s3.secretKey(),
+                ChecksumMode.WHEN_REQUIRED,
+                S3StoreSettings.MIN_PART_SIZE_BYTES,
+                null,
+                null,
+                null));
+    stores = List.of(stores.get(0), s3a);
+    KeyPair key = new X25519KeyPairGenerator().generateKeyPair();
+    Receiver n1 = receiver("n1", List.of(key.getPublic().toString()));
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+
+    PgConnection bench = server.createDatabase("pgbench");
+    pgbench(bench, "-i", "-s", "1", "-q");
+    Process load = pgbenchInBackground(bench, "-T", "6", "-c", "2", "-n");
+    String xid;
+    Lsn markerLsn;
+    try (Connection c = bench.open();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE marker (note text)");
+      c.setAutoCommit(false);
+      st.execute("INSERT INTO marker VALUES ('lifeboat marker')");
+      try (ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+        rs.next();
+        xid = rs.getString(1);
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        rs.next();
+        markerLsn = Lsn.parse(rs.getString(1));
+      }
+    }
+    assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("pgbench ends").isTrue();
+    assertThat(load.exitValue()).isZero();
+    server.cluster().execute("SELECT pg_switch_wal()");
+    WalFiles.Segment markerSegment = WalFiles.segmentOf(1, markerLsn, SEGMENT);
+
+    for (BackupStore store : stores) {
+      waitUntil(
+          () -> segments(store).contains(markerSegment.name()),
+          store.name() + " holds " + markerSegment.name(),
+          60);
+      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+    }
+    // the commit of the marker lies in its segment or, at a boundary, the one before
+    String dump = waldump(s3a, markerSegment, key) + waldump(s3a, markerSegment.previous(), key);
+    assertThat(dump)
+        .as("pg_waldump of the segments fetched from S3, decrypted and decompressed")
+        .containsPattern("tx: +" + xid + ", lsn: [0-9A-F/]+, prev [0-9A-F/]+, desc: COMMIT");
+  }
+
+  /** pg_waldump of {@code segment} as stored in {@code store}; empty when it holds none. */
+  private String waldump(BackupStore store, WalFiles.Segment segment, KeyPair key)
+      throws Exception {
+    WalArchive.Entry entry =
+        entries(store).stream()
+            .filter(e -> e.kind() == WalArchive.Kind.SEGMENT && e.segment().equals(segment))
+            .findFirst()
+            .orElse(null);
+    if (entry == null) {
+      return "";
+    }
+    assertThat(entry.encrypted()).isTrue();
+    Path file = Files.createDirectories(dir.resolve("fetched")).resolve(segment.name());
+    try (InputStream in =
+        new ZstdInputStream(
+            Age.decrypting(
+                store.open(entry.key()),
+                Identities.load("k", List.of(key.getPrivate().toString()), i -> "${KEY}")))) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    assertThat(Files.size(file)).isEqualTo(SEGMENT);
+    Process p =
+        new ProcessBuilder(
+                server.binaries().require("pg_waldump", 10).path().toString(), file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out;
+  }
+
+  private static void pgbench(PgConnection db, String... args) throws Exception {
+    Process p = pgbenchInBackground(db, args);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("pgbench " + String.join(" ", args)).isZero();
+  }
+
+  private static Process pgbenchInBackground(PgConnection db, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(server.binaries().require("pgbench", 10).path().toString());
+    command.addAll(
+        List.of(
+            "-h", "127.0.0.1", "-p", String.valueOf(server.cluster().port()), "-U", "postgres"));
+    command.addAll(List.of(args));
+    command.add(db.database());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PGPASSWORD", server.superuserPassword());
+    return pb.start();
   }
 
   @Test
