@@ -37,6 +37,7 @@ final class WalReceivers implements NodeService {
   private final PgBinaries binaries;
   private final Node node;
   private final WalStatusTable table;
+  private final WalMetrics metrics;
   private final Clock clock;
   private final List<Receiver> running = new ArrayList<>();
 
@@ -47,6 +48,7 @@ final class WalReceivers implements NodeService {
       PgBinaries binaries,
       Node node,
       WalStatusTable table,
+      WalMetrics metrics,
       Clock clock) {
     this.config = config;
     this.targets = targets;
@@ -54,6 +56,7 @@ final class WalReceivers implements NodeService {
     this.binaries = binaries;
     this.node = node;
     this.table = table;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -87,6 +90,7 @@ final class WalReceivers implements NodeService {
     for (String name : names) {
       TargetProperties properties = config.properties().targets().get(name);
       Target target = targets.resolve(name);
+      WalMetrics.Receiving gauges = metrics.receiving(name, clock);
       Receiver receiver =
           new Receiver(
               target,
@@ -98,8 +102,9 @@ final class WalReceivers implements NodeService {
               instance,
               binaries,
               new PgReceiveWal(ProcessRunner.system()),
-              LaneUploads.factory(name, properties.wal(), targets.stores(target), clock),
+              LaneUploads.factory(name, properties.wal(), targets.stores(target), clock, gauges),
               table,
+              gauges,
               clock,
               null);
       running.add(receiver);
