@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 import org.springframework.stereotype.Component;
 
 /**
@@ -128,10 +129,17 @@ final class WalMetrics {
       for (StoreLane lane : run.lanes) {
         backlogs.add(MultiGauge.Row.of(tags.and("store", lane.store()), lane, StoreLane::backlog));
       }
-      r.segments.forEach(
-          (store, at) -> segments.add(MultiGauge.Row.of(tags.and("store", store), seconds(at))));
-      r.partials.forEach(
-          (store, at) -> partials.add(MultiGauge.Row.of(tags.and("store", store), seconds(at))));
+      // read at each scrape: a store's later commits move its series
+      r.segments
+          .keySet()
+          .forEach(
+              store ->
+                  segments.add(MultiGauge.Row.of(tags.and("store", store), r.segments, at(store))));
+      r.partials
+          .keySet()
+          .forEach(
+              store ->
+                  partials.add(MultiGauge.Row.of(tags.and("store", store), r.partials, at(store))));
     }
     state.register(states, true);
     lastSegment.register(segments, true);
@@ -142,8 +150,14 @@ final class WalMetrics {
     backlog.register(backlogs, true);
   }
 
-  private static double seconds(Instant at) {
-    return at.toEpochMilli() / 1000.0;
+  /**
+   * The commit time of {@code store}, epoch seconds; NaN once forgotten (until the next render).
+   */
+  private static ToDoubleFunction<Map<String, Instant>> at(String store) {
+    return times -> {
+      Instant at = times.get(store);
+      return at == null ? Double.NaN : at.toEpochMilli() / 1000.0;
+    };
   }
 
   /** The spool and lanes of a receiver's current (or last) streaming run. */

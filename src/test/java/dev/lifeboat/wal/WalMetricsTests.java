@@ -221,10 +221,22 @@ class WalMetricsTests {
         .isEqualTo(clock.now.getEpochSecond());
     assertThat(gauge("lifeboat_wal_archive_lag_seconds{target=\"app\"}")).isZero();
 
+    // b takes them 10 s later; a takes segment 5 whole: each time is the store's newest commit
+    clock.now = clock.now.plusSeconds(10);
+    while (lanes.get(1).step() == StoreLane.Step.WORKED) {}
+    spool.add(SpoolTests.seal(sealed, 5, 5));
+    clock.now = clock.now.plusSeconds(1);
+    while (lanes.get(0).step() == StoreLane.Step.WORKED) {}
+    assertThat(gauge("lifeboat_wal_last_segment_timestamp_seconds{store=\"b\",target=\"app\"}"))
+        .isEqualTo(clock.now.getEpochSecond() - 1);
+    assertThat(gauge("lifeboat_wal_last_segment_timestamp_seconds{store=\"a\",target=\"app\"}"))
+        .isEqualTo(clock.now.getEpochSecond());
+    assertThat(gauge("lifeboat_wal_archive_lag_seconds{target=\"app\"}")).isZero();
+
     // the server writes on; 20 s later nothing more is in a store
-    app.beat(segment(5).start().plus(3 * 8192));
+    app.beat(segment(6).start().plus(3 * 8192));
     clock.now = clock.now.plusSeconds(2);
-    app.beat(segment(5).start().plus(5 * 8192));
+    app.beat(segment(6).start().plus(5 * 8192));
     clock.now = clock.now.plusSeconds(18);
     assertThat(gauge("lifeboat_wal_archive_lag_seconds{target=\"app\"}")).isEqualTo(20);
 
