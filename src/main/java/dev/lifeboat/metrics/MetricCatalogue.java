@@ -139,7 +139,54 @@ final class MetricCatalogue {
               "1 for the slot's wal_status (reserved, extended, unreserved, lost, none) or missing,"
                   + " 0 for the others",
               "target",
-              "status"));
+              "status"),
+          m(
+              "lifeboat_wal_receiver_state",
+              "gauge",
+              "1 for this node's WAL receiver state of the target (standby, starting, streaming,"
+                  + " backoff, spool-full, refused, chain-broken, stopping, stopped), 0 for the"
+                  + " others; every serve node reports it",
+              "target",
+              "state"),
+          m(
+              "lifeboat_wal_last_segment_timestamp_seconds",
+              "gauge",
+              "when the store last committed a completed WAL segment of the target (this node's"
+                  + " clock); from the node that streams the target, after its first commit",
+              "target",
+              "store"),
+          m(
+              "lifeboat_wal_last_partial_timestamp_seconds",
+              "gauge",
+              "when the store last committed a partial WAL segment of the target; from the node"
+                  + " that streams the target, after its first commit",
+              "target",
+              "store"),
+          m(
+              "lifeboat_wal_archive_lag_seconds",
+              "gauge",
+              "seconds since the server wrote the oldest WAL that no store holds yet (within one"
+                  + " 2 s heartbeat, counted from when this node first saw it), 0 when some store"
+                  + " holds all the server has written; from the node that streams the target,"
+                  + " and it keeps growing while that node backs off",
+              "target"),
+          m(
+              "lifeboat_wal_spool_bytes",
+              "gauge",
+              "bytes in the local WAL spool (stream/ and sealed/) of the node that streams the"
+                  + " target",
+              "target"),
+          m(
+              "lifeboat_wal_spool_max_bytes",
+              "gauge",
+              "the spool's bound (wal.spool-max); at it, streaming pauses (spool-full)",
+              "target"),
+          m(
+              "lifeboat_wal_store_backlog_segments",
+              "gauge",
+              "completed WAL segments of the target in the spool that the store does not hold yet",
+              "target",
+              "store"));
 
   private MetricCatalogue() {}
 

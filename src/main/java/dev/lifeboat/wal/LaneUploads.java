@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The upload path of one streaming run (plan 3.1): the {@link Spool}, one {@link StoreLane} per
  * store on a thread of its own, and the {@link PartialUploads}, behind what the {@link Receiver}
- * needs of them.
+ * needs of them. Each run's spool and lanes are shown to the target's {@link WalMetrics.Receiving}.
  */
 final class LaneUploads implements Receiver.Uploads {
 
@@ -45,7 +45,11 @@ final class LaneUploads implements Receiver.Uploads {
 
   /** The upload path of each run of {@code target}'s receiver, into {@code stores}. */
   static Receiver.UploadsFactory factory(
-      String target, LifeboatProperties.Wal settings, List<BackupStore> stores, Clock clock) {
+      String target,
+      LifeboatProperties.Wal settings,
+      List<BackupStore> stores,
+      Clock clock,
+      WalMetrics.Receiving metrics) {
     return (system, segmentSize, stream, sealedDir, sealer, from) -> {
       Spool spool =
           new Spool(
@@ -58,6 +62,7 @@ final class LaneUploads implements Receiver.Uploads {
               stores.stream().map(BackupStore::name).toList());
       List<StoreLane> lanes =
           StoreLane.forStores(target, system, segmentSize, stores, spool, from, clock, null);
+      metrics.streaming(spool, lanes);
       return new LaneUploads(
           target,
           spool,

@@ -117,6 +117,7 @@ final class Receiver {
   private final PgReceiveWal pgReceiveWal;
   private final UploadsFactory uploadsFactory;
   private final WalStatusTable table;
+  private final WalMetrics.Receiving metrics;
   private final Clock clock;
   private final Sleeper sleeper;
 
@@ -145,6 +146,7 @@ final class Receiver {
       PgReceiveWal pgReceiveWal,
       UploadsFactory uploadsFactory,
       WalStatusTable table,
+      WalMetrics.Receiving metrics,
       Clock clock,
       Sleeper sleeper) {
     this.target = target;
@@ -158,6 +160,7 @@ final class Receiver {
     this.pgReceiveWal = pgReceiveWal;
     this.uploadsFactory = uploadsFactory;
     this.table = table;
+    this.metrics = metrics;
     this.clock = clock;
     this.sleeper = sleeper;
     this.since = clock.instant();
@@ -404,7 +407,9 @@ final class Receiver {
           lastPartial = now;
         }
         if (Duration.between(lastBeat, now).compareTo(BEAT_EVERY) >= 0) {
-          serverLsn = lease.beat().serverLsn().toString();
+          Lsn beat = lease.beat().serverLsn();
+          metrics.beat(beat);
+          serverLsn = beat.toString();
           lastBeat = now;
         }
         if (Duration.between(lastAdvance, now).compareTo(Duration.ofSeconds(1)) >= 0) {
@@ -616,6 +621,7 @@ final class Receiver {
     state = next;
     detail = why;
     since = clock.instant();
+    metrics.state(next);
     if (logIt) {
       String line = "wal " + target.name() + ": " + next.word() + (why == null ? "" : ": " + why);
       if (next == ReceiverState.BACKOFF

@@ -62,6 +62,12 @@ final class StoreLane implements Runnable {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /** Told of each WAL object the lane committed to its store (the commit-time gauges). */
+  interface Commits {
+    /** {@code store} committed a completed segment, or a partial one when {@code partial}. */
+    void committed(String store, boolean partial);
+  }
+
   /** What one {@link #step()} did. */
   enum Step {
     /** Something was uploaded, found already stored, or the cursor was found or moved. */
@@ -95,6 +101,7 @@ final class StoreLane implements Runnable {
   private volatile Instant failingSince;
   private volatile Instant deadline;
   private volatile boolean idle;
+  private volatile Commits commits = (store, partial) -> {};
 
   private StoreLane(
       String target,
@@ -164,6 +171,11 @@ final class StoreLane implements Runnable {
 
   String store() {
     return store.name();
+  }
+
+  /** Who is told of each commit from now on. */
+  void onCommit(Commits listener) {
+    commits = listener;
   }
 
   /** The next segment this store needs; empty until the lane has listed its store. */
@@ -351,6 +363,7 @@ final class StoreLane implements Runnable {
         throw new MissingSource(missing(entry.key()));
       }
       advance(entry.segment());
+      commits.committed(store.name(), false);
       return Step.WORKED;
     }
     if (peers.stream().anyMatch(p -> p.cursor != null && p.cursor.number() > next.number())) {
@@ -360,6 +373,7 @@ final class StoreLane implements Runnable {
         throw new MissingSource(missing(next.name()));
       }
       advance(next);
+      commits.committed(store.name(), false);
       return Step.WORKED;
     }
     OptionalLong oldest = spool.oldestSegment();
@@ -419,6 +433,7 @@ final class StoreLane implements Runnable {
     deleteOwn(List.copyOf(older));
     older.clear();
     older.add(p.key());
+    commits.committed(store.name(), true);
     return true;
   }
 

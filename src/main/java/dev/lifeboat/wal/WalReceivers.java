@@ -36,6 +36,7 @@ final class WalReceivers implements NodeService {
   private final PgBinaries binaries;
   private final Node node;
   private final WalStatusTable table;
+  private final WalMetrics metrics;
   private final Clock clock;
   private final List<Receiver> running = new ArrayList<>();
 
@@ -46,6 +47,7 @@ final class WalReceivers implements NodeService {
       PgBinaries binaries,
       Node node,
       WalStatusTable table,
+      WalMetrics metrics,
       Clock clock) {
     this.config = config;
     this.targets = targets;
@@ -53,6 +55,7 @@ final class WalReceivers implements NodeService {
     this.binaries = binaries;
     this.node = node;
     this.table = table;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -104,6 +107,7 @@ final class WalReceivers implements NodeService {
   private Receiver receiver(String name) {
     TargetProperties properties = config.properties().targets().get(name);
     Target target = targets.resolve(name);
+    WalMetrics.Receiving gauges = metrics.receiving(name, clock);
     return new Receiver(
         target,
         properties.wal(),
@@ -114,8 +118,9 @@ final class WalReceivers implements NodeService {
         node.name() + "-" + ProcessHandle.current().pid(),
         binaries,
         new PgReceiveWal(ProcessRunner.system()),
-        LaneUploads.factory(name, properties.wal(), targets.stores(target), clock),
+        LaneUploads.factory(name, properties.wal(), targets.stores(target), clock, gauges),
         table,
+        gauges,
         clock,
         null);
   }

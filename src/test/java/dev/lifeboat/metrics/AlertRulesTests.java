@@ -33,7 +33,9 @@ class AlertRulesTests {
           "BackupVerifiedTooOld",
           "DaemonDown",
           "DataMigrationStalled",
-          "ReplicationSlotRetainingWal");
+          "ReplicationSlotRetainingWal",
+          "WalArchivingStopped",
+          "WalSpoolFilling");
 
   @Test
   void promtoolPassesEveryRuleTestFiringAndNotFiring() throws Exception {

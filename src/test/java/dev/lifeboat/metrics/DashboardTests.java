@@ -64,7 +64,12 @@ class DashboardTests {
             "lifeboat_store_free_bytes",
             "lifeboat_data_migration_progress_ratio",
             "lifeboat_wal_slot_retained_bytes",
-            "lifeboat_wal_slot_status");
+            "lifeboat_wal_slot_status",
+            "lifeboat_wal_archive_lag_seconds",
+            "lifeboat_wal_receiver_state",
+            "lifeboat_wal_store_backlog_segments",
+            "lifeboat_wal_spool_bytes",
+            "lifeboat_wal_spool_max_bytes");
   }
 
   @Test

@@ -20,6 +20,8 @@ import dev.lifeboat.target.Target;
 import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.ServerOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +34,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +67,8 @@ class WalArchivingIntegrationTests {
 
   @TempDir Path dir;
   private final List<Receiver> receivers = new ArrayList<>();
+  // each node's own gauges, as Prometheus would scrape that node
+  private final Map<String, PrometheusMeterRegistry> scrapes = new HashMap<>();
   private List<BackupStore> stores;
   private WalStatusTable table;
   private Target target;
@@ -128,6 +134,10 @@ class WalArchivingIntegrationTests {
             3,
             false,
             Duration.ofMinutes(5));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    scrapes.put(node, registry);
+    WalMetrics.Receiving gauges =
+        new WalMetrics(registry).receiving(target.name(), Clock.systemUTC());
     Receiver r =
         new Receiver(
             target,
@@ -139,8 +149,9 @@ class WalArchivingIntegrationTests {
             node + "-1",
             server.binaries(),
             new PgReceiveWal(ProcessRunner.system()),
-            LaneUploads.factory(target.name(), wal, stores, Clock.systemUTC()),
+            LaneUploads.factory(target.name(), wal, stores, Clock.systemUTC(), gauges),
             table,
+            gauges,
             Clock.systemUTC(),
             null);
     receivers.add(r);
@@ -312,6 +323,25 @@ class WalArchivingIntegrationTests {
     assertThat(n2.detail()).isEqualTo("streamed by node n1");
     String before = writeAndSwitch(2);
     waitUntil(() -> segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
+    // the streaming node reports the stream; the standby only its state
+    String t = "target=\"" + target.name() + "\"";
+    waitUntil(
+        () -> scrapes.get("n1").scrape().contains("lifeboat_wal_last_segment_timestamp_seconds{"),
+        "n1 reports a segment's commit time",
+        10);
+    assertThat(scrapes.get("n1").scrape())
+        .contains("lifeboat_wal_receiver_state{state=\"streaming\"," + t + "} 1")
+        .contains("lifeboat_wal_receiver_state{state=\"standby\"," + t + "} 0")
+        .contains("lifeboat_wal_archive_lag_seconds{" + t + "}")
+        .contains("lifeboat_wal_spool_max_bytes{" + t + "} 6.7108864E7")
+        .contains("lifeboat_wal_spool_bytes{" + t + "}")
+        .contains("lifeboat_wal_store_backlog_segments{store=\"local-a\"," + t + "}")
+        .contains("lifeboat_wal_store_backlog_segments{store=\"local-b\"," + t + "}");
+    assertThat(scrapes.get("n2").scrape())
+        .contains("lifeboat_wal_receiver_state{state=\"standby\"," + t + "} 1")
+        .contains("lifeboat_wal_receiver_state{state=\"streaming\"," + t + "} 0")
+        .doesNotContain("lifeboat_wal_archive_lag_seconds{")
+        .doesNotContain("lifeboat_wal_spool_bytes{");
 
     Instant stopped = Instant.now();
     n1.stop(Duration.ofSeconds(15));
@@ -324,6 +354,16 @@ class WalArchivingIntegrationTests {
       assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
     }
     assertThat(takeover).isLessThan(Duration.ofSeconds(30));
+    assertThat(scrapes.get("n1").scrape())
+        .contains("lifeboat_wal_receiver_state{state=\"stopped\"," + t + "} 1")
+        .doesNotContain("lifeboat_wal_archive_lag_seconds{")
+        .doesNotContain("lifeboat_wal_store_backlog_segments{");
+    // writes stopped: within a partial upload (1 s) the stores hold all the server wrote
+    waitUntil(
+        () ->
+            scrapes.get("n2").scrape().contains("lifeboat_wal_archive_lag_seconds{" + t + "} 0.0"),
+        "n2's lag falls to 0 once the stores hold all the server wrote",
+        15);
   }
 
   @Test

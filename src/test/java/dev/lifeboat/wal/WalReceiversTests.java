@@ -43,7 +43,7 @@ class WalReceiversTests {
         new Binder(new MapConfigurationPropertySource(all))
             .bindOrCreate("lifeboat", LifeboatProperties.class);
     // nothing here starts a receiver: the rest is needed only by one that streams
-    return new WalReceivers(new LifeboatConfig(p), null, null, null, null, null, null);
+    return new WalReceivers(new LifeboatConfig(p), null, null, null, null, null, null, null);
   }
 
   private java.util.List<String> lines() {
