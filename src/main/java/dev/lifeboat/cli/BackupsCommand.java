@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.progress.TerminalProgress;
 import dev.lifeboat.target.Target;
@@ -83,6 +84,7 @@ final class BackupsCommand extends VerbCommand {
     if (rows.isEmpty()) {
       console.say(
           "no complete backups of target '" + target.name() + "' in stores " + target.stores());
+      baseBackups(console, target);
       return exit;
     }
     console.say(
@@ -114,6 +116,51 @@ final class BackupsCommand extends VerbCommand {
                       ? "  pinned" + (r.pinReason() == null ? "" : ": " + r.pinReason())
                       : "")));
     }
+    baseBackups(console, target);
     return exit;
+  }
+
+  /**
+   * The target's base backups (targets with WAL archiving), after the dumps: each with the stores
+   * where it is complete, that is where its WAL is too, and those where it still waits for WAL.
+   */
+  private void baseBackups(Console console, Target target) {
+    var properties =
+        bean(dev.lifeboat.config.LifeboatConfig.class).properties().targets().get(target.name());
+    if (properties == null || properties.wal() == null || !properties.wal().enabled()) {
+      return;
+    }
+    BaseBackupCatalog.Listing listing = bean(BaseBackupCatalog.class).list(target);
+    console.say("");
+    if (listing.entries().isEmpty()) {
+      console.say("no base backups of target '" + target.name() + "'");
+      return;
+    }
+    console.say(
+        String.format(
+            Locale.ROOT,
+            "%-20s %-12s %-20s %10s  %-21s %s",
+            "BASE BACKUP",
+            "LABEL",
+            "COMPLETED",
+            "SIZE",
+            "WAL",
+            "COMPLETE IN (WAITING FOR WAL IN)"));
+    for (BaseBackupCatalog.Entry e : listing.entries()) {
+      BaseBackupCatalog.Manifest m = e.manifest();
+      console.say(
+          String.format(
+              Locale.ROOT,
+              "%-20s %-12s %-20s %10s  %-21s %s%s",
+              m.id(),
+              m.label() == null ? "" : m.label(),
+              m.completedAt() == null
+                  ? ""
+                  : m.completedAt().toString().replaceAll("\\.\\d+Z$", "Z"),
+              TerminalProgress.bytes(m.sizeBytes()),
+              m.startLsn() + "-" + m.stopLsn(),
+              e.completeIn().isEmpty() ? "-" : String.join(",", e.completeIn()),
+              e.waitingIn().isEmpty() ? "" : " (" + String.join(",", e.waitingIn()) + ")"));
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Schedules;
@@ -49,6 +50,7 @@ import org.springframework.context.annotation.Lazy;
   Targets.class,
   Keys.class,
   BackupCatalog.class,
+  BaseBackupCatalog.class,
   Console.class,
   ReadOnlyApplication.PushedMetrics.class
 })

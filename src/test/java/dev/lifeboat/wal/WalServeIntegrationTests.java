@@ -158,6 +158,11 @@ class WalServeIntegrationTests {
       assertThat(base.stderr()).contains("  local: complete");
       String baseId = base.stdout().strip();
       assertThat(store.stat("app.wal/base/" + baseId + "/basebackup.json")).isPresent();
+      LifeboatCli.Result listed = cli.run("--config", config.toString(), "backups");
+      assertThat(listed.exitCode()).as(listed.toString()).isZero();
+      assertThat(listed.stdout())
+          .as("backups lists the base backup where its WAL is")
+          .containsPattern(baseId + " .* local\\s*$|" + baseId + " .* local\\n");
 
       server.cluster().execute("CREATE TABLE IF NOT EXISTS last_words (x text)");
       server.cluster().execute("INSERT INTO last_words VALUES ('before the stop')");
