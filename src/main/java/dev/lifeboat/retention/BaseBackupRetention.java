@@ -1,15 +1,20 @@
 package dev.lifeboat.retention;
 
+import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.Pin;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.pg.Lsn;
+import dev.lifeboat.pg.WalFiles;
 import dev.lifeboat.retention.PruneReport.Kept;
 import dev.lifeboat.retention.PruneReport.Retained;
 import dev.lifeboat.retention.PruneReport.Wal;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreException;
 import dev.lifeboat.store.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +45,32 @@ final class BaseBackupRetention {
   private static final Logger LOG = LoggerFactory.getLogger(BaseBackupRetention.class);
 
   private BaseBackupRetention() {}
+
+  /**
+   * The system's timeline histories the store holds (only compressed, never encrypted), for the
+   * check that the plan leaves every kept base backup's window as it was; one that cannot be read
+   * is left out (logged): that timeline's WAL is then not followed by the check, and the plan's
+   * deletions do not depend on it.
+   */
+  private static List<WalFiles.History> histories(
+      BackupStore store, List<WalArchive.Entry> entries, String system) {
+    List<WalFiles.History> histories = new ArrayList<>();
+    for (WalArchive.Entry e : entries) {
+      if (e.kind() != WalArchive.Kind.HISTORY
+          || e.encrypted()
+          || !e.systemIdentifier().equals(system)) {
+        continue;
+      }
+      try (InputStream in = new ZstdInputStream(store.open(e.key()))) {
+        histories.add(
+            WalFiles.History.parse(
+                e.timeline(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+      } catch (IOException | RuntimeException failure) {
+        LOG.warn("store {}: {} could not be read: {}", store.name(), e.key(), failure.toString());
+      }
+    }
+    return histories;
+  }
 
   private static <T> List<T> nullIfEmpty(List<T> list) {
     return list.isEmpty() ? null : List.copyOf(list);
@@ -227,7 +258,9 @@ final class BaseBackupRetention {
             .toList();
     WalRetention.Plan walPlan;
     try {
-      walPlan = WalRetention.plan(entries, ranges, system, List.of(), now, rules.minAge());
+      walPlan =
+          WalRetention.plan(
+              entries, ranges, system, histories(store, entries, system), now, rules.minAge());
     } catch (IllegalStateException e) {
       // a plan that would change a kept base backup's window is a bug: refused, nothing deleted
       LOG.error("store {}: {}", store.name(), e.getMessage());

@@ -2,6 +2,7 @@ package dev.lifeboat.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.luben.zstd.Zstd;
 import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.BaseBackupCatalog.Manifest;
 import dev.lifeboat.catalog.BaseBackupCatalog.Manifest.WalRange;
@@ -10,6 +11,7 @@ import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.SigningKey;
+import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.WalFiles;
 import dev.lifeboat.store.BackupStore;
 import dev.lifeboat.store.StoreFactory;
@@ -177,6 +179,52 @@ class BaseBackupRetentionTests {
   }
 
   /**
+   * A switch to timeline 2 in segment 5 (its history stored): the newer base backup starts on
+   * timeline 2 in segment 6. The WAL before it of both timelines goes, the history and timeline 2's
+   * WAL from segment 6 on stay, and the base backup is still complete.
+   */
+  @Test
+  void afterATimelineSwitchTheKeptBaseBackupKeepsItsHistoryAndItsTimelinesWal() {
+    store = BackupStore.filesystem("local", dir.resolve("timelines"));
+    publish(B1, "0/200028", "0/300100", Duration.ofDays(6));
+    publish(B2, 2, "0/600028", "0/700100", Duration.ofDays(1));
+    store.put(
+        WalArchive.historyKey("app", SYSID, 2, sha(), false),
+        Zstd.compress("1\t0/580000\tno recovery target specified\n".getBytes()));
+    for (long n = 1; n <= 5; n++) {
+      segment(1, n);
+    }
+    for (long n = 5; n <= 9; n++) {
+      segment(2, n);
+    }
+
+    PruneReport.Wal wal = prune(keepLast(1), Set.of(), null, false);
+
+    assertThat(wal.deleted()).containsExactly(B1);
+    assertThat(wal.walDeleted()).isEqualTo(6); // 1-5 of timeline 1, 5 of timeline 2
+    assertThat(wal.oldestKeptSegment()).isEqualTo("000000020000000000000006");
+    assertThat(keys()).anyMatch(k -> k.contains("/history/00000002.history-"));
+    // what is left still opens a window from the kept base backup, along timeline 2
+    WalFiles.History history =
+        WalFiles.History.parse(2, "1\t0/580000\tno recovery target specified\n");
+    WalArchive.BackupRange b2 =
+        new WalArchive.BackupRange(
+            B2, 2, Lsn.parse("0/600028"), Lsn.parse("0/700100"), clock.instant());
+    assertThat(
+            WalArchive.chain(
+                    MB,
+                    WalArchive.entries("app", MB, store.list("app.wal/")),
+                    List.of(b2),
+                    List.of(history))
+                .windows())
+        .singleElement()
+        .satisfies(w -> assertThat(w.timeline()).isEqualTo(2));
+    assertThat(BaseBackupCatalog.list("app", store, clock.instant()).entries())
+        .singleElement()
+        .satisfies(e -> assertThat(e.completeIn()).containsExactly("local"));
+  }
+
+  /**
    * Through {@link Pruner}, with a second store that cannot be listed (its root became a file):
    * that store is skipped, and in the store that answers no base backup is deleted (a pin may be
    * kept in the other) while WAL no base backup there needs still goes; a dry run before changes
@@ -261,6 +309,10 @@ class BaseBackupRetentionTests {
   }
 
   private void publish(String id, String start, String stop, Duration age) {
+    publish(id, 1, start, stop, age);
+  }
+
+  private void publish(String id, long timeline, String start, String stop, Duration age) {
     Instant completed = clock.instant().minus(age);
     Manifest m =
         new Manifest(
@@ -276,14 +328,14 @@ class BaseBackupRetentionTests {
             99999,
             SYSID,
             MB,
-            1,
+            timeline,
             start,
             start,
-            1,
+            timeline,
             stop,
             "x",
             "y",
-            List.of(new WalRange(1, start, stop)),
+            List.of(new WalRange(timeline, start, stop)),
             "15.18",
             "15.18",
             "test",
@@ -298,8 +350,12 @@ class BaseBackupRetentionTests {
   }
 
   private void segment(long n) {
+    segment(1, n);
+  }
+
+  private void segment(long timeline, long n) {
     store.put(
-        WalArchive.segmentKey("app", SYSID, new WalFiles.Segment(1, n, MB), sha(), false),
+        WalArchive.segmentKey("app", SYSID, new WalFiles.Segment(timeline, n, MB), sha(), false),
         new byte[100]);
   }
 
