@@ -168,7 +168,8 @@ final class Pruner {
                     walDown.get(store.name()),
                     target,
                     rules,
-                    failingAfter,
+                    RetentionSettings.baseBackupsFailingAfter(
+                        config.properties(), target.name(), now),
                     pinnedBase,
                     walHold,
                     now,
