@@ -159,6 +159,24 @@ class BaseBackupRetentionTests {
   }
 
   @Test
+  void aBaseBackupWaitingForWalIsKeptWhileItMayCompleteAndGoesWhenANewerOneOvertookIt() {
+    // both wait for segments 20-21 and 11-12, which the store does not hold
+    String stale = "20261130T030000Z";
+    String young = "20261207T030000Z";
+    publish(stale, "0/1400028", "0/1500100", Duration.ofDays(7));
+    publish(young, "0/B00028", "0/C00100", Duration.ofHours(1));
+
+    PruneReport.Wal wal = prune(keepLast(2), Set.of(), null, false);
+
+    assertThat(wal.deleted()).containsExactly(stale);
+    assertThat(wal.kept())
+        .contains(new PruneReport.Kept(young, List.of(BaseBackupRetention.WAITING_FOR_WAL)));
+    assertThat(keys()).noneMatch(k -> k.startsWith(BaseBackupCatalog.folder("app", stale)));
+    assertThat(keys()).contains(BaseBackupCatalog.manifestKey("app", young));
+    assertThat(wal.keptFrom()).isEqualTo("0/200028");
+  }
+
+  @Test
   void withNoCompleteBaseBackupNoWalIsDeleted() {
     // b2's segment 7 is lost: b2 waits for it; b1 is gone
     store.delete(
