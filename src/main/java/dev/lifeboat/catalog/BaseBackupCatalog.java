@@ -216,6 +216,14 @@ public final class BaseBackupCatalog {
     return complete;
   }
 
+  /**
+   * The base backups {@code store} holds of {@code target}, complete there or waiting for WAL, as
+   * prune judges them store by store; a store that cannot be read is in {@code unreadableStores}.
+   */
+  public static Listing list(String target, BackupStore store, Instant now) {
+    return list(target, List.of(store), now);
+  }
+
   static Listing list(String target, List<BackupStore> stores, Instant now) {
     Map<String, Manifest> manifests = new LinkedHashMap<>();
     Map<String, List<String>> complete = new LinkedHashMap<>();

@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code lifeboat pin} and {@code unpin}: a pin is {@code <target>/<id>/pin.json} in every store
- * that holds the backup, so every node and every later prune sees it.
+ * that holds the backup, so every node and every later prune sees it; for a base backup {@code
+ * <target>.wal/base/<id>/pin.json}, beside its {@code basebackup.json}.
  */
 @Component
 public final class Pins {
@@ -55,23 +56,55 @@ public final class Pins {
    */
   public Result pin(Target target, String idOrLatest, String reason) {
     BackupCatalog.Listing listing = catalog.list(target);
-    BackupCatalog.Entry entry = catalog.find(listing, target, idOrLatest);
+    BackupCatalog.Entry entry;
+    try {
+      entry = catalog.find(listing, target, idOrLatest);
+    } catch (BackupNotFoundException e) {
+      // base backups share the id space of dumps: an id no dump has may be a base backup's
+      BaseBackupCatalog.Listing base =
+          BaseBackupCatalog.list(target.name(), targets.stores(target), clock.instant());
+      BaseBackupCatalog.Entry found =
+          base.entries().stream()
+              .filter(b -> b.manifest().id().equals(idOrLatest))
+              .findFirst()
+              .orElseThrow(() -> e);
+      List<String> holding = new ArrayList<>(found.completeIn());
+      holding.addAll(found.waitingIn());
+      return pin(
+          target,
+          idOrLatest,
+          reason,
+          BaseBackupCatalog.folder(target.name(), idOrLatest) + Pin.FILE,
+          holding,
+          base.unreadableStores());
+    }
     String id = entry.manifest().id();
+    return pin(
+        target, id, reason, Pin.key(target.name(), id), entry.stores(), listing.unreadableStores());
+  }
+
+  private Result pin(
+      Target target,
+      String id,
+      String reason,
+      String key,
+      List<String> holding,
+      Map<String, String> unreadableStores) {
     Pin pin = new Pin(id, target.name(), clock.instant(), reason, node.name());
     byte[] content = Json.write(pin).getBytes(StandardCharsets.UTF_8);
     List<String> done = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
     for (BackupStore store : targets.stores(target)) {
-      String unreadable = listing.unreadableStores().get(store.name());
+      String unreadable = unreadableStores.get(store.name());
       if (unreadable != null) {
         failed.put(
             store.name(),
             "the store could not be read, so it may hold the backup unpinned ("
                 + unreadable
                 + "); pin it again when the store answers");
-      } else if (entry.stores().contains(store.name())) {
+      } else if (holding.contains(store.name())) {
         try {
-          store.put(Pin.key(target.name(), id), content);
+          store.put(key, content);
           done.add(store.name());
         } catch (StoreException e) {
           failed.put(store.name(), e.getMessage());
@@ -83,13 +116,28 @@ public final class Pins {
 
   /** Removes the pin of backup {@code id} from every store of the target. */
   public Result unpin(Target target, String idOrLatest) {
-    BackupCatalog.Entry entry = catalog.find(target, idOrLatest);
-    String id = entry.manifest().id();
+    String id;
+    String key;
+    try {
+      id = catalog.find(target, idOrLatest).manifest().id();
+      key = Pin.key(target.name(), id);
+    } catch (BackupNotFoundException e) {
+      boolean base =
+          BaseBackupCatalog.list(target.name(), targets.stores(target), clock.instant())
+              .entries()
+              .stream()
+              .anyMatch(b -> b.manifest().id().equals(idOrLatest));
+      if (!base) {
+        throw e;
+      }
+      id = idOrLatest;
+      key = BaseBackupCatalog.folder(target.name(), id) + Pin.FILE;
+    }
     List<String> done = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
     for (BackupStore store : targets.stores(target)) {
       try {
-        store.delete(List.of(Pin.key(target.name(), id)));
+        store.delete(List.of(key));
         done.add(store.name());
       } catch (StoreException e) {
         failed.put(store.name(), e.getMessage());

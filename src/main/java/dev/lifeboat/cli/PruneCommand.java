@@ -70,11 +70,53 @@ final class PruneCommand extends VerbCommand {
       for (PruneReport.Retained r : s.leftAlone()) {
         console.say("  left alone: " + r.key() + " (" + r.why() + ")");
       }
+      if (s.wal() != null) {
+        wal(console, s.wal(), verb);
+      }
     }
     for (PruneReport.Cleaned c : report.spool()) {
       console.say((dryRun ? "  clean   " : "  cleaned ") + c.kind() + " " + c.key());
     }
     console.say((dryRun ? "dry run: " : "") + report.summary());
     return report.exitCode();
+  }
+
+  /** The store's base backups and WAL: one line each kept or deleted, one per reason. */
+  private void wal(Console console, PruneReport.Wal wal, String verb) {
+    console.say(
+        "  base backups: "
+            + wal.kept().size()
+            + " kept, "
+            + wal.deleted().size()
+            + " "
+            + verb
+            + "; WAL: "
+            + wal.walDeleted()
+            + " object"
+            + (wal.walDeleted() == 1 ? "" : "s")
+            + " ("
+            + wal.walDeletedBytes()
+            + " bytes) "
+            + verb
+            + (wal.keptFrom() == null ? "" : ", kept from " + wal.keptFrom())
+            + (wal.oldestKeptSegment() == null
+                ? ""
+                : " (oldest segment kept " + wal.oldestKeptSegment() + ")"));
+    for (PruneReport.Kept k : wal.kept()) {
+      console.say(
+          String.format(
+              Locale.ROOT, "  keep    base %-17s %s", k.id(), String.join(", ", k.reasons())));
+    }
+    for (String id : wal.deleted()) {
+      console.say(String.format(Locale.ROOT, "  %-7s base %s", dryRun ? "delete" : "deleted", id));
+    }
+    for (String reason : wal.reasons()) {
+      console.say("  wal:    " + reason);
+    }
+    if (wal.retainedByStore() != null) {
+      for (PruneReport.Retained r : wal.retainedByStore()) {
+        console.say("  retained by the store: " + r.key() + " (" + r.why() + ")");
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.lifeboat.retention;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lifeboat.base.Word;
 import dev.lifeboat.run.Outcome;
 import dev.lifeboat.run.Result;
@@ -57,7 +58,74 @@ public record PruneReport(
       List<Cleaned> cleaned,
       List<Retained> retainedByStore,
       List<Retained> leftAlone,
-      String error) {}
+      String error,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Wal wal) {
+
+    /** A store report of a target without base backups or WAL in the store. */
+    public StoreReport(
+        String store,
+        StoreStatus status,
+        String rules,
+        String guard,
+        List<Kept> kept,
+        List<String> deleted,
+        List<Cleaned> cleaned,
+        List<Retained> retainedByStore,
+        List<Retained> leftAlone,
+        String error) {
+      this(
+          store,
+          status,
+          rules,
+          guard,
+          kept,
+          deleted,
+          cleaned,
+          retainedByStore,
+          leftAlone,
+          error,
+          null);
+    }
+
+    StoreReport withWal(Wal wal) {
+      return new StoreReport(
+          store,
+          status,
+          rules,
+          guard,
+          kept,
+          deleted,
+          cleaned,
+          retainedByStore,
+          leftAlone,
+          error,
+          wal);
+    }
+  }
+
+  /**
+   * What prune decided for the store's {@code <target>.wal/}: its base backups (by the same rules
+   * as the dumps, as their own series) and the WAL objects no kept base backup needs.
+   *
+   * @param deleted base-backup ids deleted (dry run: to be), their manifest first
+   * @param walDeleted WAL objects deleted (dry run: to be): older than {@code keptFrom}, superseded
+   *     partials, second copies
+   * @param keptFrom the start LSN of the oldest kept base backup: WAL from it on is kept; null when
+   *     no WAL is deleted for want of a complete base backup
+   * @param oldestKeptSegment the oldest completed segment still stored after the prune, or null
+   * @param reasons one line per kind of WAL deletion, or why none was deleted
+   * @param retainedByStore objects the store refused to delete
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Wal(
+      List<Kept> kept,
+      List<String> deleted,
+      long walDeleted,
+      long walDeletedBytes,
+      String keptFrom,
+      String oldestKeptSegment,
+      List<String> reasons,
+      List<Retained> retainedByStore) {}
 
   /** A kept backup and every reason. */
   public record Kept(String id, List<String> reasons) {}

@@ -124,6 +124,28 @@ final class Pruner {
                 + "' could not be read: a pin kept there would be missed, so no backup is deleted"
                 + " in any store of the target (leftovers are still cleaned); prune again when"
                 + " every store answers";
+    // the WAL archives: listed in every store that answered, for the pins of base backups
+    Map<String, BaseBackupRetention.Scan> walScans = new LinkedHashMap<>();
+    Map<String, String> walDown = new LinkedHashMap<>();
+    Set<String> pinnedBase = new HashSet<>();
+    for (BackupStore store : stores) {
+      if (down.containsKey(store.name())) {
+        continue;
+      }
+      try {
+        BaseBackupRetention.Scan scan = BaseBackupRetention.scan(store, target.name(), now);
+        walScans.put(store.name(), scan);
+        pinnedBase.addAll(scan.pinned());
+      } catch (StoreException e) {
+        LOG.warn("store {}: its WAL archive could not be listed: {}", store.name(), e.getMessage());
+        walDown.put(store.name(), e.getMessage());
+      }
+    }
+    String walHold =
+        down.isEmpty() && walDown.isEmpty()
+            ? null
+            : "a store could not be read, so a pin kept there would be missed: no base backup is"
+                + " deleted";
     List<StoreReport> reports = new ArrayList<>();
     for (BackupStore store : stores) {
       if (onlyStore != null && !store.name().equals(onlyStore)) {
@@ -137,8 +159,21 @@ final class Pruner {
       }
       Scan scan = scans.get(store.name());
       try {
+        StoreReport report =
+            pruneStore(scan, target, rules, failingAfter, pinned, verified, hold, now, dryRun);
         reports.add(
-            pruneStore(scan, target, rules, failingAfter, pinned, verified, hold, now, dryRun));
+            report.withWal(
+                wal(
+                    walScans.get(store.name()),
+                    walDown.get(store.name()),
+                    target,
+                    rules,
+                    RetentionSettings.baseBackupsFailingAfter(
+                        config.properties(), target.name(), now),
+                    pinnedBase,
+                    walHold,
+                    now,
+                    dryRun)));
       } catch (StoreException | InconsistentListing e) {
         reports.add(skipped(store.name(), rules, e.getMessage()));
       }
@@ -164,6 +199,25 @@ final class Pruner {
             + (reports.size() - skipped)
             + " store"
             + (reports.size() - skipped == 1 ? "" : "s");
+    List<PruneReport.Wal> wals =
+        reports.stream().map(StoreReport::wal).filter(w -> w != null).toList();
+    if (!wals.isEmpty()) {
+      int bases = wals.stream().mapToInt(w -> w.deleted().size()).sum();
+      long walObjects = wals.stream().mapToLong(PruneReport.Wal::walDeleted).sum();
+      long walBytes = wals.stream().mapToLong(PruneReport.Wal::walDeletedBytes).sum();
+      summary +=
+          "; "
+              + bases
+              + " base backup"
+              + (bases == 1 ? "" : "s")
+              + " and "
+              + walObjects
+              + " WAL object"
+              + (walObjects == 1 ? "" : "s")
+              + " ("
+              + walBytes
+              + " bytes)";
+    }
     String error =
         skipped == 0
             ? null
@@ -175,6 +229,49 @@ final class Pruner {
                     .toList());
     return new PruneReport(
         target.name(), dryRun, status, summary, error, List.copyOf(reports), spool);
+  }
+
+  /** The WAL part of a store's report: null when the store holds nothing under {@code .wal/}. */
+  private PruneReport.Wal wal(
+      BaseBackupRetention.Scan scan,
+      String unlistable,
+      Target target,
+      RetentionRules rules,
+      Duration failingAfter,
+      Set<String> pinned,
+      String hold,
+      Instant now,
+      boolean dryRun) {
+    if (unlistable != null) {
+      return walUntouched(
+          "its WAL archive could not be listed, so nothing of it is deleted: " + unlistable);
+    }
+    if (scan == null || scan.empty()) {
+      return null;
+    }
+    Duration leftoverAge = config.properties().retention().leftoverAge();
+    try {
+      return BaseBackupRetention.prune(
+          scan,
+          target.name(),
+          rules,
+          failingAfter,
+          pinned,
+          hold,
+          Clock.fixed(now, clock.getZone()),
+          leftoverAge == null ? LEFTOVER_AGE : leftoverAge,
+          dryRun);
+    } catch (StoreException | IllegalStateException e) {
+      // a store that went down half-way, or a plan that would break a chain: stop, keep the rest
+      LOG.error(
+          "store {}: the WAL archive was not pruned: {}", scan.store().name(), e.getMessage());
+      return walUntouched(
+          "the WAL archive was not pruned (what is left is kept): " + e.getMessage());
+    }
+  }
+
+  private static PruneReport.Wal walUntouched(String why) {
+    return new PruneReport.Wal(List.of(), List.of(), 0, 0, null, null, List.of(why), null);
   }
 
   private static StoreReport skipped(String store, RetentionRules rules, String why) {
@@ -390,7 +487,7 @@ final class Pruner {
    * (s3proxy, for one, fails a whole DeleteObjects with HTTP 500 when one object cannot be
    * removed): the keys are then deleted one by one and those still refused are retained.
    */
-  private static Map<String, String> delete(BackupStore store, Collection<String> keys) {
+  static Map<String, String> delete(BackupStore store, Collection<String> keys) {
     Map<String, String> refused = new LinkedHashMap<>();
     if (keys.isEmpty()) {
       return refused;

@@ -63,20 +63,40 @@ final class RetentionSettings {
    * firings of the target's backup schedule, or 48h without one.
    */
   public static Duration failingAfter(LifeboatProperties p, String target, Instant now) {
+    Duration gap = longestScheduledGap(p, target, now, VerbName.BACKUP);
+    return gap == null ? RetentionPolicy.FAILING_WITHOUT_SCHEDULE : gap.multipliedBy(2);
+  }
+
+  /**
+   * The same for base backups, from the target's {@code basebackup} schedule (often weekly, so a
+   * week-old newest base backup is not taken for failing ones). Without that schedule base backups
+   * are taken by hand and "failing" means nothing: no guard ({@link #NO_GUARD}); the newest
+   * complete base backup and its WAL are kept by their own floor.
+   */
+  static Duration baseBackupsFailingAfter(LifeboatProperties p, String target, Instant now) {
+    Duration gap = longestScheduledGap(p, target, now, VerbName.BASEBACKUP);
+    return gap == null ? NO_GUARD : gap.multipliedBy(2);
+  }
+
+  /** A failing-after no series reaches: the guard never holds. */
+  static final Duration NO_GUARD = Duration.ofDays(365L * 1000);
+
+  private static Duration longestScheduledGap(
+      LifeboatProperties p, String target, Instant now, VerbName verb) {
     Set<String> verbs = new TreeSet<>(p.schedules().keySet());
     p.targets().values().forEach(t -> verbs.addAll(t.schedules().keySet()));
-    if (!verbs.contains(VerbName.BACKUP.word())) {
-      return RetentionPolicy.FAILING_WITHOUT_SCHEDULE;
+    if (!verbs.contains(verb.word())) {
+      return null;
     }
     for (Schedules.Planned planned : Schedules.plan(p, verbs, now)) {
-      if (VerbName.BACKUP.is(planned.verb()) && planned.target().equals(target)) {
+      if (verb.is(planned.verb()) && planned.target().equals(target)) {
         Duration gap = longestGap(planned.cron(), planned.zone(), now);
         if (gap != null) {
-          return gap.multipliedBy(2);
+          return gap;
         }
       }
     }
-    return RetentionPolicy.FAILING_WITHOUT_SCHEDULE;
+    return null;
   }
 
   /** The longest gap between the next firings (a weekly or monthly cron is irregular). */

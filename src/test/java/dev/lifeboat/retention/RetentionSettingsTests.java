@@ -92,6 +92,19 @@ class RetentionSettingsTests {
   }
 
   @Test
+  void baseBackupsAreFailingAfterTwiceTheirOwnScheduleAndWithoutOneNever() {
+    LifeboatProperties p =
+        props(
+            "lifeboat.schedules.backup.cron", "0 0 * * * ?",
+            "lifeboat.targets.app.schedules.basebackup.cron", "0 0 2 ? * SUN");
+    assertThat(RetentionSettings.baseBackupsFailingAfter(p, "app", NOW))
+        .isEqualTo(Duration.ofDays(14));
+    assertThat(RetentionSettings.baseBackupsFailingAfter(p, "other", NOW))
+        .isEqualTo(RetentionSettings.NO_GUARD);
+    assertThat(RetentionSettings.failingAfter(p, "app", NOW)).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
   void aScheduleSwitchedOffForATargetFallsBackTo48Hours() {
     LifeboatProperties p =
         props(
