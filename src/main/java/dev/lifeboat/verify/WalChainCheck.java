@@ -3,6 +3,7 @@ package dev.lifeboat.verify;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.lifeboat.archive.ArchiveException;
 import dev.lifeboat.base.Json;
+import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.pg.WalFiles;
 import dev.lifeboat.store.BackupStore;
@@ -79,8 +80,27 @@ final class WalChainCheck {
 
   @Autowired
   WalChainCheck(Targets targets, Clock clock) {
-    // no base backup is stored before the basebackup verb exists (plan D2/D3): no window until then
-    this(targets::store, (store, target, system) -> List.of(), clock);
+    this(
+        targets::store,
+        (store, target, system) -> baseBackups(store, target, system, clock),
+        clock);
+  }
+
+  /**
+   * The base backups of {@code system} that {@code store} holds, as the windows start from them.
+   */
+  static List<WalArchive.BackupRange> baseBackups(
+      BackupStore store, String target, String system, Clock clock) {
+    List<WalArchive.BackupRange> ranges = new ArrayList<>();
+    for (BaseBackupCatalog.Entry e :
+        BaseBackupCatalog.list(target, store, clock.instant()).entries()) {
+      BaseBackupCatalog.Manifest m = e.manifest();
+      if (system.equals(m.systemIdentifier())) {
+        ranges.add(
+            new WalArchive.BackupRange(m.id(), m.timeline(), m.start(), m.stop(), m.completedAt()));
+      }
+    }
+    return ranges;
   }
 
   WalChainCheck(Function<String, BackupStore> stores, BaseBackups baseBackups, Clock clock) {

@@ -189,6 +189,16 @@ class WalServeIntegrationTests {
       assertThat(query("SELECT count(*) FROM pg_stat_replication"))
           .as("no walsender left")
           .isEqualTo("0");
+      // what the chain in the store can restore, after the kill and the stop: from the base
+      // backup taken after the takeover to the last commit's partial
+      LifeboatCli.Result verified =
+          cli.run("--config", config.toString(), "--target", "app", "verify", "--wal");
+      System.out.println("verify --wal after the kill -9 and the stop:\n" + verified.all());
+      assertThat(verified.exitCode()).as(verified.toString()).isZero();
+      assertThat(verified.stdout())
+          .contains("local: ok")
+          .contains("recoverable from")
+          .contains("(base backup " + baseId + ")");
       assertThat(n1.stderrSoFar() + n2.stderrSoFar())
           .doesNotContain(PASSWORD)
           .doesNotContain(control.password());
