@@ -8,8 +8,6 @@ import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.Keys;
 import dev.lifeboat.run.DeadRuns;
-import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -17,7 +15,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -103,19 +100,16 @@ final class BaseBackup extends Verb<BaseBackupRequest, BaseBackupResult> {
 
   @Override
   public BaseBackupResult unfinished(BaseBackupRequest request, JobExecution execution) {
-    String error =
-        execution.getAllFailureExceptions().stream()
-            .map(t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage())
-            .findFirst()
-            .orElse("the basebackup job ended " + execution.getStatus());
-    Outcome outcome = Outcome.FAILED;
-    if (execution.getStatus() == BatchStatus.STOPPED) {
-      outcome = Outcome.STOPPED;
-      error = "stopped on request; nothing of it is listed";
-    } else if (TargetBusyException.among(execution.getAllFailureExceptions())) {
-      outcome = Outcome.SKIPPED;
-    }
+    Ending ending =
+        ending(
+            execution, t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     return new BaseBackupResult(
-        request.id(), request.target(), request.label(), outcome, null, List.of(), error);
+        request.id(),
+        request.target(),
+        request.label(),
+        ending.outcome(),
+        null,
+        List.of(),
+        ending.error());
   }
 }
