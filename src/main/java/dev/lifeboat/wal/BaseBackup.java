@@ -5,9 +5,7 @@ import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
-import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.Keys;
-import dev.lifeboat.run.DeadRuns;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -76,21 +74,6 @@ final class BaseBackup extends Verb<BaseBackupRequest, BaseBackupResult> {
     signatures.signingKey();
     Instant startedAt = clock.instant();
     return request.named(catalog.nextId(target, startedAt), startedAt);
-  }
-
-  /** Marks FAILED every earlier basebackup run of {@code target} left running by a dead process. */
-  static void markDeadRunsFailed(DeadRuns deadRuns, Node node, Target target, long self) {
-    deadRuns.markFailed(
-        VerbName.BASEBACKUP.word(),
-        "target",
-        target.name(),
-        self,
-        owner ->
-            "the process running it died"
-                + (owner == null ? "" : " on node " + owner)
-                + "; found by node "
-                + node.name()
-                + " holding the target's backup lock; a store it reached may hold its copy");
   }
 
   @Override
