@@ -59,15 +59,10 @@ class VerbEndingTests {
   }
 
   @Test
-  void aFailedRunShowsItsFirstFailureElseHowTheVerbsJobEnded() {
+  void aFailedRunShowsItsFailureElseHowTheVerbsJobEnded() {
     BackupResult failed =
         new Backups()
-            .unfinished(
-                null,
-                ended(
-                    BatchStatus.FAILED,
-                    new IllegalStateException("disk full"),
-                    new IllegalStateException("later")));
+            .unfinished(null, ended(BatchStatus.FAILED, new IllegalStateException("disk full")));
     assertThat(failed.status()).isEqualTo(BackupResult.Status.FAILED);
     assertThat(failed.error()).isEqualTo("disk full");
 
