@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -80,20 +79,15 @@ final class Backup extends Verb<BackupRequest, BackupResult> {
 
   @Override
   public BackupResult unfinished(BackupRequest request, JobExecution execution) {
-    String error =
-        execution.getAllFailureExceptions().stream()
-            .map(Backup::rootMessage)
-            .findFirst()
-            .orElse("the backup job ended " + execution.getStatus());
-    BackupResult.Status status = BackupResult.Status.FAILED;
-    if (execution.getStatus() == BatchStatus.STOPPED) {
-      status = BackupResult.Status.STOPPED;
-      error = "stopped on request; nothing of it is listed";
-    } else if (TargetBusyException.among(execution.getAllFailureExceptions())) {
-      status = BackupResult.Status.SKIPPED;
-    }
+    Ending ending = ending(execution, Backup::rootMessage);
     return new BackupResult(
-        request.id(), request.target(), request.label(), status, null, List.of(), error);
+        request.id(),
+        request.target(),
+        request.label(),
+        BackupResult.Status.of(ending.outcome()),
+        null,
+        List.of(),
+        ending.error());
   }
 
   /** The backup's own meters; runs, running and last run of every job are LocalExecutions'. */

@@ -52,18 +52,12 @@ class BackupJobConfiguration {
                       request.startedAt(),
                       // holding the target's backup lock proves no other backup of it runs
                       () ->
-                          deadRuns.markFailed(
-                              VerbName.BACKUP.word(),
-                              "target",
+                          deadRuns.markFailedUnderBackupLock(
+                              VerbName.BACKUP,
                               target.name(),
                               run.execution(),
-                              owner ->
-                                  "the process running it died"
-                                      + (owner == null ? "" : " on node " + owner)
-                                      + "; found by node "
-                                      + node.name()
-                                      + " holding the target's backup lock; nothing of it"
-                                      + " was listed"),
+                              node,
+                              "nothing of it was listed"),
                       run.stop(),
                       globals(run.context()));
               run.context().putString(DUMPED, Json.write(dumped));

@@ -6,7 +6,6 @@ import dev.lifeboat.pg.PgCatalog.RlsState;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgErrors;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -59,29 +58,14 @@ final class TargetSnapshot implements AutoCloseable {
 
   /** Who holds the lock, for the refusal message. */
   Optional<String> lockHolder() throws SQLException {
-    String sql =
-        "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l"
-            + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-            + " AND l.classid = ? AND l.objid = ? AND l.database ="
-            + " (SELECT oid FROM pg_database WHERE datname = current_database())";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setInt(1, AdvisoryLock.CLASS);
-      ps.setInt(2, AdvisoryLock.BACKUP);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          // pg_stat_activity hides other roles' sessions from non-superusers: columns come back
-          // null
-          String app = rs.getString(1);
-          String from = rs.getString(2);
-          java.sql.Timestamp since = rs.getTimestamp(3);
-          return Optional.of(
-              (app == null || app.isEmpty() ? "a session of another role" : "'" + app + "'")
-                  + (from == null ? "" : " from " + from)
-                  + (since == null ? "" : " since " + since.toInstant()));
-        }
-        return Optional.empty();
-      }
-    }
+    return AdvisoryLock.holder(connection, AdvisoryLock.BACKUP)
+        .map(
+            h -> {
+              String app = h.applicationName();
+              return (app == null || app.isEmpty() ? "a session of another role" : "'" + app + "'")
+                  + (h.clientAddress() == null ? "" : " from " + h.clientAddress())
+                  + (h.since() == null ? "" : " since " + h.since());
+            });
   }
 
   /** Starts the REPEATABLE READ transaction and exports its snapshot for pg_dump. */

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +22,9 @@ public final class Jdbc {
   public interface Work {
     void run() throws SQLException;
   }
+
+  /** A statement and its values, bound in order. */
+  public record Bound(String sql, Object... values) {}
 
   /** What reads one row of a query's answer. */
   @FunctionalInterface
@@ -50,6 +55,34 @@ public final class Jdbc {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       bind(ps, values);
       return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Writes or refreshes one row, in one transaction on {@code c}: {@code update}, and when it
+   * changed no row {@code insert} (the same SQL on H2 and PostgreSQL, which spell an upsert
+   * differently).
+   */
+  public static void updateElseInsert(Connection c, Bound update, Bound insert)
+      throws SQLException {
+    inTransaction(
+        c,
+        () -> {
+          if (update(c, update.sql(), update.values()) == 0) {
+            update(c, insert.sql(), insert.values());
+          }
+        });
+  }
+
+  /**
+   * The database's own clock: rows that nodes stamp with {@code CURRENT_TIMESTAMP} are aged by it,
+   * so nodes whose clocks differ agree on which row is fresh.
+   */
+  public static Timestamp now(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT CURRENT_TIMESTAMP")) {
+      rs.next();
+      return rs.getTimestamp(1);
     }
   }
 

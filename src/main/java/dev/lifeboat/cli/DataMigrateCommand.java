@@ -25,12 +25,7 @@ import picocli.CommandLine.ParentCommand;
       DataMigrateCommand.Resume.class,
       DataMigrateCommand.Cancel.class
     })
-final class DataMigrateCommand extends VerbCommand {
-
-  @Override
-  public Integer call() {
-    return usage();
-  }
+final class DataMigrateCommand extends VerbCommand.Group {
 
   @Command(
       name = "run",

@@ -29,12 +29,7 @@ import picocli.CommandLine.Parameters;
       MigrateCommand.Apply.class,
       MigrateCommand.New.class
     })
-final class MigrateCommand extends VerbCommand {
-
-  @Override
-  public Integer call() {
-    return usage();
-  }
+final class MigrateCommand extends VerbCommand.Group {
 
   @Command(
       name = "status",

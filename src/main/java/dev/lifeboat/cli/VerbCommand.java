@@ -57,9 +57,14 @@ abstract class VerbCommand implements Callable<Integer> {
     String id;
   }
 
-  /** A command that only groups others, run alone: its usage on stderr, exit 2. */
-  final int usage() {
-    spec.commandLine().usage(System.err);
-    return Launcher.USAGE;
+  /** A command that only groups others ({@code wal}, {@code migrate}): run alone, its usage. */
+  abstract static class Group extends VerbCommand {
+
+    /** Its usage on stderr, exit 2. */
+    @Override
+    public final Integer call() {
+      spec.commandLine().usage(System.err);
+      return Launcher.USAGE;
+    }
   }
 }

@@ -11,12 +11,7 @@ import picocli.CommandLine.Command;
     name = "wal",
     description = "WAL archiving by serve (targets with wal.enabled): status, receive.",
     subcommands = {WalCommand.Status.class, WalCommand.Receive.class})
-final class WalCommand extends VerbCommand {
-
-  @Override
-  public Integer call() {
-    return usage();
-  }
+final class WalCommand extends VerbCommand.Group {
 
   @Command(
       name = "status",

@@ -11,7 +11,6 @@ import dev.lifeboat.run.DrillReport;
 import dev.lifeboat.run.DrillRequest;
 import dev.lifeboat.run.Endings;
 import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -19,7 +18,6 @@ import java.sql.SQLException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -98,15 +96,7 @@ final class Drill extends Verb<DrillRequest, DrillReport> {
 
   /** How a drill ended, for the scheduler's log line. */
   static Outcome outcome(JobExecution job, boolean passed) {
-    if (passed) {
-      return Outcome.SUCCESS;
-    }
-    if (job.getStatus() == BatchStatus.STOPPED) {
-      return Outcome.STOPPED;
-    }
-    return TargetBusyException.among(job.getAllFailureExceptions())
-        ? Outcome.SKIPPED
-        : Outcome.FAILED;
+    return passed ? Outcome.SUCCESS : Endings.outcome(job);
   }
 
   /** Refuses (exit 2) when the scratch name is taken by a database not ours. */

@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Lifeboat's PostgreSQL advisory locks: session locks, so a crashed process frees them with its
@@ -40,4 +43,34 @@ public final class AdvisoryLock {
       }
     }
   }
+
+  /**
+   * The session holding lock {@code object} on the connection's database, as {@code
+   * pg_stat_activity} shows it; empty when nobody holds it.
+   */
+  public static Optional<Holder> holder(Connection connection, int object) throws SQLException {
+    String sql =
+        "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l"
+            + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+            + " AND l.classid = ? AND l.objid = ? AND l.database ="
+            + " (SELECT oid FROM pg_database WHERE datname = current_database())";
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      ps.setInt(1, CLASS);
+      ps.setInt(2, object);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        Timestamp since = rs.getTimestamp(3);
+        return Optional.of(
+            new Holder(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant()));
+      }
+    }
+  }
+
+  /**
+   * A lock's holder: each part null where {@code pg_stat_activity} hides another role's session
+   * (without pg_read_all_stats).
+   */
+  public record Holder(String applicationName, String clientAddress, Instant since) {}
 }

@@ -1,8 +1,6 @@
 package dev.lifeboat.pg;
 
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -26,7 +24,7 @@ public final class PgBaseBackup {
 
   /** With {@code setpriv} (util-linux) from PATH when there is one. */
   public PgBaseBackup(ProcessRunner runner) {
-    this(runner, PgReceiveWal.onPath("setpriv", System.getenv("PATH")).orElse(null));
+    this(runner, PgClientCommand.onPath("setpriv", System.getenv("PATH")).orElse(null));
   }
 
   PgBaseBackup(ProcessRunner runner, Path setpriv) {
@@ -55,15 +53,11 @@ public final class PgBaseBackup {
    */
   public Run start(PgTool tool, PgConnection conn, String target, String label) {
     List<String> command = command(tool, conn, applicationName(target), label);
-    PgClientCommand.Started started = PgClientCommand.start(runner, TOOL, command, conn);
-    return new Run(started.process(), started.passFile(), conn, target);
+    return new Run(PgClientCommand.start(runner, TOOL, command, conn), conn, target);
   }
 
   List<String> command(PgTool tool, PgConnection conn, String applicationName, String label) {
-    List<String> command = new ArrayList<>();
-    if (setpriv != null) {
-      command.addAll(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--"));
-    }
+    List<String> command = PgClientCommand.dyingWithParent(setpriv, "TERM");
     command.add(tool.path().toString());
     command.add("--pgdata=-");
     command.add("--format=tar");
@@ -72,72 +66,27 @@ public final class PgBaseBackup {
     command.add("--label=" + label);
     command.add("--manifest-checksums=CRC32C");
     command.add("--verbose");
-    command.add("--no-password");
-    command.add("--host=" + conn.host());
-    command.add("--port=" + conn.port());
-    command.add("--username=" + conn.user());
-    // a replication connection has no database: the connection string carries only the name
-    command.add("--dbname=application_name='" + conninfoQuote(applicationName) + "'");
+    command.addAll(PgClientCommand.replicationArgs(conn, applicationName));
     return command;
   }
 
-  private static String conninfoQuote(String value) {
-    return value.replace("\\", "\\\\").replace("'", "\\'");
-  }
+  /**
+   * A running pg_basebackup: read {@link #output()} (the tar) to its end, then {@link #finish()},
+   * which on a non-zero exit names the target, the server and role, its last complaint and what to
+   * do.
+   */
+  public static final class Run extends ClientRun {
 
-  /** A running pg_basebackup: read {@link #output()} to its end, then {@link #finish()}. */
-  public static final class Run implements AutoCloseable {
-
-    private final ProcessRunner.RunningProcess process;
-    private final PgPassFile passFile;
-    private final PgConnection conn;
     private final String target;
-    private boolean done;
 
-    Run(
-        ProcessRunner.RunningProcess process,
-        PgPassFile passFile,
-        PgConnection conn,
-        String target) {
-      this.process = process;
-      this.passFile = passFile;
-      this.conn = conn;
+    Run(PgClientCommand.Started started, PgConnection conn, String target) {
+      super(TOOL, started, conn);
       this.target = target;
     }
 
-    /** The tar, as pg_basebackup writes it. */
-    public InputStream output() {
-      return process.stdout();
-    }
-
-    /** The command line it was started with (it holds no password). */
-    public List<String> command() {
-      return process.command();
-    }
-
-    public long pid() {
-      return process.pid();
-    }
-
-    /**
-     * Waits for it to end.
-     *
-     * @throws PgToolException when it exits non-zero: the target, the server and role, its last
-     *     complaint and what to do
-     */
-    public void finish() {
-      try {
-        int exit = process.waitFor();
-        if (exit != 0) {
-          throw failure(exit, stderrTail());
-        }
-      } catch (InterruptedException e) {
-        process.destroy();
-        Thread.currentThread().interrupt();
-        throw new PgToolException(TOOL, PgToolException.NOT_STARTED, "interrupted");
-      } finally {
-        release();
-      }
+    @Override
+    PgToolException failure(int exit) {
+      return failure(exit, stderrTail());
     }
 
     PgToolException failure(int exit, String stderr) {
@@ -162,43 +111,16 @@ public final class PgBaseBackup {
               + ReplicationRefusal.hint(null, line));
     }
 
-    /** Stops it (a failed upload, Ctrl-C); what it wrote must be discarded. */
-    public void cancel() {
-      try {
-        process.destroy();
-      } finally {
-        release();
-      }
-    }
-
     /**
      * Its stderr so far, password-free, without the notice that WAL archiving is off (expected: the
      * receiver streams the WAL).
      */
+    @Override
     public String stderrTail() {
-      return PgClientCommand.redact(process.stderrTail(), conn)
+      return super.stderrTail()
           .lines()
           .filter(l -> !l.contains(NO_ARCHIVING_NOTICE))
           .collect(Collectors.joining("\n"));
-    }
-
-    private synchronized void release() {
-      done = true;
-      if (passFile != null) {
-        passFile.close();
-      }
-    }
-
-    /** Cancels unless {@link #finish()} already ran. */
-    @Override
-    public void close() {
-      boolean finished;
-      synchronized (this) {
-        finished = done;
-      }
-      if (!finished) {
-        cancel();
-      }
     }
   }
 }

@@ -1,10 +1,14 @@
 package dev.lifeboat.pg;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The connection arguments and environment every client program ({@code pg_dump}, {@code
@@ -43,12 +47,28 @@ final class PgClientCommand {
 
   /** {@code --no-password --host … --port … --username … --dbname …}. */
   static List<String> connectionArgs(PgConnection conn) {
+    List<String> args = serverArgs(conn);
+    args.add("--dbname=" + dbnameArg(conn.database()));
+    return args;
+  }
+
+  /**
+   * {@code --no-password --host … --port … --username … --dbname=application_name='…'}: a
+   * replication connection has no database, the connection string carries only the name its
+   * walsender shows.
+   */
+  static List<String> replicationArgs(PgConnection conn, String applicationName) {
+    List<String> args = serverArgs(conn);
+    args.add("--dbname=application_name='" + conninfoQuote(applicationName) + "'");
+    return args;
+  }
+
+  private static List<String> serverArgs(PgConnection conn) {
     List<String> args = new ArrayList<>();
     args.add("--no-password");
     args.add("--host=" + conn.host());
     args.add("--port=" + conn.port());
     args.add("--username=" + conn.user());
-    args.add("--dbname=" + dbnameArg(conn.database()));
     return args;
   }
 
@@ -57,9 +77,43 @@ final class PgClientCommand {
     if (database.contains("=")
         || database.startsWith("postgresql://")
         || database.startsWith("postgres://")) {
-      return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+      return "dbname='" + conninfoQuote(database) + "'";
     }
     return database;
+  }
+
+  private static String conninfoQuote(String value) {
+    return value.replace("\\", "\\\\").replace("'", "\\'");
+  }
+
+  /**
+   * A new command line that starts with {@code setpriv --pdeathsig <signal> --} when there is a
+   * {@code setpriv}: the kernel signals the program when the thread that started it goes (a JVM
+   * killed with -9 leaves no orphan), so start it from a thread that lives as long as the run.
+   */
+  static List<String> dyingWithParent(Path setpriv, String signal) {
+    List<String> command = new ArrayList<>();
+    if (setpriv != null) {
+      command.addAll(List.of(setpriv.toString(), "--pdeathsig", signal, "--"));
+    }
+    return command;
+  }
+
+  /** {@code program} in the first directory of {@code pathEnv} that holds it as an executable. */
+  static Optional<Path> onPath(String program, String pathEnv) {
+    if (pathEnv == null) {
+      return Optional.empty();
+    }
+    for (String dir : pathEnv.split(File.pathSeparator)) {
+      if (dir.isBlank()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The environment: our pgpass file (if any), English messages, a connect timeout. */

@@ -35,7 +35,7 @@ public final class PgDump {
     command.addAll(extraArgs);
     command.addAll(PgClientCommand.connectionArgs(conn));
     PgClientCommand.Started started = PgClientCommand.start(runner, pgDump.name(), command, conn);
-    return new PgDumpRun(pgDump.name(), started.process(), started.passFile(), conn);
+    return new PgDumpRun(pgDump.name(), started, conn);
   }
 
   /** The version of this pg_dump, as recorded in a backup's manifest ({@code 15.18}). */

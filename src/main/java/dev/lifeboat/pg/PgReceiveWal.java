@@ -1,12 +1,9 @@
 package dev.lifeboat.pg;
 
 import dev.lifeboat.base.Word;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +33,7 @@ public final class PgReceiveWal {
 
   /** With {@code setpriv} (util-linux) from PATH when there is one. */
   public PgReceiveWal(ProcessRunner runner) {
-    this(runner, onPath("setpriv", System.getenv("PATH")).orElse(null));
+    this(runner, PgClientCommand.onPath("setpriv", System.getenv("PATH")).orElse(null));
   }
 
   PgReceiveWal(ProcessRunner runner, Path setpriv) {
@@ -78,42 +75,14 @@ public final class PgReceiveWal {
   }
 
   List<String> command(PgTool tool, PgConnection conn, Path directory, String applicationName) {
-    List<String> command = new ArrayList<>();
-    if (setpriv != null) {
-      command.addAll(List.of(setpriv.toString(), "--pdeathsig", "INT", "--"));
-    }
+    List<String> command = PgClientCommand.dyingWithParent(setpriv, "INT");
     command.add(tool.path().toString());
     command.add("--directory=" + directory);
     command.add("--no-loop");
     command.add("--verbose");
     command.add("--status-interval=" + STATUS_INTERVAL_SECONDS);
-    command.add("--no-password");
-    command.add("--host=" + conn.host());
-    command.add("--port=" + conn.port());
-    command.add("--username=" + conn.user());
-    // a replication connection has no database: the connection string carries only the name
-    command.add("--dbname=application_name='" + conninfoQuote(applicationName) + "'");
+    command.addAll(PgClientCommand.replicationArgs(conn, applicationName));
     return command;
-  }
-
-  private static String conninfoQuote(String value) {
-    return value.replace("\\", "\\\\").replace("'", "\\'");
-  }
-
-  static Optional<Path> onPath(String program, String pathEnv) {
-    if (pathEnv == null) {
-      return Optional.empty();
-    }
-    for (String dir : pathEnv.split(File.pathSeparator)) {
-      if (dir.isBlank()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, program);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 
   /** A running pg_receivewal. */

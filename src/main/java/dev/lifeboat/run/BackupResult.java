@@ -3,6 +3,7 @@ package dev.lifeboat.run;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.lifeboat.base.Word;
 import dev.lifeboat.catalog.Manifest;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,6 +46,11 @@ public record BackupResult(
     @JsonCreator
     public static Status of(String word) {
       return Word.of(Status.class, word);
+    }
+
+    /** The status that has {@code outcome}. */
+    public static Status of(Outcome outcome) {
+      return Arrays.stream(values()).filter(s -> s.outcome == outcome).findFirst().orElseThrow();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.run;
 
+import dev.lifeboat.config.Node;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,5 +55,26 @@ public final class DeadRuns {
             e.getMessage());
       }
     }
+  }
+
+  /**
+   * Marks FAILED every other run of {@code verb} on {@code target} still recorded running: {@code
+   * node} holds the target's backup lock, so their process died; {@code left} says what of such a
+   * run may remain.
+   */
+  public void markFailedUnderBackupLock(
+      VerbName verb, String target, long self, Node node, String left) {
+    markFailed(
+        verb.word(),
+        "target",
+        target,
+        self,
+        owner ->
+            "the process running it died"
+                + (owner == null ? "" : " on node " + owner)
+                + "; found by node "
+                + node.name()
+                + " holding the target's backup lock; "
+                + left);
   }
 }

@@ -1,6 +1,7 @@
 package dev.lifeboat.run;
 
 import dev.lifeboat.base.LifeboatException;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 
 /** How a job that left no result ended, for a verb's {@link Verb#unfinished}. */
@@ -29,6 +30,19 @@ public final class Endings {
   public static String failed(JobExecution execution, String what) {
     rethrowKnown(execution);
     return what + " failed: " + firstMessage(execution);
+  }
+
+  /**
+   * How a run that left no result ended: {@code STOPPED} on request, {@code SKIPPED} when another
+   * run of the target held its lock, else {@code FAILED}.
+   */
+  public static Outcome outcome(JobExecution execution) {
+    if (execution.getStatus() == BatchStatus.STOPPED) {
+      return Outcome.STOPPED;
+    }
+    return TargetBusyException.among(execution.getAllFailureExceptions())
+        ? Outcome.SKIPPED
+        : Outcome.FAILED;
   }
 
   /** The first failure's message, else "the NAME job ended STATUS". */

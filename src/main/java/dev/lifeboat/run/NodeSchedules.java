@@ -63,27 +63,20 @@ public final class NodeSchedules {
       throws SQLException {
     String json = Json.write(schedules);
     try (Connection c = control.getConnection()) {
-      Jdbc.inTransaction(
+      Jdbc.updateElseInsert(
           c,
-          () -> {
-            int updated =
-                Jdbc.update(
-                    c,
-                    "UPDATE LIFEBOAT_NODES SET NODE = ?, SCHEDULES = ?, SEEN_AT = CURRENT_TIMESTAMP"
-                        + " WHERE INSTANCE_ID = ?",
-                    node,
-                    json,
-                    instance);
-            if (updated == 0) {
-              Jdbc.update(
-                  c,
-                  "INSERT INTO LIFEBOAT_NODES (INSTANCE_ID, NODE, SCHEDULES, STARTED_AT, SEEN_AT)"
-                      + " VALUES (?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                  instance,
-                  node,
-                  json);
-            }
-          });
+          new Jdbc.Bound(
+              "UPDATE LIFEBOAT_NODES SET NODE = ?, SCHEDULES = ?, SEEN_AT = CURRENT_TIMESTAMP"
+                  + " WHERE INSTANCE_ID = ?",
+              node,
+              json,
+              instance),
+          new Jdbc.Bound(
+              "INSERT INTO LIFEBOAT_NODES (INSTANCE_ID, NODE, SCHEDULES, STARTED_AT, SEEN_AT)"
+                  + " VALUES (?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+              instance,
+              node,
+              json));
     }
   }
 
@@ -100,11 +93,7 @@ public final class NodeSchedules {
     List<String> forgotten = new ArrayList<>();
     try (Connection c = control.getConnection();
         Statement st = c.createStatement()) {
-      Timestamp now;
-      try (ResultSet rs = st.executeQuery("SELECT CURRENT_TIMESTAMP")) {
-        rs.next();
-        now = rs.getTimestamp(1);
-      }
+      Timestamp now = Jdbc.now(c);
       try (ResultSet rs =
           st.executeQuery(
               "SELECT INSTANCE_ID, NODE, SCHEDULES, SEEN_AT FROM LIFEBOAT_NODES ORDER BY NODE,"

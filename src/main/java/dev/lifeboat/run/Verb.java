@@ -3,6 +3,7 @@ package dev.lifeboat.run;
 import dev.lifeboat.target.Target;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Function;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 
@@ -77,6 +78,27 @@ public abstract class Verb<Q extends Request<R>, R extends Result> {
    * was stopped. May rethrow a failure Lifeboat foresaw, so that a usage error keeps its exit code.
    */
   public abstract R unfinished(Q request, JobExecution execution);
+
+  /**
+   * For {@link #unfinished}: the {@link Endings#outcome outcome} and the error to show, "stopped on
+   * request; nothing of it is listed" when stopped, else the first failure as {@code message} reads
+   * it, else "the NAME job ended STATUS".
+   */
+  protected final Ending ending(JobExecution execution, Function<Throwable, String> message) {
+    Outcome outcome = Endings.outcome(execution);
+    if (outcome == Outcome.STOPPED) {
+      return new Ending(outcome, "stopped on request; nothing of it is listed");
+    }
+    String error =
+        execution.getAllFailureExceptions().stream()
+            .map(message)
+            .findFirst()
+            .orElse("the " + name.word() + " job ended " + execution.getStatus());
+    return new Ending(outcome, error);
+  }
+
+  /** How a run that left no result ended, and what to tell. */
+  protected record Ending(Outcome outcome, String error) {}
 
   /**
    * The result the run left, settled with what only its execution tells (a drill's report says

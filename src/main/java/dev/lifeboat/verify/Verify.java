@@ -15,6 +15,7 @@ import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -60,16 +61,11 @@ public final class Verify extends Verb<VerifyRequest, Verify.Report> {
           "WAL of "
               + w.target()
               + ": "
-              + String.join(
-                  ", ", w.stores().stream().map(s -> s.store() + " " + s.status().word()).toList());
+              + joined(", ", w.stores(), s -> s.store() + " " + s.status().word());
       String error =
           bad.isEmpty()
               ? null
-              : String.join(
-                  "; ",
-                  bad.stream()
-                      .map(s -> s.store() + ": " + s.status().word() + " - " + s.detail())
-                      .toList());
+              : joined("; ", bad, s -> s.store() + ": " + s.status().word() + " - " + s.detail());
       return new Report(status, summary, error, null, w);
     }
 
@@ -81,20 +77,16 @@ public final class Verify extends Verb<VerifyRequest, Verify.Report> {
               && bad.stream().allMatch(BackupVerifier.StoreCheck::unreachable);
       Outcome status = r.ok() ? Outcome.SUCCESS : partial ? Outcome.PARTIAL : Outcome.FAILED;
       String summary =
-          "backup "
-              + r.id()
-              + ": "
-              + String.join(
-                  ", ", r.stores().stream().map(c -> c.store() + " " + c.status()).toList());
+          "backup " + r.id() + ": " + joined(", ", r.stores(), c -> c.store() + " " + c.status());
       String error =
           bad.isEmpty()
               ? null
-              : String.join(
-                  "; ",
-                  bad.stream()
-                      .map(c -> c.store() + ": " + c.status() + " - " + c.detail())
-                      .toList());
+              : joined("; ", bad, c -> c.store() + ": " + c.status() + " - " + c.detail());
       return new Report(status, summary, error, r);
+    }
+
+    private static <T> String joined(String by, List<T> stores, Function<T, String> each) {
+      return String.join(by, stores.stream().map(each).toList());
     }
 
     /**

@@ -5,11 +5,7 @@ import dev.lifeboat.catalog.ManifestSignatures;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatProperties;
-import dev.lifeboat.config.Node;
 import dev.lifeboat.crypto.Keys;
-import dev.lifeboat.run.DeadRuns;
-import dev.lifeboat.run.Outcome;
-import dev.lifeboat.run.TargetBusyException;
 import dev.lifeboat.run.Verb;
 import dev.lifeboat.run.VerbName;
 import dev.lifeboat.target.Target;
@@ -17,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
@@ -81,21 +76,6 @@ final class BaseBackup extends Verb<BaseBackupRequest, BaseBackupResult> {
     return request.named(catalog.nextId(target, startedAt), startedAt);
   }
 
-  /** Marks FAILED every earlier basebackup run of {@code target} left running by a dead process. */
-  static void markDeadRunsFailed(DeadRuns deadRuns, Node node, Target target, long self) {
-    deadRuns.markFailed(
-        VerbName.BASEBACKUP.word(),
-        "target",
-        target.name(),
-        self,
-        owner ->
-            "the process running it died"
-                + (owner == null ? "" : " on node " + owner)
-                + "; found by node "
-                + node.name()
-                + " holding the target's backup lock; a store it reached may hold its copy");
-  }
-
   @Override
   public Map<String, String> identifying(BaseBackupRequest request, Instant startedAt) {
     return Map.of(ID, request.id());
@@ -103,19 +83,16 @@ final class BaseBackup extends Verb<BaseBackupRequest, BaseBackupResult> {
 
   @Override
   public BaseBackupResult unfinished(BaseBackupRequest request, JobExecution execution) {
-    String error =
-        execution.getAllFailureExceptions().stream()
-            .map(t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage())
-            .findFirst()
-            .orElse("the basebackup job ended " + execution.getStatus());
-    Outcome outcome = Outcome.FAILED;
-    if (execution.getStatus() == BatchStatus.STOPPED) {
-      outcome = Outcome.STOPPED;
-      error = "stopped on request; nothing of it is listed";
-    } else if (TargetBusyException.among(execution.getAllFailureExceptions())) {
-      outcome = Outcome.SKIPPED;
-    }
+    Ending ending =
+        ending(
+            execution, t -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     return new BaseBackupResult(
-        request.id(), request.target(), request.label(), outcome, null, List.of(), error);
+        request.id(),
+        request.target(),
+        request.label(),
+        ending.outcome(),
+        null,
+        List.of(),
+        ending.error());
   }
 }

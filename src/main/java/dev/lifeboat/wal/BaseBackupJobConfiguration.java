@@ -48,7 +48,13 @@ class BaseBackupJobConfiguration {
                       request,
                       run.stop(),
                       // holding the target's backup lock proves no earlier run of it is alive
-                      () -> BaseBackup.markDeadRunsFailed(deadRuns, node, target, run.execution()));
+                      () ->
+                          deadRuns.markFailedUnderBackupLock(
+                              VerbName.BASEBACKUP,
+                              target.name(),
+                              run.execution(),
+                              node,
+                              "a store it reached may hold its copy"));
               run.context().putString(WalWait.STREAMED, Json.write(streamed));
             }),
         jobs.stoppable(

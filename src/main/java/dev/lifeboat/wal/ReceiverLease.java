@@ -115,18 +115,9 @@ final class ReceiverLease implements AutoCloseable {
    * lifeboat/<target>/lock/<node>}) when the server shows it to this role.
    */
   Optional<String> holder() throws SQLException {
-    String sql =
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ?"
-            + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setInt(1, AdvisoryLock.CLASS);
-      ps.setInt(2, AdvisoryLock.WAL_RECEIVER);
-      try (ResultSet rs = ps.executeQuery()) {
-        // another role's sessions show a null name to a role without pg_read_all_stats
-        return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
-      }
-    }
+    // another role's sessions show a null name to a role without pg_read_all_stats
+    return AdvisoryLock.holder(connection, AdvisoryLock.WAL_RECEIVER)
+        .map(AdvisoryLock.Holder::applicationName);
   }
 
   /**

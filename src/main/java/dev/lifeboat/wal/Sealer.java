@@ -144,17 +144,22 @@ final class Sealer {
    * pg_receivewal has written; the zeros after them are not stored).
    */
   Sealed sealPartial(Path file, long validBytes) throws IOException {
-    String name = file.getFileName().toString();
-    WalFiles.Segment segment =
-        WalFiles.parsePartial(name, segmentSize)
-            .orElseThrow(() -> new IllegalArgumentException(file + " is not a .partial segment"));
-    // checked before a byte is read: the key would refuse it only at the end
-    WalArchive.partialKey(target, systemIdentifier, segment, validBytes, "0".repeat(64), false);
+    WalFiles.Segment segment = partialSegment(file, validBytes);
     return seal(
         file,
         validBytes,
         sha ->
             WalArchive.partialKey(target, systemIdentifier, segment, validBytes, sha, encrypted()));
+  }
+
+  /** The segment of the {@code .partial} {@code file}, refused before a byte of it is read. */
+  private WalFiles.Segment partialSegment(Path file, long validBytes) {
+    WalFiles.Segment segment =
+        WalFiles.parsePartial(file.getFileName().toString(), segmentSize)
+            .orElseThrow(() -> new IllegalArgumentException(file + " is not a .partial segment"));
+    // checked before a byte is read: the key would refuse it only at the end
+    WalArchive.partialKey(target, systemIdentifier, segment, validBytes, "0".repeat(64), false);
+    return segment;
   }
 
   private boolean encrypted() {
@@ -227,11 +232,7 @@ final class Sealer {
    * next one within seconds, so it never touches the spool.
    */
   Partial sealPartialInMemory(Path file, long validBytes) throws IOException {
-    String name = file.getFileName().toString();
-    WalFiles.Segment segment =
-        WalFiles.parsePartial(name, segmentSize)
-            .orElseThrow(() -> new IllegalArgumentException(file + " is not a .partial segment"));
-    WalArchive.partialKey(target, systemIdentifier, segment, validBytes, "0".repeat(64), false);
+    WalFiles.Segment segment = partialSegment(file, validBytes);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DigestingOutputStream digest = sealInto(out, file, validBytes);
     String sha256 = digest.sha256Hex();

@@ -62,43 +62,31 @@ final class WalStatusTable {
     }
     String detail = cut(row.detail());
     Timestamp since = Timestamp.from(row.since());
-    String storesJson = stores;
+    // the key last in both statements, so they bind the same values
+    Object[] values = {
+      row.node(),
+      row.state().word(),
+      detail,
+      since,
+      row.serverLsn(),
+      row.streamedSegment(),
+      stores,
+      row.target(),
+      row.instance()
+    };
     try (Connection c = control.getConnection()) {
-      Jdbc.inTransaction(
+      Jdbc.updateElseInsert(
           c,
-          () -> {
-            int updated =
-                Jdbc.update(
-                    c,
-                    "UPDATE LIFEBOAT_WAL_RECEIVERS SET NODE = ?, STATE = ?, DETAIL = ?, SINCE = ?,"
-                        + " SEEN_AT = CURRENT_TIMESTAMP, SERVER_LSN = ?, STREAMED_SEGMENT = ?,"
-                        + " STORES = ? WHERE TARGET = ? AND INSTANCE_ID = ?",
-                    row.node(),
-                    row.state().word(),
-                    detail,
-                    since,
-                    row.serverLsn(),
-                    row.streamedSegment(),
-                    storesJson,
-                    row.target(),
-                    row.instance());
-            if (updated == 0) {
-              Jdbc.update(
-                  c,
-                  "INSERT INTO LIFEBOAT_WAL_RECEIVERS (TARGET, INSTANCE_ID, NODE, STATE, DETAIL,"
-                      + " SINCE, SEEN_AT, SERVER_LSN, STREAMED_SEGMENT, STORES)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, ?, ?, ?)",
-                  row.target(),
-                  row.instance(),
-                  row.node(),
-                  row.state().word(),
-                  detail,
-                  since,
-                  row.serverLsn(),
-                  row.streamedSegment(),
-                  storesJson);
-            }
-          });
+          new Jdbc.Bound(
+              "UPDATE LIFEBOAT_WAL_RECEIVERS SET NODE = ?, STATE = ?, DETAIL = ?, SINCE = ?,"
+                  + " SEEN_AT = CURRENT_TIMESTAMP, SERVER_LSN = ?, STREAMED_SEGMENT = ?,"
+                  + " STORES = ? WHERE TARGET = ? AND INSTANCE_ID = ?",
+              values),
+          new Jdbc.Bound(
+              "INSERT INTO LIFEBOAT_WAL_RECEIVERS (NODE, STATE, DETAIL, SINCE, SEEN_AT,"
+                  + " SERVER_LSN, STREAMED_SEGMENT, STORES, TARGET, INSTANCE_ID)"
+                  + " VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP, ?, ?, ?, ?, ?)",
+              values));
     }
   }
 
@@ -110,11 +98,7 @@ final class WalStatusTable {
     List<Row> rows = new ArrayList<>();
     try (Connection c = control.getConnection();
         Statement st = c.createStatement()) {
-      Timestamp now;
-      try (ResultSet rs = st.executeQuery("SELECT CURRENT_TIMESTAMP")) {
-        rs.next();
-        now = rs.getTimestamp(1);
-      }
+      Timestamp now = Jdbc.now(c);
       Jdbc.update(
           c,
           "DELETE FROM LIFEBOAT_WAL_RECEIVERS WHERE SEEN_AT < ?",

@@ -52,4 +52,30 @@ class JdbcTests {
       assertThat(Jdbc.exists(c, "SELECT 1 FROM t")).isFalse();
     }
   }
+
+  @Test
+  void updateElseInsertWritesARowOnceAndRefreshesItAfter() throws SQLException {
+    try (Connection c = open()) {
+      Jdbc.update(c, "CREATE TABLE t (k VARCHAR(10) PRIMARY KEY, v INT)");
+      for (int v : new int[] {1, 2}) {
+        Jdbc.updateElseInsert(
+            c,
+            new Jdbc.Bound("UPDATE t SET v = ? WHERE k = ?", v, "a"),
+            new Jdbc.Bound("INSERT INTO t (k, v) VALUES (?, ?)", "a", v));
+      }
+      assertThat(Jdbc.list(c, "SELECT k, v FROM t", rs -> rs.getString(1) + "=" + rs.getInt(2)))
+          .containsExactly("a=2");
+      assertThat(c.getAutoCommit()).isTrue();
+    }
+  }
+
+  @Test
+  void nowIsTheDatabasesClock() throws SQLException {
+    try (Connection c = open()) {
+      Jdbc.update(c, "CREATE TABLE t (at TIMESTAMP)");
+      Jdbc.update(c, "INSERT INTO t VALUES (TIMESTAMP '2000-01-01 00:00:00')");
+      assertThat(Jdbc.now(c))
+          .isAfter(Jdbc.list(c, "SELECT at FROM t", rs -> rs.getTimestamp(1)).get(0));
+    }
+  }
 }
