@@ -315,6 +315,41 @@ class WalArchivingIntegrationTests {
   }
 
   @Test
+  void aStoreThatWasDownGetsItsBacklogInOrderWhileTheOtherKeptUp() throws Exception {
+    StoreLaneTests.Flaky offsite = new StoreLaneTests.Flaky("offsite", dir.resolve("offsite"));
+    stores = List.of(stores.get(0), offsite);
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+
+    offsite.down = true;
+    String during = writeAndSwitch(4);
+    waitUntil(() -> segments(stores.get(0)).contains(during), "local-a keeps up", 30);
+    assertThat(
+            offsite.real.list(WalArchive.root(target.name())).stream()
+                .anyMatch(o -> o.key().contains(during)))
+        .as("nothing reaches a store while it is down")
+        .isFalse();
+
+    offsite.down = false;
+    String after = writeAndSwitch(1);
+    waitUntil(
+        () ->
+            segments(offsite.real).containsAll(segments(stores.get(0)))
+                && segments(offsite.real).contains(after),
+        "offsite gets its backlog",
+        90);
+    assertThat(contiguous(entries(offsite.real))).as("offsite has no gap").isTrue();
+    assertThat(contiguous(entries(stores.get(0)))).as("local-a has no gap").isTrue();
+    // in order: each segment was committed in offsite after the one before it
+    List<String> committed =
+        offsite.commits.stream()
+            .filter(k -> !k.contains(".partial") && !k.contains("history") && !k.endsWith(".json"))
+            .map(k -> k.substring(k.lastIndexOf('/') + 1, k.lastIndexOf('/') + 25))
+            .toList();
+    assertThat(committed).isSorted();
+  }
+
+  @Test
   void aSecondNodeStandsByThenTakesOverWhereTheFirstStoppedWithoutAGap() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
