@@ -51,13 +51,11 @@ final class ReceiverLease implements AutoCloseable {
 
   private final Connection connection;
   private final String target;
-  private final String applicationName;
   private boolean held;
 
-  private ReceiverLease(Connection connection, String target, String applicationName) {
+  private ReceiverLease(Connection connection, String target) {
     this.connection = connection;
     this.target = target;
-    this.applicationName = applicationName;
   }
 
   /**
@@ -75,7 +73,7 @@ final class ReceiverLease implements AutoCloseable {
       c.close();
       throw e;
     }
-    return new ReceiverLease(c, target, name);
+    return new ReceiverLease(c, target);
   }
 
   /**
@@ -144,10 +142,6 @@ final class ReceiverLease implements AutoCloseable {
         return ended;
       }
     }
-  }
-
-  String applicationName() {
-    return applicationName;
   }
 
   /** The target's replication slots, on the lease's connection. */
