@@ -428,6 +428,34 @@ class WalArchivingIntegrationTests {
   }
 
   @Test
+  void aWrongPasswordBacksOffWithTheServersWordsWritesNothingAndNeverShowsThePassword()
+      throws Exception {
+    String wrong = "pw-not-the-one-4471";
+    target =
+        new Target(
+            target.name(),
+            new PgConnection("127.0.0.1", role.port(), role.database(), role.user(), wrong),
+            List.of("local-a", "local-b"),
+            null);
+    Receiver n1 = receiver("n1");
+    waitUntil(() -> n1.state() == ReceiverState.BACKOFF, "n1 backs off", 30);
+
+    assertThat(n1.detail()).contains("password authentication failed").doesNotContain(wrong);
+    assertThat(table.live(Duration.ofMinutes(1)))
+        .extracting(WalStatusTable.Row::detail)
+        .allSatisfy(d -> assertThat(d).doesNotContain(wrong));
+    for (BackupStore store : stores) {
+      assertThat(store.list(WalArchive.root(target.name()))).as(store.name()).isEmpty();
+    }
+    assertThat(
+            query(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
+                    + target.name()
+                    + "'"))
+        .isEqualTo("0");
+  }
+
+  @Test
   void aServerOfAnotherClusterIsRefusedAndWritesNothing() throws Exception {
     ClusterIdentity.Recorded other =
         new ClusterIdentity.Recorded(
