@@ -224,6 +224,37 @@ public final class BaseBackupCatalog {
     return list(target, List.of(store), now);
   }
 
+  /**
+   * The base backup manifests {@code store} holds of {@code target}, valid and signed as {@link
+   * #list} reads them, without looking at the WAL; each invalid one goes to {@code invalid}, one
+   * line naming store and key.
+   *
+   * @throws StoreException when the store cannot be listed or read
+   */
+  public static List<Manifest> manifests(
+      String target, BackupStore store, Instant now, List<String> invalid) {
+    List<Manifest> found = new ArrayList<>();
+    for (StoredObject object : store.list(folder(target))) {
+      String[] parts = object.key().substring(folder(target).length()).split("/");
+      if (parts.length != 2 || !parts[1].equals(FILE)) {
+        continue;
+      }
+      try {
+        found.add(
+            BaseBackupManifests.read(
+                ManifestSignatures.read(store, object.key()), target, parts[0], now));
+      } catch (IllegalArgumentException e) {
+        invalid.add("store '" + store.name() + "' " + object.key() + ": " + e.getMessage());
+      } catch (StoreException e) {
+        if (e.kind() != StoreException.Kind.NOT_FOUND) {
+          throw e;
+        }
+        // deleted between the listing and the read: not there any more
+      }
+    }
+    return found;
+  }
+
   static Listing list(String target, List<BackupStore> stores, Instant now) {
     Map<String, Manifest> manifests = new LinkedHashMap<>();
     Map<String, List<String>> complete = new LinkedHashMap<>();
@@ -233,32 +264,14 @@ public final class BaseBackupCatalog {
     for (BackupStore store : stores) {
       try {
         List<Manifest> here = new ArrayList<>();
-        for (StoredObject object : store.list(folder(target))) {
-          String[] parts = object.key().substring(folder(target).length()).split("/");
-          if (parts.length != 2 || !parts[1].equals(FILE)) {
-            continue;
-          }
-          Manifest m;
-          try {
-            m =
-                BaseBackupManifests.read(
-                    ManifestSignatures.read(store, object.key()), target, parts[0], now);
-          } catch (IllegalArgumentException e) {
-            invalid.add("store '" + store.name() + "' " + object.key() + ": " + e.getMessage());
-            continue;
-          } catch (StoreException e) {
-            if (e.kind() != StoreException.Kind.NOT_FOUND) {
-              throw e;
-            }
-            continue; // deleted between the listing and the read: not there any more
-          }
+        for (Manifest m : manifests(target, store, now, invalid)) {
           Manifest first = manifests.putIfAbsent(m.id(), m);
           if (first != null && !first.sha256().equals(m.sha256())) {
             invalid.add(
                 "store '"
                     + store.name()
                     + "' "
-                    + object.key()
+                    + manifestKey(target, m.id())
                     + ": differs from another store's copy (sha256)");
             continue;
           }

@@ -1,5 +1,6 @@
 package dev.lifeboat.wal;
 
+import dev.lifeboat.catalog.BaseBackupCatalog;
 import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.pg.Lsn;
@@ -129,7 +130,7 @@ final class Receiver {
   private volatile Thread thread;
   private volatile PgReceiveWal.Run run;
   private volatile Uploads uploads;
-  private volatile boolean chainBroken;
+  private volatile ChainBreak chainBreak;
   private Duration backoff = BACKOFF_FIRST;
   private String serverLsn;
   private String streamedSegment;
@@ -331,7 +332,7 @@ final class Receiver {
       slots.drop(slotName);
       slots.createIfMissing(slotName);
       slot = slots.read(slotName).orElseThrow();
-      chainBroken = true;
+      chainBreak = new ChainBreak(target.name(), system, slot.restartLsn());
       log.error(
           "wal {}: chain broken: slot {} had lost its WAL; streaming again from {}; point-in-time"
               + " restore after it needs a new base backup",
@@ -342,13 +343,13 @@ final class Receiver {
     Lsn restart = slot.restartLsn();
     WalFiles.Segment restartSegment =
         WalFiles.segmentOf(history.timelineAt(restart), restart, segmentSize);
-    if (created && archivedBefore && !chainBroken) {
+    if (created && archivedBefore && chainBreak == null) {
       // the slot was dropped (or never made) while the stores hold WAL of this cluster: a new slot
       // holds WAL from the server's last checkpoint on; what came between the stores' newest
       // segment and that is in no store (plan 2.7)
       OptionalLong newest = newestHeldBefore(system, restartSegment, segmentSize);
       if (newest.isPresent() && newest.getAsLong() < restartSegment.number() - 1) {
-        chainBroken = true;
+        chainBreak = new ChainBreak(target.name(), system, restart);
         log.error(
             "wal {}: chain broken: slot {} was missing; WAL after segment {} up to {} is in no"
                 + " store; point-in-time restore after it needs a new base backup (lifeboat"
@@ -385,9 +386,9 @@ final class Receiver {
     run = r;
     String why = null;
     try {
-      change(
-          chainBroken ? ReceiverState.CHAIN_BROKEN : ReceiverState.STREAMING,
-          "from " + seed.start() + " on timeline " + seed.timeline() + " (node " + node + ")");
+      String streaming =
+          "from " + seed.start() + " on timeline " + seed.timeline() + " (node " + node + ")";
+      change(chainBreak != null ? ReceiverState.CHAIN_BROKEN : ReceiverState.STREAMING, streaming);
       Instant lastBeat = Instant.MIN;
       Instant lastAdvance = clock.instant();
       Instant lastRow = clock.instant();
@@ -417,6 +418,9 @@ final class Receiver {
           lastAdvance = now;
         }
         if (Duration.between(lastRow, now).compareTo(ROW_EVERY) >= 0) {
+          if (chainBreak != null && mended(chainBreak, up.durableEnd(seed.start()))) {
+            change(ReceiverState.STREAMING, streaming);
+          }
           writeRow();
           lastRow = now;
         }
@@ -449,6 +453,24 @@ final class Receiver {
       }
     }
     return why;
+  }
+
+  /** True, and the break forgotten, once a base backup after it starts a new chain. */
+  private boolean mended(ChainBreak chain, Lsn durableEnd) {
+    Optional<BaseBackupCatalog.Manifest> first =
+        chain.mendedBy(stores, durableEnd, clock.instant());
+    if (first.isEmpty()) {
+      return false;
+    }
+    chainBreak = null;
+    log.info(
+        "wal {}: a new chain starts with base backup {} (from {}, after the break at {});"
+            + " point-in-time restore reaches again what is written from then on",
+        target.name(),
+        first.get().id(),
+        first.get().startLsn(),
+        chain.from());
+    return true;
   }
 
   /** Moves the slot to the end of the WAL some store holds in order; never back. */

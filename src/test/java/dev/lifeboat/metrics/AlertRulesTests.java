@@ -35,7 +35,8 @@ class AlertRulesTests {
           "DataMigrationStalled",
           "ReplicationSlotRetainingWal",
           "WalArchivingStopped",
-          "WalSpoolFilling");
+          "WalSpoolFilling",
+          "WalChainBroken");
 
   @Test
   void promtoolPassesEveryRuleTestFiringAndNotFiring() throws Exception {

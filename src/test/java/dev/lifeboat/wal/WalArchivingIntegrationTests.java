@@ -8,6 +8,7 @@ import dev.lifeboat.catalog.WalArchive;
 import dev.lifeboat.config.LifeboatProperties;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.crypto.Identities;
+import dev.lifeboat.crypto.SigningKey;
 import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.PgConnection;
 import dev.lifeboat.pg.PgReceiveWal;
@@ -425,6 +426,41 @@ class WalArchivingIntegrationTests {
     assertThat(table.live(Duration.ofMinutes(1)))
         .extracting(WalStatusTable.Row::state)
         .contains(ReceiverState.CHAIN_BROKEN);
+    assertThat(scrapes.get("n1b").scrape())
+        .contains(
+            "lifeboat_wal_receiver_state{state=\"chain-broken\",target=\""
+                + target.name()
+                + "\"} 1");
+
+    // a base backup taken after the break starts a new chain: once its WAL is stored too, the
+    // receiver streams normally again (checked every 10 s)
+    BaseBackupStream.Streamed base =
+        new BaseBackupStream(server.binaries(), ProcessRunner.system(), Clock.systemUTC())
+            .run(
+                new BaseBackupStream.Source(
+                    target.name(),
+                    target.connection(),
+                    stores,
+                    List.of(),
+                    new LifeboatProperties.Backup(2, 0, 4),
+                    SigningKey.create("lifeboat.signing.key-file", dir.resolve("signing.pem"))),
+                "20261207T220000Z",
+                null,
+                Instant.now(),
+                run -> {});
+    assertThat(base.manifest().start()).isGreaterThan(Lsn.parse(again.detail().split(" ")[1]));
+    waitUntil(
+        () -> again.state() == ReceiverState.STREAMING,
+        "the base backup after the break mends the chain",
+        30);
+    assertThat(again.detail()).contains("from ");
+    assertThat(scrapes.get("n1b").scrape())
+        .contains(
+            "lifeboat_wal_receiver_state{state=\"chain-broken\",target=\""
+                + target.name()
+                + "\"} 0")
+        .contains(
+            "lifeboat_wal_receiver_state{state=\"streaming\",target=\"" + target.name() + "\"} 1");
   }
 
   @Test
