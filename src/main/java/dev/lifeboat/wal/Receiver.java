@@ -244,6 +244,7 @@ final class Receiver {
           }
           if (state == ReceiverState.SPOOL_FULL) {
             // the next run's lanes upload what the spool holds first; it stays loud meanwhile
+            metrics.restarted();
             pause(SPOOL_FULL_RETRY);
             continue;
           }
@@ -291,6 +292,7 @@ final class Receiver {
     if (stopAsked) {
       return;
     }
+    metrics.restarted();
     change(ReceiverState.BACKOFF, "retry in " + backoff.toSeconds() + " s: " + why);
     pause(backoff);
     backoff =
@@ -333,6 +335,7 @@ final class Receiver {
       slots.createIfMissing(slotName);
       slot = slots.read(slotName).orElseThrow();
       chainBreak = new ChainBreak(target.name(), system, slot.restartLsn());
+      metrics.chainBroken();
       log.error(
           "wal {}: chain broken: slot {} had lost its WAL; streaming again from {}; point-in-time"
               + " restore after it needs a new base backup",
@@ -350,6 +353,7 @@ final class Receiver {
       OptionalLong newest = newestHeldBefore(system, restartSegment, segmentSize);
       if (newest.isPresent() && newest.getAsLong() < restartSegment.number() - 1) {
         chainBreak = new ChainBreak(target.name(), system, restart);
+        metrics.chainBroken();
         log.error(
             "wal {}: chain broken: slot {} was missing; WAL after segment {} up to {} is in no"
                 + " store; point-in-time restore after it needs a new base backup (lifeboat"

@@ -3,6 +3,7 @@ package dev.lifeboat.wal;
 import dev.lifeboat.pg.Lsn;
 import dev.lifeboat.pg.ReplicationSlots.Slot;
 import dev.lifeboat.pg.ReplicationSlots.WalStatus;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -41,6 +42,9 @@ final class WalMetrics {
   static final String SPOOL = "lifeboat.wal.spool.bytes";
   static final String SPOOL_MAX = "lifeboat.wal.spool.max.bytes";
   static final String BACKLOG = "lifeboat.wal.store.backlog.segments";
+  static final String ARCHIVED = "lifeboat.wal.archived.segments";
+  static final String RESTARTS = "lifeboat.wal.receiver.restarts";
+  static final String CHAIN_BREAKS = "lifeboat.wal.chain.breaks";
 
   /** The {@code status} label of a target with no slot of that name. */
   static final String MISSING = "missing";
@@ -56,8 +60,10 @@ final class WalMetrics {
   private final MultiGauge spoolMax;
   private final MultiGauge backlog;
   private final Map<String, Receiving> receiving = new TreeMap<>();
+  private final MeterRegistry registry;
 
   WalMetrics(MeterRegistry registry) {
+    this.registry = registry;
     this.retained =
         MultiGauge.builder(RETAINED)
             .description("WAL the server keeps for Lifeboat's slot: current LSN - restart_lsn")
@@ -222,8 +228,29 @@ final class WalMetrics {
       owner.render();
     }
 
+    /** The receiver failed or its stream ended by itself: it starts again after a pause. */
+    void restarted() {
+      count(RESTARTS, "times the WAL receiver started again after a failure", Tags.empty());
+    }
+
+    /** WAL went missing from every store (plan 2.7): the receiver reports chain-broken. */
+    void chainBroken() {
+      count(CHAIN_BREAKS, "gaps the WAL receiver found in the chain", Tags.empty());
+    }
+
+    private void count(String name, String description, Tags more) {
+      Counter.builder(name)
+          .description(description)
+          .tags(Tags.of("target", target).and(more))
+          .register(owner.registry)
+          .increment();
+    }
+
     @Override
     public void committed(String store, boolean partial) {
+      if (!partial) {
+        count(ARCHIVED, "completed WAL segments committed to the store", Tags.of("store", store));
+      }
       Instant before = (partial ? partials : segments).put(store, clock.instant());
       if (before == null) {
         owner.render(); // a store's first commit: its series appears

@@ -430,7 +430,8 @@ class WalArchivingIntegrationTests {
         .contains(
             "lifeboat_wal_receiver_state{state=\"chain-broken\",target=\""
                 + target.name()
-                + "\"} 1");
+                + "\"} 1")
+        .contains("lifeboat_wal_chain_breaks_total{target=\"" + target.name() + "\"} 1.0");
 
     // a base backup taken after the break starts a new chain: once its WAL is stored too, the
     // receiver streams normally again (checked every 10 s)

@@ -140,6 +140,25 @@ class WalMetricsTests {
   }
 
   @Test
+  void countersCountCompletedSegmentsPerStoreRestartsAndChainBreaksAndOutliveAStop() {
+    WalMetrics.Receiving app = metrics.receiving("app", clock);
+    app.committed("local", false);
+    app.committed("local", false);
+    app.committed("local", true); // a partial segment is no archived segment
+    app.committed("offsite", false);
+    app.restarted();
+    app.chainBroken();
+    app.state(ReceiverState.STOPPED);
+
+    assertThat(registry.scrape())
+        .contains(
+            "lifeboat_wal_archived_segments_total{store=\"local\",target=\"app\"} 2.0",
+            "lifeboat_wal_archived_segments_total{store=\"offsite\",target=\"app\"} 1.0",
+            "lifeboat_wal_receiver_restarts_total{target=\"app\"} 1.0",
+            "lifeboat_wal_chain_breaks_total{target=\"app\"} 1.0");
+  }
+
+  @Test
   void aStandbyReportsOnlyItsState() {
     WalMetrics.Receiving app = metrics.receiving("app", clock);
     assertThat(registry.scrape())
