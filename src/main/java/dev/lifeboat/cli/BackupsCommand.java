@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 @Command(
     name = "backups",
@@ -34,8 +35,40 @@ final class BackupsCommand extends VerbCommand {
       String format,
       List<String> recipients) {}
 
+  /** One line of {@code backups --base --json}: a base backup and where it is complete. */
+  record BaseRow(
+      String id,
+      String target,
+      String label,
+      String kind,
+      Instant startedAt,
+      Instant completedAt,
+      long sizeBytes,
+      long rawBytes,
+      String sha256,
+      String systemIdentifier,
+      long timeline,
+      String startLsn,
+      String stopLsn,
+      String startSegment,
+      String stopSegment,
+      String serverVersion,
+      boolean encrypted,
+      List<String> completeIn,
+      List<String> waitingIn) {}
+
+  @Option(
+      names = "--base",
+      description =
+          "List the base backups of a target with WAL archiving instead: each with the stores"
+              + " where it is complete (its WAL is there too) and those still waiting for WAL.")
+  boolean base;
+
   @Override
   public Integer call() {
+    if (base) {
+      return baseBackups();
+    }
     // the catalog before the target: in the lazy start, which mistake is reported first stays
     BackupCatalog catalog = bean(BackupCatalog.class);
     Console console = console();
@@ -120,18 +153,83 @@ final class BackupsCommand extends VerbCommand {
     return exit;
   }
 
+  private int baseBackups() {
+    Console console = console();
+    Target target = target();
+    if (!walEnabled(target)) {
+      console.error(
+          "target '"
+              + target.name()
+              + "' has no WAL archiving (lifeboat.targets."
+              + target.name()
+              + ".wal.enabled), so no base backups");
+      return 2;
+    }
+    BaseBackupCatalog.Listing listing = bean(BaseBackupCatalog.class).list(target);
+    listing
+        .unreadableStores()
+        .forEach(
+            (store, why) ->
+                console.note("warning: store '" + store + "' could not be read: " + why));
+    listing.invalidManifests().forEach(i -> console.note("warning: " + i + "; it is not listed"));
+    int exit =
+        !listing.unreadableStores().isEmpty()
+                && listing.unreadableStores().size() >= target.stores().size()
+            ? 1
+            : listing.unreadableStores().isEmpty() && listing.invalidManifests().isEmpty() ? 0 : 3;
+    if (console.json()) {
+      List<BaseRow> rows = new ArrayList<>();
+      for (BaseBackupCatalog.Entry e : listing.entries()) {
+        BaseBackupCatalog.Manifest m = e.manifest();
+        rows.add(
+            new BaseRow(
+                m.id(),
+                m.target(),
+                m.label(),
+                m.kind(),
+                m.startedAt(),
+                m.completedAt(),
+                m.sizeBytes(),
+                m.rawBytes(),
+                m.sha256(),
+                m.systemIdentifier(),
+                m.timeline(),
+                m.startLsn(),
+                m.stopLsn(),
+                m.startSegment(),
+                m.stopSegment(),
+                m.serverVersion(),
+                m.encrypted(),
+                e.completeIn(),
+                e.waitingIn()));
+      }
+      console.printJson(rows);
+    } else {
+      baseBackupTable(console, target, listing);
+    }
+    return exit;
+  }
+
+  private boolean walEnabled(Target target) {
+    var properties =
+        bean(dev.lifeboat.config.LifeboatConfig.class).properties().targets().get(target.name());
+    return properties != null && properties.wal() != null && properties.wal().enabled();
+  }
+
   /**
    * The target's base backups (targets with WAL archiving), after the dumps: each with the stores
    * where it is complete, that is where its WAL is too, and those where it still waits for WAL.
    */
   private void baseBackups(Console console, Target target) {
-    var properties =
-        bean(dev.lifeboat.config.LifeboatConfig.class).properties().targets().get(target.name());
-    if (properties == null || properties.wal() == null || !properties.wal().enabled()) {
+    if (!walEnabled(target)) {
       return;
     }
-    BaseBackupCatalog.Listing listing = bean(BaseBackupCatalog.class).list(target);
     console.say("");
+    baseBackupTable(console, target, bean(BaseBackupCatalog.class).list(target));
+  }
+
+  private static void baseBackupTable(
+      Console console, Target target, BaseBackupCatalog.Listing listing) {
     if (listing.entries().isEmpty()) {
       console.say("no base backups of target '" + target.name() + "'");
       return;
