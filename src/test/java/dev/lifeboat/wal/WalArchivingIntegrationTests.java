@@ -1,5 +1,8 @@
 package dev.lifeboat.wal;
 
+import static dev.lifeboat.wal.WalArchiveProbe.SEGMENT;
+import static dev.lifeboat.wal.WalArchiveProbe.contiguous;
+import static dev.lifeboat.wal.WalArchiveProbe.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
@@ -37,10 +40,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +60,6 @@ import org.springframework.util.unit.DataSize;
  */
 class WalArchivingIntegrationTests {
 
-  private static final long SEGMENT = 1024 * 1024;
   private static final String PASSWORD = "pw-walarch-2291";
 
   private static PostgresServer server;
@@ -72,6 +72,7 @@ class WalArchivingIntegrationTests {
   private List<BackupStore> stores;
   private WalStatusTable table;
   private Target target;
+  private WalArchiveProbe probe;
 
   @BeforeAll
   static void aServerWithOneMegabyteSegments() {
@@ -106,6 +107,7 @@ class WalArchivingIntegrationTests {
     // back another
     String name = "app" + UUID.randomUUID().toString().substring(0, 6).replace('-', 'x');
     target = new Target(name, role, List.of("local-a", "local-b"), null);
+    probe = new WalArchiveProbe(server, name);
   }
 
   @AfterEach
@@ -163,27 +165,28 @@ class WalArchivingIntegrationTests {
   void segmentsAndTheLastPartialReachEveryStoreInOrderAndTheSlotFollowsThem() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
-    Lsn slotAtStart = slotRestart();
+    Lsn slotAtStart = probe.slotRestart();
 
-    String switched = writeAndSwitch(3);
+    String switched = probe.writeAndSwitch(3);
 
     for (BackupStore store : stores) {
-      waitUntil(() -> segments(store).contains(switched), store.name() + " holds " + switched, 30);
+      waitUntil(
+          () -> probe.segments(store).contains(switched), store.name() + " holds " + switched, 30);
       assertThat(store.stat(ClusterIdentity.key(target.name()))).isPresent();
     }
-    waitUntil(() -> slotRestart().compareTo(slotAtStart) > 0, "the slot moves", 10);
-    assertThat(slotRestart())
+    waitUntil(() -> probe.slotRestart().compareTo(slotAtStart) > 0, "the slot moves", 10);
+    assertThat(probe.slotRestart())
         .as("the slot never passes what a store holds")
-        .isLessThanOrEqualTo(Lsn.max(endOfWal(stores.get(0)), endOfWal(stores.get(1))));
+        .isLessThanOrEqualTo(Lsn.max(probe.endOfWal(stores.get(0)), probe.endOfWal(stores.get(1))));
 
     server.cluster().execute("INSERT INTO filler SELECT 'last words'");
-    Lsn committed = Lsn.parse(query("SELECT pg_current_wal_insert_lsn()::text"));
+    Lsn committed = Lsn.parse(probe.query("SELECT pg_current_wal_insert_lsn()::text"));
     Thread.sleep(1500);
     n1.stop(Duration.ofSeconds(15));
 
     assertThat(n1.state()).isEqualTo(ReceiverState.STOPPED);
     for (BackupStore store : stores) {
-      List<WalArchive.Entry> entries = entries(store);
+      List<WalArchive.Entry> entries = probe.entries(store);
       assertThat(contiguous(entries)).as(store.name() + " has no gap").isTrue();
       assertThat(entries.stream().map(WalArchive.Entry::end).max(Lsn::compareTo).orElseThrow())
           .as(store.name() + " holds the WAL of the last commit before the stop")
@@ -249,10 +252,10 @@ class WalArchivingIntegrationTests {
 
     for (BackupStore store : stores) {
       waitUntil(
-          () -> segments(store).contains(markerSegment.name()),
+          () -> probe.segments(store).contains(markerSegment.name()),
           store.name() + " holds " + markerSegment.name(),
           60);
-      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+      assertThat(contiguous(probe.entries(store))).as(store.name() + " has no gap").isTrue();
     }
     // the commit of the marker lies in its segment or, at a boundary, the one before
     String dump = waldump(s3a, markerSegment, key) + waldump(s3a, markerSegment.previous(), key);
@@ -265,7 +268,7 @@ class WalArchivingIntegrationTests {
   private String waldump(BackupStore store, WalFiles.Segment segment, KeyPair key)
       throws Exception {
     WalArchive.Entry entry =
-        entries(store).stream()
+        probe.entries(store).stream()
             .filter(e -> e.kind() == WalArchive.Kind.SEGMENT && e.segment().equals(segment))
             .findFirst()
             .orElse(null);
@@ -322,8 +325,8 @@ class WalArchivingIntegrationTests {
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
 
     offsite.down = true;
-    String during = writeAndSwitch(4);
-    waitUntil(() -> segments(stores.get(0)).contains(during), "local-a keeps up", 30);
+    String during = probe.writeAndSwitch(4);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(during), "local-a keeps up", 30);
     assertThat(
             offsite.real.list(WalArchive.root(target.name())).stream()
                 .anyMatch(o -> o.key().contains(during)))
@@ -331,15 +334,15 @@ class WalArchivingIntegrationTests {
         .isFalse();
 
     offsite.down = false;
-    String after = writeAndSwitch(1);
+    String after = probe.writeAndSwitch(1);
     waitUntil(
         () ->
-            segments(offsite.real).containsAll(segments(stores.get(0)))
-                && segments(offsite.real).contains(after),
+            probe.segments(offsite.real).containsAll(probe.segments(stores.get(0)))
+                && probe.segments(offsite.real).contains(after),
         "offsite gets its backlog",
         90);
-    assertThat(contiguous(entries(offsite.real))).as("offsite has no gap").isTrue();
-    assertThat(contiguous(entries(stores.get(0)))).as("local-a has no gap").isTrue();
+    assertThat(contiguous(probe.entries(offsite.real))).as("offsite has no gap").isTrue();
+    assertThat(contiguous(probe.entries(stores.get(0)))).as("local-a has no gap").isTrue();
     // in order: each segment was committed in offsite after the one before it
     List<String> committed =
         offsite.commits.stream()
@@ -356,8 +359,8 @@ class WalArchivingIntegrationTests {
     Receiver n2 = receiver("n2");
     waitUntil(() -> n2.state() == ReceiverState.STANDBY, "n2 stands by", 15);
     assertThat(n2.detail()).isEqualTo("streamed by node n1");
-    String before = writeAndSwitch(2);
-    waitUntil(() -> segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
+    String before = probe.writeAndSwitch(2);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
     // the streaming node reports the stream; the standby only its state
     String t = "target=\"" + target.name() + "\"";
     waitUntil(
@@ -382,11 +385,11 @@ class WalArchivingIntegrationTests {
     n1.stop(Duration.ofSeconds(15));
     waitUntil(() -> n2.state() == ReceiverState.STREAMING, "n2 takes over", 30);
     Duration takeover = Duration.between(stopped, Instant.now());
-    String after = writeAndSwitch(2);
+    String after = probe.writeAndSwitch(2);
 
     for (BackupStore store : stores) {
-      waitUntil(() -> segments(store).contains(after), store.name() + " holds " + after, 30);
-      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+      waitUntil(() -> probe.segments(store).contains(after), store.name() + " holds " + after, 30);
+      assertThat(contiguous(probe.entries(store))).as(store.name() + " has no gap").isTrue();
     }
     assertThat(takeover).isLessThan(Duration.ofSeconds(30));
     assertThat(scrapes.get("n1").scrape())
@@ -405,23 +408,23 @@ class WalArchivingIntegrationTests {
   void aSlotDroppedWhileNoReceiverRanIsAChainBreakSaidLoudlyAndSeenAsAGap() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
-    String before = writeAndSwitch(1);
-    waitUntil(() -> segments(stores.get(0)).contains(before), "stored " + before, 30);
+    String before = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(before), "stored " + before, 30);
     n1.stop(Duration.ofSeconds(15));
     // someone drops the slot while no receiver runs; the WAL written meanwhile is kept by nothing
     server.cluster().execute("SELECT pg_drop_replication_slot('lifeboat_" + target.name() + "')");
-    String lost = writeAndSwitch(2);
+    String lost = probe.writeAndSwitch(2);
     // a new slot holds WAL from the last checkpoint on: after this one, the WAL above is gone
     server.cluster().execute("CHECKPOINT");
 
     Receiver again = receiver("n1b");
     waitUntil(() -> again.state() == ReceiverState.CHAIN_BROKEN, "the receiver says so", 30);
-    String after = writeAndSwitch(1);
-    waitUntil(() -> segments(stores.get(0)).contains(after), "stored " + after, 30);
+    String after = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(after), "stored " + after, 30);
 
     assertThat(again.detail()).contains("from ");
-    assertThat(segments(stores.get(0))).doesNotContain(lost);
-    assertThat(contiguous(entries(stores.get(0)))).as("the archive shows the gap").isFalse();
+    assertThat(probe.segments(stores.get(0))).doesNotContain(lost);
+    assertThat(contiguous(probe.entries(stores.get(0)))).as("the archive shows the gap").isFalse();
     assertThat(table.live(Duration.ofMinutes(1)))
         .extracting(WalStatusTable.Row::state)
         .contains(ReceiverState.CHAIN_BROKEN);
@@ -448,7 +451,7 @@ class WalArchivingIntegrationTests {
       assertThat(store.list(WalArchive.root(target.name()))).as(store.name()).isEmpty();
     }
     assertThat(
-            query(
+            probe.query(
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
                     + target.name()
                     + "'"))
@@ -479,88 +482,11 @@ class WalArchivingIntegrationTests {
         .as("the record is left as it was")
         .contains("7000000000000000001");
     assertThat(
-            query(
+            probe.query(
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
                     + target.name()
                     + "'"))
         .as("no slot holds WAL for a receiver that will not stream")
         .isEqualTo("0");
-  }
-
-  private List<WalArchive.Entry> entries(BackupStore store) {
-    return WalArchive.entries(target.name(), SEGMENT, store.list(WalArchive.root(target.name())));
-  }
-
-  private TreeSet<String> segments(BackupStore store) {
-    TreeSet<String> names = new TreeSet<>();
-    for (WalArchive.Entry e : entries(store)) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        names.add(e.segment().name());
-      }
-    }
-    return names;
-  }
-
-  /** The end of the WAL the store holds, partial segments included. */
-  private Lsn endOfWal(BackupStore store) {
-    return entries(store).stream()
-        .filter(e -> e.kind() != WalArchive.Kind.HISTORY)
-        .map(WalArchive.Entry::end)
-        .max(Lsn::compareTo)
-        .orElse(Lsn.INVALID);
-  }
-
-  /** Completed segments form one run from the first to the last. */
-  private static boolean contiguous(List<WalArchive.Entry> entries) {
-    TreeSet<Long> numbers = new TreeSet<>();
-    for (WalArchive.Entry e : entries) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        numbers.add(e.segmentNumber());
-      }
-    }
-    return numbers.isEmpty() || numbers.last() - numbers.first() + 1 == numbers.size();
-  }
-
-  private Lsn slotRestart() {
-    String lsn =
-        query(
-            "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
-                + target.name()
-                + "'");
-    return lsn == null ? Lsn.INVALID : Lsn.parse(lsn);
-  }
-
-  /** Writes WAL and completes {@code segments} segments; returns the last completed one. */
-  private static String writeAndSwitch(int segments) {
-    String last = null;
-    for (int i = 0; i < segments; i++) {
-      server
-          .cluster()
-          .execute("INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, 200)");
-      last = query("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
-      server.cluster().execute("SELECT pg_switch_wal()");
-    }
-    return last;
-  }
-
-  private static String query(String sql) {
-    try (Connection c = server.connection("postgres").open();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void waitUntil(BooleanSupplier condition, String what, int seconds)
-      throws InterruptedException {
-    Instant until = Instant.now().plusSeconds(seconds);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(until)) {
-        throw new AssertionError("not within " + seconds + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 }
