@@ -2,6 +2,7 @@ package dev.lifeboat.wal;
 
 import static dev.lifeboat.wal.WalArchiveProbe.SEGMENT;
 import static dev.lifeboat.wal.WalArchiveProbe.contiguous;
+import static dev.lifeboat.wal.WalArchiveProbe.sample;
 import static dev.lifeboat.wal.WalArchiveProbe.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,8 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,15 +93,7 @@ class WalArchivingIntegrationTests {
         List.of(
             BackupStore.filesystem("local-a", Files.createDirectory(dir.resolve("a"))),
             BackupStore.filesystem("local-b", Files.createDirectory(dir.resolve("b"))));
-    JdbcDataSource control = new JdbcDataSource();
-    control.setURL("jdbc:h2:mem:walarch-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-    Flyway.configure()
-        .dataSource(control)
-        .locations("classpath:db/control/h2")
-        .table("lifeboat_schema_history")
-        .load()
-        .migrate();
-    table = new WalStatusTable(control);
+    table = WalArchiveProbe.statusTable();
     // each test its own target (slot and lease are per target): the slot of one never holds
     // back another
     String name = "app" + UUID.randomUUID().toString().substring(0, 6).replace('-', 'x');
@@ -127,15 +118,15 @@ class WalArchivingIntegrationTests {
   }
 
   private Receiver receiver(String node, List<String> recipients) {
-    LifeboatProperties.Wal wal =
-        new LifeboatProperties.Wal(
-            true,
-            null,
-            Duration.ofSeconds(1),
-            DataSize.ofMegabytes(64),
-            3,
-            false,
-            Duration.ofMinutes(5));
+    return receiver(node, recipients, settings(DataSize.ofMegabytes(64)));
+  }
+
+  private static LifeboatProperties.Wal settings(DataSize spoolMax) {
+    return new LifeboatProperties.Wal(
+        true, null, Duration.ofSeconds(1), spoolMax, 3, false, Duration.ofMinutes(5));
+  }
+
+  private Receiver receiver(String node, List<String> recipients, LifeboatProperties.Wal wal) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     scrapes.put(node, registry);
     WalMetrics.Receiving gauges =
@@ -225,8 +216,10 @@ class WalArchivingIntegrationTests {
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
 
     PgConnection bench = server.createDatabase("pgbench");
-    pgbench(bench, "-i", "-s", "1", "-q");
-    Process load = pgbenchInBackground(bench, "-T", "6", "-c", "2", "-n");
+    Process init = probe.pgbench(bench, "-i", "-s", "1", "-q");
+    assertThat(init.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(init.exitValue()).as("pgbench -i").isZero();
+    Process load = probe.pgbench(bench, "-T", "6", "-c", "2", "-n");
     String xid;
     Lsn markerLsn;
     try (Connection c = bench.open();
@@ -295,28 +288,6 @@ class WalArchivingIntegrationTests {
     return out;
   }
 
-  private static void pgbench(PgConnection db, String... args) throws Exception {
-    Process p = pgbenchInBackground(db, args);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("pgbench " + String.join(" ", args)).isZero();
-  }
-
-  private static Process pgbenchInBackground(PgConnection db, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(server.binaries().require("pgbench", 10).path().toString());
-    command.addAll(
-        List.of(
-            "-h", "127.0.0.1", "-p", String.valueOf(server.cluster().port()), "-U", "postgres"));
-    command.addAll(List.of(args));
-    command.add(db.database());
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("PGPASSWORD", server.superuserPassword());
-    return pb.start();
-  }
-
   @Test
   void aStoreThatWasDownGetsItsBacklogInOrderWhileTheOtherKeptUp() throws Exception {
     StoreLaneTests.Flaky offsite = new StoreLaneTests.Flaky("offsite", dir.resolve("offsite"));
@@ -350,6 +321,96 @@ class WalArchivingIntegrationTests {
             .map(k -> k.substring(k.lastIndexOf('/') + 1, k.lastIndexOf('/') + 25))
             .toList();
     assertThat(committed).isSorted();
+  }
+
+  @Test
+  void aFullSpoolPausesStreamingSaysWhyKeepsTheWalOnTheServerAndLosesNothing() throws Exception {
+    StoreLaneTests.Flaky a = new StoreLaneTests.Flaky("local-a", dir.resolve("fa"));
+    StoreLaneTests.Flaky b = new StoreLaneTests.Flaky("local-b", dir.resolve("fb"));
+    stores = List.of(a, b);
+    // 16 segments: a seal of one more goes over it once the spool holds 15 MB, over the 80 % of
+    // the WalSpoolFilling alert even without the segment pg_receivewal was writing
+    DataSize spoolMax = DataSize.ofMegabytes(16);
+    Receiver n1 = receiver("n1", List.of(), settings(spoolMax));
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+    String first = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(b.real).contains(first), "the stores hold " + first, 30);
+
+    a.down = true;
+    b.down = true;
+    List<String> written = new ArrayList<>();
+    for (int i = 0; i < 30 && n1.state() != ReceiverState.SPOOL_FULL; i++) {
+      written.add(probe.writeIncompressibleAndSwitch());
+      Thread.sleep(300);
+    }
+    waitUntil(() -> n1.state() == ReceiverState.SPOOL_FULL, "the spool fills", 15);
+    Lsn held = Lsn.max(probe.endOfWal(a.real), probe.endOfWal(b.real));
+    System.out.println(
+        "spool full after " + written.size() + " segments; the stores hold WAL to " + held);
+
+    // said loudly, the same way, while the stores stay down and the receiver tries again
+    String detail =
+        "the spool holds only WAL no store has accepted yet; streaming paused; the slot keeps the"
+            + " WAL on the server";
+    String t = "target=\"" + target.name() + "\"";
+    Thread.sleep(3_000); // the lanes keep trying meanwhile; the receiver stays paused
+    waitUntil(
+        () -> {
+          String scrape = scrapes.get("n1").scrape();
+          return n1.state() == ReceiverState.SPOOL_FULL
+              && sample(scrape, "lifeboat_wal_receiver_state{state=\"spool-full\"," + t + "}") == 1;
+        },
+        "the state gauge says spool-full",
+        10);
+    assertThat(n1.detail()).isEqualTo(detail);
+    assertThat(table.live(Duration.ofMinutes(1)))
+        .extracting(WalStatusTable.Row::state, WalStatusTable.Row::detail)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(ReceiverState.SPOOL_FULL, detail));
+    String scrape = scrapes.get("n1").scrape();
+    double spool = sample(scrape, "lifeboat_wal_spool_bytes{" + t + "}");
+    double max = sample(scrape, "lifeboat_wal_spool_max_bytes{" + t + "}");
+    System.out.println("spool " + (long) spool + " of " + (long) max + " bytes");
+    assertThat(max).isEqualTo(spoolMax.toBytes());
+    // WalSpoolFilling: spool_bytes / spool_max_bytes > 0.8, or receiver_state{spool-full} == 1
+    assertThat(spool / max).as("the alert's spool ratio").isGreaterThan(0.8);
+    assertThat(sample(scrape, "lifeboat_wal_receiver_state{state=\"streaming\"," + t + "}"))
+        .isZero();
+    // the slot stayed at what the stores hold: the server keeps every segment written since
+    assertThat(probe.slotRestart()).isLessThanOrEqualTo(held);
+    assertThat(
+            probe.query(
+                "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
+                    + target.name()
+                    + "'"))
+        .isIn("reserved", "extended");
+    assertThat(
+            probe.query(
+                "SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + written.get(0) + "'"))
+        .as("the server still has the first segment no store holds")
+        .isEqualTo("1");
+    // and what the server writes while streaming is paused is kept for the receiver too
+    written.add(probe.writeAndSwitch(2));
+
+    a.down = false;
+    b.down = false;
+    Instant back = Instant.now();
+    // the lanes upload the spool as soon as the stores take WAL, and streaming starts again
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams again", 30);
+    System.out.println(
+        "streaming again "
+            + Duration.between(back, Instant.now()).toMillis()
+            + " ms after the"
+            + " stores came back");
+    for (StoreLaneTests.Flaky store : List.of(a, b)) {
+      waitUntil(
+          () -> probe.segments(store.real).containsAll(written),
+          store.name() + " gets every segment written",
+          30);
+      assertThat(contiguous(probe.entries(store.real))).as(store.name() + " has no gap").isTrue();
+      assertThat(probe.segments(store.real).first()).isLessThanOrEqualTo(first);
+    }
+    String after = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(a.real).contains(after), "streamed and stored " + after, 15);
   }
 
   @Test
