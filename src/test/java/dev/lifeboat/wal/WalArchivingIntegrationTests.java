@@ -394,13 +394,21 @@ class WalArchivingIntegrationTests {
     a.down = false;
     b.down = false;
     Instant back = Instant.now();
-    // the lanes upload the spool as soon as the stores take WAL, and streaming starts again
-    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams again", 30);
+    // the lanes upload the spool once the stores take WAL again (at their next try: each lane's
+    // pause after failures grows up to StoreLane.MAX_BACKOFF), then streaming starts again
+    waitUntil(
+        () -> n1.state() == ReceiverState.STREAMING,
+        "n1 streams again",
+        (int) StoreLane.MAX_BACKOFF.plusSeconds(10).toSeconds());
     System.out.println(
         "streaming again "
             + Duration.between(back, Instant.now()).toMillis()
             + " ms after the"
             + " stores came back");
+    Thread.sleep(1_000);
+    assertThat(n1.state())
+        .as("it streams again because the spool has room, not to find it full at once")
+        .isEqualTo(ReceiverState.STREAMING);
     for (StoreLaneTests.Flaky store : List.of(a, b)) {
       waitUntil(
           () -> probe.segments(store.real).containsAll(written),
