@@ -89,6 +89,11 @@ final class LaneUploads implements Receiver.Uploads {
   }
 
   @Override
+  public boolean roomToResume() {
+    return spool.hasRoomToResume();
+  }
+
+  @Override
   public void add(Sealer.Sealed sealed) {
     spool.add(sealed);
     lanes.forEach(StoreLane::wake);

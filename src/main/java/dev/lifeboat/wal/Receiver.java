@@ -56,9 +56,6 @@ final class Receiver {
   /** Streaming this long without an error makes the next backoff short again. */
   static final Duration BACKOFF_RESET = Duration.ofMinutes(5);
 
-  /** How long streaming pauses when the spool is full before the lanes try again. */
-  static final Duration SPOOL_FULL_RETRY = Duration.ofSeconds(30);
-
   /** How long a refused server waits before it is checked again. */
   static final Duration REFUSED_RECHECK = Duration.ofMinutes(5);
 
@@ -82,6 +79,12 @@ final class Receiver {
      * {@code from} while no store holds anything of it.
      */
     Lsn durableEnd(Lsn from);
+
+    /**
+     * After a full spool paused streaming: whether it is below 90 % of its bound again, so
+     * streaming may start again (plan 3.4).
+     */
+    boolean roomToResume();
 
     /** Per store: the newest segment in order, backlog, the problem if failing. */
     List<WalStatusTable.StoreStatus> stores();
@@ -243,9 +246,7 @@ final class Receiver {
             backoff = BACKOFF_FIRST;
           }
           if (state == ReceiverState.SPOOL_FULL) {
-            // the next run's lanes upload what the spool holds first; it stays loud meanwhile
-            metrics.restarted();
-            pause(SPOOL_FULL_RETRY);
+            // the run ended because the spool has room again: stream on from the seed at once
             continue;
           }
           backOff(ended);
@@ -397,13 +398,20 @@ final class Receiver {
       Instant lastAdvance = clock.instant();
       Instant lastRow = clock.instant();
       Instant lastPartial = clock.instant();
+      boolean paused = false;
       while (!stopAsked) {
-        if (!sealCompleted(stream, segmentSize, sealer, plain, up)) {
+        if (!paused && !sealCompleted(stream, segmentSize, sealer, plain, up)) {
           change(
               ReceiverState.SPOOL_FULL,
               "the spool holds only WAL no store has accepted yet; streaming paused; the slot"
                   + " keeps the WAL on the server");
-          why = "spool full";
+          // pg_receivewal stops (its partial is kept); the lanes go on uploading what the spool
+          // holds, so the pause ends as soon as a store takes WAL again
+          r.stop(Duration.ofSeconds(3));
+          paused = true;
+        }
+        if (paused && sealCompleted(stream, segmentSize, sealer, plain, up) && up.roomToResume()) {
+          why = "the spool has room again";
           break;
         }
         Instant now = clock.instant();
@@ -422,13 +430,13 @@ final class Receiver {
           lastAdvance = now;
         }
         if (Duration.between(lastRow, now).compareTo(ROW_EVERY) >= 0) {
-          if (chainBreak != null && mended(chainBreak, up.durableEnd(seed.start()))) {
+          if (!paused && chainBreak != null && mended(chainBreak, up.durableEnd(seed.start()))) {
             change(ReceiverState.STREAMING, streaming);
           }
           writeRow();
           lastRow = now;
         }
-        if (!r.isAlive()) {
+        if (!paused && !r.isAlive()) {
           PgReceiveWal.Ending ending = r.waitFor(Duration.ZERO).orElseThrow();
           why = "pg_receivewal ended (" + ending.word() + "): " + r.describe();
           break;

@@ -1,5 +1,9 @@
 package dev.lifeboat.wal;
 
+import static dev.lifeboat.wal.WalArchiveProbe.SEGMENT;
+import static dev.lifeboat.wal.WalArchiveProbe.contiguous;
+import static dev.lifeboat.wal.WalArchiveProbe.sample;
+import static dev.lifeboat.wal.WalArchiveProbe.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
@@ -38,12 +42,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +60,6 @@ import org.springframework.util.unit.DataSize;
  */
 class WalArchivingIntegrationTests {
 
-  private static final long SEGMENT = 1024 * 1024;
   private static final String PASSWORD = "pw-walarch-2291";
 
   private static PostgresServer server;
@@ -73,6 +72,7 @@ class WalArchivingIntegrationTests {
   private List<BackupStore> stores;
   private WalStatusTable table;
   private Target target;
+  private WalArchiveProbe probe;
 
   @BeforeAll
   static void aServerWithOneMegabyteSegments() {
@@ -94,19 +94,12 @@ class WalArchivingIntegrationTests {
         List.of(
             BackupStore.filesystem("local-a", Files.createDirectory(dir.resolve("a"))),
             BackupStore.filesystem("local-b", Files.createDirectory(dir.resolve("b"))));
-    JdbcDataSource control = new JdbcDataSource();
-    control.setURL("jdbc:h2:mem:walarch-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-    Flyway.configure()
-        .dataSource(control)
-        .locations("classpath:db/control/h2")
-        .table("lifeboat_schema_history")
-        .load()
-        .migrate();
-    table = new WalStatusTable(control);
+    table = WalArchiveProbe.statusTable();
     // each test its own target (slot and lease are per target): the slot of one never holds
     // back another
     String name = "app" + UUID.randomUUID().toString().substring(0, 6).replace('-', 'x');
     target = new Target(name, role, List.of("local-a", "local-b"), null);
+    probe = new WalArchiveProbe(server, name);
   }
 
   @AfterEach
@@ -126,15 +119,15 @@ class WalArchivingIntegrationTests {
   }
 
   private Receiver receiver(String node, List<String> recipients) {
-    LifeboatProperties.Wal wal =
-        new LifeboatProperties.Wal(
-            true,
-            null,
-            Duration.ofSeconds(1),
-            DataSize.ofMegabytes(64),
-            3,
-            false,
-            Duration.ofMinutes(5));
+    return receiver(node, recipients, settings(DataSize.ofMegabytes(64)));
+  }
+
+  private static LifeboatProperties.Wal settings(DataSize spoolMax) {
+    return new LifeboatProperties.Wal(
+        true, null, Duration.ofSeconds(1), spoolMax, 3, false, Duration.ofMinutes(5));
+  }
+
+  private Receiver receiver(String node, List<String> recipients, LifeboatProperties.Wal wal) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     scrapes.put(node, registry);
     WalMetrics.Receiving gauges =
@@ -164,27 +157,28 @@ class WalArchivingIntegrationTests {
   void segmentsAndTheLastPartialReachEveryStoreInOrderAndTheSlotFollowsThem() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
-    Lsn slotAtStart = slotRestart();
+    Lsn slotAtStart = probe.slotRestart();
 
-    String switched = writeAndSwitch(3);
+    String switched = probe.writeAndSwitch(3);
 
     for (BackupStore store : stores) {
-      waitUntil(() -> segments(store).contains(switched), store.name() + " holds " + switched, 30);
+      waitUntil(
+          () -> probe.segments(store).contains(switched), store.name() + " holds " + switched, 30);
       assertThat(store.stat(ClusterIdentity.key(target.name()))).isPresent();
     }
-    waitUntil(() -> slotRestart().compareTo(slotAtStart) > 0, "the slot moves", 10);
-    assertThat(slotRestart())
+    waitUntil(() -> probe.slotRestart().compareTo(slotAtStart) > 0, "the slot moves", 10);
+    assertThat(probe.slotRestart())
         .as("the slot never passes what a store holds")
-        .isLessThanOrEqualTo(Lsn.max(endOfWal(stores.get(0)), endOfWal(stores.get(1))));
+        .isLessThanOrEqualTo(Lsn.max(probe.endOfWal(stores.get(0)), probe.endOfWal(stores.get(1))));
 
     server.cluster().execute("INSERT INTO filler SELECT 'last words'");
-    Lsn committed = Lsn.parse(query("SELECT pg_current_wal_insert_lsn()::text"));
+    Lsn committed = Lsn.parse(probe.query("SELECT pg_current_wal_insert_lsn()::text"));
     Thread.sleep(1500);
     n1.stop(Duration.ofSeconds(15));
 
     assertThat(n1.state()).isEqualTo(ReceiverState.STOPPED);
     for (BackupStore store : stores) {
-      List<WalArchive.Entry> entries = entries(store);
+      List<WalArchive.Entry> entries = probe.entries(store);
       assertThat(contiguous(entries)).as(store.name() + " has no gap").isTrue();
       assertThat(entries.stream().map(WalArchive.Entry::end).max(Lsn::compareTo).orElseThrow())
           .as(store.name() + " holds the WAL of the last commit before the stop")
@@ -223,8 +217,10 @@ class WalArchivingIntegrationTests {
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
 
     PgConnection bench = server.createDatabase("pgbench");
-    pgbench(bench, "-i", "-s", "1", "-q");
-    Process load = pgbenchInBackground(bench, "-T", "6", "-c", "2", "-n");
+    Process init = probe.pgbench(bench, "-i", "-s", "1", "-q");
+    assertThat(init.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(init.exitValue()).as("pgbench -i").isZero();
+    Process load = probe.pgbench(bench, "-T", "6", "-c", "2", "-n");
     String xid;
     Lsn markerLsn;
     try (Connection c = bench.open();
@@ -250,10 +246,10 @@ class WalArchivingIntegrationTests {
 
     for (BackupStore store : stores) {
       waitUntil(
-          () -> segments(store).contains(markerSegment.name()),
+          () -> probe.segments(store).contains(markerSegment.name()),
           store.name() + " holds " + markerSegment.name(),
           60);
-      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+      assertThat(contiguous(probe.entries(store))).as(store.name() + " has no gap").isTrue();
     }
     // the commit of the marker lies in its segment or, at a boundary, the one before
     String dump = waldump(s3a, markerSegment, key) + waldump(s3a, markerSegment.previous(), key);
@@ -266,7 +262,7 @@ class WalArchivingIntegrationTests {
   private String waldump(BackupStore store, WalFiles.Segment segment, KeyPair key)
       throws Exception {
     WalArchive.Entry entry =
-        entries(store).stream()
+        probe.entries(store).stream()
             .filter(e -> e.kind() == WalArchive.Kind.SEGMENT && e.segment().equals(segment))
             .findFirst()
             .orElse(null);
@@ -293,28 +289,6 @@ class WalArchivingIntegrationTests {
     return out;
   }
 
-  private static void pgbench(PgConnection db, String... args) throws Exception {
-    Process p = pgbenchInBackground(db, args);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("pgbench " + String.join(" ", args)).isZero();
-  }
-
-  private static Process pgbenchInBackground(PgConnection db, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(server.binaries().require("pgbench", 10).path().toString());
-    command.addAll(
-        List.of(
-            "-h", "127.0.0.1", "-p", String.valueOf(server.cluster().port()), "-U", "postgres"));
-    command.addAll(List.of(args));
-    command.add(db.database());
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("PGPASSWORD", server.superuserPassword());
-    return pb.start();
-  }
-
   @Test
   void aStoreThatWasDownGetsItsBacklogInOrderWhileTheOtherKeptUp() throws Exception {
     StoreLaneTests.Flaky offsite = new StoreLaneTests.Flaky("offsite", dir.resolve("offsite"));
@@ -323,8 +297,8 @@ class WalArchivingIntegrationTests {
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
 
     offsite.down = true;
-    String during = writeAndSwitch(4);
-    waitUntil(() -> segments(stores.get(0)).contains(during), "local-a keeps up", 30);
+    String during = probe.writeAndSwitch(4);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(during), "local-a keeps up", 30);
     assertThat(
             offsite.real.list(WalArchive.root(target.name())).stream()
                 .anyMatch(o -> o.key().contains(during)))
@@ -332,15 +306,15 @@ class WalArchivingIntegrationTests {
         .isFalse();
 
     offsite.down = false;
-    String after = writeAndSwitch(1);
+    String after = probe.writeAndSwitch(1);
     waitUntil(
         () ->
-            segments(offsite.real).containsAll(segments(stores.get(0)))
-                && segments(offsite.real).contains(after),
+            probe.segments(offsite.real).containsAll(probe.segments(stores.get(0)))
+                && probe.segments(offsite.real).contains(after),
         "offsite gets its backlog",
         90);
-    assertThat(contiguous(entries(offsite.real))).as("offsite has no gap").isTrue();
-    assertThat(contiguous(entries(stores.get(0)))).as("local-a has no gap").isTrue();
+    assertThat(contiguous(probe.entries(offsite.real))).as("offsite has no gap").isTrue();
+    assertThat(contiguous(probe.entries(stores.get(0)))).as("local-a has no gap").isTrue();
     // in order: each segment was committed in offsite after the one before it
     List<String> committed =
         offsite.commits.stream()
@@ -351,14 +325,112 @@ class WalArchivingIntegrationTests {
   }
 
   @Test
+  void aFullSpoolPausesStreamingSaysWhyKeepsTheWalOnTheServerAndLosesNothing() throws Exception {
+    StoreLaneTests.Flaky a = new StoreLaneTests.Flaky("local-a", dir.resolve("fa"));
+    StoreLaneTests.Flaky b = new StoreLaneTests.Flaky("local-b", dir.resolve("fb"));
+    stores = List.of(a, b);
+    // 16 segments: a seal of one more goes over it once the spool holds 15 MB, over the 80 % of
+    // the WalSpoolFilling alert even without the segment pg_receivewal was writing
+    DataSize spoolMax = DataSize.ofMegabytes(16);
+    Receiver n1 = receiver("n1", List.of(), settings(spoolMax));
+    waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
+    String first = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(b.real).contains(first), "the stores hold " + first, 30);
+
+    a.down = true;
+    b.down = true;
+    List<String> written = new ArrayList<>();
+    for (int i = 0; i < 30 && n1.state() != ReceiverState.SPOOL_FULL; i++) {
+      written.add(probe.writeIncompressibleAndSwitch());
+      Thread.sleep(300);
+    }
+    waitUntil(() -> n1.state() == ReceiverState.SPOOL_FULL, "the spool fills", 15);
+    Lsn held = Lsn.max(probe.endOfWal(a.real), probe.endOfWal(b.real));
+    System.out.println(
+        "spool full after " + written.size() + " segments; the stores hold WAL to " + held);
+
+    // said loudly, the same way, while the stores stay down and the receiver tries again
+    String detail =
+        "the spool holds only WAL no store has accepted yet; streaming paused; the slot keeps the"
+            + " WAL on the server";
+    String t = "target=\"" + target.name() + "\"";
+    Thread.sleep(3_000); // the lanes keep trying meanwhile; the receiver stays paused
+    waitUntil(
+        () -> {
+          String scrape = scrapes.get("n1").scrape();
+          return n1.state() == ReceiverState.SPOOL_FULL
+              && sample(scrape, "lifeboat_wal_receiver_state{state=\"spool-full\"," + t + "}") == 1;
+        },
+        "the state gauge says spool-full",
+        10);
+    assertThat(n1.detail()).isEqualTo(detail);
+    assertThat(table.live(Duration.ofMinutes(1)))
+        .extracting(WalStatusTable.Row::state, WalStatusTable.Row::detail)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(ReceiverState.SPOOL_FULL, detail));
+    String scrape = scrapes.get("n1").scrape();
+    double spool = sample(scrape, "lifeboat_wal_spool_bytes{" + t + "}");
+    double max = sample(scrape, "lifeboat_wal_spool_max_bytes{" + t + "}");
+    System.out.println("spool " + (long) spool + " of " + (long) max + " bytes");
+    assertThat(max).isEqualTo(spoolMax.toBytes());
+    // WalSpoolFilling: spool_bytes / spool_max_bytes > 0.8, or receiver_state{spool-full} == 1
+    assertThat(spool / max).as("the alert's spool ratio").isGreaterThan(0.8);
+    assertThat(sample(scrape, "lifeboat_wal_receiver_state{state=\"streaming\"," + t + "}"))
+        .isZero();
+    // the slot stayed at what the stores hold: the server keeps every segment written since
+    assertThat(probe.slotRestart()).isLessThanOrEqualTo(held);
+    assertThat(
+            probe.query(
+                "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
+                    + target.name()
+                    + "'"))
+        .isIn("reserved", "extended");
+    assertThat(
+            probe.query(
+                "SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + written.get(0) + "'"))
+        .as("the server still has the first segment no store holds")
+        .isEqualTo("1");
+    // and what the server writes while streaming is paused is kept for the receiver too
+    written.add(probe.writeAndSwitch(2));
+
+    a.down = false;
+    b.down = false;
+    Instant back = Instant.now();
+    // the lanes upload the spool once the stores take WAL again (at their next try: each lane's
+    // pause after failures grows up to StoreLane.MAX_BACKOFF), then streaming starts again
+    waitUntil(
+        () -> n1.state() == ReceiverState.STREAMING,
+        "n1 streams again",
+        (int) StoreLane.MAX_BACKOFF.plusSeconds(10).toSeconds());
+    System.out.println(
+        "streaming again "
+            + Duration.between(back, Instant.now()).toMillis()
+            + " ms after the"
+            + " stores came back");
+    Thread.sleep(1_000);
+    assertThat(n1.state())
+        .as("it streams again because the spool has room, not to find it full at once")
+        .isEqualTo(ReceiverState.STREAMING);
+    for (StoreLaneTests.Flaky store : List.of(a, b)) {
+      waitUntil(
+          () -> probe.segments(store.real).containsAll(written),
+          store.name() + " gets every segment written",
+          30);
+      assertThat(contiguous(probe.entries(store.real))).as(store.name() + " has no gap").isTrue();
+      assertThat(probe.segments(store.real).first()).isLessThanOrEqualTo(first);
+    }
+    String after = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(a.real).contains(after), "streamed and stored " + after, 15);
+  }
+
+  @Test
   void aSecondNodeStandsByThenTakesOverWhereTheFirstStoppedWithoutAGap() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
     Receiver n2 = receiver("n2");
     waitUntil(() -> n2.state() == ReceiverState.STANDBY, "n2 stands by", 15);
     assertThat(n2.detail()).isEqualTo("streamed by node n1");
-    String before = writeAndSwitch(2);
-    waitUntil(() -> segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
+    String before = probe.writeAndSwitch(2);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(before), "n1 uploaded " + before, 30);
     // the streaming node reports the stream; the standby only its state
     String t = "target=\"" + target.name() + "\"";
     waitUntil(
@@ -383,11 +455,11 @@ class WalArchivingIntegrationTests {
     n1.stop(Duration.ofSeconds(15));
     waitUntil(() -> n2.state() == ReceiverState.STREAMING, "n2 takes over", 30);
     Duration takeover = Duration.between(stopped, Instant.now());
-    String after = writeAndSwitch(2);
+    String after = probe.writeAndSwitch(2);
 
     for (BackupStore store : stores) {
-      waitUntil(() -> segments(store).contains(after), store.name() + " holds " + after, 30);
-      assertThat(contiguous(entries(store))).as(store.name() + " has no gap").isTrue();
+      waitUntil(() -> probe.segments(store).contains(after), store.name() + " holds " + after, 30);
+      assertThat(contiguous(probe.entries(store))).as(store.name() + " has no gap").isTrue();
     }
     assertThat(takeover).isLessThan(Duration.ofSeconds(30));
     assertThat(scrapes.get("n1").scrape())
@@ -406,23 +478,23 @@ class WalArchivingIntegrationTests {
   void aSlotDroppedWhileNoReceiverRanIsAChainBreakSaidLoudlyAndSeenAsAGap() throws Exception {
     Receiver n1 = receiver("n1");
     waitUntil(() -> n1.state() == ReceiverState.STREAMING, "n1 streams", 30);
-    String before = writeAndSwitch(1);
-    waitUntil(() -> segments(stores.get(0)).contains(before), "stored " + before, 30);
+    String before = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(before), "stored " + before, 30);
     n1.stop(Duration.ofSeconds(15));
     // someone drops the slot while no receiver runs; the WAL written meanwhile is kept by nothing
     server.cluster().execute("SELECT pg_drop_replication_slot('lifeboat_" + target.name() + "')");
-    String lost = writeAndSwitch(2);
+    String lost = probe.writeAndSwitch(2);
     // a new slot holds WAL from the last checkpoint on: after this one, the WAL above is gone
     server.cluster().execute("CHECKPOINT");
 
     Receiver again = receiver("n1b");
     waitUntil(() -> again.state() == ReceiverState.CHAIN_BROKEN, "the receiver says so", 30);
-    String after = writeAndSwitch(1);
-    waitUntil(() -> segments(stores.get(0)).contains(after), "stored " + after, 30);
+    String after = probe.writeAndSwitch(1);
+    waitUntil(() -> probe.segments(stores.get(0)).contains(after), "stored " + after, 30);
 
     assertThat(again.detail()).contains("from ");
-    assertThat(segments(stores.get(0))).doesNotContain(lost);
-    assertThat(contiguous(entries(stores.get(0)))).as("the archive shows the gap").isFalse();
+    assertThat(probe.segments(stores.get(0))).doesNotContain(lost);
+    assertThat(contiguous(probe.entries(stores.get(0)))).as("the archive shows the gap").isFalse();
     assertThat(table.live(Duration.ofMinutes(1)))
         .extracting(WalStatusTable.Row::state)
         .contains(ReceiverState.CHAIN_BROKEN);
@@ -485,7 +557,7 @@ class WalArchivingIntegrationTests {
       assertThat(store.list(WalArchive.root(target.name()))).as(store.name()).isEmpty();
     }
     assertThat(
-            query(
+            probe.query(
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
                     + target.name()
                     + "'"))
@@ -516,88 +588,11 @@ class WalArchivingIntegrationTests {
         .as("the record is left as it was")
         .contains("7000000000000000001");
     assertThat(
-            query(
+            probe.query(
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
                     + target.name()
                     + "'"))
         .as("no slot holds WAL for a receiver that will not stream")
         .isEqualTo("0");
-  }
-
-  private List<WalArchive.Entry> entries(BackupStore store) {
-    return WalArchive.entries(target.name(), SEGMENT, store.list(WalArchive.root(target.name())));
-  }
-
-  private TreeSet<String> segments(BackupStore store) {
-    TreeSet<String> names = new TreeSet<>();
-    for (WalArchive.Entry e : entries(store)) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        names.add(e.segment().name());
-      }
-    }
-    return names;
-  }
-
-  /** The end of the WAL the store holds, partial segments included. */
-  private Lsn endOfWal(BackupStore store) {
-    return entries(store).stream()
-        .filter(e -> e.kind() != WalArchive.Kind.HISTORY)
-        .map(WalArchive.Entry::end)
-        .max(Lsn::compareTo)
-        .orElse(Lsn.INVALID);
-  }
-
-  /** Completed segments form one run from the first to the last. */
-  private static boolean contiguous(List<WalArchive.Entry> entries) {
-    TreeSet<Long> numbers = new TreeSet<>();
-    for (WalArchive.Entry e : entries) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        numbers.add(e.segmentNumber());
-      }
-    }
-    return numbers.isEmpty() || numbers.last() - numbers.first() + 1 == numbers.size();
-  }
-
-  private Lsn slotRestart() {
-    String lsn =
-        query(
-            "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'lifeboat_"
-                + target.name()
-                + "'");
-    return lsn == null ? Lsn.INVALID : Lsn.parse(lsn);
-  }
-
-  /** Writes WAL and completes {@code segments} segments; returns the last completed one. */
-  private static String writeAndSwitch(int segments) {
-    String last = null;
-    for (int i = 0; i < segments; i++) {
-      server
-          .cluster()
-          .execute("INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, 200)");
-      last = query("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
-      server.cluster().execute("SELECT pg_switch_wal()");
-    }
-    return last;
-  }
-
-  private static String query(String sql) {
-    try (Connection c = server.connection("postgres").open();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void waitUntil(BooleanSupplier condition, String what, int seconds)
-      throws InterruptedException {
-    Instant until = Instant.now().plusSeconds(seconds);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(until)) {
-        throw new AssertionError("not within " + seconds + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 }

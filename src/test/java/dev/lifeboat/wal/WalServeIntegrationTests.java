@@ -1,5 +1,7 @@
 package dev.lifeboat.wal;
 
+import static dev.lifeboat.wal.WalArchiveProbe.contiguous;
+import static dev.lifeboat.wal.WalArchiveProbe.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.base.Json;
@@ -12,14 +14,10 @@ import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.ServerOptions;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,11 +31,12 @@ import tools.jackson.databind.JsonNode;
  */
 class WalServeIntegrationTests {
 
-  private static final long SEGMENT = 1024 * 1024;
   private static final String PASSWORD = "pw-walserve-8812";
 
   private static PostgresServer server;
   private static PgConnection app;
+
+  private final WalArchiveProbe probe = new WalArchiveProbe(server, "app");
 
   @TempDir Path dir;
 
@@ -79,29 +78,26 @@ class WalServeIntegrationTests {
     LifeboatCli.Running n2 = null;
     try {
       // WAL from the slot's creation on is archived: wait for it, not for a sleep
-      await(
-          "n1 creates its slot",
-          Duration.ofSeconds(90),
+      waitUntil(
           () ->
               "1"
                   .equals(
-                      query(
+                      probe.query(
                           "SELECT count(*) FROM pg_replication_slots"
-                              + " WHERE slot_name = 'lifeboat_app'")));
+                              + " WHERE slot_name = 'lifeboat_app'")),
+          "n1 creates its slot",
+          90);
       n2 = serve(cli, config, "n2");
-      String switched = writeAndSwitch(2);
-      await(
-          "the store holds " + switched,
-          Duration.ofSeconds(90),
-          () -> segments(store).contains(switched));
-      await(
-          "n2 reports standing by",
-          Duration.ofSeconds(90),
+      String switched = probe.writeAndSwitch(2);
+      waitUntil(() -> probe.segments(store).contains(switched), "the store holds " + switched, 90);
+      waitUntil(
           () ->
               "standby"
                   .equals(
-                      query(
-                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)));
+                      WalArchiveProbe.query(
+                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)),
+          "n2 reports standing by",
+          90);
 
       LifeboatCli.Result status = cli.run("--config", config.toString(), "wal", "status", "--json");
       assertThat(status.exitCode()).as(status.toString()).isZero();
@@ -127,29 +123,29 @@ class WalServeIntegrationTests {
       Instant killed = Instant.now();
       n1.process().destroyForcibly();
       assertThat(n1.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
-      await(
-          "n2 streams",
-          Duration.ofSeconds(30),
+      waitUntil(
           () ->
               "streaming"
                   .equals(
-                      query(
-                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)));
+                      WalArchiveProbe.query(
+                          "SELECT state FROM lifeboat_wal_receivers WHERE node = 'n2'", control)),
+          "n2 streams",
+          30);
       Duration takeover = Duration.between(killed, Instant.now());
       assertThat(takeover).isLessThan(Duration.ofSeconds(30));
-      await(
-          "only n2's walsender streams",
-          Duration.ofSeconds(10),
+      waitUntil(
           () ->
               "lifeboat/app/n2"
                   .equals(
-                      query("SELECT string_agg(application_name, ',') FROM pg_stat_replication")));
-      String after = writeAndSwitch(2);
-      await(
-          "the store holds " + after,
-          Duration.ofSeconds(60),
-          () -> segments(store).contains(after));
-      assertThat(contiguous(store)).as("no segment missing across the takeover").isTrue();
+                      probe.query(
+                          "SELECT string_agg(application_name, ',') FROM pg_stat_replication")),
+          "only n2's walsender streams",
+          10);
+      String after = probe.writeAndSwitch(2);
+      waitUntil(() -> probe.segments(store).contains(after), "the store holds " + after, 60);
+      assertThat(contiguous(probe.entries(store)))
+          .as("no segment missing across the takeover")
+          .isTrue();
 
       // a base backup while n2 streams: complete once its WAL is in the store
       LifeboatCli.Result base =
@@ -166,7 +162,7 @@ class WalServeIntegrationTests {
 
       server.cluster().execute("CREATE TABLE IF NOT EXISTS last_words (x text)");
       server.cluster().execute("INSERT INTO last_words VALUES ('before the stop')");
-      Lsn committed = Lsn.parse(query("SELECT pg_current_wal_insert_lsn()::text"));
+      Lsn committed = Lsn.parse(probe.query("SELECT pg_current_wal_insert_lsn()::text"));
       Thread.sleep(500);
 
       long start = System.nanoTime();
@@ -179,14 +175,14 @@ class WalServeIntegrationTests {
       assertThat(n2.process().exitValue()).as(n2.stderrSoFar()).isZero();
       assertThat(stop).isLessThan(Duration.ofSeconds(30));
       assertThat(
-              WalArchive.entries("app", SEGMENT, store.list(WalArchive.root("app"))).stream()
+              probe.entries(store).stream()
                   .filter(e -> e.kind() != WalArchive.Kind.HISTORY)
                   .map(WalArchive.Entry::end)
                   .max(Lsn::compareTo)
                   .orElseThrow())
           .as("the WAL of the last commit before SIGTERM is in the store")
           .isGreaterThanOrEqualTo(committed);
-      assertThat(query("SELECT count(*) FROM pg_stat_replication"))
+      assertThat(probe.query("SELECT count(*) FROM pg_stat_replication"))
           .as("no walsender left")
           .isEqualTo("0");
       // what the chain in the store can restore, after the kill and the stop: from the base
@@ -223,67 +219,5 @@ class WalServeIntegrationTests {
         "serve",
         "--lifeboat.node=" + node,
         "--lifeboat.http.port=" + PostgresServer.freePort());
-  }
-
-  /** Completed segments form one run from the first to the last. */
-  private static boolean contiguous(BackupStore store) {
-    java.util.TreeSet<Long> numbers = new java.util.TreeSet<>();
-    for (WalArchive.Entry e :
-        WalArchive.entries("app", SEGMENT, store.list(WalArchive.root("app")))) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        numbers.add(e.segmentNumber());
-      }
-    }
-    return !numbers.isEmpty() && numbers.last() - numbers.first() + 1 == numbers.size();
-  }
-
-  private static java.util.TreeSet<String> segments(BackupStore store) {
-    java.util.TreeSet<String> names = new java.util.TreeSet<>();
-    List<WalArchive.Entry> entries =
-        WalArchive.entries("app", SEGMENT, store.list(WalArchive.root("app")));
-    for (WalArchive.Entry e : entries) {
-      if (e.kind() == WalArchive.Kind.SEGMENT) {
-        names.add(e.segment().name());
-      }
-    }
-    return names;
-  }
-
-  private static String writeAndSwitch(int segments) {
-    server.cluster().execute("CREATE TABLE IF NOT EXISTS filler (x text)");
-    String last = null;
-    for (int i = 0; i < segments; i++) {
-      server
-          .cluster()
-          .execute("INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, 200)");
-      last = query("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
-      server.cluster().execute("SELECT pg_switch_wal()");
-    }
-    return last;
-  }
-
-  private static String query(String sql) {
-    return query(sql, server.connection("postgres"));
-  }
-
-  private static String query(String sql, PgConnection on) {
-    try (Connection c = on.open();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(200);
-    }
   }
 }
