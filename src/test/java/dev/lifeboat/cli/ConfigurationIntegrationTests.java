@@ -83,6 +83,14 @@ class ConfigurationIntegrationTests {
             "--json");
     assertThat(fine.exitCode()).as(fine.toString()).isZero();
 
+    Result noWal = run(TARGET + stores, "backups", "--base", "--json");
+    assertThat(noWal.exitCode()).as(noWal.toString()).isEqualTo(2);
+    assertThat(noWal.stdout()).isEmpty();
+    assertThat(noWal.stderr())
+        .contains(
+            "target 'app' has no WAL archiving (lifeboat.targets.app.wal.enabled), so no base"
+                + " backups");
+
     Result slot =
         run(TARGET + "      wal: { enabled: true, slot: Lifeboat-App }\n" + stores, "backups");
     assertThat(slot.exitCode()).as(slot.toString()).isEqualTo(2);

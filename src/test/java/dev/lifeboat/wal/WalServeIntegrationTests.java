@@ -159,6 +159,20 @@ class WalServeIntegrationTests {
       assertThat(listed.stdout())
           .as("backups lists the base backup where its WAL is")
           .containsPattern(baseId + " .* local\\s*$|" + baseId + " .* local\\n");
+      LifeboatCli.Result json =
+          cli.run("--config", config.toString(), "backups", "--base", "--json");
+      assertThat(json.exitCode()).as(json.toString()).isZero();
+      JsonNode rows = Json.mapper().readTree(json.stdout());
+      assertThat(rows.size()).as(json.stdout()).isEqualTo(1);
+      JsonNode row = rows.get(0);
+      assertThat(row.get("id").asString()).isEqualTo(baseId);
+      assertThat(row.get("kind").asString()).isEqualTo("basebackup");
+      assertThat(row.get("completeIn").toString()).isEqualTo("[\"local\"]");
+      assertThat(row.get("waitingIn").toString()).isEqualTo("[]");
+      assertThat(Lsn.parse(row.get("stopLsn").asString()))
+          .isGreaterThan(Lsn.parse(row.get("startLsn").asString()));
+      assertThat(row.get("systemIdentifier").asString()).matches("[1-9][0-9]+");
+      assertThat(row.get("encrypted").asBoolean()).isFalse();
 
       server.cluster().execute("CREATE TABLE IF NOT EXISTS last_words (x text)");
       server.cluster().execute("INSERT INTO last_words VALUES ('before the stop')");
