@@ -138,7 +138,7 @@ class BenchSmokeIntegrationTests {
         .contains("**lifeboat ÷ floor `pg_dump -Fc -Z0 > /dev/null` (wall time)")
         .contains("the `wide` shape (`bench/shapes/wide.sql`) at scale 0.05")
         .contains("## Listing: `backups` on an S3 store holding 100 backups")
-        .contains("`pgbench -i -s 1`", "| **archiving ÷ baseline** |");
+        .contains("`pgbench -i -s 1`", "| **archiving ÷ mean of the baselines (");
   }
 
   private static boolean onPath(String tool) throws Exception {
