@@ -34,7 +34,8 @@ class BenchSmokeIntegrationTests {
           "prune-bench",
           "data-migrate-bench",
           "backups-bench",
-          "rss-bench");
+          "rss-bench",
+          "wal-bench");
 
   private static final Path DOC = Path.of("docs/benchmarks.md");
 
@@ -99,6 +100,7 @@ class BenchSmokeIntegrationTests {
     }
     assertThat(runs.get("backups")[1]).isEqualTo("ok");
     assertThat(runs.get("rss")[1]).isEqualTo("ok");
+    assertThat(runs.get("wal")[1]).isEqualTo("ok");
     boolean startupScript = Files.exists(Path.of("bench/startup-bench.sh"));
     assertThat(runs.get("startup")[1]).isEqualTo(startupScript ? "ok" : "skipped");
     if (startupScript) {
@@ -135,7 +137,8 @@ class BenchSmokeIntegrationTests {
     assertThat(doc)
         .contains("**lifeboat ÷ floor `pg_dump -Fc -Z0 > /dev/null` (wall time)")
         .contains("the `wide` shape (`bench/shapes/wide.sql`) at scale 0.05")
-        .contains("## Listing: `backups` on an S3 store holding 100 backups");
+        .contains("## Listing: `backups` on an S3 store holding 100 backups")
+        .contains("`pgbench -i -s 1`", "| **archiving ÷ mean of the baselines (");
   }
 
   private static boolean onPath(String tool) throws Exception {
