@@ -103,13 +103,11 @@ final class BackupsCommand extends VerbCommand {
     listing
         .invalidManifests()
         .forEach(i -> console.note("warning: " + i.describe() + "; it is not listed"));
-    // every store unreadable: nothing can be said (1); some, or a manifest skipped as invalid:
-    // the list is partial (3), though every backup it shows is sound
     int exit =
-        listing.unreadableStores().size() >= target.stores().size()
-                && !listing.unreadableStores().isEmpty()
-            ? 1
-            : listing.unreadableStores().isEmpty() && listing.invalidManifests().isEmpty() ? 0 : 3;
+        exit(
+            listing.unreadableStores().size(),
+            target.stores().size(),
+            listing.invalidManifests().size());
     if (console.json()) {
       console.printJson(rows);
       return exit;
@@ -173,10 +171,10 @@ final class BackupsCommand extends VerbCommand {
                 console.note("warning: store '" + store + "' could not be read: " + why));
     listing.invalidManifests().forEach(i -> console.note("warning: " + i + "; it is not listed"));
     int exit =
-        !listing.unreadableStores().isEmpty()
-                && listing.unreadableStores().size() >= target.stores().size()
-            ? 1
-            : listing.unreadableStores().isEmpty() && listing.invalidManifests().isEmpty() ? 0 : 3;
+        exit(
+            listing.unreadableStores().size(),
+            target.stores().size(),
+            listing.invalidManifests().size());
     if (console.json()) {
       List<BaseRow> rows = new ArrayList<>();
       for (BaseBackupCatalog.Entry e : listing.entries()) {
@@ -208,6 +206,17 @@ final class BackupsCommand extends VerbCommand {
       baseBackupTable(console, target, listing);
     }
     return exit;
+  }
+
+  /**
+   * Every store unreadable: nothing can be said (1); some, or a manifest skipped as invalid: the
+   * list is partial (3), though every backup it shows is sound; else 0.
+   */
+  private static int exit(int unreadable, int stores, int invalid) {
+    if (unreadable > 0 && unreadable >= stores) {
+      return 1;
+    }
+    return unreadable == 0 && invalid == 0 ? 0 : 3;
   }
 
   private boolean walEnabled(Target target) {
