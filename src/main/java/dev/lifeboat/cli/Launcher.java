@@ -243,6 +243,10 @@ public final class Launcher {
     if (lazy) {
       // and makes only the beans it asks for (the meters only when they are pushed)
       defaults.put("spring.main.lazy-initialization", "true");
+    } else if (!serve) {
+      // a one-shot command of the full application leaves out what only the daemon serves
+      defaults.put(
+          "spring.autoconfigure.exclude", OneShotStart.excluded(Launcher.class.getClassLoader()));
     }
     // A command's own output is the story; the daemon is where logs belong.
     defaults.put("logging.level.root", "WARN");
