@@ -42,7 +42,8 @@ public record LifeboatProperties(
     @DefaultValue @Valid Metrics metrics,
     @DefaultValue @Valid @Name("notify") Notify notifications,
     @DefaultValue Encryption encryption,
-    @DefaultValue Signing signing) {
+    @DefaultValue Signing signing,
+    @DefaultValue @Valid HistoryRetention history) {
 
   /** Where restores decompress archives; {@code <home>/spool} unless set. */
   public Path spool() {
@@ -213,6 +214,13 @@ public record LifeboatProperties(
       @DefaultValue("7500ms") @DurationMin(millis = 1000) Duration checkinInterval,
       @DefaultValue("60s") @DurationMin(seconds = 1) Duration misfireThreshold,
       @DefaultValue("20s") @DurationMin(seconds = 1) Duration stopTimeout) {}
+
+  /**
+   * The job repository's own retention ({@code lifeboat.history}): {@code serve} removes the runs
+   * that ended more than {@code keep} ago, but never the newest run of a job and target, nor a
+   * running one.
+   */
+  public record HistoryRetention(@DefaultValue("400d") @DurationMin(days = 1) Duration keep) {}
 
   /** What {@code serve} measures beyond the jobs: how often it probes stores and schedules. */
   public record Metrics(@DefaultValue("60s") @DurationMin(seconds = 1) Duration probeInterval) {}

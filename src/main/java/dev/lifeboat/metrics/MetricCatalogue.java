@@ -115,6 +115,10 @@ final class MetricCatalogue {
               "channel"),
           m("lifeboat_retention_deleted_total", "counter", "backups pruned", "store"),
           m("lifeboat_retention_kept", "gauge", "backups kept by the last prune", "store"),
+          m(
+              "lifeboat_history_runs_removed_total",
+              "counter",
+              "job runs serve removed from the job repository (lifeboat.history.keep)"),
           m("lifeboat_migrations_pending", "gauge", "pending versioned migrations", "target"),
           m(
               "lifeboat_data_migration_progress_ratio",

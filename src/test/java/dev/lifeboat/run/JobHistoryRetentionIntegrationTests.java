@@ -1,0 +1,288 @@
+package dev.lifeboat.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.config.LifeboatProperties;
+import dev.lifeboat.pg.PgConnection;
+import dev.lifeboat.testing.PostgresServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.jdbc.DataSourceBuilder;
+
+/**
+ * Job-repository retention on 100,000 recorded runs, in the embedded H2 control database and in a
+ * PostgreSQL one: every run that ended more than {@code lifeboat.history.keep} ago goes with its
+ * parameters, steps and contexts, but the newest run of each job and target stays even when it is
+ * old, and so does a run still recorded running; a second pass removes nothing.
+ */
+class JobHistoryRetentionIntegrationTests {
+
+  private static final int RUNS = 100_000;
+
+  /** Runs 1..OLD ended more than 400 days ago; the rest within the last week. */
+  private static final int OLD = 90_000;
+
+  private static final String[] JOBS = {"backup", "verify", "drill", "prune"};
+  private static final String[] TARGETS = {"app", "billing", "Reports"};
+
+  @TempDir Path dir;
+
+  @Test
+  void theEmbeddedControlDatabaseKeepsOnlyWhatItShould() throws Exception {
+    DataSource ds =
+        DataSourceBuilder.create()
+            .url(ControlDatabaseConfiguration.h2Url(dir))
+            .username("sa")
+            .password("")
+            .build();
+    try {
+      ControlSchema.migrate(ds, true, "lifeboat.home");
+      removesTheOldRunsOnly(ds, "SELECT X FROM SYSTEM_RANGE(1, " + RUNS + ")");
+    } finally {
+      ((AutoCloseable) ds).close();
+    }
+  }
+
+  @Test
+  void aPostgreSqlControlDatabaseKeepsOnlyWhatItShould() throws Exception {
+    PgConnection control = PostgresServer.shared().createDatabase("history_retention");
+    DataSource ds =
+        DataSourceBuilder.create()
+            .url(control.jdbcUrl())
+            .username(control.user())
+            .password(control.password())
+            .build();
+    try {
+      ControlSchema.migrate(ds, false, "lifeboat.control");
+      removesTheOldRunsOnly(ds, "SELECT g AS X FROM generate_series(1, " + RUNS + ") g");
+    } finally {
+      ((AutoCloseable) ds).close();
+    }
+  }
+
+  private void removesTheOldRunsOnly(DataSource ds, String series) throws Exception {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    seed(ds, series, now);
+    // one job and target whose every run is old: its newest stays
+    long lonelyNewest =
+        addRun(ds, 200_001, "restore", "lonely", "COMPLETED", now.minus(900, ChronoUnit.DAYS));
+    long lonelyOlder =
+        addRun(ds, 200_000, "restore", "lonely", "FAILED", now.minus(901, ChronoUnit.DAYS));
+    // recorded running since long ago (its process may have died: DeadRuns' business, not this)
+    long running = addRun(ds, 200_002, "backup", "app", "STARTED", null);
+    assertThat(count(ds, "BATCH_JOB_EXECUTION")).isEqualTo(RUNS + 3);
+
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    JobHistoryRetention retention =
+        new JobHistoryRetention(ds, properties(), Clock.fixed(now, ZoneOffset.UTC), meters);
+    long start = System.nanoTime();
+    int removed = retention.removeEndedBefore(now.minus(Duration.ofDays(400)));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    System.out.println(
+        "removed " + removed + " of " + (RUNS + 3) + " runs in " + took.toMillis() + " ms");
+
+    assertThat(removed).isEqualTo(OLD + 1);
+    assertThat(meters.get("lifeboat_history_runs_removed").counter().count()).isEqualTo(OLD + 1);
+    assertThat(count(ds, "BATCH_JOB_EXECUTION")).isEqualTo(RUNS - OLD + 2);
+    assertThat(
+            ids(
+                ds,
+                "SELECT JOB_EXECUTION_ID FROM BATCH_JOB_EXECUTION WHERE JOB_EXECUTION_ID > "
+                    + RUNS))
+        .as("the newest run of its job and target, and a running one")
+        .isEqualTo(lonelyNewest + running);
+    assertThat(
+            ids(
+                ds,
+                "SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE JOB_EXECUTION_ID = " + lonelyOlder))
+        .isZero();
+    assertThat(ids(ds, "SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE JOB_EXECUTION_ID <= " + OLD))
+        .as("every old run that has a newer one of its job and target is gone")
+        .isZero();
+    // nothing is left hanging on a removed run, and no instance is left without one
+    assertThat(count(ds, "BATCH_JOB_EXECUTION_PARAMS")).isEqualTo(RUNS - OLD + 2);
+    assertThat(count(ds, "BATCH_STEP_EXECUTION")).isEqualTo(RUNS - OLD);
+    assertThat(count(ds, "BATCH_STEP_EXECUTION_CONTEXT")).isEqualTo(RUNS - OLD);
+    assertThat(count(ds, "BATCH_JOB_EXECUTION_CONTEXT")).isEqualTo(RUNS - OLD);
+    assertThat(count(ds, "BATCH_JOB_INSTANCE")).isEqualTo(RUNS - OLD + 2);
+
+    assertThat(retention.removeEndedBefore(now.minus(Duration.ofDays(400))))
+        .as("a second pass")
+        .isZero();
+  }
+
+  /**
+   * RUNS completed runs, one instance each, with a target parameter, a step, and both contexts; job
+   * and target cycle so that every pair has recent runs.
+   */
+  private static void seed(DataSource ds, String series, Instant now) throws SQLException {
+    String oldBase = local(now.minus(500, ChronoUnit.DAYS));
+    String recentBase = local(now.minus(7, ChronoUnit.DAYS));
+    String job = "CASE MOD(X, 4)" + cases(JOBS) + " END";
+    String target = "CASE MOD(X, 3)" + cases(TARGETS) + " END";
+    // run X ends X minutes after its base: the old ones between 500 and 431 days ago
+    String end =
+        "CASE WHEN X <= "
+            + OLD
+            + " THEN DATEADD(MINUTE, X, TIMESTAMP '"
+            + oldBase
+            + "') ELSE DATEADD(MINUTE, X - "
+            + OLD
+            + ", TIMESTAMP '"
+            + recentBase
+            + "') END";
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      if (c.getMetaData().getDatabaseProductName().contains("PostgreSQL")) {
+        end =
+            "CASE WHEN X <= "
+                + OLD
+                + " THEN TIMESTAMP '"
+                + oldBase
+                + "' + X * INTERVAL '1 minute' ELSE TIMESTAMP '"
+                + recentBase
+                + "' + (X - "
+                + OLD
+                + ") * INTERVAL '1 minute' END";
+      }
+      st.execute(
+          "INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY)"
+              + " SELECT X, 0, "
+              + job
+              + ", CAST(X AS VARCHAR(32)) FROM ("
+              + series
+              + ") s");
+      st.execute(
+          "INSERT INTO BATCH_JOB_EXECUTION (JOB_EXECUTION_ID, VERSION, JOB_INSTANCE_ID,"
+              + " CREATE_TIME, START_TIME, END_TIME, STATUS, EXIT_CODE, EXIT_MESSAGE,"
+              + " LAST_UPDATED) SELECT X, 1, X, "
+              + end
+              + ", "
+              + end
+              + ", "
+              + end
+              + ", 'COMPLETED', 'COMPLETED', '', "
+              + end
+              + " FROM ("
+              + series
+              + ") s");
+      st.execute(
+          "INSERT INTO BATCH_JOB_EXECUTION_PARAMS (JOB_EXECUTION_ID, PARAMETER_NAME,"
+              + " PARAMETER_TYPE, PARAMETER_VALUE, IDENTIFYING) SELECT X, 'target',"
+              + " 'java.lang.String', "
+              + target
+              + ", 'Y' FROM ("
+              + series
+              + ") s");
+      st.execute(
+          "INSERT INTO BATCH_STEP_EXECUTION (STEP_EXECUTION_ID, VERSION, STEP_NAME,"
+              + " JOB_EXECUTION_ID, CREATE_TIME, STATUS) SELECT X, 1, 'step', X, "
+              + end
+              + ", 'COMPLETED' FROM ("
+              + series
+              + ") s");
+      st.execute(
+          "INSERT INTO BATCH_STEP_EXECUTION_CONTEXT (STEP_EXECUTION_ID, SHORT_CONTEXT)"
+              + " SELECT X, '{}' FROM ("
+              + series
+              + ") s");
+      st.execute(
+          "INSERT INTO BATCH_JOB_EXECUTION_CONTEXT (JOB_EXECUTION_ID, SHORT_CONTEXT)"
+              + " SELECT X, '{}' FROM ("
+              + series
+              + ") s");
+    }
+  }
+
+  /** One run of {@code job} on {@code target}: ended at {@code end}, or running when null. */
+  private static long addRun(
+      DataSource ds, long id, String job, String target, String status, Instant end)
+      throws SQLException {
+    String created = local(end != null ? end : Instant.now().minus(800, ChronoUnit.DAYS));
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY) VALUES ("
+              + id
+              + ", 0, '"
+              + job
+              + "', '"
+              + id
+              + "')");
+      st.execute(
+          "INSERT INTO BATCH_JOB_EXECUTION (JOB_EXECUTION_ID, VERSION, JOB_INSTANCE_ID,"
+              + " CREATE_TIME, START_TIME, END_TIME, STATUS) VALUES ("
+              + id
+              + ", 1, "
+              + id
+              + ", TIMESTAMP '"
+              + created
+              + "', TIMESTAMP '"
+              + created
+              + "', "
+              + (end == null ? "NULL" : "TIMESTAMP '" + created + "'")
+              + ", '"
+              + status
+              + "')");
+      st.execute(
+          "INSERT INTO BATCH_JOB_EXECUTION_PARAMS (JOB_EXECUTION_ID, PARAMETER_NAME,"
+              + " PARAMETER_TYPE, PARAMETER_VALUE, IDENTIFYING) VALUES ("
+              + id
+              + ", 'target', 'java.lang.String', '"
+              + target
+              + "', 'Y')");
+    }
+    return id;
+  }
+
+  private static String cases(String[] values) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < values.length; i++) {
+      s.append(" WHEN ").append(i).append(" THEN '").append(values[i]).append("'");
+    }
+    return s.toString();
+  }
+
+  /** A timestamp literal's text in the zone Spring Batch writes its local times in. */
+  private static String local(Instant instant) {
+    return LocalDateTime.ofInstant(instant, ZoneId.systemDefault()).toString().replace('T', ' ');
+  }
+
+  private static long count(DataSource ds, String table) throws SQLException {
+    return ids(ds, "SELECT COUNT(*) FROM " + table);
+  }
+
+  /** The sum of the first column of {@code sql}'s rows. */
+  private static long ids(DataSource ds, String sql) throws SQLException {
+    long sum = 0;
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        sum += rs.getLong(1);
+      }
+    }
+    return sum;
+  }
+
+  private static LifeboatProperties properties() {
+    return new Binder(new MapConfigurationPropertySource(java.util.Map.of("lifeboat.home", "/tmp")))
+        .bindOrCreate("lifeboat", LifeboatProperties.class);
+  }
+}
