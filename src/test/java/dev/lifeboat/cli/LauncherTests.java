@@ -177,6 +177,9 @@ class LauncherTests {
         .isEqualTo("lifeboat.backup.queue-chunks: must be greater than or equal to 1 (was 0)");
     assertThat(bindingError("lifeboat.serve.checkin-interval=10ms"))
         .startsWith("lifeboat.serve.checkin-interval: must be longer than or equal to");
+    // a keep of less than a day would empty the job history at every serve start
+    assertThat(bindingError("lifeboat.history.keep=1h"))
+        .isEqualTo("lifeboat.history.keep: must be longer than or equal to 1 day (was PT1H)");
     assertThat(Launcher.configurationKey("lifeboat", "notifications.webhooks[0].url"))
         .isEqualTo("lifeboat.notify.webhooks[0].url");
     assertThat(Launcher.configurationKey("lifeboat", "targets[app].retention.keepLast"))
