@@ -1,19 +1,16 @@
 package dev.lifeboat.run;
 
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.config.LifeboatProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -131,90 +128,65 @@ final class JobHistoryRetention implements NodeService {
 
   /** The newest run of each job and target (a run without a target is its job's own). */
   private static Set<Long> newest(Connection c) throws SQLException {
-    Set<Long> ids = new HashSet<>();
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT MAX(e.JOB_EXECUTION_ID) FROM BATCH_JOB_EXECUTION e"
-                    + " JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID"
-                    + " LEFT JOIN BATCH_JOB_EXECUTION_PARAMS p"
-                    + " ON p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = '"
-                    + RequestCodec.TARGET
-                    + "' GROUP BY i.JOB_NAME, p.PARAMETER_VALUE")) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
-    return ids;
+    return new HashSet<>(
+        Jdbc.list(
+            c,
+            "SELECT MAX(e.JOB_EXECUTION_ID) FROM BATCH_JOB_EXECUTION e"
+                + " JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID"
+                + " LEFT JOIN BATCH_JOB_EXECUTION_PARAMS p"
+                + " ON p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = ?"
+                + " GROUP BY i.JOB_NAME, p.PARAMETER_VALUE",
+            rs -> rs.getLong(1),
+            RequestCodec.TARGET));
   }
 
   /** Up to {@link #BATCH} ended runs after id {@code after} that ended before {@code before}. */
   private static List<long[]> page(Connection c, long after, LocalDateTime before)
       throws SQLException {
-    List<long[]> rows = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT JOB_EXECUTION_ID, JOB_INSTANCE_ID FROM BATCH_JOB_EXECUTION"
-                + " WHERE JOB_EXECUTION_ID > ?"
-                + " AND STATUS NOT IN ('STARTING', 'STARTED', 'STOPPING')"
-                + " AND COALESCE(END_TIME, CREATE_TIME) < ?"
-                + " ORDER BY JOB_EXECUTION_ID FETCH FIRST "
-                + BATCH
-                + " ROWS ONLY")) {
-      ps.setLong(1, after);
-      ps.setObject(2, before);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          rows.add(new long[] {rs.getLong(1), rs.getLong(2)});
-        }
-      }
-    }
-    return rows;
+    return Jdbc.list(
+        c,
+        "SELECT JOB_EXECUTION_ID, JOB_INSTANCE_ID FROM BATCH_JOB_EXECUTION"
+            + " WHERE JOB_EXECUTION_ID > ?"
+            + " AND STATUS NOT IN ('STARTING', 'STARTED', 'STOPPING')"
+            + " AND COALESCE(END_TIME, CREATE_TIME) < ?"
+            + " ORDER BY JOB_EXECUTION_ID FETCH FIRST "
+            + BATCH
+            + " ROWS ONLY",
+        rs -> new long[] {rs.getLong(1), rs.getLong(2)},
+        after,
+        before);
   }
 
   /** Removes the runs {@code rows} (execution, instance) and what hangs on them, in one go. */
   private static void delete(Connection c, List<long[]> rows) throws SQLException {
     String executions = in(rows.size());
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      for (String sql :
-          List.of(
-              "DELETE FROM BATCH_STEP_EXECUTION_CONTEXT WHERE STEP_EXECUTION_ID IN"
-                  + " (SELECT STEP_EXECUTION_ID FROM BATCH_STEP_EXECUTION"
-                  + " WHERE JOB_EXECUTION_ID IN "
-                  + executions
-                  + ")",
-              "DELETE FROM BATCH_STEP_EXECUTION WHERE JOB_EXECUTION_ID IN " + executions,
-              "DELETE FROM BATCH_JOB_EXECUTION_CONTEXT WHERE JOB_EXECUTION_ID IN " + executions,
-              "DELETE FROM BATCH_JOB_EXECUTION_PARAMS WHERE JOB_EXECUTION_ID IN " + executions,
-              "DELETE FROM BATCH_JOB_EXECUTION WHERE JOB_EXECUTION_ID IN " + executions)) {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          for (int i = 0; i < rows.size(); i++) {
-            ps.setLong(i + 1, rows.get(i)[0]);
+    Object[] executionIds = rows.stream().map(r -> r[0]).toArray();
+    Object[] instanceIds = rows.stream().map(r -> r[1]).toArray();
+    Jdbc.inTransaction(
+        c,
+        () -> {
+          for (String sql :
+              List.of(
+                  "DELETE FROM BATCH_STEP_EXECUTION_CONTEXT WHERE STEP_EXECUTION_ID IN"
+                      + " (SELECT STEP_EXECUTION_ID FROM BATCH_STEP_EXECUTION"
+                      + " WHERE JOB_EXECUTION_ID IN "
+                      + executions
+                      + ")",
+                  "DELETE FROM BATCH_STEP_EXECUTION WHERE JOB_EXECUTION_ID IN " + executions,
+                  "DELETE FROM BATCH_JOB_EXECUTION_CONTEXT WHERE JOB_EXECUTION_ID IN " + executions,
+                  "DELETE FROM BATCH_JOB_EXECUTION_PARAMS WHERE JOB_EXECUTION_ID IN " + executions,
+                  "DELETE FROM BATCH_JOB_EXECUTION WHERE JOB_EXECUTION_ID IN " + executions)) {
+            Jdbc.update(c, sql, executionIds);
           }
-          ps.executeUpdate();
-        }
-      }
-      // an instance goes with its last run
-      try (PreparedStatement ps =
-          c.prepareStatement(
+          // an instance goes with its last run
+          Jdbc.update(
+              c,
               "DELETE FROM BATCH_JOB_INSTANCE WHERE JOB_INSTANCE_ID IN "
                   + executions
                   + " AND NOT EXISTS (SELECT 1 FROM BATCH_JOB_EXECUTION e"
-                  + " WHERE e.JOB_INSTANCE_ID = BATCH_JOB_INSTANCE.JOB_INSTANCE_ID)")) {
-        for (int i = 0; i < rows.size(); i++) {
-          ps.setLong(i + 1, rows.get(i)[1]);
-        }
-        ps.executeUpdate();
-      }
-      c.commit();
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
-    }
+                  + " WHERE e.JOB_INSTANCE_ID = BATCH_JOB_INSTANCE.JOB_INSTANCE_ID)",
+              instanceIds);
+        });
   }
 
   private static String in(int n) {
