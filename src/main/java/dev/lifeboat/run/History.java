@@ -1,12 +1,16 @@
 package dev.lifeboat.run;
 
+import dev.lifeboat.base.Jdbc;
 import dev.lifeboat.base.Json;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import javax.sql.DataSource;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -49,13 +53,18 @@ public final class History {
   public static final String RUNNING = "running";
 
   private final JobRepository repository;
+  private final DataSource control;
 
-  History(JobRepository repository) {
+  History(JobRepository repository, DataSource controlDataSource) {
     this.repository = repository;
+    this.control = controlDataSource;
   }
 
   /** The newest {@code limit} runs, optionally of one target and/or one job. */
   public List<Entry> list(String target, String job, int limit) {
+    if (target != null) {
+      return ofTarget(target, job, limit);
+    }
     List<Entry> result = new ArrayList<>();
     for (String name : repository.getJobNames()) {
       if (job != null && !job.equals(name)) {
@@ -81,6 +90,43 @@ public final class History {
     }
     result.sort(Comparator.comparingLong(Entry::execution).reversed());
     return result.size() > limit ? List.copyOf(result.subList(0, limit)) : result;
+  }
+
+  /**
+   * The newest {@code limit} runs of {@code target} (and of {@code job}, when given), found by
+   * their target parameter in one query: paging through every job's instances for them cost a query
+   * per instance until {@code limit} matched, all of them for a target with few runs.
+   */
+  private List<Entry> ofTarget(String target, String job, int limit) {
+    List<Long> ids;
+    try (Connection c = control.getConnection()) {
+      ids =
+          Jdbc.list(
+              c,
+              "SELECT e.JOB_EXECUTION_ID FROM BATCH_JOB_EXECUTION e"
+                  + " JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID"
+                  + " JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID"
+                  + " WHERE p.PARAMETER_NAME = ? AND p.PARAMETER_VALUE = ?"
+                  + " AND (CAST(? AS VARCHAR(100)) IS NULL OR i.JOB_NAME = ?)"
+                  + " ORDER BY e.JOB_EXECUTION_ID DESC FETCH FIRST "
+                  + limit
+                  + " ROWS ONLY",
+              rs -> rs.getLong(1),
+              RequestCodec.TARGET,
+              target,
+              job,
+              job);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the job history: " + e.getMessage(), e);
+    }
+    List<Entry> result = new ArrayList<>();
+    for (long id : ids) {
+      JobExecution e = repository.getJobExecution(id);
+      if (e != null) {
+        result.add(entry(e.getJobInstance().getJobName(), e));
+      }
+    }
+    return result;
   }
 
   /** How {@code execution} ran (or runs), as {@code history} shows it. */

@@ -118,6 +118,31 @@ class JobHistoryRetentionIntegrationTests {
     var listed = dev.lifeboat.base.Json.mapper().readTree(r.stdout());
     assertThat(listed.size()).as(r.stdout()).isEqualTo(20);
     assertThat(listed.get(0).get("execution").asLong()).isEqualTo(200_002L);
+    // one target (and job): found by its parameter, not by paging through every job's runs
+    assertThat(executions(fx, config, "--target", "Reports", "--job", "drill", "--limit", "3"))
+        .containsExactly(99_998L, 99_986L, 99_974L);
+    assertThat(executions(fx, config, "--target", "lonely"))
+        .containsExactly(
+            runs.startsWith("100") ? new Long[] {200_001L, 200_000L} : new Long[] {200_001L});
+  }
+
+  /** The executions {@code history --json ARGS} lists, newest first. */
+  private static java.util.List<Long> executions(Fixture fx, Path config, String... args) {
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of("--config", config.toString(), "--json", "history"));
+    command.addAll(java.util.List.of(args));
+    Result r = fx.cli().run(command.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    dev.lifeboat.base.Json.mapper()
+        .readTree(r.stdout())
+        .forEach(
+            run -> {
+              assertThat(run.get("target").asString()).isEqualTo(args[1]);
+              ids.add(run.get("execution").asLong());
+            });
+    return ids;
   }
 
   private void removesTheOldRunsOnly(DataSource ds, String series, Seeded seeded) throws Exception {
