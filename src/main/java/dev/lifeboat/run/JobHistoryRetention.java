@@ -14,7 +14,6 @@ import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -65,13 +64,7 @@ final class JobHistoryRetention implements NodeService {
 
   @Override
   public synchronized void start() {
-    thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lifeboat-history-retention");
-              t.setDaemon(true);
-              return t;
-            });
+    thread = NodeService.backgroundThread("lifeboat-history-retention");
     thread.scheduleWithFixedDelay(this::pass, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -88,7 +81,8 @@ final class JobHistoryRetention implements NodeService {
     }
   }
 
-  private void pass() {
+  /** One pass; a failure is logged and tried again {@link #EVERY} later, never thrown. */
+  void pass() {
     try {
       int n = removeEndedBefore(clock.instant().minus(keep));
       if (n > 0) {

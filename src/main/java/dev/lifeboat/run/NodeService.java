@@ -1,6 +1,8 @@
 package dev.lifeboat.run;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Work a {@code serve} node runs for as long as it serves, beside the scheduler (the WAL
@@ -24,4 +26,14 @@ public interface NodeService {
    * finish in time.
    */
   void stop(Duration budget);
+
+  /** One daemon thread named {@code name} for a serve node's periodic work. */
+  static ScheduledExecutorService backgroundThread(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
 }

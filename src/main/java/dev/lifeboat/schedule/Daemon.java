@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -219,18 +218,8 @@ public final class Daemon implements SmartLifecycle {
     return NodeSchedules.liveWithin(config.properties().serve().checkinInterval());
   }
 
-  /** One daemon thread named {@code name} for the serve process's periodic work. */
-  static ScheduledExecutorService backgroundThread(String name) {
-    return Executors.newSingleThreadScheduledExecutor(
-        r -> {
-          Thread t = new Thread(r, name);
-          t.setDaemon(true);
-          return t;
-        });
-  }
-
   private void startHeartbeat(java.time.Duration every) {
-    heartbeat = backgroundThread("lifeboat-node-schedules");
+    heartbeat = NodeService.backgroundThread("lifeboat-node-schedules");
     heartbeat.scheduleWithFixedDelay(
         this::refresh, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }

@@ -61,7 +61,7 @@ final class ServeGauges implements DisposableBean {
     if (executor != null) {
       return;
     }
-    executor = Daemon.backgroundThread("lifeboat-gauges");
+    executor = dev.lifeboat.run.NodeService.backgroundThread("lifeboat-gauges");
     executor.execute(this::readBack);
     metrics.scheduleDisagreements(() -> daemon.disagreements().size());
     executor.scheduleWithFixedDelay(

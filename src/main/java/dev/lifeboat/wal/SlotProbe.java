@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -69,13 +68,7 @@ final class SlotProbe implements NodeService {
     if (executor != null || slots().isEmpty()) {
       return;
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lifeboat-wal-slots");
-              t.setDaemon(true);
-              return t;
-            });
+    executor = NodeService.backgroundThread("lifeboat-wal-slots");
     long every = Math.max(1, config.properties().metrics().probeInterval().toMillis());
     executor.scheduleWithFixedDelay(this::probe, 0, every, TimeUnit.MILLISECONDS);
   }

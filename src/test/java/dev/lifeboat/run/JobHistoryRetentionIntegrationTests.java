@@ -103,6 +103,77 @@ class JobHistoryRetentionIntegrationTests {
     }
   }
 
+  /**
+   * A batch whose last delete fails (another table still references a run) is rolled back whole: no
+   * parameter, step or context of its runs is gone; the pass reports the failure and the next one,
+   * once the reference is gone, removes them all.
+   */
+  @Test
+  void aBatchThatFailsHalfwayRemovesNothingAndALaterPassFinishes() throws Exception {
+    runs = 1_000;
+    old = 900;
+    DataSource ds =
+        DataSourceBuilder.create()
+            .url(ControlDatabaseConfiguration.h2Url(dir))
+            .username("sa")
+            .password("")
+            .build();
+    try {
+      ControlSchema.migrate(ds, true, "lifeboat.home");
+      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      seed(ds, "SELECT X FROM SYSTEM_RANGE(1, " + runs + ")", now);
+      try (Connection c = ds.getConnection();
+          Statement st = c.createStatement()) {
+        st.execute(
+            "CREATE TABLE HOLDS_A_RUN (ID BIGINT REFERENCES BATCH_JOB_EXECUTION(JOB_EXECUTION_ID))");
+        st.execute("INSERT INTO HOLDS_A_RUN VALUES (7)");
+      }
+      JobHistoryRetention retention =
+          new JobHistoryRetention(
+              ds, properties(), Clock.fixed(now, ZoneOffset.UTC), new SimpleMeterRegistry());
+      Instant cutoff = now.minus(Duration.ofDays(400));
+
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> retention.removeEndedBefore(cutoff))
+          .isInstanceOf(SQLException.class);
+      retention.pass(); // logs the same failure, never throws
+      assertThat(count(ds, "BATCH_JOB_EXECUTION")).isEqualTo(runs);
+      assertThat(count(ds, "BATCH_JOB_EXECUTION_PARAMS")).isEqualTo(runs);
+      assertThat(count(ds, "BATCH_STEP_EXECUTION")).isEqualTo(runs);
+      assertThat(count(ds, "BATCH_STEP_EXECUTION_CONTEXT")).isEqualTo(runs);
+      assertThat(count(ds, "BATCH_JOB_EXECUTION_CONTEXT")).isEqualTo(runs);
+
+      try (Connection c = ds.getConnection();
+          Statement st = c.createStatement()) {
+        st.execute("DROP TABLE HOLDS_A_RUN");
+      }
+      assertThat(retention.removeEndedBefore(cutoff)).isEqualTo(old);
+      assertThat(count(ds, "BATCH_STEP_EXECUTION_CONTEXT")).isEqualTo(runs - old);
+    } finally {
+      ((AutoCloseable) ds).close();
+    }
+  }
+
+  /** An unreachable control database: the pass logs it and the serve node serves on. */
+  @Test
+  void anUnreachableControlDatabaseIsLoggedNotThrown() throws Exception {
+    DataSource ds =
+        DataSourceBuilder.create()
+            .url("jdbc:postgresql://127.0.0.1:" + PostgresServer.freePort() + "/control")
+            .username("lifeboat")
+            .password("unused")
+            .build();
+    try {
+      JobHistoryRetention retention =
+          new JobHistoryRetention(ds, properties(), Clock.systemUTC(), new SimpleMeterRegistry());
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> retention.removeEndedBefore(Instant.now()))
+          .isInstanceOf(SQLException.class);
+      retention.pass();
+    } finally {
+      ((AutoCloseable) ds).close();
+    }
+  }
+
   /** What to run once the runs are seeded, before the retention removes any. */
   interface Seeded {
     void run() throws Exception;
